@@ -1,0 +1,46 @@
+// Operating errors: conditions a user can act on (bad config, disk full, corrupt
+// segment). Each has a stable string code that is never reused; the catalogue below is
+// the single list of them. Protocol error codes (Kafka, MQTT) are data in responses and
+// do not live here; programmer errors are assertions that crash.
+
+export const ErrorCodes = {
+  CONFIG_INVALID: 'Configuration file is invalid',
+  CONFIG_UNREADABLE: 'Configuration file cannot be read',
+  STORAGE_IO: 'An I/O error occurred in the log store',
+  STORAGE_DISK_FULL: 'The disk holding the log is full',
+  STORAGE_CORRUPT: 'A segment or index is corrupt',
+  STORAGE_CLOSED: 'The log store is closed',
+  TOPIC_NOT_FOUND: 'The topic does not exist',
+  TOPIC_EXISTS: 'The topic already exists',
+  PARTITION_NOT_FOUND: 'The partition does not exist',
+  INVALID_RECORD_BATCH: 'A record batch is malformed',
+  RECORD_TOO_LARGE: 'A record batch exceeds the size limit',
+  OFFSET_OUT_OF_RANGE: 'The offset is outside the log',
+  DUPLICATE_SEQUENCE: 'The producer sequence number was already appended',
+  OUT_OF_ORDER_SEQUENCE: 'The producer sequence number is out of order',
+  PRODUCER_FENCED: 'The producer epoch is older than the current one',
+  LISTEN_FAILED: 'A listener could not bind its address',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class TributaryError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TributaryError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isTributaryError(error: unknown, code?: ErrorCode): error is TributaryError {
+  return error instanceof TributaryError && (code === undefined || error.code === code);
+}
+
+/** Programmer errors: an invariant that must hold. Crashes on purpose. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}

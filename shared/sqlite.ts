@@ -1,0 +1,69 @@
+// A small promise wrapper over the `sqlite3` package, shared by every part that keeps
+// metadata (topics, consumer-group offsets, MQTT sessions). Each part opens its own
+// database file, so that one part's writes never wait on another's lock.
+import sqlite3 from 'sqlite3';
+
+/** How long a statement waits for a lock held by another connection before failing. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+export type SqlValue = string | number | bigint | Buffer | null;
+
+export class Database {
+  readonly path: string;
+  readonly #db: sqlite3.Database;
+
+  private constructor(path: string, db: sqlite3.Database) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  static async open(path: string): Promise<Database> {
+    const db = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const handle = new sqlite3.Database(path, (error) => (error ? reject(error) : resolve(handle)));
+    });
+    const database = new Database(path, db);
+    db.configure('busyTimeout', BUSY_TIMEOUT_MS);
+    // WAL: readers never block the writer; synchronous=FULL: a committed transaction
+    // survives a power cut, which acknowledged metadata (offsets, sessions) must.
+    await database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+    return database;
+  }
+
+  exec(sql: string): Promise<void> {
+    return new Promise((resolve, reject) => this.#db.exec(sql, (error) => (error ? reject(error) : resolve())));
+  }
+
+  run(sql: string, params: SqlValue[] = []): Promise<{ changes: number; lastID: number }> {
+    return new Promise((resolve, reject) => {
+      this.#db.run(sql, params, function (this: sqlite3.RunResult, error: Error | null) {
+        if (error) reject(error);
+        else resolve({ changes: this.changes, lastID: this.lastID });
+      });
+    });
+  }
+
+  get<Row>(sql: string, params: SqlValue[] = []): Promise<Row | undefined> {
+    return new Promise((resolve, reject) => this.#db.get(sql, params, (error, row) => (error ? reject(error) : resolve(row as Row | undefined))));
+  }
+
+  all<Row>(sql: string, params: SqlValue[] = []): Promise<Row[]> {
+    return new Promise((resolve, reject) => this.#db.all(sql, params, (error, rows) => (error ? reject(error) : resolve(rows as Row[]))));
+  }
+
+  /** Runs `work` inside one transaction; rolls back if it throws. Calls must not overlap on one connection. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work();
+      await this.exec('COMMIT');
+      return result;
+    } catch (error) {
+      await this.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => this.#db.close((error) => (error ? reject(error) : resolve())));
+  }
+}

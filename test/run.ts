@@ -1,0 +1,93 @@
+// Runs every test file (`*.test.ts` under test/, or the files and folders named on the
+// command line) in a process of its own, so that one file that crashes or hangs cannot
+// take the others with it. Each file is a uvu suite that can also run alone:
+// `node test/edge/storage/partition-log.test.ts`.
+//
+// Prints each file's output, then one closing line "N passed, N failed" counting tests.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { cpus } from 'node:os';
+
+/** A test file that runs longer than this is killed and counted as failed. */
+const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 10 * 60_000);
+/** Files run at once; integration tests start daemons, so keep this near the core count. */
+const CONCURRENCY = Number(process.env.TEST_CONCURRENCY ?? Math.max(1, Math.min(2, cpus().length)));
+const INTEROP = process.env.TEST_INTEROP === '1';
+
+function findTestFiles(path: string): string[] {
+  const stat = statSync(path);
+  if (stat.isFile()) return [path];
+  const found: string[] = [];
+  for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) {
+      // Interop tests need Debian packages; `npm run test:interop` runs them.
+      if (entry.name === 'interop' && !INTEROP) continue;
+      found.push(...findTestFiles(child));
+    } else if (entry.name.endsWith('.test.ts')) {
+      found.push(child);
+    }
+  }
+  return found;
+}
+
+interface FileResult { file: string; passed: number; failed: number; exitCode: number | null; output: string; durationMs: number }
+
+function runFile(file: string): Promise<FileResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    const timer = setTimeout(() => {
+      output += `\n[test/run] ${file} exceeded ${FILE_TIMEOUT_MS} ms and was killed\n`;
+      child.kill('SIGKILL');
+    }, FILE_TIMEOUT_MS);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      const total = sumOf(output, /Total:\s+(\d+)/g);
+      const passed = sumOf(output, /Passed:\s+(\d+)/g);
+      const failedTests = Math.max(0, total - passed - sumOf(output, /Skipped:\s+(\d+)/g));
+      // A file that exits non-zero without reporting a failed test still failed.
+      const failed = exitCode === 0 ? failedTests : Math.max(1, failedTests);
+      resolve({ file, passed, failed, exitCode, output, durationMs: Date.now() - started });
+    });
+  });
+}
+
+function sumOf(text: string, pattern: RegExp): number {
+  let sum = 0;
+  for (const match of text.matchAll(pattern)) sum += Number(match[1]);
+  return sum;
+}
+
+async function main(): Promise<void> {
+  const roots = process.argv.slice(2);
+  const files = (roots.length > 0 ? roots : ['test']).flatMap(findTestFiles);
+  if (files.length === 0) {
+    console.error('no test files found');
+    process.exit(1);
+  }
+  const queue = [...files];
+  const results: FileResult[] = [];
+  async function worker(): Promise<void> {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      const result = await runFile(file);
+      results.push(result);
+      const status = result.exitCode === 0 && result.failed === 0 ? 'ok  ' : 'FAIL';
+      console.log(`\n${status} ${relative('.', file)} (${result.passed} passed, ${result.failed} failed, ${(result.durationMs / 1000).toFixed(1)} s)`);
+      console.log(result.output.trimEnd().split('\n').map((line) => `  | ${line}`).join('\n'));
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
+  const passed = results.reduce((sum, r) => sum + r.passed, 0);
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  const failedFiles = results.filter((r) => r.exitCode !== 0 || r.failed > 0).map((r) => relative('.', r.file));
+  if (failedFiles.length > 0) console.log(`\nfailed files:\n${failedFiles.map((f) => `  ${f}`).join('\n')}`);
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+}
+
+await main();
