@@ -1,58 +1,89 @@
 // The settings of one topic. YAML gives defaults under `topics.defaults` and per-topic
 // overrides under `topics.overrides.<name>`; a topic created through the Kafka API gets
 // the defaults plus whatever the request sets. Both are the same kind of topic.
+//
+// The TypeBox schemas below are the single definition: the JSON Schema that validates the
+// YAML, the TypeScript types and the defaults all come from them.
+import { Type, type Static } from '@sinclair/typebox';
+import { oneOf } from './one-of.ts';
 
-export type FlushPolicyName = 'always' | 'interval' | 'os';
+const DAY_MS = 24 * 3600_000;
 
-export interface FlushPolicy {
-  /**
-   * always: fdatasync before an append is acknowledged (the default);
-   * interval: fdatasync at most every `intervalMs`, acknowledging after that sync;
-   * os: never fdatasync, acknowledge once written to the page cache.
-   */
-  policy: FlushPolicyName;
-  intervalMs: number;
-}
+export const FlushPolicySchema = Type.Object({
+  policy: oneOf(['always', 'interval', 'os'] as const, {
+    default: 'always',
+    description: 'When an append counts as durable. always: fdatasync before acknowledging. interval: fdatasync at most every intervalMs, acknowledging after that sync. os: never fdatasync; acknowledge once written to the page cache (a power cut can lose the newest records).',
+  }),
+  intervalMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'Sync period for the interval policy, in milliseconds.' }),
+}, { additionalProperties: false, default: {}, description: 'Flush policy: what must happen before an append is acknowledged.' });
 
-export interface TopicConfig {
-  partitions: number;
-  /** Segments whose newest record is older than this are deleted; -1 keeps them forever. */
-  retentionMs: number;
-  /** Per partition: oldest segments are deleted while the partition is larger; -1 for no limit. */
-  retentionBytes: number;
-  /** A segment rolls when it would grow past this many bytes. */
-  segmentBytes: number;
-  /** A segment rolls when its first record is older than this. */
-  segmentMs: number;
-  flush: FlushPolicy;
-  /** The largest record batch a producer may append. */
-  maxMessageBytes: number;
-}
+const topicFields = {
+  partitions: Type.Integer({ minimum: 1, maximum: 1024, default: 1, description: 'Number of partitions of a new topic. Records with the same key stay in order in one partition.' }),
+  retentionMs: Type.Integer({ minimum: -1, default: 7 * DAY_MS, description: 'Segments whose newest record is older than this are deleted; -1 keeps them forever.' }),
+  retentionBytes: Type.Integer({ minimum: -1, default: -1, description: 'Per partition: the oldest segments are deleted while the partition is larger than this; -1 for no limit.' }),
+  segmentBytes: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 64 * 1024 * 1024, description: 'A segment file rolls when it would grow past this many bytes.' }),
+  segmentMs: Type.Integer({ minimum: 1000, default: 7 * DAY_MS, description: 'A segment rolls when its first record is older than this.' }),
+  flush: FlushPolicySchema,
+  maxMessageBytes: Type.Integer({ minimum: 64, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'The largest record batch a producer may append (Kafka max.message.bytes).' }),
+};
+
+export const TopicConfigSchema = Type.Object(topicFields, { additionalProperties: false, default: {}, description: 'Settings every topic gets unless overridden.' });
+
+/** An override names only what differs from the defaults; no defaults are filled in here. */
+export const TopicOverrideSchema = Type.Object({
+  partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024, description: topicFields.partitions.description })),
+  retentionMs: Type.Optional(Type.Integer({ minimum: -1, description: topicFields.retentionMs.description })),
+  retentionBytes: Type.Optional(Type.Integer({ minimum: -1, description: topicFields.retentionBytes.description })),
+  segmentBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 ** 3, description: topicFields.segmentBytes.description })),
+  segmentMs: Type.Optional(Type.Integer({ minimum: 1000, description: topicFields.segmentMs.description })),
+  flush: Type.Optional(Type.Object({
+    policy: Type.Optional(FlushPolicySchema.properties.policy),
+    intervalMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: FlushPolicySchema.properties.intervalMs.description })),
+  }, { additionalProperties: false })),
+  maxMessageBytes: Type.Optional(Type.Integer({ minimum: 64, maximum: 64 * 1024 * 1024, description: topicFields.maxMessageBytes.description })),
+}, { additionalProperties: false });
+
+export const StorageConfigSchema = Type.Object({
+  diskBudgetBytes: Type.Integer({ minimum: 0, default: 0, description: 'Device-wide budget for all segments, in bytes; when exceeded the oldest segments are evicted (and counted). 0 means no budget.' }),
+  groupCommitMaxBytes: Type.Integer({ minimum: 4096, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'Group commit: a group of appends is written and synced once it holds this many bytes (flash wants large sequential writes)...' }),
+  groupCommitMaxWaitMs: Type.Number({ minimum: 0, maximum: 1000, default: 2, description: '...or once its first append has waited this long, in milliseconds (bounds the latency added by coalescing).' }),
+  retentionCheckCron: Type.String({ default: '* * * * *', description: 'When retention runs (a node-cron expression; seconds may be given as a sixth leading field).' }),
+}, { additionalProperties: false, default: {}, description: 'The durable log on flash.' });
+
+export type FlushPolicy = Static<typeof FlushPolicySchema>;
+export type FlushPolicyName = FlushPolicy['policy'];
+export type TopicConfig = Static<typeof TopicConfigSchema>;
+export type TopicOverride = Static<typeof TopicOverrideSchema>;
+export type StorageConfig = Static<typeof StorageConfigSchema>;
 
 export const DEFAULT_TOPIC_CONFIG: TopicConfig = {
-  partitions: 1,
-  retentionMs: 7 * 24 * 3600_000,
-  retentionBytes: -1,
-  segmentBytes: 64 * 1024 * 1024,
-  segmentMs: 7 * 24 * 3600_000,
-  flush: { policy: 'always', intervalMs: 100 },
-  maxMessageBytes: 1024 * 1024,
+  partitions: topicFields.partitions.default,
+  retentionMs: topicFields.retentionMs.default,
+  retentionBytes: topicFields.retentionBytes.default,
+  segmentBytes: topicFields.segmentBytes.default,
+  segmentMs: topicFields.segmentMs.default,
+  flush: { policy: 'always', intervalMs: FlushPolicySchema.properties.intervalMs.default },
+  maxMessageBytes: topicFields.maxMessageBytes.default,
 };
-
-export interface StorageConfig {
-  /** Device-wide budget for all segments; 0 means no budget. */
-  diskBudgetBytes: number;
-  /** Group commit: a group is written and synced once it holds this many bytes... */
-  groupCommitMaxBytes: number;
-  /** ...or once its first append has waited this long. */
-  groupCommitMaxWaitMs: number;
-  /** node-cron expression for the retention check. */
-  retentionCheckCron: string;
-}
 
 export const DEFAULT_STORAGE_CONFIG: StorageConfig = {
-  diskBudgetBytes: 0,
-  groupCommitMaxBytes: 1024 * 1024,
-  groupCommitMaxWaitMs: 2,
-  retentionCheckCron: '* * * * *',
+  diskBudgetBytes: StorageConfigSchema.properties.diskBudgetBytes.default,
+  groupCommitMaxBytes: StorageConfigSchema.properties.groupCommitMaxBytes.default,
+  groupCommitMaxWaitMs: StorageConfigSchema.properties.groupCommitMaxWaitMs.default,
+  retentionCheckCron: StorageConfigSchema.properties.retentionCheckCron.default,
 };
+
+/** The effective config of a topic: defaults, then the override, then request settings. */
+export function resolveTopicConfig(defaults: TopicConfig, ...overrides: (TopicOverride | undefined)[]): TopicConfig {
+  let config: TopicConfig = { ...defaults, flush: { ...defaults.flush } };
+  for (const override of overrides) {
+    if (!override) continue;
+    const { flush, ...rest } = override;
+    config = { ...config, ...stripUndefined(rest), flush: { ...config.flush, ...stripUndefined(flush ?? {}) } };
+  }
+  return config;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,45 @@
+// `tributary SUBCOMMAND …`: each subcommand is a module with `main(argv)`, loaded only
+// when it runs, so that `tributary link` does not pay for the storage engine.
+import { isTributaryError } from '../shared/errors.ts';
+
+interface Command {
+  main(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  edge: { summary: 'run the edge broker (Kafka protocol, MQTT, durable log, admin HTTP)', load: () => import('../edge/cli/edge-command.ts') },
+  config: { summary: 'check a YAML config, print its JSON Schema or the defaults', load: () => import('../edge/cli/config-command.ts') },
+};
+
+async function printHelp(): Promise<void> {
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
+  console.log(`usage: tributary <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'tributary <command> --help' for a command's options.`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    await printHelp();
+    return name === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    console.error(`tributary: unknown command "${name}"; 'tributary --help' lists the commands`);
+    return 2;
+  }
+  const command = await entry.load();
+  return command.main(rest);
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (error) {
+  // Operating errors (bad config, data directory in use, port taken) are the user's to
+  // fix: print the message alone. Anything else is a bug: print the stack.
+  if (isTributaryError(error) || (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`tributary: ${(error as Error).message}`);
+  } else {
+    console.error(error);
+  }
+  process.exitCode = 1;
+}

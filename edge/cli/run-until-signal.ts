@@ -1,0 +1,29 @@
+// Runs a daemon until SIGTERM or SIGINT, then closes it and exits 0; a second signal, or
+// a close that takes too long, exits at once with 1.
+import type { Logger } from '../../shared/logger.ts';
+
+/** A clean stop flushes the log and closes listeners; past this something is stuck. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+export async function runUntilSignal(logger: Logger, start: () => Promise<{ close(): Promise<void> }>): Promise<number> {
+  const daemon = await start();
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'stopping');
+  const forceExit = setTimeout(() => {
+    logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'stop took too long; exiting');
+    logger.flush();
+    process.exit(1);
+  }, SHUTDOWN_TIMEOUT_MS);
+  forceExit.unref();
+  const again = (): never => process.exit(1);
+  process.once('SIGTERM', again);
+  process.once('SIGINT', again);
+  await daemon.close();
+  clearTimeout(forceExit);
+  logger.info('stopped');
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return 0;
+}

@@ -1,0 +1,94 @@
+// The edge daemon's composition root: opens the log, starts the listeners, and closes
+// them again in reverse order. The only place that wires the parts together.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Config } from '../shared/config/schema.ts';
+import { resolveTopicConfig } from '../shared/config/topic-config.ts';
+import type { Logger } from '../shared/logger.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { AdminServer } from './http/admin-server.ts';
+import { LogStore } from './storage/index.ts';
+
+export interface EdgePorts {
+  kafka?: number;
+  mqtt?: number;
+  mqttWs?: number;
+  http: number;
+}
+
+export interface EdgeDaemon {
+  readonly ports: EdgePorts;
+  readonly store: LogStore;
+  close(): Promise<void>;
+}
+
+export async function startEdge(config: Config, logger: Logger): Promise<EdgeDaemon> {
+  const dataDir = resolve(config.node.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  const closers: (() => Promise<void> | void)[] = [unlock];
+  let state: 'starting' | 'ok' | 'stopping' = 'starting';
+  const startedAt = Date.now();
+
+  async function closeAll(): Promise<void> {
+    state = 'stopping';
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.error({ err: error }, 'error while stopping');
+      }
+    }
+    closers.length = 0;
+  }
+
+  try {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'tributary_' });
+
+    const store = await LogStore.open({
+      dataDir,
+      logger: logger.child({ part: 'storage' }),
+      registry,
+      storage: config.storage,
+      topicDefaults: config.topics.defaults,
+    });
+    closers.push(() => store.close());
+    await declareTopics(store, config, logger);
+
+    const ports: EdgePorts = { http: 0 };
+    const admin = new AdminServer({
+      host: config.listeners.http.host,
+      port: config.listeners.http.port,
+      registry,
+      logger: logger.child({ part: 'http' }),
+      health: () => ({ status: state, node: config.node.id, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ports, topics: store.listTopics().length, diskUsageBytes: store.diskUsageBytes() }),
+    });
+    ports.http = await admin.listen();
+    closers.push(() => admin.close());
+
+    state = 'ok';
+    logger.info({ event: 'ready', node: config.node.id, dataDir, ports }, 'tributary edge is ready');
+    return { ports, store, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** Topics named under topics.overrides exist with their settings after start. */
+async function declareTopics(store: LogStore, config: Config, logger: Logger): Promise<void> {
+  for (const [name, override] of Object.entries(config.topics.overrides)) {
+    const existing = store.describeTopic(name);
+    if (!existing) {
+      await store.createTopic(name, override);
+      logger.info({ topic: name }, 'created declared topic');
+      continue;
+    }
+    const wanted = resolveTopicConfig(config.topics.defaults, override);
+    if (wanted.partitions > existing.partitions) await store.createPartitions(name, wanted.partitions);
+    const { partitions: _partitions, ...settings } = override;
+    if (Object.keys(settings).length > 0) await store.alterTopicConfig(name, settings);
+  }
+}

@@ -1,0 +1,89 @@
+// The HTTP admin port: GET /health for liveness checks, GET /metrics for Prometheus,
+// and whatever pages the parts add (the console). Small on purpose: node:http is enough
+// for a handful of routes, and it adds nothing to the device's footprint.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../shared/logger.ts';
+
+/** Requests served at once; the admin port is for operators and scrapers, not for load. */
+const MAX_CONNECTIONS = 64;
+/** A slow or stuck client cannot hold a connection longer than this. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+export interface AdminServerOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  logger: Logger;
+  /** Returns the health document; `status` other than "ok" answers 503. */
+  health: () => { status: 'ok' | 'degraded' | 'starting' | 'stopping'; [key: string]: unknown };
+}
+
+export class AdminServer {
+  readonly #server: Server;
+  readonly #routes = new Map<string, RouteHandler>();
+  readonly #options: AdminServerOptions;
+
+  constructor(options: AdminServerOptions) {
+    this.#options = options;
+    this.#server = createServer((request, response) => void this.#handle(request, response));
+    this.#server.maxConnections = MAX_CONNECTIONS;
+    this.#server.requestTimeout = REQUEST_TIMEOUT_MS;
+    this.route('GET /health', (_request, response) => {
+      const health = this.#options.health();
+      sendJson(response, health.status === 'ok' ? 200 : 503, health);
+    });
+    this.route('GET /metrics', async (_request, response) => {
+      const body = await this.#options.registry.metrics();
+      response.writeHead(200, { 'content-type': this.#options.registry.contentType });
+      response.end(body);
+    });
+  }
+
+  /** Adds a route, e.g. `route('GET /api/topics', handler)`; exact paths only. */
+  route(methodAndPath: string, handler: RouteHandler): void {
+    this.#routes.set(methodAndPath, handler);
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.#server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? '/', 'http://admin').pathname;
+    const handler = this.#routes.get(`${request.method} ${path}`);
+    if (!handler) {
+      const knownPath = [...this.#routes.keys()].some((key) => key.endsWith(` ${path}`));
+      sendJson(response, knownPath ? 405 : 404, { error: knownPath ? `method ${request.method} not allowed on ${path}` : `no such path: ${path}` });
+      return;
+    }
+    try {
+      await handler(request, response);
+    } catch (error) {
+      this.#options.logger.error({ err: error, path }, 'admin request failed');
+      if (!response.headersSent) sendJson(response, 500, { error: (error as Error).message });
+      else response.end();
+    }
+  }
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  response.end(text);
+}

@@ -1,0 +1,110 @@
+// The device's YAML file, as one TypeBox definition: the JSON Schema that validates it
+// (published as tributary.schema.json for editors), the TypeScript types and every
+// default come from here. Every object refuses unknown keys.
+import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
+import { oneOf } from './one-of.ts';
+import { StorageConfigSchema, TopicConfigSchema, TopicOverrideSchema } from './topic-config.ts';
+
+function section<T extends Record<string, TSchema>>(properties: T, description: string): TObject<T> {
+  return Type.Object(properties, { additionalProperties: false, default: {}, description });
+}
+
+function listener(host: string, port: number, what: string) {
+  return section({
+    host: Type.String({ minLength: 1, default: host, description: `Address the ${what} listener binds (0.0.0.0 for every interface).` }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: port, description: `TCP port of the ${what} listener; 0 picks any free port (the daemon reports the port it bound).` }),
+  }, `The ${what} listener.`);
+}
+
+const NodeSchema = section({
+  id: Type.String({ pattern: '^[A-Za-z0-9._-]{0,64}$', default: '', description: 'This node\'s name, unique in the fleet (used as {edge} in mirror topic names). Empty means the machine\'s hostname.' }),
+  dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory for the log segments and metadata, relative to the working directory.' }),
+}, 'Who this node is and where it keeps its data.');
+
+const ListenersSchema = section({
+  kafka: listener('127.0.0.1', 9092, 'Kafka protocol'),
+  mqtt: listener('0.0.0.0', 1883, 'MQTT'),
+  mqttWs: section({
+    enabled: Type.Boolean({ default: true, description: 'Serve MQTT over WebSocket.' }),
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the MQTT-over-WebSocket listener binds.' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8083, description: 'TCP port of the MQTT-over-WebSocket listener; 0 picks any free port.' }),
+  }, 'The MQTT-over-WebSocket listener.'),
+  http: listener('127.0.0.1', 8080, 'HTTP admin (health, metrics, console)'),
+}, 'Network listeners.');
+
+const KafkaSchema = section({
+  advertisedHost: Type.String({ default: '', description: 'Host name given to Kafka clients in Metadata responses. Empty means the listener\'s host (or the hostname when it binds 0.0.0.0).' }),
+  autoCreateTopics: Type.Boolean({ default: true, description: 'Create a topic with the topic defaults when a client produces to or asks for one that does not exist.' }),
+  maxRequestBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024, default: 16 * 1024 * 1024, description: 'Largest Kafka request frame accepted; a larger length prefix closes the connection (bounds memory per connection).' }),
+  maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'Kafka client connections served at once; more are refused.' }),
+  groupInitialRebalanceDelayMs: Type.Integer({ minimum: 0, maximum: 300_000, default: 300, description: 'How long a new consumer group waits for more members before its first rebalance.' }),
+}, 'The Kafka-protocol server.');
+
+const RouteSchema = Type.Object({
+  filter: Type.String({ minLength: 1, description: 'MQTT topic filter (+ and # wildcards).' }),
+  topic: Type.String({ minLength: 1, description: 'Log topic the matching publishes are appended to.' }),
+  key: Type.String({ default: '{topic}', description: 'Record key template: {topic} is the whole MQTT topic, {N} its level N (0-based), {clientId} the publisher.' }),
+}, { additionalProperties: false });
+
+const ReverseRouteSchema = Type.Object({
+  topic: Type.String({ minLength: 1, description: 'Log topic whose records are delivered to MQTT subscribers.' }),
+  mqttTopic: Type.String({ minLength: 1, default: '{topic}/{key}', description: 'MQTT topic template: {topic} is the log topic, {key} the record key.' }),
+  qos: oneOf([0, 1, 2] as const, { default: 1, description: 'QoS of the delivered publishes.' }),
+}, { additionalProperties: false });
+
+const MqttLimitsSchema = section({
+  maxPacketBytes: Type.Integer({ minimum: 128, maximum: 268_435_455, default: 256 * 1024, description: 'Largest MQTT packet accepted; a larger one disconnects the client (sensor readings are small; this bounds memory per client).' }),
+  maxClientIdBytes: Type.Integer({ minimum: 23, maximum: 65_535, default: 128, description: 'Longest client identifier accepted (MQTT 3.1.1 requires at least 23).' }),
+  maxTopicLevels: Type.Integer({ minimum: 1, maximum: 1024, default: 16, description: 'Most levels in a topic name or filter.' }),
+  maxInflightPerClient: Type.Integer({ minimum: 1, maximum: 65_535, default: 64, description: 'QoS 1/2 messages sent to one client and not yet acknowledged.' }),
+  maxQueuedPerClient: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Messages queued for one offline or slow client; beyond it the overflow is counted in the metrics.' }),
+  maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'MQTT client connections served at once; more are refused.' }),
+}, 'Limits of the MQTT front end.');
+
+const MqttSchema = section({
+  routes: Type.Array(RouteSchema, { default: [], maxItems: 1000, description: 'MQTT topic filters mapped to log topics and keys; the first match wins.' }),
+  defaultRoute: Type.Union([
+    Type.Object({
+      topic: Type.String({ minLength: 1, description: 'Log topic for publishes that match no route.' }),
+      key: Type.String({ default: '{topic}', description: 'Record key template, as in routes.' }),
+    }, { additionalProperties: false }),
+    Type.Literal('reject'),
+  ], { default: { topic: 'mqtt', key: '{topic}' }, description: 'Where publishes that match no route go, or "reject" to refuse them.' }),
+  reverseRoutes: Type.Array(ReverseRouteSchema, { default: [], maxItems: 1000, description: 'Log topics whose records (for example commands) are delivered to MQTT subscribers.' }),
+  denySubscribe: Type.Array(Type.String(), { default: [], maxItems: 1000, description: 'Topic filters whose subscriptions are refused (SUBACK 0x80).' }),
+  limits: MqttLimitsSchema,
+}, 'The MQTT front end.');
+
+const TopicsSchema = section({
+  defaults: TopicConfigSchema,
+  overrides: Type.Record(Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$' }), TopicOverrideSchema, {
+    default: {},
+    description: 'Topics declared on this device, by name, with the settings that differ from the defaults. They are created at start.',
+  }),
+}, 'Topic defaults and per-topic overrides.');
+
+const LogSchema = section({
+  level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, { default: 'info', description: 'Least severe log level written.' }),
+}, 'Structured logs (JSON lines on standard output).');
+
+export const ConfigSchema = Type.Object({
+  node: NodeSchema,
+  listeners: ListenersSchema,
+  storage: StorageConfigSchema,
+  topics: TopicsSchema,
+  kafka: KafkaSchema,
+  mqtt: MqttSchema,
+  log: LogSchema,
+}, {
+  additionalProperties: false,
+  $id: 'https://tributary.dev/schema/tributary.schema.json',
+  title: 'Tributary device configuration',
+  description: 'One YAML file configures a Tributary edge broker (or a central). Every key is optional.',
+});
+
+export type Config = Static<typeof ConfigSchema>;
+export type ListenerConfig = Static<typeof ListenersSchema>['kafka'];
+export type KafkaConfig = Static<typeof KafkaSchema>;
+export type MqttConfig = Static<typeof MqttSchema>;
+export type MqttRoute = Static<typeof RouteSchema>;
+export type MqttReverseRoute = Static<typeof ReverseRouteSchema>;

@@ -1,0 +1,106 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { configJsonSchema, defaultConfig, parseConfig } from '../../../shared/config/load.ts';
+import { isTributaryError } from '../../../shared/errors.ts';
+
+function errorOf(text: string): string {
+  try {
+    parseConfig(text, 'edge.yaml');
+  } catch (error) {
+    assert.ok(isTributaryError(error, 'CONFIG_INVALID'), `expected CONFIG_INVALID, got ${error}`);
+    return (error as Error).message;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+test('built-in defaults match the documented ones', () => {
+  const config = defaultConfig();
+  assert.is(config.node.dataDir, './data');
+  assert.equal(config.listeners.kafka, { host: '127.0.0.1', port: 9092 });
+  assert.is(config.listeners.mqtt.port, 1883);
+  assert.equal(config.listeners.http, { host: '127.0.0.1', port: 8080 });
+  assert.is(config.topics.defaults.flush.policy, 'always');
+  assert.ok(config.node.id.length > 0, 'an empty node id becomes the hostname');
+});
+
+test('the stable keys parse as written', () => {
+  const config = parseConfig([
+    'node:',
+    '  id: edge-01',
+    '  dataDir: /var/lib/tributary',
+    'listeners:',
+    '  kafka: { host: 127.0.0.1, port: 9092 }',
+    '  mqtt:  { host: 0.0.0.0, port: 1883 }',
+    '  http:  { host: 127.0.0.1, port: 0 }',
+    'topics:',
+    '  defaults: { partitions: 3, flush: { policy: interval, intervalMs: 50 } }',
+    '  overrides:',
+    '    sensors: { partitions: 6, retentionMs: 3600000 }',
+  ].join('\n'), 'edge.yaml');
+  assert.is(config.node.id, 'edge-01');
+  assert.is(config.listeners.http.port, 0);
+  assert.is(config.topics.defaults.partitions, 3);
+  assert.equal(config.topics.defaults.flush, { policy: 'interval', intervalMs: 50 });
+  assert.is(config.topics.defaults.segmentBytes, 64 * 1024 * 1024, 'unset keys keep their defaults');
+  assert.equal(config.topics.overrides.sensors, { partitions: 6, retentionMs: 3600000 });
+});
+
+test('an unknown key is refused with file, line, key and the allowed keys', () => {
+  const message = errorOf('node:\n  id: a\nlisteners:\n  kafka:\n    prot: 9092\n');
+  assert.is(message, 'edge.yaml:5: listeners.kafka.prot: unknown key (allowed: host, port)');
+});
+
+test('an unknown top-level key is refused', () => {
+  assert.match(errorOf('nodes:\n  id: a\n'), /^edge\.yaml:1: nodes: unknown key \(allowed: node, listeners/);
+});
+
+test('a wrong type names the line, the key and the value', () => {
+  assert.is(errorOf('listeners:\n  kafka: { host: x, port: "abc" }\n'), 'edge.yaml:2: listeners.kafka.port: must be integer, got "abc"');
+});
+
+test('an out-of-range value and a wrong enum value are both reported', () => {
+  const message = errorOf('topics:\n  overrides:\n    sensors:\n      partitions: 0\n      flush: { policy: sometimes }\n');
+  assert.match(message, 'edge.yaml:4: topics.overrides.sensors.partitions: must be >= 1, got 0');
+  assert.match(message, 'edge.yaml:5: topics.overrides.sensors.flush.policy: must be one of "always", "interval", "os", got "sometimes"');
+});
+
+test('a port above 65535 is refused', () => {
+  assert.match(errorOf('listeners:\n  mqtt:\n    port: 70000\n'), 'edge.yaml:3: listeners.mqtt.port: must be <= 65535');
+});
+
+test('a union names its alternatives', () => {
+  assert.match(errorOf('mqtt:\n  defaultRoute: rejectt\n'), 'edge.yaml:2: mqtt.defaultRoute: must be a mapping of topic, key or "reject", got "rejectt"');
+});
+
+test('YAML syntax errors name the line', () => {
+  assert.match(errorOf('node:\n  id: [a\n'), /^edge\.yaml:\d+: /);
+});
+
+test('a document that is not a mapping is refused', () => {
+  assert.match(errorOf('- a\n- b\n'), /edge\.yaml:1: /);
+});
+
+test('the published JSON Schema is current (regenerate: npm run schema)', () => {
+  const published = readFileSync(resolve(import.meta.dirname, '../../../deploy/tributary.schema.json'), 'utf8');
+  assert.is(published, configJsonSchema());
+});
+
+test('every key in the schema has a description and every leaf a default', () => {
+  const missing: string[] = [];
+  function walk(schema: Record<string, unknown>, path: string): void {
+    const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+    if (!properties) return;
+    for (const [key, child] of Object.entries(properties)) {
+      const childPath = path ? `${path}.${key}` : key;
+      if (typeof child.description !== 'string') missing.push(`${childPath}: description`);
+      if (child.default === undefined && path.split('.').length < 6 && !childPath.includes('overrides')) missing.push(`${childPath}: default`);
+      walk(child, childPath);
+    }
+  }
+  walk(JSON.parse(configJsonSchema()), '');
+  assert.equal(missing, []);
+});
+
+test.run();
