@@ -9,10 +9,13 @@ import { oneOf } from './one-of.ts';
 
 const DAY_MS = 24 * 3600_000;
 
+const FLUSH_POLICIES = ['always', 'interval', 'os'] as const;
+const FLUSH_POLICY_DESCRIPTION = 'When an append counts as durable. always: fdatasync before acknowledging. interval: fdatasync at most every intervalMs, acknowledging after that sync. os: never fdatasync; acknowledge once written to the page cache (a power cut can lose the newest records).';
+
 export const FlushPolicySchema = Type.Object({
-  policy: oneOf(['always', 'interval', 'os'] as const, {
+  policy: oneOf(FLUSH_POLICIES, {
     default: 'always',
-    description: 'When an append counts as durable. always: fdatasync before acknowledging. interval: fdatasync at most every intervalMs, acknowledging after that sync. os: never fdatasync; acknowledge once written to the page cache (a power cut can lose the newest records).',
+    description: FLUSH_POLICY_DESCRIPTION,
   }),
   intervalMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'Sync period for the interval policy, in milliseconds.' }),
 }, { additionalProperties: false, default: {}, description: 'Flush policy: what must happen before an append is acknowledged.' });
@@ -37,7 +40,7 @@ export const TopicOverrideSchema = Type.Object({
   segmentBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 ** 3, description: topicFields.segmentBytes.description })),
   segmentMs: Type.Optional(Type.Integer({ minimum: 1000, description: topicFields.segmentMs.description })),
   flush: Type.Optional(Type.Object({
-    policy: Type.Optional(FlushPolicySchema.properties.policy),
+    policy: Type.Optional(oneOf(FLUSH_POLICIES, { description: FLUSH_POLICY_DESCRIPTION })),
     intervalMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: FlushPolicySchema.properties.intervalMs.description })),
   }, { additionalProperties: false })),
   maxMessageBytes: Type.Optional(Type.Integer({ minimum: 64, maximum: 64 * 1024 * 1024, description: topicFields.maxMessageBytes.description })),

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configJsonSchema, defaultConfig, parseConfig } from '../../../shared/config/load.ts';
 import { isTributaryError } from '../../../shared/errors.ts';
+import { configReference } from '../../../shared/config/reference.ts';
+import { resolveTopicConfig } from '../../../shared/config/topic-config.ts';
 
 function errorOf(text: string): string {
   try {
@@ -101,6 +103,17 @@ test('every key in the schema has a description and every leaf a default', () =>
   }
   walk(JSON.parse(configJsonSchema()), '');
   assert.equal(missing, []);
+});
+
+test('an override inherits the flush policy it does not name', () => {
+  const config = parseConfig('topics:\n  defaults: { flush: { policy: interval } }\n  overrides:\n    a: { flush: { intervalMs: 5 } }\n', 'edge.yaml');
+  assert.equal(config.topics.overrides.a, { flush: { intervalMs: 5 } });
+  assert.equal(resolveTopicConfig(config.topics.defaults, config.topics.overrides.a).flush, { policy: 'interval', intervalMs: 5 });
+});
+
+test('the README reference lists every key (regenerate: npm run docs)', () => {
+  const readme = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
+  assert.ok(readme.includes(configReference()), 'README.md holds the current configuration reference');
 });
 
 test.run();
