@@ -20,6 +20,9 @@ export const ErrorCodes = {
   OUT_OF_ORDER_SEQUENCE: 'The producer sequence number is out of order',
   PRODUCER_FENCED: 'The producer epoch is older than the current one',
   LISTEN_FAILED: 'A listener could not bind its address',
+  LINK_OPTION_INVALID: 'A fault-injecting link option is invalid',
+  SIM_OPTION_INVALID: 'A device fleet simulator option is invalid',
+  PAYLOAD_INVALID: 'A payload cannot be decoded in the expected format',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
