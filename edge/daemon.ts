@@ -8,6 +8,7 @@ import { resolveTopicConfig } from '../shared/config/topic-config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { AdminServer } from './http/admin-server.ts';
+import { startKafkaServer } from './kafka/server.ts';
 import { LogStore } from './storage/index.ts';
 
 export interface EdgePorts {
@@ -58,6 +59,18 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     await declareTopics(store, config, logger);
 
     const ports: EdgePorts = { http: 0 };
+    const kafka = await startKafkaServer({
+      listener: config.listeners.kafka,
+      config: config.kafka,
+      topicDefaults: config.topics.defaults,
+      store,
+      dataDir,
+      logger: logger.child({ part: 'kafka' }),
+      registry,
+    });
+    ports.kafka = kafka.port;
+    closers.push(() => kafka.close());
+
     const admin = new AdminServer({
       host: config.listeners.http.host,
       port: config.listeners.http.port,

@@ -15,11 +15,14 @@ const SIZE_PREFIX_BYTES = 4;
 export interface RequestHandler {
   /**
    * Handles one request frame (the bytes after the size prefix) and returns the whole
-   * response (size prefix included), or undefined when the request gets none (Produce
-   * with acks=0). Throwing closes this connection only.
+   * response (size prefix included) as one buffer or as chunks to write in order (record
+   * batches are written from where they were read, without a copy), or undefined when the
+   * request gets none (Produce with acks=0). Throwing closes this connection only.
    */
-  handle(frame: Buffer, connection: ConnectionInfo): Promise<Buffer | undefined>;
+  handle(frame: Buffer, connection: ConnectionInfo): Promise<Response | undefined>;
 }
+
+export type Response = Buffer | readonly Buffer[];
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -39,7 +42,7 @@ export class KafkaConnection implements ConnectionInfo {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   /** Responses in request order; each settles when its request is handled. */
-  readonly #responses: Promise<Buffer | undefined>[] = [];
+  readonly #responses: Promise<Response | undefined>[] = [];
   #writing = false;
   #closed = false;
 
@@ -99,6 +102,16 @@ export class KafkaConnection implements ConnectionInfo {
     void this.#drain();
   }
 
+  /** Writes one response; false when the socket's buffer is full and wants a drain. */
+  #write(response: Response): boolean {
+    if (Buffer.isBuffer(response)) return this.#socket.write(response);
+    this.#socket.cork();
+    let flowing = true;
+    for (const chunk of response as readonly Buffer[]) flowing = this.#socket.write(chunk);
+    this.#socket.uncork();
+    return flowing;
+  }
+
   /** Writes settled responses in order; one drain loop at a time. */
   async #drain(): Promise<void> {
     if (this.#writing) return;
@@ -108,7 +121,7 @@ export class KafkaConnection implements ConnectionInfo {
         const response = await this.#responses[0];
         this.#responses.shift();
         if (response && !this.#closed) {
-          if (!this.#socket.write(response)) await new Promise<void>((resolve) => { this.#socket.once('drain', resolve); this.#socket.once('close', resolve); });
+          if (!this.#write(response)) await new Promise<void>((resolve) => { this.#socket.once('drain', resolve); this.#socket.once('close', resolve); });
         }
         if (this.#responses.length < MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION && this.#socket.isPaused()) this.#socket.resume();
       }

@@ -1,0 +1,47 @@
+// What every request handler of the Kafka server needs: the log, the group coordinator,
+// the producer-id allocator, and how this broker describes itself to clients.
+import type { KafkaConfig } from '../../shared/config/schema.ts';
+import type { TopicConfig } from '../../shared/config/topic-config.ts';
+import { isTributaryError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { LogStore, TopicDescription } from '../storage/index.ts';
+import type { GroupCoordinator } from './groups/coordinator.ts';
+import type { ProducerIdAllocator } from './producer-ids.ts';
+
+/** A single-node cluster: this broker is node 1, leader of every partition. */
+export const BROKER_NODE_ID = 1;
+
+export interface BrokerContext {
+  readonly store: LogStore;
+  readonly groups: GroupCoordinator;
+  readonly producerIds: ProducerIdAllocator;
+  readonly config: KafkaConfig;
+  readonly topicDefaults: TopicConfig;
+  readonly clusterId: string;
+  readonly advertised: { host: string; port: number };
+  readonly logger: Logger;
+}
+
+/** Kafka topic names: at most 249 characters of [a-zA-Z0-9._-], not "." or "..". */
+const TOPIC_NAME_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
+
+export function isValidTopicName(name: string): boolean {
+  return TOPIC_NAME_PATTERN.test(name) && name !== '.' && name !== '..';
+}
+
+/**
+ * The topic, created with the defaults when auto-creation is on and the name is valid.
+ * Two requests that race to create it both get the topic.
+ */
+export async function topicOrAutoCreate(context: BrokerContext, name: string, allowAutoCreate = true): Promise<TopicDescription | undefined> {
+  const existing = context.store.describeTopic(name);
+  if (existing || !allowAutoCreate || !context.config.autoCreateTopics || !isValidTopicName(name)) return existing;
+  try {
+    const created = await context.store.createTopic(name);
+    context.logger.info({ topic: name, partitions: created.partitions }, 'auto-created topic');
+    return created;
+  } catch (error) {
+    if (isTributaryError(error, 'TOPIC_EXISTS')) return context.store.describeTopic(name);
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+// The small APIs that describe the broker and its producers: ApiVersions, DescribeCluster,
+// InitProducerId, OffsetForLeaderEpoch and the SASL handshake.
+import type { ApiVersionsResponse } from '../../../shared/kafka/apis/api-versions.ts';
+import type { DescribeClusterResponse } from '../../../shared/kafka/apis/describe-cluster.ts';
+import type { InitProducerIdRequest, InitProducerIdResponse } from '../../../shared/kafka/apis/init-producer-id.ts';
+import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../../shared/kafka/apis/offset-for-leader-epoch.ts';
+import type { SaslHandshakeResponse } from '../../../shared/kafka/apis/sasl-handshake.ts';
+import type { SaslAuthenticateResponse } from '../../../shared/kafka/apis/sasl-authenticate.ts';
+import { SUPPORTED_APIS } from '../../../shared/kafka/apis/index.ts';
+import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
+import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
+
+/** Every partition has had one leader, this broker, since it was created. */
+const LEADER_EPOCH = 0;
+
+export function apiVersionsBody(errorCode: number = ErrorCode.NONE): ApiVersionsResponse {
+  return {
+    errorCode,
+    apiKeys: SUPPORTED_APIS.map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion })),
+    throttleTimeMs: 0,
+  };
+}
+
+export function handleDescribeCluster(context: BrokerContext): DescribeClusterResponse {
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    clusterId: context.clusterId,
+    controllerId: BROKER_NODE_ID,
+    brokers: [{ brokerId: BROKER_NODE_ID, host: context.advertised.host, port: context.advertised.port, rack: null }],
+  };
+}
+
+export async function handleInitProducerId(context: BrokerContext, request: InitProducerIdRequest): Promise<InitProducerIdResponse> {
+  return { throttleTimeMs: 0, ...(await context.producerIds.initProducerId(request)) };
+}
+
+/** Every epoch ends at the log end: there has only ever been one leader epoch (0). */
+export function handleOffsetForLeaderEpoch(context: BrokerContext, request: OffsetForLeaderEpochRequest): OffsetForLeaderEpochResponse {
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((topic) => {
+      const description = context.store.describeTopic(topic.topic);
+      return {
+        topic: topic.topic,
+        partitions: topic.partitions.map((partition) => {
+          if (!description || partition.partition < 0 || partition.partition >= description.partitions) {
+            return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: partition.partition, leaderEpoch: -1, endOffset: -1n };
+          }
+          const log = context.store.partition(topic.topic, partition.partition);
+          if (partition.leaderEpoch > LEADER_EPOCH) return { errorCode: ErrorCode.NONE, partition: partition.partition, leaderEpoch: -1, endOffset: -1n };
+          return { errorCode: ErrorCode.NONE, partition: partition.partition, leaderEpoch: LEADER_EPOCH, endOffset: log.highWatermark };
+        }),
+      };
+    }),
+  };
+}
+
+/** SASL is not configured on this listener: no mechanism is offered. */
+export function handleSaslHandshake(): SaslHandshakeResponse {
+  return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: [] };
+}
+
+export function handleSaslAuthenticate(): SaslAuthenticateResponse {
+  return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SASL is not enabled on this listener', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
+}

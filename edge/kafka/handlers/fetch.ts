@@ -1,0 +1,136 @@
+// Fetch: serves stored record batches as they are, up to the durable high watermark.
+// Honours max_bytes per partition and per response (always at least one batch, KIP-74),
+// and long-polls: with fewer than min_bytes available the request waits for an append to
+// any of its partitions, at most max_wait_ms, without polling in a loop.
+//
+// Fetch sessions (KIP-227) are not kept: every response says session 0, which tells the
+// client to send full fetch requests.
+import type { FetchRequest, FetchResponse } from '../../../shared/kafka/apis/fetch.ts';
+import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
+import type { BrokerContext } from '../broker-context.ts';
+import { kafkaErrorCodeOf } from '../error-mapping.ts';
+import type { PartitionLog, TopicDescription } from '../../storage/index.ts';
+
+type TopicResponse = FetchResponse['responses'][number];
+type PartitionResponse = TopicResponse['partitions'][number];
+
+/** A client may ask to wait longer; a request parked past this ties up its connection. */
+const MAX_WAIT_MS_LIMIT = 30_000;
+
+interface PartitionTarget {
+  topic: TopicResponse;
+  response: PartitionResponse;
+  log: PartitionLog | undefined;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+}
+
+export async function handleFetch(context: BrokerContext, request: FetchRequest, apiVersion: number): Promise<FetchResponse> {
+  if (request.sessionId !== 0) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+  }
+  const byId = apiVersion >= 13 ? topicsById(context) : undefined;
+  const targets: PartitionTarget[] = [];
+  const responses: TopicResponse[] = request.topics.map((requested) => {
+    const topic = byId ? byId.get(requested.topicId) : context.store.describeTopic(requested.topic);
+    const topicResponse: TopicResponse = { topic: requested.topic, topicId: requested.topicId, partitions: [] };
+    for (const partition of requested.partitions) {
+      const response = emptyPartition(partition.partition);
+      topicResponse.partitions.push(response);
+      const log = partitionLog(context, topic, partition.partition, response, byId !== undefined);
+      targets.push({ topic: topicResponse, response, log, fetchOffset: partition.fetchOffset, partitionMaxBytes: partition.partitionMaxBytes });
+    }
+    return topicResponse;
+  });
+
+  const deadline = Date.now() + Math.min(Math.max(request.maxWaitMs, 0), MAX_WAIT_MS_LIMIT);
+  for (;;) {
+    const bytes = await readAll(context, targets, request.maxBytes);
+    const remainingMs = deadline - Date.now();
+    if (bytes >= Math.max(request.minBytes, 1) || remainingMs <= 0 || targets.every((target) => target.response.errorCode !== ErrorCode.NONE)) break;
+    const woke = await waitForAnyAppend(targets, remainingMs);
+    if (!woke) {
+      if (bytes > 0 || Date.now() >= deadline) break;
+    }
+  }
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+}
+
+function topicsById(context: BrokerContext): Map<string, TopicDescription> {
+  return new Map(context.store.listTopics().map((topic) => [topic.id, topic]));
+}
+
+function emptyPartition(partitionIndex: number): PartitionResponse {
+  return {
+    partitionIndex,
+    errorCode: ErrorCode.NONE,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: null,
+  };
+}
+
+function partitionLog(context: BrokerContext, topic: TopicDescription | undefined, index: number, response: PartitionResponse, byId: boolean): PartitionLog | undefined {
+  if (!topic) {
+    response.errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return undefined;
+  }
+  if (index < 0 || index >= topic.partitions) {
+    response.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return undefined;
+  }
+  return context.store.partition(topic.name, index);
+}
+
+/** Reads every partition again; returns the bytes gathered. */
+async function readAll(context: BrokerContext, targets: PartitionTarget[], responseMaxBytes: number): Promise<number> {
+  let total = 0;
+  for (const target of targets) {
+    const { log, response } = target;
+    if (!log || (response.errorCode !== ErrorCode.NONE && response.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE)) continue;
+    response.errorCode = ErrorCode.NONE;
+    const budget = Math.min(target.partitionMaxBytes, Math.max(responseMaxBytes - total, 0));
+    try {
+      // The first partition with data gets at least one whole batch even past the budget (KIP-74).
+      const maxBytes = total === 0 ? Math.max(budget, 1) : budget;
+      if (maxBytes === 0) {
+        setOffsets(response, log);
+        continue;
+      }
+      const result = await log.read(target.fetchOffset, maxBytes);
+      response.highWatermark = result.highWatermark;
+      response.lastStableOffset = result.highWatermark;
+      response.logStartOffset = result.logStartOffset;
+      response.records = result.batches.length > 0 ? result.batches : null;
+      total += result.batches.length;
+    } catch (error) {
+      response.errorCode = kafkaErrorCodeOf(error);
+      setOffsets(response, log);
+      response.records = null;
+      if (response.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) context.logger.error({ err: error, partition: response.partitionIndex }, 'fetch read failed');
+    }
+  }
+  return total;
+}
+
+function setOffsets(response: PartitionResponse, log: PartitionLog): void {
+  response.highWatermark = log.highWatermark;
+  response.lastStableOffset = log.highWatermark;
+  response.logStartOffset = log.logStartOffset;
+}
+
+/** Waits until any fetched partition has data past its fetch offset, or the time is up. */
+async function waitForAnyAppend(targets: PartitionTarget[], timeoutMs: number): Promise<boolean> {
+  const waiting = targets.filter((target) => target.log && target.response.errorCode === ErrorCode.NONE);
+  if (waiting.length === 0) return false;
+  const abort = new AbortController();
+  try {
+    const woke = await Promise.race(waiting.map((target) => target.log!.waitForData(target.fetchOffset, timeoutMs, abort.signal)));
+    return woke;
+  } finally {
+    abort.abort();
+  }
+}

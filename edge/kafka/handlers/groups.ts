@@ -1,0 +1,97 @@
+// The consumer-group APIs: FindCoordinator points at this broker, and the rest map the
+// decoded requests onto the group coordinator, whose types already carry the schemas'
+// field names. What differs between versions (LeaveGroup v0–2 vs v3+, OffsetFetch v0–7
+// vs the batched v8+) is settled here.
+import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../../shared/kafka/apis/find-coordinator.ts';
+import type { JoinGroupRequest, JoinGroupResponse } from '../../../shared/kafka/apis/join-group.ts';
+import type { SyncGroupRequest, SyncGroupResponse } from '../../../shared/kafka/apis/sync-group.ts';
+import type { HeartbeatRequest, HeartbeatResponse } from '../../../shared/kafka/apis/heartbeat.ts';
+import type { LeaveGroupRequest, LeaveGroupResponse } from '../../../shared/kafka/apis/leave-group.ts';
+import type { OffsetCommitRequest, OffsetCommitResponse } from '../../../shared/kafka/apis/offset-commit.ts';
+import type { OffsetFetchRequest, OffsetFetchResponse } from '../../../shared/kafka/apis/offset-fetch.ts';
+import type { ListGroupsRequest, ListGroupsResponse } from '../../../shared/kafka/apis/list-groups.ts';
+import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../../shared/kafka/apis/describe-groups.ts';
+import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
+import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
+import type { RequestContext } from '../groups/types.ts';
+
+/** FindCoordinator key types: 0 = consumer group, 1 = transaction. */
+const KEY_TYPE_GROUP = 0;
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function handleFindCoordinator(context: BrokerContext, request: FindCoordinatorRequest): FindCoordinatorResponse {
+  const supported = request.keyType === KEY_TYPE_GROUP && context.groups.isActive;
+  const errorCode = supported ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  const errorMessage = supported ? null : request.keyType !== KEY_TYPE_GROUP ? 'transactions are not supported by this broker' : 'the group coordinator is stopping';
+  const { host, port } = context.advertised;
+  const keys = request.coordinatorKeys.length > 0 ? request.coordinatorKeys : [request.key];
+  return {
+    throttleTimeMs: 0,
+    errorCode,
+    errorMessage,
+    nodeId: supported ? BROKER_NODE_ID : -1,
+    host: supported ? host : '',
+    port: supported ? port : -1,
+    coordinators: keys.map((key) => ({ key, nodeId: supported ? BROKER_NODE_ID : -1, host: supported ? host : '', port: supported ? port : -1, errorCode, errorMessage })),
+  };
+}
+
+export async function handleJoinGroup(context: BrokerContext, request: JoinGroupRequest, requestContext: RequestContext): Promise<JoinGroupResponse> {
+  const response = await context.groups.joinGroup(request, requestContext);
+  return {
+    throttleTimeMs: 0,
+    ...response,
+    // Versions before 7 cannot carry a null protocol name: Kafka writes the empty string.
+    protocolName: requestContext.apiVersion < 7 ? response.protocolName ?? '' : response.protocolName,
+    members: response.members.map((member) => ({ ...member, metadata: asBuffer(member.metadata) })),
+  };
+}
+
+export async function handleSyncGroup(context: BrokerContext, request: SyncGroupRequest): Promise<SyncGroupResponse> {
+  const response = await context.groups.syncGroup(request);
+  return { throttleTimeMs: 0, ...response, assignment: asBuffer(response.assignment) };
+}
+
+export function handleHeartbeat(context: BrokerContext, request: HeartbeatRequest): HeartbeatResponse {
+  return { throttleTimeMs: 0, ...context.groups.heartbeat(request) };
+}
+
+export function handleLeaveGroup(context: BrokerContext, request: LeaveGroupRequest, apiVersion: number): LeaveGroupResponse {
+  const response = context.groups.leaveGroup(apiVersion >= 3 ? { groupId: request.groupId, members: request.members } : { groupId: request.groupId, memberId: request.memberId }, { apiVersion });
+  return { throttleTimeMs: 0, ...response };
+}
+
+export async function handleOffsetCommit(context: BrokerContext, request: OffsetCommitRequest): Promise<OffsetCommitResponse> {
+  return { throttleTimeMs: 0, ...(await context.groups.commitOffsets(request)) };
+}
+
+export function handleOffsetFetch(context: BrokerContext, request: OffsetFetchRequest, apiVersion: number): OffsetFetchResponse {
+  if (apiVersion >= 8) {
+    const groups = request.groups.map((group) => context.groups.fetchOffsets({ groupId: group.groupId, topics: group.topics }));
+    return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NONE, groups };
+  }
+  const group = context.groups.fetchOffsets({ groupId: request.groupId, topics: request.topics });
+  // Before v2 there is no group-level error: it travels on every partition.
+  const topics = apiVersion < 2 && group.errorCode !== ErrorCode.NONE
+    ? group.topics.map((topic) => ({ ...topic, partitions: topic.partitions.map((partition) => ({ ...partition, errorCode: group.errorCode })) }))
+    : group.topics;
+  return { throttleTimeMs: 0, topics, errorCode: group.errorCode, groups: [] };
+}
+
+export function handleListGroups(context: BrokerContext, request: ListGroupsRequest): ListGroupsResponse {
+  return { throttleTimeMs: 0, ...context.groups.listGroups(request) };
+}
+
+export function handleDescribeGroups(context: BrokerContext, request: DescribeGroupsRequest): DescribeGroupsResponse {
+  const response = context.groups.describeGroups(request);
+  return {
+    throttleTimeMs: 0,
+    groups: response.groups.map((group) => ({
+      ...group,
+      members: group.members.map((member) => ({ ...member, memberMetadata: asBuffer(member.memberMetadata), memberAssignment: asBuffer(member.memberAssignment) })),
+    })),
+  };
+}

@@ -1,0 +1,57 @@
+// Metadata: one broker (this one) leading every partition, and the topics asked for —
+// all of them when the list is null (v1+) or empty (v0). Asked-for topics are created when
+// auto-creation is on and the client allows it (v4+).
+import type { MetadataRequest, MetadataResponse } from '../../../shared/kafka/apis/metadata.ts';
+import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
+import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
+import { BROKER_NODE_ID, isValidTopicName, topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
+import type { TopicDescription } from '../../storage/index.ts';
+
+type TopicResponse = MetadataResponse['topics'][number];
+
+export async function handleMetadata(context: BrokerContext, request: MetadataRequest, apiVersion: number): Promise<MetadataResponse> {
+  const everyTopic = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
+  let topics: TopicResponse[];
+  if (everyTopic) {
+    topics = context.store.listTopics().map(describe);
+  } else {
+    topics = await Promise.all(request.topics!.map(async (requested) => {
+      const name = requested.name ?? context.store.listTopics().find((topic) => topic.id === requested.topicId)?.name;
+      if (name === undefined) return missing(null, requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+      if (!isValidTopicName(name)) return missing(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+      const topic = await topicOrAutoCreate(context, name, request.allowAutoTopicCreation);
+      return topic ? describe(topic) : missing(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }));
+  }
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: BROKER_NODE_ID, host: context.advertised.host, port: context.advertised.port, rack: null }],
+    clusterId: context.clusterId,
+    controllerId: BROKER_NODE_ID,
+    topics,
+    clusterAuthorizedOperations: -2147483648,
+  };
+}
+
+function describe(topic: TopicDescription): TopicResponse {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.id,
+    isInternal: false,
+    partitions: Array.from({ length: topic.partitions }, (_, partitionIndex) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex,
+      leaderId: BROKER_NODE_ID,
+      leaderEpoch: 0,
+      replicaNodes: [BROKER_NODE_ID],
+      isrNodes: [BROKER_NODE_ID],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: -2147483648,
+  };
+}
+
+function missing(name: string | null, topicId: string, errorCode: number): TopicResponse {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
+}

@@ -1,0 +1,66 @@
+// Produce: validate and append each partition's record batches as bytes, answering once
+// they are durable under the topic's flush policy (acks=1 and -1; there are no replicas,
+// so both mean "on this broker's disk"). acks=0 gets no response at all.
+import type { ProduceRequest, ProduceResponse } from '../../../shared/kafka/apis/produce.ts';
+import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
+import { topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
+import { isExpectedError, kafkaErrorCodeOf } from '../error-mapping.ts';
+
+type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
+
+/** Byte 16 of a batch is its magic; only RecordBatch v2 (magic 2) is stored. */
+const MAGIC_OFFSET = 16;
+const SUPPORTED_MAGIC = 2;
+
+export async function handleProduce(context: BrokerContext, request: ProduceRequest): Promise<ProduceResponse | undefined> {
+  const refuseAll = refusal(request);
+  // Start every append before awaiting any, in request order: batches of one partition
+  // pipelined on one connection must reach the log in the order they were sent.
+  const pending = request.topicData.map((topic) => ({
+    name: topic.name,
+    partitions: topic.partitionData.map((partition) => ({
+      index: partition.index,
+      result: refuseAll ?? appendPartition(context, topic.name, partition.index, partition.records),
+    })),
+  }));
+  const responses = await Promise.all(pending.map(async (topic) => ({
+    name: topic.name,
+    partitionResponses: await Promise.all(topic.partitions.map(async (partition): Promise<PartitionResponse> => ({ index: partition.index, ...(await partition.result) }))),
+  })));
+  if (request.acks === 0) return undefined;
+  return { responses, throttleTimeMs: 0 };
+}
+
+type PartitionOutcome = Omit<PartitionResponse, 'index'>;
+
+function failure(errorCode: number, errorMessage: string | null = null): PartitionOutcome {
+  return { errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+function refusal(request: ProduceRequest): Promise<PartitionOutcome> | undefined {
+  if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
+    return Promise.resolve(failure(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`));
+  }
+  if (request.transactionalId !== null) {
+    return Promise.resolve(failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactions are not supported by this broker'));
+  }
+  return undefined;
+}
+
+async function appendPartition(context: BrokerContext, topicName: string, index: number, records: Buffer | null): Promise<PartitionOutcome> {
+  if (records === null || records.length === 0) return failure(ErrorCode.CORRUPT_MESSAGE, 'the partition carries no record batch');
+  if (records.length > MAGIC_OFFSET && records[MAGIC_OFFSET] !== SUPPORTED_MAGIC) {
+    return failure(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch magic ${records[MAGIC_OFFSET]} is not supported; use a client that sends magic 2 (Produce v3 and later)`);
+  }
+  try {
+    const topic = await topicOrAutoCreate(context, topicName);
+    if (!topic) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topicName}" does not exist`);
+    if (index < 0 || index >= topic.partitions) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topicName}" has no partition ${index}`);
+    const result = await context.store.partition(topicName, index).append(records);
+    return { errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: -1n, logStartOffset: result.logStartOffset, recordErrors: [], errorMessage: null };
+  } catch (error) {
+    if (!isExpectedError(error)) context.logger.error({ err: error, topic: topicName, partition: index }, 'produce failed');
+    else context.logger.debug({ err: error, topic: topicName, partition: index }, 'produce refused');
+    return failure(kafkaErrorCodeOf(error), (error as Error).message);
+  }
+}

@@ -1,0 +1,86 @@
+// Decodes each request frame, sends it to its API's handler and encodes the response.
+// A request for an API or version this broker does not serve is answered as Kafka does:
+// ApiVersions with error 35 and the supported ranges in the v0 layout (KIP-511), so the
+// client can fall back; any other API by closing that connection. A malformed frame
+// closes that connection, with the field and byte offset in the log.
+import type { Registry } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
+import { decodeRequest, encodeApiVersionsFallback, encodeResponseChunks, KafkaProtocolError, parseRequestHeader, type DecodedRequest } from '../../shared/kafka/protocol/index.ts';
+import { apiName } from '../../shared/kafka/protocol/api-keys.ts';
+import type { BrokerContext } from './broker-context.ts';
+import type { ConnectionInfo, RequestHandler, Response } from './connection.ts';
+import { handleFetch } from './handlers/fetch.ts';
+import { handleListOffsets } from './handlers/list-offsets.ts';
+import { handleMetadata } from './handlers/metadata.ts';
+import { handleProduce } from './handlers/produce.ts';
+import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics, handleDescribeConfigs } from './handlers/topic-admin.ts';
+import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch, handleSaslAuthenticate, handleSaslHandshake } from './handlers/cluster.ts';
+import { handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
+
+const API_VERSIONS_KEY = 18;
+
+export class RequestRouter implements RequestHandler {
+  readonly #context: BrokerContext;
+  readonly #requests: Counter<'api' | 'outcome'>;
+  readonly #latency: Histogram<'api'>;
+
+  constructor(context: BrokerContext, registry?: Registry) {
+    this.#context = context;
+    const registers = registry ? [registry] : [];
+    this.#requests = new Counter({ name: 'tributary_kafka_requests_total', help: 'Kafka requests by API and outcome (ok, unsupported, malformed)', labelNames: ['api', 'outcome'], registers });
+    this.#latency = new Histogram({ name: 'tributary_kafka_request_seconds', help: 'Time from a Kafka request frame to its response, by API (long-polled fetches included)', labelNames: ['api'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers });
+  }
+
+  async handle(frame: Buffer, connection: ConnectionInfo): Promise<Response | undefined> {
+    const header = parseRequestHeader(frame);
+    const api = apiName(header.apiKey) ?? `api-${header.apiKey}`;
+    let request: DecodedRequest;
+    try {
+      request = decodeRequest(frame, header);
+    } catch (error) {
+      if (error instanceof KafkaProtocolError && error.code !== 'KAFKA_FRAME_MALFORMED') {
+        this.#requests.inc({ api, outcome: 'unsupported' });
+        if (header.apiKey === API_VERSIONS_KEY) return encodeApiVersionsFallback(header.correlationId);
+      } else {
+        this.#requests.inc({ api, outcome: 'malformed' });
+      }
+      throw error;
+    }
+    const stopTimer = this.#latency.startTimer({ api });
+    const body = await this.#dispatch(request, connection);
+    stopTimer();
+    this.#requests.inc({ api, outcome: 'ok' });
+    if (body === undefined) return undefined;
+    return encodeResponseChunks(request.apiKey, request.apiVersion, header.correlationId, body as never);
+  }
+
+  #dispatch(request: DecodedRequest, connection: ConnectionInfo): unknown {
+    const context = this.#context;
+    const version = request.apiVersion;
+    switch (request.apiKey) {
+      case 0: return handleProduce(context, request.body);
+      case 1: return handleFetch(context, request.body, version);
+      case 2: return handleListOffsets(context, request.body, version);
+      case 3: return handleMetadata(context, request.body, version);
+      case 8: return handleOffsetCommit(context, request.body);
+      case 9: return handleOffsetFetch(context, request.body, version);
+      case 10: return handleFindCoordinator(context, request.body);
+      case 11: return handleJoinGroup(context, request.body, { apiVersion: version, clientId: request.header.clientId ?? '', clientHost: `/${connection.remoteAddress}` });
+      case 12: return handleHeartbeat(context, request.body);
+      case 13: return handleLeaveGroup(context, request.body, version);
+      case 14: return handleSyncGroup(context, request.body);
+      case 15: return handleDescribeGroups(context, request.body);
+      case 16: return handleListGroups(context, request.body);
+      case 17: return handleSaslHandshake();
+      case 18: return apiVersionsBody();
+      case 19: return handleCreateTopics(context, request.body);
+      case 20: return handleDeleteTopics(context, request.body, version);
+      case 22: return handleInitProducerId(context, request.body);
+      case 23: return handleOffsetForLeaderEpoch(context, request.body);
+      case 32: return handleDescribeConfigs(context, request.body);
+      case 36: return handleSaslAuthenticate();
+      case 37: return handleCreatePartitions(context, request.body);
+      case 60: return handleDescribeCluster(context);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// The Kafka-protocol server of a node: the group coordinator, the producer-id allocator,
+// the request router and the listener, started and stopped together.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { KafkaConfig, ListenerConfig } from '../../shared/config/schema.ts';
+import type { TopicConfig } from '../../shared/config/topic-config.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { LogStore } from '../storage/index.ts';
+import type { BrokerContext } from './broker-context.ts';
+import { GroupCoordinator } from './groups/coordinator.ts';
+import { KafkaListener } from './listener.ts';
+import { ProducerIdAllocator } from './producer-ids.ts';
+import { RequestRouter } from './request-router.ts';
+
+export interface KafkaServerOptions {
+  listener: ListenerConfig;
+  config: KafkaConfig;
+  topicDefaults: TopicConfig;
+  store: LogStore;
+  dataDir: string;
+  logger: Logger;
+  registry?: Registry;
+}
+
+export interface KafkaServer {
+  readonly port: number;
+  readonly groups: GroupCoordinator;
+  close(): Promise<void>;
+}
+
+export async function startKafkaServer(options: KafkaServerOptions): Promise<KafkaServer> {
+  const { store, dataDir, logger, registry } = options;
+  const groups = await GroupCoordinator.open({
+    dataDir,
+    logger: logger.child({ part: 'groups' }),
+    registry,
+    config: { initialRebalanceDelayMs: options.config.groupInitialRebalanceDelayMs },
+    partitionExists: (topic, partition) => {
+      const description = store.describeTopic(topic);
+      return description !== undefined && partition >= 0 && partition < description.partitions;
+    },
+  });
+  const producerIds = await ProducerIdAllocator.open({ dataDir, logger: logger.child({ part: 'producer-ids' }) });
+  const advertised = { host: advertisedHost(options.listener.host, options.config.advertisedHost), port: options.listener.port };
+  const context: BrokerContext = {
+    store,
+    groups,
+    producerIds,
+    config: options.config,
+    topicDefaults: options.topicDefaults,
+    clusterId: clusterIdOf(dataDir),
+    advertised,
+    logger,
+  };
+  const listener = new KafkaListener({
+    host: options.listener.host,
+    port: options.listener.port,
+    maxConnections: options.config.maxConnections,
+    maxRequestBytes: options.config.maxRequestBytes,
+    handler: new RequestRouter(context, registry),
+    logger,
+  });
+  try {
+    // With port 0 the port is known only now; clients must be told the bound one.
+    advertised.port = await listener.listen();
+  } catch (error) {
+    await groups.close();
+    await producerIds.close();
+    throw error;
+  }
+  return {
+    port: advertised.port,
+    groups,
+    async close() {
+      await listener.close();
+      await groups.close();
+      await producerIds.close();
+    },
+  };
+}
+
+function advertisedHost(listenHost: string, configured: string): string {
+  if (configured !== '') return configured;
+  return listenHost === '0.0.0.0' || listenHost === '::' ? hostname() : listenHost;
+}
+
+/** A cluster id made once per data directory, as Kafka's meta.properties holds one. */
+function clusterIdOf(dataDir: string): string {
+  const path = join(dataDir, 'meta', 'cluster-id');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(join(dataDir, 'meta'), { recursive: true });
+  const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  writeFileSync(path, `${id}\n`);
+  return id;
+}
