@@ -9,6 +9,7 @@ interface Command {
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   edge: { summary: 'run the edge broker (Kafka protocol, MQTT, durable log, admin HTTP)', load: () => import('../edge/cli/edge-command.ts') },
   config: { summary: 'check a YAML config, print its JSON Schema or the defaults', load: () => import('../edge/cli/config-command.ts') },
+  link: { summary: 'fault-injecting TCP link: bandwidth cap, latency, cuts and black holes', load: () => import('../firmware-sim/link/cli.ts') },
 };
 
 async function printHelp(): Promise<void> {
