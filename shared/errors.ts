@@ -23,6 +23,12 @@ export const ErrorCodes = {
   LINK_OPTION_INVALID: 'A fault-injecting link option is invalid',
   SIM_OPTION_INVALID: 'A device fleet simulator option is invalid',
   PAYLOAD_INVALID: 'A payload cannot be decoded in the expected format',
+  KAFKA_FRAME_MALFORMED: 'A Kafka protocol frame cannot be decoded',
+  KAFKA_API_UNSUPPORTED: 'The Kafka API key is not one this broker serves',
+  KAFKA_VERSION_UNSUPPORTED: 'The Kafka API version is not one this broker serves',
+  COMPRESSION_UNSUPPORTED: 'The compression codec is unknown',
+  COMPRESSED_DATA_CORRUPT: 'Compressed data cannot be decompressed',
+  DECOMPRESSED_TOO_LARGE: 'Compressed data expands beyond the size limit',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,0 +1,23 @@
+// SaslHandshake (API key 17). Schema: apache/kafka SaslHandshakeRequest.json and SaslHandshakeResponse.json.
+//
+// SaslHandshake Request (Version: 1) => mechanism
+// SaslHandshake Response (Version: 1) => error_code [mechanisms]
+import { defineApi, array, int16, string } from '../protocol/schema.ts';
+import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
+
+export const saslHandshakeApi = defineApi({
+  apiKey: 17,
+  name: 'SaslHandshake',
+  versions: '0-1',
+  flexibleVersions: 'none',
+  request: {
+    mechanism: string('0+'),
+  },
+  response: {
+    errorCode: int16('0+'),
+    mechanisms: array('0+', 'string'),
+  },
+});
+
+export type SaslHandshakeRequest = RequestOf<typeof saslHandshakeApi>;
+export type SaslHandshakeResponse = ResponseOf<typeof saslHandshakeApi>;
