@@ -29,6 +29,14 @@ export const ErrorCodes = {
   COMPRESSION_UNSUPPORTED: 'The compression codec is unknown',
   COMPRESSED_DATA_CORRUPT: 'Compressed data cannot be decompressed',
   DECOMPRESSED_TOO_LARGE: 'Compressed data expands beyond the size limit',
+  CLI_OPTION_INVALID: 'An operator command option is invalid',
+  BROKER_UNREACHABLE: 'The Kafka broker cannot be reached',
+  BROKER_REQUEST_FAILED: 'The Kafka broker refused or failed a request',
+  GROUP_NOT_FOUND: 'The consumer group does not exist',
+  ADMIN_API_FAILED: 'The HTTP admin API cannot be reached or answered with an error',
+  INVALID_TOPIC: 'The topic name breaks the naming rules',
+  INVALID_PARTITIONS: 'The partition count is invalid',
+  INVALID_TOPIC_CONFIG: 'A topic setting is invalid',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
