@@ -1,0 +1,244 @@
+// Committed consumer-group offsets, durable in SQLite, with an in-memory copy that answers
+// OffsetFetch without touching the disk.
+//
+// Database `<dataDir>/meta/groups.sqlite` (PRAGMA user_version = 1):
+//   consumer_groups(group_id TEXT PRIMARY KEY, protocol_type TEXT)
+//       a group that has committed offsets; it outlives a restart with them.
+//   committed_offsets(group_id, topic, partition_index, committed_offset, leader_epoch,
+//                     metadata, commit_timestamp_ms)
+//       one row per group and partition; 64-bit integers are bound as text and cast,
+//       because the sqlite3 package cannot bind a bigint.
+//
+// Writes from concurrent requests are coalesced: one writer at a time drains every queued
+// commit into one transaction, so a burst of OffsetCommits costs one fsync, not one each
+// (flash wants few writes). A commit's promise resolves once its transaction is durable,
+// and only then does the in-memory copy change, so OffsetFetch never shows an offset that
+// a power cut could take back.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Database } from '../../../shared/sqlite.ts';
+import { assert, TributaryError } from '../../../shared/errors.ts';
+
+const SCHEMA_VERSION = 1;
+/** Commits waiting for the writer; beyond this the disk is not keeping up and callers are told to retry. */
+export const WRITE_QUEUE_LENGTH_MAX = 4_096;
+/** Jobs written in one transaction: bounds how long one transaction holds the writer and its memory. */
+const TRANSACTION_JOBS_MAX = 256;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+export interface CommittedOffset {
+  offset: bigint;
+  /** -1 when the client did not say. */
+  leaderEpoch: number;
+  /** Empty when the client sent none. */
+  metadata: string;
+  commitTimestampMs: bigint;
+}
+
+export interface OffsetWrite {
+  topic: string;
+  partition: number;
+  committed: CommittedOffset;
+}
+
+/** A group's offsets by topic, then partition. */
+export type GroupOffsets = ReadonlyMap<string, ReadonlyMap<number, CommittedOffset>>;
+
+type Job =
+  | { kind: 'commit'; groupId: string; protocolType: string; writes: OffsetWrite[]; resolve: () => void; reject: (error: Error) => void }
+  | { kind: 'delete'; groupId: string; resolve: () => void; reject: (error: Error) => void };
+
+interface OffsetRow {
+  group_id: string;
+  topic: string;
+  partition_index: number;
+  committed_offset: string;
+  leader_epoch: number;
+  metadata: string;
+  commit_timestamp_ms: string;
+}
+
+export class OffsetStore {
+  readonly path: string;
+  readonly #db: Database;
+  /** Groups with committed offsets, and the protocol type they last committed under. */
+  readonly #groups = new Map<string, string>();
+  readonly #offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+  readonly #queue: Job[] = [];
+  #writer: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(path: string, db: Database) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  static async open(path: string): Promise<OffsetStore> {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = await Database.open(path);
+    try {
+      await db.exec(`
+        CREATE TABLE IF NOT EXISTS consumer_groups (
+          group_id TEXT PRIMARY KEY,
+          protocol_type TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS committed_offsets (
+          group_id TEXT NOT NULL REFERENCES consumer_groups (group_id) ON DELETE CASCADE,
+          topic TEXT NOT NULL,
+          partition_index INTEGER NOT NULL,
+          committed_offset INTEGER NOT NULL,
+          leader_epoch INTEGER NOT NULL,
+          metadata TEXT NOT NULL,
+          commit_timestamp_ms INTEGER NOT NULL,
+          PRIMARY KEY (group_id, topic, partition_index)
+        ) WITHOUT ROWID;
+        PRAGMA user_version = ${SCHEMA_VERSION};
+      `);
+      const store = new OffsetStore(path, db);
+      await store.#load();
+      return store;
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
+  async #load(): Promise<void> {
+    for (const row of await this.#db.all<{ group_id: string; protocol_type: string }>('SELECT group_id, protocol_type FROM consumer_groups')) {
+      this.#groups.set(row.group_id, row.protocol_type);
+    }
+    const rows = await this.#db.all<OffsetRow>(`
+      SELECT group_id, topic, partition_index, CAST(committed_offset AS TEXT) AS committed_offset, leader_epoch, metadata,
+             CAST(commit_timestamp_ms AS TEXT) AS commit_timestamp_ms
+      FROM committed_offsets`);
+    for (const row of rows) {
+      const committed: CommittedOffset = {
+        offset: BigInt(row.committed_offset),
+        leaderEpoch: row.leader_epoch,
+        metadata: row.metadata,
+        commitTimestampMs: BigInt(row.commit_timestamp_ms),
+      };
+      assertWrite({ topic: row.topic, partition: row.partition_index, committed });
+      this.#cache(row.group_id, row.topic, row.partition_index, committed);
+    }
+  }
+
+  /** Groups that have committed offsets, with the protocol type they committed under ('' for none). */
+  groups(): ReadonlyMap<string, string> {
+    return this.#groups;
+  }
+
+  offsetsOf(groupId: string): GroupOffsets | undefined {
+    return this.#offsets.get(groupId);
+  }
+
+  hasOffsets(groupId: string): boolean {
+    return this.#offsets.has(groupId);
+  }
+
+  /** True when a commit now would wait behind WRITE_QUEUE_LENGTH_MAX others. */
+  get isBacklogged(): boolean {
+    return this.#queue.length >= WRITE_QUEUE_LENGTH_MAX;
+  }
+
+  /** Stores the offsets durably; rejects with a STORAGE_IO error if the database cannot be written. */
+  commit(groupId: string, protocolType: string, writes: OffsetWrite[]): Promise<void> {
+    for (const write of writes) assertWrite(write);
+    return this.#enqueue((resolve, reject) => ({ kind: 'commit', groupId, protocolType, writes, resolve, reject }));
+  }
+
+  /** Forgets the group and all its offsets, durably. */
+  deleteGroup(groupId: string): Promise<void> {
+    return this.#enqueue((resolve, reject) => ({ kind: 'delete', groupId, resolve, reject }));
+  }
+
+  /** Finishes the queued writes, then closes the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#writer;
+    await this.#db.close();
+  }
+
+  #enqueue(makeJob: (resolve: () => void, reject: (error: Error) => void) => Job): Promise<void> {
+    assert(!this.#closed, 'offset store is closed');
+    assert(!this.isBacklogged, 'offset store queue is full; callers check isBacklogged first');
+    return new Promise((resolve, reject) => {
+      this.#queue.push(makeJob(resolve, reject));
+      this.#writer ??= this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, TRANSACTION_JOBS_MAX);
+        try {
+          await this.#db.transaction(async () => {
+            for (const job of batch) await this.#write(job);
+          });
+        } catch (error) {
+          const cause = error instanceof Error ? error.message : String(error);
+          const failure = new TributaryError('STORAGE_IO', `writing consumer-group offsets to ${this.path} failed: ${cause}`, { path: this.path }, { cause: error });
+          for (const job of batch) job.reject(failure);
+          continue;
+        }
+        for (const job of batch) {
+          this.#apply(job);
+          job.resolve();
+        }
+      }
+    } finally {
+      this.#writer = undefined;
+    }
+  }
+
+  async #write(job: Job): Promise<void> {
+    if (job.kind === 'delete') {
+      await this.#db.run('DELETE FROM consumer_groups WHERE group_id = ?', [job.groupId]);
+      return;
+    }
+    await this.#db.run(
+      'INSERT INTO consumer_groups (group_id, protocol_type) VALUES (?, ?) ON CONFLICT (group_id) DO UPDATE SET protocol_type = excluded.protocol_type',
+      [job.groupId, job.protocolType],
+    );
+    for (const { topic, partition, committed } of job.writes) {
+      await this.#db.run(
+        `INSERT OR REPLACE INTO committed_offsets
+           (group_id, topic, partition_index, committed_offset, leader_epoch, metadata, commit_timestamp_ms)
+         VALUES (?, ?, ?, CAST(? AS INTEGER), ?, ?, CAST(? AS INTEGER))`,
+        [job.groupId, topic, partition, committed.offset.toString(), committed.leaderEpoch, committed.metadata, committed.commitTimestampMs.toString()],
+      );
+    }
+  }
+
+  #apply(job: Job): void {
+    if (job.kind === 'delete') {
+      this.#groups.delete(job.groupId);
+      this.#offsets.delete(job.groupId);
+      return;
+    }
+    this.#groups.set(job.groupId, job.protocolType);
+    for (const { topic, partition, committed } of job.writes) this.#cache(job.groupId, topic, partition, committed);
+  }
+
+  #cache(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {
+    let topics = this.#offsets.get(groupId);
+    if (topics === undefined) this.#offsets.set(groupId, (topics = new Map()));
+    let partitions = topics.get(topic);
+    if (partitions === undefined) topics.set(topic, (partitions = new Map()));
+    partitions.set(partition, committed);
+  }
+}
+
+/** The invariants of a stored offset, checked before it is written and after it is read back. */
+function assertWrite({ topic, partition, committed }: OffsetWrite): void {
+  assert(typeof topic === 'string', 'topic is a string');
+  assert(Number.isInteger(partition) && partition >= 0 && partition <= 0x7fffffff, `partition ${partition} is an int32 index`);
+  assert(committed.offset >= INT64_MIN && committed.offset <= INT64_MAX, `offset ${committed.offset} is an int64`);
+  assert(Number.isInteger(committed.leaderEpoch) && committed.leaderEpoch >= -1 && committed.leaderEpoch <= 0x7fffffff, `leader epoch ${committed.leaderEpoch} is an int32`);
+  assert(typeof committed.metadata === 'string', 'metadata is a string');
+  assert(committed.commitTimestampMs >= INT64_MIN && committed.commitTimestampMs <= INT64_MAX, 'commit timestamp is an int64');
+}
