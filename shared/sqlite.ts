@@ -8,6 +8,16 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 export type SqlValue = string | number | bigint | Buffer | null;
 
+/**
+ * The sqlite3 package binds a bigint as NULL. Offsets and producer ids are bigints, so
+ * they are bound as decimal text, which a column of INTEGER affinity stores as an integer.
+ * Read such columns back with CAST(column AS TEXT) and BigInt(): a JavaScript number loses
+ * integers above 2^53.
+ */
+function bindable(params: SqlValue[]): (string | number | Buffer | null)[] {
+  return params.map((value) => (typeof value === 'bigint' ? value.toString() : value));
+}
+
 export class Database {
   readonly path: string;
   readonly #db: sqlite3.Database;
@@ -35,7 +45,7 @@ export class Database {
 
   run(sql: string, params: SqlValue[] = []): Promise<{ changes: number; lastID: number }> {
     return new Promise((resolve, reject) => {
-      this.#db.run(sql, params, function (this: sqlite3.RunResult, error: Error | null) {
+      this.#db.run(sql, bindable(params), function (this: sqlite3.RunResult, error: Error | null) {
         if (error) reject(error);
         else resolve({ changes: this.changes, lastID: this.lastID });
       });
@@ -43,11 +53,11 @@ export class Database {
   }
 
   get<Row>(sql: string, params: SqlValue[] = []): Promise<Row | undefined> {
-    return new Promise((resolve, reject) => this.#db.get(sql, params, (error, row) => (error ? reject(error) : resolve(row as Row | undefined))));
+    return new Promise((resolve, reject) => this.#db.get(sql, bindable(params), (error, row) => (error ? reject(error) : resolve(row as Row | undefined))));
   }
 
   all<Row>(sql: string, params: SqlValue[] = []): Promise<Row[]> {
-    return new Promise((resolve, reject) => this.#db.all(sql, params, (error, rows) => (error ? reject(error) : resolve(rows as Row[]))));
+    return new Promise((resolve, reject) => this.#db.all(sql, bindable(params), (error, rows) => (error ? reject(error) : resolve(rows as Row[]))));
   }
 
   /** Runs `work` inside one transaction; rolls back if it throws. Calls must not overlap on one connection. */

@@ -1,0 +1,44 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database } from '../../shared/sqlite.ts';
+
+test('a bigint above 2^53 is stored as an integer and reads back exactly as text', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-sqlite-'));
+  const db = await Database.open(join(dir, 'x.sqlite'));
+  try {
+    await db.exec('CREATE TABLE t (v INTEGER NOT NULL)');
+    const big = 2n ** 62n + 7n;
+    await db.run('INSERT INTO t (v) VALUES (?)', [big]);
+    const row = await db.get<{ v: string; kind: string }>('SELECT CAST(v AS TEXT) AS v, typeof(v) AS kind FROM t');
+    assert.is(row?.kind, 'integer');
+    assert.is(BigInt(row!.v), big);
+    const ordered = await db.all<{ v: number }>('SELECT v FROM t WHERE v > ?', [2n ** 62n]);
+    assert.is(ordered.length, 1, 'compares as an integer');
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failed statement inside transaction() rolls back', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-sqlite-'));
+  const db = await Database.open(join(dir, 'x.sqlite'));
+  try {
+    await db.exec('CREATE TABLE t (v INTEGER PRIMARY KEY)');
+    await db.run('INSERT INTO t (v) VALUES (1)');
+    await db.transaction(async () => {
+      await db.run('INSERT INTO t (v) VALUES (2)');
+      await db.run('INSERT INTO t (v) VALUES (1)');
+    }).then(() => assert.unreachable('duplicate key must fail'), () => undefined);
+    const rows = await db.all<{ v: number }>('SELECT v FROM t');
+    assert.equal(rows.map((row) => row.v), [1]);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
