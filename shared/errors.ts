@@ -37,6 +37,8 @@ export const ErrorCodes = {
   INVALID_TOPIC: 'The topic name breaks the naming rules',
   INVALID_PARTITIONS: 'The partition count is invalid',
   INVALID_TOPIC_CONFIG: 'A topic setting is invalid',
+  MIRROR_TARGET_FAILED: 'The central cluster cannot be reached or refused a mirror request',
+  MIRROR_SOURCE_FAILED: 'The mirror cannot read the edge log or write to it',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
