@@ -1,0 +1,90 @@
+// The test's side of a consumer-group member running in a child process (group-member.ts,
+// or a Python script speaking the same JSON lines): it follows the member's assignment and
+// the records it consumed, and lets a test wait for a condition without sleeping.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface ConsumedRecord { partition: number; offset: bigint; key: string | null; value: string | null }
+
+interface MemberLine { event: string; partitions?: number[]; partition?: number; offset?: string | number; key?: string | null; value?: string | null; error?: string }
+
+export class MemberProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** The partitions of the newest assignment, sorted. */
+  assignment: number[] = [];
+  assignments = 0;
+  readonly records: ConsumedRecord[] = [];
+  readonly exited: Promise<void>;
+  #stderr = '';
+  #waiters = new Set<() => void>();
+
+  constructor(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+    this.name = name;
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    this.child.stderr!.on('data', (chunk) => { this.#stderr += chunk; });
+    this.exited = new Promise((resolve) => this.child.once('exit', () => { this.#wake(); resolve(); }));
+    createInterface({ input: this.child.stdout! }).on('line', (text) => {
+      let line: MemberLine;
+      try { line = JSON.parse(text) as MemberLine; } catch { this.#stderr += `${text}\n`; return; }
+      if (line.event === 'assigned') {
+        this.assignment = [...(line.partitions ?? [])].sort((a, b) => a - b);
+        this.assignments++;
+      } else if (line.event === 'record') {
+        this.records.push({ partition: line.partition!, offset: BigInt(line.offset!), key: line.key ?? null, value: line.value ?? null });
+      } else if (line.event === 'crash') {
+        this.#stderr += `crash: ${line.error}\n`;
+      }
+      this.#wake();
+    });
+  }
+
+  /** What the member wrote on standard error, for failure messages. */
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves at this member's next event (a line, or its exit), or after `timeoutMs`. */
+  nextEvent(timeoutMs: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiters = this.#waiters;
+      const timer = setTimeout(wake, Math.max(timeoutMs, 0));
+      function wake(): void { clearTimeout(timer); waiters.delete(wake); resolve(); }
+      waiters.add(wake);
+    });
+  }
+
+  /** Resolves when `condition` holds after some event; rejects if the process exits first or the time is up. */
+  waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+    return waitForMembers([this], condition, what, timeoutMs);
+  }
+
+  /** SIGKILL: the member dies without leaving its group. */
+  async kill(): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+}
+
+/** Waits until a condition over several members holds, woken by any of their events. */
+export async function waitForMembers(members: MemberProcess[], condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    const remaining = deadline - Date.now();
+    const running = members.filter((member) => member.running);
+    if (remaining <= 0 || running.length === 0) {
+      const state = members.map((member) => `${member.name}: ${member.running ? 'running' : 'exited'}, assignment ${JSON.stringify(member.assignment)}, ${member.records.length} records${member.stderr ? `\n${member.stderr}` : ''}`).join('\n');
+      throw new Error(`no ${what} ${remaining <= 0 ? `within ${timeoutMs} ms` : 'before every member exited'}\n${state}`);
+    }
+    await Promise.race(running.map((member) => member.nextEvent(remaining)));
+  }
+}
