@@ -14,14 +14,18 @@ export function sampleValue(fields: Fields, version: number, options: SampleOpti
   const value: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(fields)) {
     if (!inVersions(field.versions, version)) continue;
-    value[name] = sampleField(field, version, options, counter);
+    value[name] = sampleField(name, field, version, options, counter);
   }
   return value;
 }
 
-function sampleField(field: AnyFieldSpec, version: number, options: SampleOptions, counter: { next: number }): unknown {
+/** Real Kafka error codes (clients look them up), none of them UNSUPPORTED_VERSION (35). */
+const ERROR_CODES = [3, 6, 15, 16, 22, 25, 27, 29, 36, 41, 58, 72, 79, 87];
+
+function sampleField(name: string, field: AnyFieldSpec, version: number, options: SampleOptions, counter: { next: number }): unknown {
   if (options.nulls && inVersions(field.nullableVersions, version)) return null;
   const n = counter.next++;
+  if (/errorCode$/i.test(name) && field.kind === 'int16') return ERROR_CODES[n % ERROR_CODES.length];
   switch (field.kind) {
     case 'int8': return (n % 100) + 1;
     case 'int16': return 1000 + n;
@@ -38,7 +42,7 @@ function sampleField(field: AnyFieldSpec, version: number, options: SampleOption
       const element = field.element!;
       return [0, 1].map(() => (element.kind === 'struct'
         ? sampleValue(element.fields!, version, options, counter)
-        : sampleField(element, version, options, counter)));
+        : sampleField(name, element, version, options, counter)));
     }
     case 'struct': return sampleValue(field.fields!, version, options, counter);
   }
