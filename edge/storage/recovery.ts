@@ -16,6 +16,7 @@ import { TEMPORARY_SUFFIX, type FileLayer } from './file-io.ts';
 import type { StorageMetrics } from './metrics.ts';
 import { ProducerStateManager } from './producer-state.ts';
 import { SegmentIndex } from './segment-index.ts';
+import type { RecordBatchHeader } from '../../shared/kafka/record-batch.ts';
 import {
   LOG_SUFFIX,
   OFFSET_INDEX_SUFFIX,
@@ -233,23 +234,21 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
     producerStateFrom = restored.offset;
     break;
   }
-  const replayFrom = producerStateFrom === 'log-start' ? segments[0]!.baseOffset : producerStateFrom;
-  // Headers between the snapshot and the verification start come from trusted segments.
-  for (let i = 0; i < Math.min(startIndex, segments.length); i++) {
+  // Headers after the snapshot are replayed once each, in offset order.
+  let replayCursor = producerStateFrom === 'log-start' ? segments[0]!.baseOffset : producerStateFrom;
+  const replay = (header: RecordBatchHeader): void => {
+    if (header.baseOffset < replayCursor) return;
+    producers.replay(header);
+    replayCursor = header.lastOffset + 1n;
+  };
+  // Between the snapshot and the verification start the batches are trusted: replay their headers.
+  for (let i = 0; i <= Math.min(startIndex, segments.length - 1); i++) {
     const segment = segments[i]!;
-    if (segment.nextOffset <= replayFrom || segment.baseOffset >= verifyStartOffset) continue;
+    const end = i < startIndex ? segment.sizeBytes : startPosition;
+    if (end === 0 || replayCursor >= verifyStartOffset || (i < startIndex && segment.nextOffset <= replayCursor)) continue;
     const fd = await files.open(segment.path, 'r');
     try {
-      await Segment.scan(files, fd, segment.path, segment.baseOffset, {
-        fromPosition: 0,
-        expectedOffset: segment.baseOffset,
-        fileSize: segment.sizeBytes,
-        index: new SegmentIndex(),
-        tolerateCrc: true,
-        onBatch: (header) => {
-          if (header.baseOffset >= replayFrom) producers.replay(header);
-        },
-      });
+      await Segment.scan(files, fd, segment.path, segment.baseOffset, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: end, index: new SegmentIndex(), tolerateCrc: true, onBatch: replay });
     } finally {
       await files.close(fd, segment.path);
     }
@@ -289,9 +288,7 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
         expectedOffset: from,
         fileSize: sizes[i]!,
         index,
-        onBatch: (header) => {
-          if (header.baseOffset >= replayFrom) producers.replay(header);
-        },
+        onBatch: replay,
       });
       verifiedBytes += scan.endPosition - position;
       verifiedBatches += scan.batches;
