@@ -15,6 +15,7 @@ import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { compressSync as snappyCompressSync, uncompressSync as snappyUncompressSync } from 'snappy';
 import { TributaryError } from '../errors.ts';
+import { registerCompressionCodec } from './record-batch.ts';
 
 /**
  * Default bound on what one decompression may produce. A record batch is at most a frame
@@ -275,3 +276,8 @@ export function compress(codeOrName: number | string, data: Buffer): Buffer {
 export function decompress(codeOrName: number | string, data: Buffer, maxOutputBytes = DECOMPRESSED_BYTES_MAX): Buffer {
   return compressionCodec(codeOrName).decompress(data, maxOutputBytes);
 }
+
+// Record batches (record-batch.ts) look their codecs up in a table of their own, which has
+// gzip and zstd built in. Loading this module puts all four codecs there, with the output
+// limit on decompression, so a process that imports it once reads snappy and lz4 batches too.
+for (const codec of COMPRESSION_CODECS) registerCompressionCodec(codec.code, codec);

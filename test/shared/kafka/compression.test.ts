@@ -19,6 +19,7 @@ import {
   snappyCodec,
 } from '../../../shared/kafka/compression.ts';
 import { TributaryError } from '../../../shared/errors.ts';
+import { compressionCodec as recordBatchCodec, decodeRecords, encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
 
 /** Text-like data that compresses, with enough variety that a wrong byte shows. */
 function sampleData(byteCount: number): Buffer {
@@ -183,6 +184,15 @@ test('an lz4 frame whose block claims more than the frame block size is corrupt'
   // FLG/BD at bytes 4-5; the first block size follows the 1-byte header checksum at 6.
   frame.writeUInt32LE(0x7fffffff, 7);
   assert.is(errorCode(() => lz4Codec.decompress(frame)), 'COMPRESSED_DATA_CORRUPT');
+});
+
+test('loading the codecs registers all four in the record batch table', () => {
+  for (const codec of COMPRESSION_CODECS) {
+    assert.is(recordBatchCodec(codec.code), codec, codec.name);
+    const batch = encodeRecordBatch({ records: [{ key: Buffer.from('device-1'), value: sampleData(5000) }], compression: codec.code });
+    const [record] = decodeRecords(batch);
+    assert.ok(record!.value!.equals(sampleData(5000)), codec.name);
+  }
 });
 
 test.run();
