@@ -95,6 +95,8 @@ export interface SessionStoreOptions {
   onQueueOverflow?: (clientId: string, packet: StoredPacket) => void;
   /** Close the database in destroy(); for a store that opened it itself. */
   ownsDatabase?: boolean;
+  /** The write queue of the database, when other parts write to it too (one transaction at a time). */
+  writes?: SqliteWriteQueue;
 }
 
 function encodePacket(packet: StoredPacket): Buffer {
@@ -162,7 +164,7 @@ export class SqliteSessionStore {
   private constructor(database: Database, options: SessionStoreOptions) {
     this.#database = database;
     this.#logger = options.logger;
-    this.#writes = new SqliteWriteQueue(database, options.logger);
+    this.#writes = options.writes ?? new SqliteWriteQueue(database, options.logger);
     this.#maxQueuedPerClient = options.maxQueuedPerClient ?? DEFAULT_QUEUED_PER_CLIENT_MAX;
     this.#onQueueOverflow = options.onQueueOverflow ?? (() => {});
     this.#ownsDatabase = options.ownsDatabase ?? false;
@@ -414,6 +416,11 @@ export class SqliteSessionStore {
     if (client.clean === true) return;
     this.#incomingPersisted.add(client.id);
     await this.#writes.durable('INSERT OR REPLACE INTO mqtt_incoming (client_id, message_id, packet) VALUES (?, ?, ?)', [client.id, messageId, encodePacket(packet)]);
+  }
+
+  /** Whether a QoS 2 packet with this id from this client awaits its PUBREL. */
+  hasIncoming(clientId: string, messageId: number): boolean {
+    return this.#incoming.get(clientId)?.has(messageId) ?? false;
   }
 
   async incomingGetPacket(client: SessionClient, packet: { messageId?: number }): Promise<StoredPacket> {

@@ -1,0 +1,55 @@
+// Prometheus metrics of the MQTT front end, registered in the registry the daemon passes.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type RefusalReason = 'route-reject' | 'append-failed' | 'record-too-large' | 'inflight-overflow' | 'backpressure' | 'reserved-topic';
+export type ConnectionRefusal = 'max-connections' | 'client-id' | 'protocol';
+
+export interface MqttCensus {
+  connectedClients(): number;
+  queuedMessages(): number;
+  retainedMessages(): number;
+  persistentSessions(): number;
+}
+
+export class MqttMetrics {
+  readonly publishesIn: Counter<'qos'>;
+  readonly publishesOut: Counter;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  readonly queueOverflows: Counter;
+  readonly refusedPublishes: Counter<'reason'>;
+  readonly protocolViolations: Counter<'kind'>;
+  readonly refusedConnections: Counter<'reason'>;
+  readonly refusedSubscriptions: Counter;
+  readonly appendLatency: Histogram;
+  readonly reversePublished: Counter<'topic'>;
+  readonly reverseSkipped: Counter<'reason'>;
+  /** Children bound once: label lookups are not free on the per-message path. */
+  readonly publishesInByQos: [Counter.Internal, Counter.Internal, Counter.Internal];
+
+  constructor(registry: Registry | undefined, census: MqttCensus) {
+    const registers = registry === undefined ? [] : [registry];
+    this.publishesIn = new Counter({ name: 'tributary_mqtt_publishes_in_total', help: 'PUBLISH packets accepted from MQTT clients, by QoS.', labelNames: ['qos'], registers });
+    this.publishesInByQos = [this.publishesIn.labels('0'), this.publishesIn.labels('1'), this.publishesIn.labels('2')];
+    this.publishesOut = new Counter({ name: 'tributary_mqtt_publishes_out_total', help: 'PUBLISH packets delivered to MQTT subscribers.', registers });
+    this.bytesIn = new Counter({ name: 'tributary_mqtt_payload_bytes_in_total', help: 'Payload bytes of PUBLISH packets accepted from MQTT clients.', registers });
+    this.bytesOut = new Counter({ name: 'tributary_mqtt_payload_bytes_out_total', help: 'Payload bytes of PUBLISH packets delivered to MQTT subscribers.', registers });
+    this.queueOverflows = new Counter({ name: 'tributary_mqtt_queue_overflows_total', help: 'QoS 1/2 messages not queued for a persistent session because its queue was full (mqtt.limits.maxQueuedPerClient); the records stay in the log.', registers });
+    this.refusedPublishes = new Counter({ name: 'tributary_mqtt_refused_publishes_total', help: 'PUBLISH packets refused, by reason; a refused QoS 1/2 publish closes the connection and is not acknowledged.', labelNames: ['reason'], registers });
+    this.protocolViolations = new Counter({ name: 'tributary_mqtt_protocol_violations_total', help: 'Connections closed for breaking MQTT 3.1.1 or the packet limits, by kind.', labelNames: ['kind'], registers });
+    this.refusedConnections = new Counter({ name: 'tributary_mqtt_refused_connections_total', help: 'CONNECTs refused with a CONNACK return code, by reason.', labelNames: ['reason'], registers });
+    this.refusedSubscriptions = new Counter({ name: 'tributary_mqtt_refused_subscriptions_total', help: 'Subscriptions refused with SUBACK 0x80 (mqtt.denySubscribe).', registers });
+    this.appendLatency = new Histogram({
+      name: 'tributary_mqtt_append_latency_seconds',
+      help: 'Time from the first publish of a record batch to the batch being durable in the log.',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.reversePublished = new Counter({ name: 'tributary_mqtt_reverse_published_total', help: 'Log records published to MQTT subscribers by reverse routes, by log topic.', labelNames: ['topic'], registers });
+    this.reverseSkipped = new Counter({ name: 'tributary_mqtt_reverse_skipped_total', help: 'Log records of reverse-routed topics not published to MQTT, by reason.', labelNames: ['reason'], registers });
+    new Gauge({ name: 'tributary_mqtt_connected_clients', help: 'MQTT clients connected now.', registers, collect() { this.set(census.connectedClients()); } });
+    new Gauge({ name: 'tributary_mqtt_queued_messages', help: 'QoS 1/2 messages held for persistent sessions (queued or in flight).', registers, collect() { this.set(census.queuedMessages()); } });
+    new Gauge({ name: 'tributary_mqtt_retained_messages', help: 'Retained messages stored.', registers, collect() { this.set(census.retainedMessages()); } });
+    new Gauge({ name: 'tributary_mqtt_persistent_sessions', help: 'Persistent sessions (clean session 0) with subscriptions.', registers, collect() { this.set(census.persistentSessions()); } });
+  }
+}

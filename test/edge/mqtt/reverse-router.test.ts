@@ -1,0 +1,152 @@
+// Reverse routes: records appended to a log topic (as a Kafka client or the mirror does)
+// reach MQTT subscribers, also persistent sessions that were away, also across restarts.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { rmSync } from 'node:fs';
+import type { MqttClient } from 'mqtt';
+import { Harness } from './harness.ts';
+import { encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
+import { LogStore } from '../../../edge/storage/index.ts';
+import { defaultConfig } from '../../../shared/config/load.ts';
+import { silentLogger } from '../../../shared/logger.ts';
+
+const commandsRoute = { reverseRoutes: [{ topic: 'commands', mqttTopic: 'commands/{key}', qos: 1 as const }] };
+
+/** Appends records the way a Kafka producer's batch arrives: keyed, without mqtt.* headers. */
+async function appendCommands(store: Pick<LogStore, 'partition'>, commands: Array<[string, string]>): Promise<void> {
+  await store.partition('commands', 0).append(encodeRecordBatch({ records: commands.map(([key, value]) => ({ key, value })) }));
+}
+
+/** Collects messages; `until(n)` resolves once n have arrived. */
+function collect(client: MqttClient): { messages: Array<{ topic: string; payload: string; qos: number }>; until(count: number): Promise<void> } {
+  const messages: Array<{ topic: string; payload: string; qos: number }> = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  client.on('message', (topic, payload, packet) => {
+    messages.push({ topic, payload: payload.toString(), qos: packet.qos });
+    for (const waiter of waiters.splice(0)) {
+      if (messages.length >= waiter.count) waiter.resolve();
+      else waiters.push(waiter);
+    }
+  });
+  return {
+    messages,
+    until: (count) => (messages.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }))),
+  };
+}
+
+test('a record appended to "commands" with key dev-17 reaches subscribers of commands/dev-17 at the route\'s QoS', async () => {
+  const h = await Harness.start({ mqtt: commandsRoute });
+  try {
+    const device = await h.client({ clientId: 'dev-17' });
+    await device.subscribeAsync('commands/dev-17', { qos: 1 });
+    const other = await h.client({ clientId: 'dev-18' });
+    await other.subscribeAsync('commands/dev-18', { qos: 1 });
+    const received = collect(device);
+    const receivedOther = collect(other);
+    await appendCommands(h.store, [['dev-17', 'reboot'], ['dev-18', 'blink'], ['dev-17', 'update']]);
+    await received.until(2);
+    await receivedOther.until(1);
+    assert.equal(received.messages, [{ topic: 'commands/dev-17', payload: 'reboot', qos: 1 }, { topic: 'commands/dev-17', payload: 'update', qos: 1 }]);
+    assert.equal(receivedOther.messages.map((m) => m.payload), ['blink']);
+    await h.waitForMetric('tributary_mqtt_reverse_published_total', { topic: 'commands' }, 3);
+    assert.is(await h.metric('tributary_mqtt_reverse_published_total', { topic: 'commands' }), 3);
+  } finally {
+    await h.cleanup();
+  }
+});
+
+test('records that came from MQTT are not published a second time', async () => {
+  const h = await Harness.start({ mqtt: { ...commandsRoute, routes: [{ filter: 'commands/+', topic: 'commands', key: '{1}' }] } });
+  try {
+    const device = await h.client({ clientId: 'dev-1' });
+    await device.subscribeAsync('commands/dev-1', { qos: 1 });
+    const received = collect(device);
+    const operator = await h.client({ clientId: 'operator' });
+    await operator.publishAsync('commands/dev-1', 'from-mqtt', { qos: 1 });
+    // A record from the Kafka side after it: once it arrives, the tailer has read past the MQTT one.
+    await appendCommands(h.store, [['dev-1', 'from-kafka']]);
+    await received.until(2);
+    assert.equal(received.messages.map((m) => m.payload), ['from-mqtt', 'from-kafka']);
+    assert.is(await h.metric('tributary_mqtt_reverse_skipped_total', { reason: 'from-mqtt' }), 1);
+    // Both records are in the log, in order.
+    assert.equal((await h.records('commands')).map((r) => r.value!.toString()), ['from-mqtt', 'from-kafka']);
+  } finally {
+    await h.cleanup();
+  }
+});
+
+test('records without a usable key are skipped, counted and logged', async () => {
+  const h = await Harness.start({ mqtt: commandsRoute });
+  try {
+    const watcher = await h.client({ clientId: 'watcher' });
+    await watcher.subscribeAsync('commands/#', { qos: 1 });
+    const received = collect(watcher);
+    await h.store.partition('commands', 0).append(encodeRecordBatch({ records: [{ key: null, value: 'no key' }, { key: 'a/+', value: 'wildcard' }, { key: 'ok', value: 'fine' }] }));
+    await received.until(1);
+    assert.equal(received.messages.map((m) => m.topic), ['commands/ok']);
+    assert.is(await h.metric('tributary_mqtt_reverse_skipped_total', { reason: 'invalid-topic' }), 2);
+    assert.ok(h.logLines.some((line) => /record not published to MQTT/.test(line.msg)));
+  } finally {
+    await h.cleanup();
+  }
+});
+
+test('an offline persistent session gets its QoS 1 commands on reconnect, across a broker restart, and a restart does not redeliver', async () => {
+  let h = await Harness.start({ mqtt: commandsRoute });
+  const directory = h.directory;
+  try {
+    // The device subscribes with a persistent session, then goes away.
+    const device = await h.client({ clientId: 'dev-42', clean: false });
+    await device.subscribeAsync('commands/dev-42', { qos: 1 });
+    await device.endAsync();
+    // One command arrives while the broker runs (queued in the session store)...
+    await appendCommands(h.store, [['dev-42', 'first']]);
+    await h.waitForMetric('tributary_mqtt_reverse_published_total', { topic: 'commands' }, 1);
+    await h.stop();
+    // ...and one while it is down, appended straight to the log (as after a mirror sync).
+    const store = await LogStore.open({ dataDir: directory, logger: silentLogger(), storage: defaultConfig().storage, topicDefaults: defaultConfig().topics.defaults });
+    await appendCommands(store, [['dev-42', 'second']]);
+    await store.close();
+
+    h = await Harness.start({ mqtt: commandsRoute, directory });
+    const back = await h.client({ clientId: 'dev-42', clean: false });
+    const received = collect(back);
+    await received.until(2);
+    assert.equal(received.messages.map((m) => [m.topic, m.payload, m.qos]), [['commands/dev-42', 'first', 1], ['commands/dev-42', 'second', 1]]);
+    await back.endAsync();
+    await h.stop();
+
+    // Restarted again with nothing new: the device gets no old command a second time.
+    h = await Harness.start({ mqtt: commandsRoute, directory });
+    const again = await h.client({ clientId: 'dev-42', clean: false });
+    const later = collect(again);
+    await appendCommands(h.store, [['dev-42', 'third']]);
+    await later.until(1);
+    assert.equal(later.messages.map((m) => m.payload), ['third']);
+  } finally {
+    await h.stop().catch(() => {});
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test('a route switched on for an existing topic starts at its end, not its history', async () => {
+  let h = await Harness.start();
+  const directory = h.directory;
+  try {
+    await h.store.createTopic('commands');
+    await appendCommands(h.store, [['old', 'history']]);
+    await h.stop();
+    h = await Harness.start({ mqtt: commandsRoute, directory });
+    const watcher = await h.client({ clientId: 'watcher' });
+    await watcher.subscribeAsync('commands/#', { qos: 1 });
+    const received = collect(watcher);
+    await appendCommands(h.store, [['new', 'fresh']]);
+    await received.until(1);
+    assert.equal(received.messages.map((m) => m.payload), ['fresh']);
+  } finally {
+    await h.stop().catch(() => {});
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test.run();
