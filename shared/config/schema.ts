@@ -2,6 +2,7 @@
 // (published as tributary.schema.json for editors), the TypeScript types and every
 // default come from here. Every object refuses unknown keys.
 import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
+import { MirrorSchema } from './mirror-schema.ts';
 import { oneOf } from './one-of.ts';
 import { StorageConfigSchema, TopicConfigSchema, TopicOverrideSchema } from './topic-config.ts';
 
@@ -94,6 +95,7 @@ export const ConfigSchema = Type.Object({
   topics: TopicsSchema,
   kafka: KafkaSchema,
   mqtt: MqttSchema,
+  mirror: MirrorSchema,
   log: LogSchema,
 }, {
   additionalProperties: false,

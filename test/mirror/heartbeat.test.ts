@@ -1,0 +1,65 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decode, encode } from 'cbor-x';
+import { isTributaryError } from '../../shared/errors.ts';
+import { decodeHeartbeat, encodeHeartbeat, HEARTBEAT_ERROR_CHARACTERS_MAX, type Heartbeat } from '../../mirror/heartbeat.ts';
+
+const sample: Heartbeat = {
+  edge: 'pump-7',
+  sentAtMs: 1_790_000_000_000,
+  startedAtMs: 1_789_999_000_000,
+  linkState: 'up',
+  lagRecords: 1234,
+  lagBytes: 567_890,
+  lagSeconds: 12.3,
+  bytesSent: 98_765_432,
+  recordsDelivered: 1_000_000,
+  throughputBytesPerSecond: 125_000,
+  errors: 3,
+  lastError: 'connect ECONNREFUSED 10.0.0.1:9092',
+  lastErrorAtMs: 1_789_999_500_000,
+  evictedUndeliveredRecords: 0,
+  partitions: 6,
+};
+
+test('a heartbeat round-trips and stays small', () => {
+  const bytes = encodeHeartbeat(sample);
+  assert.equal(decodeHeartbeat(bytes), sample);
+  assert.ok(bytes.length < 160, `a heartbeat is ${bytes.length} bytes; it crosses a metered link every interval`);
+});
+
+test('the error message is cut, gauges are rounded', () => {
+  const decoded = decodeHeartbeat(encodeHeartbeat({ ...sample, lastError: 'x'.repeat(1000), lagSeconds: 1.23456, throughputBytesPerSecond: 10.6 }));
+  assert.is(decoded.lastError!.length, HEARTBEAT_ERROR_CHARACTERS_MAX);
+  assert.is(decoded.lagSeconds, 1.2);
+  assert.is(decoded.throughputBytesPerSecond, 11);
+  assert.is(decodeHeartbeat(encodeHeartbeat({ ...sample, lastError: null })).lastError, null);
+});
+
+test('anything else is refused with PAYLOAD_INVALID and the reason', () => {
+  const cases: [Buffer, RegExp][] = [
+    [Buffer.from([0xff, 0x00]), /not CBOR|not a CBOR map/],
+    [Buffer.from(encode([1, 2])), /not a CBOR map/],
+    [Buffer.from(encode({ v: 2 })), /version 2/],
+    [Buffer.from(encode({ v: 1, e: 'x' })), /field s is not text/],
+    [Buffer.from(encode({ ...shortMap(encodeHeartbeat(sample)), s: 'sideways' })), /link state "sideways"/],
+    [Buffer.from(encode({ ...shortMap(encodeHeartbeat(sample)), lr: -1 })), /field lr is not a non-negative number/],
+    [Buffer.alloc(5000), /larger than a heartbeat/],
+  ];
+  for (const [bytes, message] of cases) {
+    try {
+      decodeHeartbeat(bytes);
+      assert.unreachable(`${message} should have been refused`);
+    } catch (error) {
+      assert.ok(isTributaryError(error, 'PAYLOAD_INVALID'), String(error));
+      assert.match((error as Error).message, message);
+    }
+  }
+});
+
+/** The map as written, with its short keys. */
+function shortMap(bytes: Buffer): Record<string, unknown> {
+  return decode(bytes) as Record<string, unknown>;
+}
+
+test.run();
