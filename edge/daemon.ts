@@ -10,6 +10,8 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { AdminServer } from './http/admin-server.ts';
 import { startKafkaServer } from './kafka/server.ts';
 import { LogStore } from './storage/index.ts';
+// Registers snappy and lz4 beside gzip and zstd, so every batch a client may send can be read.
+import '../shared/kafka/compression.ts';
 
 export interface EdgePorts {
   kafka?: number;
