@@ -14,6 +14,13 @@ import type { PartitionLog, TopicDescription } from '../../storage/index.ts';
 type TopicResponse = FetchResponse['responses'][number];
 type PartitionResponse = TopicResponse['partitions'][number];
 
+/**
+ * A partition with nothing to return carries an empty record set, never a null one: Kafka
+ * brokers send MemoryRecords.EMPTY, and librdkafka (kcat, confluent-kafka) refuses a null
+ * record set in non-flexible versions as "invalid MessageSetSize -1".
+ */
+const NO_RECORDS = Buffer.alloc(0);
+
 /** A client may ask to wait longer; a request parked past this ties up its connection. */
 const MAX_WAIT_MS_LIMIT = 30_000;
 
@@ -69,7 +76,7 @@ function emptyPartition(partitionIndex: number): PartitionResponse {
     logStartOffset: -1n,
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: null,
+    records: NO_RECORDS,
   };
 }
 
@@ -104,12 +111,12 @@ async function readAll(context: BrokerContext, targets: PartitionTarget[], respo
       response.highWatermark = result.highWatermark;
       response.lastStableOffset = result.highWatermark;
       response.logStartOffset = result.logStartOffset;
-      response.records = result.batches.length > 0 ? result.batches : null;
+      response.records = result.batches;
       total += result.batches.length;
     } catch (error) {
       response.errorCode = kafkaErrorCodeOf(error);
       setOffsets(response, log);
-      response.records = null;
+      response.records = NO_RECORDS;
       if (response.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) context.logger.error({ err: error, partition: response.partitionIndex }, 'fetch read failed');
     }
   }
