@@ -36,7 +36,7 @@ async function runKafkajs(options: GroupMemberOptions): Promise<void> {
   await consumer.subscribe({ topic: options.topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
-      emit({ event: 'record', partition, offset: message.offset, key: message.key?.toString(), value: message.value?.toString() });
+      emit({ event: 'record', partition, offset: message.offset, key: message.key?.toString(), value: message.value?.toString(), headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([key, value]) => [key, String(value)])) });
     },
   });
 }
@@ -59,7 +59,7 @@ async function runPlatformatic(options: GroupMemberOptions): Promise<void> {
   const stream = await consumer.consume({ topics: [options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
   stream.on('error', (error) => emit({ event: 'crash', error: String(error) }));
   for await (const message of stream) {
-    emit({ event: 'record', partition: message.partition, offset: String(message.offset), key: message.key, value: message.value });
+    emit({ event: 'record', partition: message.partition, offset: String(message.offset), key: message.key, value: message.value, headers: Object.fromEntries(message.headers) });
   }
 }
 

@@ -41,10 +41,13 @@ export class KafkaProxy {
   readonly #upstreamPort: number;
   readonly #sockets = new Set<Socket>();
   #producesToCut = 0;
+  readonly #cutIndexes = new Set<number>();
   #cuts = 0;
   #cutWaiters: (() => void)[] = [];
   /** Produce requests that passed through, cut or not. */
   producesForwarded = 0;
+  /** Produce requests with acks 1 or -1 that passed through; numbers them for cutAfterProduces. */
+  acknowledgedProducesForwarded = 0;
 
   private constructor(server: Server, port: number, upstreamPort: number) {
     this.#server = server;
@@ -67,6 +70,14 @@ export class KafkaProxy {
   /** The next `count` Produce requests (with acks 1 or -1) reach the broker; their answers do not reach the client. */
   cutAfterNextProduce(count = 1): void {
     this.#producesToCut += count;
+  }
+
+  /**
+   * Cuts after the Produce requests (with acks 1 or -1) of these 0-based numbers, counted
+   * over every connection since the proxy started: for clients that pipeline requests.
+   */
+  cutAfterProduces(indexes: Iterable<number>): void {
+    for (const index of indexes) this.#cutIndexes.add(index);
   }
 
   /** Resolves once `count` cuts have happened in total. */
@@ -114,9 +125,14 @@ export class KafkaProxy {
           this.producesForwarded++;
           const request = decodeRequest(body, header);
           const acks = request.apiKey === PRODUCE_KEY ? request.body.acks : 0;
-          if (acks !== 0 && this.#producesToCut > 0) {
-            this.#producesToCut--;
-            cutThis = true;
+          if (acks !== 0) {
+            const index = this.acknowledgedProducesForwarded++;
+            if (this.#cutIndexes.delete(index)) {
+              cutThis = true;
+            } else if (this.#producesToCut > 0) {
+              this.#producesToCut--;
+              cutThis = true;
+            }
           }
         }
         pending.set(header.correlationId, { apiKey: header.apiKey, apiVersion: header.apiVersion, cut: cutThis });

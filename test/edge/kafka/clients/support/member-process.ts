@@ -4,9 +4,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export interface ConsumedRecord { partition: number; offset: bigint; key: string | null; value: string | null }
+export interface ConsumedRecord { partition: number; offset: bigint; key: string | null; value: string | null; headers: Record<string, string> }
 
-interface MemberLine { event: string; partitions?: number[]; partition?: number; offset?: string | number; key?: string | null; value?: string | null; error?: string }
+/** One event of a member, as group-member.ts writes it. */
+export interface MemberLine { event: string; partitions?: number[]; partition?: number; offset?: string | number; key?: string | null; value?: string | null; headers?: Record<string, string>; error?: string }
+
+/** Turns a tool's own output lines into member events, for members that do not write MemberLines (kcat). */
+export interface MemberOutputAdapter {
+  stdout?(line: string): MemberLine | undefined;
+  stderr?(line: string): MemberLine | undefined;
+}
 
 export class MemberProcess {
   readonly name: string;
@@ -19,24 +26,38 @@ export class MemberProcess {
   #stderr = '';
   #waiters = new Set<() => void>();
 
-  constructor(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  constructor(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; adapter?: MemberOutputAdapter } = {}) {
     this.name = name;
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    this.child.stderr!.on('data', (chunk) => { this.#stderr += chunk; });
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
     this.exited = new Promise((resolve) => this.child.once('exit', () => { this.#wake(); resolve(); }));
-    createInterface({ input: this.child.stdout! }).on('line', (text) => {
-      let line: MemberLine;
-      try { line = JSON.parse(text) as MemberLine; } catch { this.#stderr += `${text}\n`; return; }
-      if (line.event === 'assigned') {
-        this.assignment = [...(line.partitions ?? [])].sort((a, b) => a - b);
-        this.assignments++;
-      } else if (line.event === 'record') {
-        this.records.push({ partition: line.partition!, offset: BigInt(line.offset!), key: line.key ?? null, value: line.value ?? null });
-      } else if (line.event === 'crash') {
-        this.#stderr += `crash: ${line.error}\n`;
-      }
-      this.#wake();
+    const adapter = options.adapter ?? {};
+    createInterface({ input: this.child.stderr! }).on('line', (text) => {
+      this.#stderr += `${text}\n`;
+      const line = adapter.stderr?.(text);
+      if (line) this.#apply(line);
     });
+    createInterface({ input: this.child.stdout! }).on('line', (text) => {
+      let line: MemberLine | undefined;
+      if (adapter.stdout) {
+        line = adapter.stdout(text);
+      } else {
+        try { line = JSON.parse(text) as MemberLine; } catch { line = undefined; }
+      }
+      if (line) this.#apply(line);
+      else this.#stderr += `${text}\n`;
+    });
+  }
+
+  #apply(line: MemberLine): void {
+    if (line.event === 'assigned') {
+      this.assignment = [...(line.partitions ?? [])].sort((a, b) => a - b);
+      this.assignments++;
+    } else if (line.event === 'record') {
+      this.records.push({ partition: line.partition!, offset: BigInt(line.offset!), key: line.key ?? null, value: line.value ?? null, headers: line.headers ?? {} });
+    } else if (line.event === 'crash') {
+      this.#stderr += `crash: ${line.error}\n`;
+    }
+    this.#wake();
   }
 
   /** What the member wrote on standard error, for failure messages. */

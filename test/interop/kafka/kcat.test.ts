@@ -1,0 +1,176 @@
+// kcat (librdkafka 2.0.2, Debian) against the real daemon: every codec with keys and
+// headers, balanced consumer groups with a member killed, committed offsets across a broker
+// restart and a SIGKILL, and an idempotent producer whose connection is cut mid-stream.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Daemon } from '../../helpers/daemon.ts';
+import { KafkaProxy } from '../../edge/kafka/clients/support/kafka-proxy.ts';
+import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from '../../edge/kafka/clients/support/keyed-records.ts';
+import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
+import { MemberProcess, waitForMembers } from '../../edge/kafka/clients/support/member-process.ts';
+import { KCAT, kcatMemberAdapter, kcatRecord, runOk } from './support/processes.ts';
+
+/** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
+const SESSION_TIMEOUT_MS = 6000;
+const WAIT_MS = 30_000;
+const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+const broker = (port: number) => `127.0.0.1:${port}`;
+
+/** Produces one round of keyed records with one kcat run; kcat gives every record of a run the same headers. */
+async function kcatProduce(port: number, topic: string, records: KeyedRecord[], extra: string[] = []): Promise<void> {
+  const headers = Object.entries(records[0]!.headers).flatMap(([key, value]) => ['-H', `${key}=${value}`]);
+  const input = records.map((record) => `${record.key}:${record.value}\n`).join('');
+  await runOk(KCAT, ['-b', broker(port), '-P', '-t', topic, '-K:', ...headers, ...extra], input);
+}
+
+/** Reads the topic in a balanced consumer group until the end of every partition; kcat commits on exit. */
+async function kcatConsumeGroup(port: number, groupId: string, topic: string): Promise<(KeyedRecord & { partition: number; offset: bigint })[]> {
+  const result = await runOk(KCAT, ['-b', broker(port), '-G', groupId, '-X', 'auto.offset.reset=earliest', '-e', '-J', topic]);
+  return result.stdout.split('\n').map(kcatRecord).filter((line) => line !== undefined).map((line) => ({
+    partition: line.partition!, offset: BigInt(line.offset!), key: line.key!, value: line.value!, headers: line.headers!,
+  }));
+}
+
+test('kcat produces keyed records with headers under every codec; a kcat group reads each key back in order', async () => {
+  const topic = 'kcat-codecs';
+  const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 3 } } } } });
+  try {
+    const port = daemon.ports.kafka!;
+    const sequence = new KeyedSequence();
+    for (const codec of CODECS) {
+      for (let round = 0; round < 3; round++) await kcatProduce(port, topic, sequence.round(codec), ['-z', codec]);
+    }
+    const received = await kcatConsumeGroup(port, 'kcat-codecs-group', topic);
+    assertInOrderPerKey(received, sequence.sent);
+
+    const codecsStored = new Set<number>();
+    for (let partition = 0; partition < 3; partition++) {
+      for (const batch of (await readPartition(port, topic, partition)).batches) codecsStored.add(batch.header.compression);
+    }
+    assert.equal([...codecsStored].sort(), [0, 1, 2, 3, 4], 'batches stored with no compression, gzip, snappy, lz4 and zstd');
+  } finally {
+    await daemon.cleanup();
+  }
+});
+
+test('three kcat members share six partitions; a member killed with SIGKILL has its partitions taken over', async () => {
+  const topic = 'kcat-shared';
+  const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 6 } } } } });
+  const port = daemon.ports.kafka!;
+  // -u: records are written as they arrive, not when a pipe's buffer fills.
+  const args = ['-b', broker(port), '-G', 'kcat-shared-group', '-J', '-u', '-X', `session.timeout.ms=${SESSION_TIMEOUT_MS}`, '-X', 'heartbeat.interval.ms=500', '-X', 'auto.offset.reset=earliest', '-X', 'fetch.wait.max.ms=100', topic];
+  const members = [0, 1, 2].map((index) => new MemberProcess(`kcat member ${index}`, KCAT, args, { adapter: kcatMemberAdapter }));
+  try {
+    const evenlySplit = (group: MemberProcess[], each: number) => () =>
+      group.every((member) => member.assignment.length === each) && new Set(group.flatMap((member) => member.assignment)).size === 6;
+    await waitForMembers(members, evenlySplit(members, 2), 'assignment of two partitions to each of three members', WAIT_MS);
+
+    const produceRound = async (label: string) => {
+      const values: string[] = [];
+      for (let partition = 0; partition < 6; partition++) {
+        const lines = [0, 1, 2].map((index) => `${label}-p${partition}-${index}`);
+        await runOk(KCAT, ['-b', broker(port), '-P', '-t', topic, '-p', String(partition)], `${lines.join('\n')}\n`);
+        values.push(...lines);
+      }
+      return values;
+    };
+    const consumedBy = (group: MemberProcess[], values: string[]) => () => {
+      const seen = new Set(group.flatMap((member) => member.records.map((record) => record.value)));
+      return values.every((value) => seen.has(value));
+    };
+
+    const before = await produceRound('before');
+    await waitForMembers(members, consumedBy(members, before), 'consumption of the first round', WAIT_MS);
+    for (const member of members) {
+      for (const record of member.records) assert.ok(member.assignment.includes(record.partition), `${member.name} read only its own partitions (${record.partition})`);
+    }
+
+    const [victim, ...survivors] = members as [MemberProcess, MemberProcess, MemberProcess];
+    const orphaned = victim.assignment;
+    await victim.kill();
+    await waitForMembers(survivors, evenlySplit(survivors, 3), 'reassignment of all six partitions to the two survivors', WAIT_MS);
+    for (const partition of orphaned) assert.ok(survivors.some((member) => member.assignment.includes(partition)), `partition ${partition} of the killed member was taken over`);
+
+    const after = await produceRound('after');
+    await waitForMembers(survivors, consumedBy(survivors, after), 'consumption of the second round by the survivors', WAIT_MS);
+    for (const member of survivors) {
+      for (const partition of member.assignment) {
+        const offsets = member.records.filter((record) => record.partition === partition && record.value!.startsWith('after-')).map((record) => record.offset);
+        assert.equal(offsets, [...offsets].sort((a, b) => (a < b ? -1 : 1)), `${member.name} read partition ${partition} in order`);
+      }
+    }
+  } finally {
+    await Promise.all(members.map((member) => member.kill()));
+    await daemon.cleanup();
+  }
+});
+
+test('a kcat group resumes after its committed offsets across a clean restart and a SIGKILL of the broker', async () => {
+  const topic = 'kcat-resume';
+  const groupId = 'kcat-resume-group';
+  let daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 2 } } } } });
+  const cleanups = [daemon];
+  try {
+    const sequence = new KeyedSequence();
+    const produce = async (rounds: number) => {
+      const sent: KeyedRecord[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const records = sequence.round('resume');
+        await kcatProduce(daemon.ports.kafka!, topic, records);
+        sent.push(...records);
+      }
+      return sent;
+    };
+    const first = await produce(5);
+    assertInOrderPerKey(await kcatConsumeGroup(daemon.ports.kafka!, groupId, topic), first);
+    const beforeRestart = await produce(2);
+
+    assert.equal(await daemon.stop(), { code: 0, signal: null }, 'clean stop');
+    daemon = await daemon.restart();
+    cleanups.push(daemon);
+    const afterRestart = [...beforeRestart, ...await produce(1)];
+    assertInOrderPerKey(await kcatConsumeGroup(daemon.ports.kafka!, groupId, topic), afterRestart);
+
+    await daemon.kill();
+    daemon = await daemon.restart();
+    cleanups.push(daemon);
+    const afterCrash = await produce(1);
+    assertInOrderPerKey(await kcatConsumeGroup(daemon.ports.kafka!, groupId, topic), afterCrash);
+  } finally {
+    for (const instance of cleanups) await instance.cleanup();
+  }
+});
+
+test('kcat with enable.idempotence: connections cut after pipelined appends leave no duplicate', async () => {
+  const topic = 'kcat-idempotent';
+  const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 1 } } } } });
+  const proxy = await KafkaProxy.start(daemon.ports.kafka!);
+  try {
+    const values = Array.from({ length: 600 }, (_unused, index) => `r${index}`);
+    // Small batches so that the stream takes many Produce requests, several in flight at once.
+    proxy.cutAfterProduces([2, 9, 17]);
+    // -E: kcat would otherwise give up when its only broker connection drops; the producer must retry.
+    await runOk(KCAT, [
+      '-b', broker(proxy.port), '-P', '-E', '-t', topic, '-p', '0', '-K:',
+      '-X', 'enable.idempotence=true', '-X', 'batch.num.messages=20', '-X', 'linger.ms=0', '-X', 'retry.backoff.ms=50', '-z', 'lz4',
+    ], values.map((value) => `sensor:${value}\n`).join(''));
+    assert.is(proxy.cuts, 3, 'each armed cut happened after the broker had the batch');
+
+    const stored = await readPartition(daemon.ports.kafka!, topic, 0);
+    assert.equal(stored.records.map((record) => record.value!.toString()), values, 'every record once, in order');
+    assert.equal(stored.records.map((record) => record.offset), values.map((_value, index) => BigInt(index)), 'dense offsets');
+    const producerIds = new Set(stored.batches.map((batch) => batch.header.producerId));
+    assert.is(producerIds.size, 1, 'one producer id');
+    let nextSequence = 0;
+    for (const batch of stored.batches) {
+      assert.is(batch.header.baseSequence, nextSequence, `batch at offset ${batch.header.baseOffset} continues the sequence`);
+      nextSequence += batch.header.recordCount;
+    }
+  } finally {
+    await proxy.close();
+    await daemon.cleanup();
+  }
+});
+
+test.run();
