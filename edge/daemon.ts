@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { AdminServer } from './http/admin-server.ts';
 import { startKafkaServer } from './kafka/server.ts';
+import { startMqttFrontEnd } from './mqtt/index.ts';
 import { LogStore } from './storage/index.ts';
 // Registers snappy and lz4 beside gzip and zstd, so every batch a client may send can be read.
 import '../shared/kafka/compression.ts';
@@ -72,6 +73,18 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     });
     ports.kafka = kafka.port;
     closers.push(() => kafka.close());
+
+    const mqtt = await startMqttFrontEnd({
+      config: config.mqtt,
+      listeners: { mqtt: config.listeners.mqtt, mqttWs: config.listeners.mqttWs.enabled ? config.listeners.mqttWs : null },
+      store,
+      dataDir,
+      logger: logger.child({ part: 'mqtt' }),
+      registry,
+    });
+    ports.mqtt = mqtt.ports.mqtt;
+    ports.mqttWs = mqtt.ports.mqttWs;
+    closers.push(() => mqtt.close());
 
     const admin = new AdminServer({
       host: config.listeners.http.host,

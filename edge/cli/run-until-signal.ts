@@ -6,12 +6,15 @@ import type { Logger } from '../../shared/logger.ts';
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 export async function runUntilSignal(logger: Logger, start: () => Promise<{ close(): Promise<void> }>): Promise<number> {
-  const daemon = await start();
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // Listen before starting: a signal that arrives while the daemon starts (it may already
+  // have reported ready) must still stop it cleanly rather than kill it.
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  logger.info({ signal }, 'stopping');
+  const daemon = await start();
+  const received = await signal;
+  logger.info({ signal: received }, 'stopping');
   const forceExit = setTimeout(() => {
     logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'stop took too long; exiting');
     logger.flush();
