@@ -27,7 +27,7 @@ import { recoverPartition, type RecoveryContext } from './recovery.ts';
 import { enforceRetention } from './retention.ts';
 import { createSegmentCaches, type SegmentCaches } from './segment.ts';
 import { PARTITIONS_PER_TOPIC_MAX, TopicCatalog, validateTopicName, validateTopicOverride } from './topic-catalog.ts';
-import type { EvictionReport, RecoveryReport, TopicDescription } from './types.ts';
+import type { EvictedSegment, EvictionReport, RecoveryReport, TopicDescription } from './types.ts';
 
 const META_DIRECTORY = 'meta';
 const LOG_DIRECTORY = 'log';
@@ -63,7 +63,11 @@ interface TopicState {
   partitions: PartitionLog[];
 }
 
-export class LogStore extends EventEmitter<{ durable: [DurableEvent] }> {
+/**
+ * Emits 'durable' ({ topic, partition, highWatermark }) whenever a partition's high
+ * watermark advances, and 'evicted' (EvictedSegment) for each segment retention deletes.
+ */
+export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [EvictedSegment] }> {
   readonly recoveryReport: RecoveryReport;
   readonly dataDir: string;
   readonly #options: LogStoreOptions;
@@ -354,6 +358,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent] }> {
           deliveredOffset: this.#options.deliveredOffset,
           metrics: this.#metrics,
           logger: this.#options.logger,
+          onEvicted: (segment) => this.emit('evicted', segment),
         });
         this.#usageEstimate = report.diskUsageBytes;
       } while (this.#retentionAgain && this.#accepting);

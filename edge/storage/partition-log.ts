@@ -295,11 +295,12 @@ export class PartitionLog {
     if (error !== undefined) {
       const failure = storageError(error, 'write', segment.path);
       this.#producers.rollback(write.firstOffset);
-      this.#failAppends(write.appends.map((entry) => entry.append), failure);
-      this.#rejectCommitWaitersAbove(write.firstOffset, failure);
       this.#context.logger.error({ err: failure, topic: this.topic, partition: this.index, file: segment.path, position: write.position }, 'append failed; cutting the segment back to its last good batch');
+      // Cut first, then answer: a caller who sees the failure sees the file as it was.
       this.#repair = { segment, position: write.position };
       await this.#repairIfNeeded().catch(() => undefined);
+      this.#failAppends(write.appends.map((entry) => entry.append), failure);
+      this.#rejectCommitWaitersAbove(write.firstOffset, failure);
       return false;
     }
     segment.sizeBytes = write.position + write.bytes;
@@ -376,13 +377,13 @@ export class PartitionLog {
     this.#context.logger.error({ err: failure, topic: this.topic, partition: this.index, file: segment.path }, 'fdatasync failed; dropping unsynced appends');
     if (segment.committedBytes < segment.sizeBytes) {
       this.#producers.rollback(segment.committedNextOffset);
-      this.#rejectCommitWaitersAbove(segment.committedNextOffset, failure);
       segment.sizeBytes = segment.committedBytes;
       segment.nextOffset = segment.committedNextOffset;
       segment.maxTimestamp = segment.committedMaxTimestamp;
       segment.index?.truncateTo(segment.committedBytes, segment.committedMaxTimestamp);
       this.#repair = { segment, position: segment.committedBytes };
       await this.#repairIfNeeded().catch(() => undefined);
+      this.#rejectCommitWaitersAbove(segment.committedNextOffset, failure);
     }
   }
 

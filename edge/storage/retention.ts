@@ -34,6 +34,7 @@ export interface RetentionOptions {
   deliveredOffset?: (topic: string, partition: number) => bigint | undefined;
   metrics: StorageMetrics;
   logger: Logger;
+  onEvicted?(segment: EvictedSegment): void;
 }
 
 function segmentBytes(segment: Segment): number {
@@ -59,6 +60,7 @@ export async function enforceRetention(targets: RetentionTarget[], options: Rete
     const entry: EvictedSegment = { topic: partition.topic, partition: partition.index, file: segment.path, baseOffset: segment.baseOffset, nextOffset: segment.nextOffset, bytes, reason, undeliveredRecords: undelivered };
     evicted.push(entry);
     bytesFreed += bytes;
+    options.onEvicted?.(entry);
     options.metrics.evictedSegments.inc({ topic: partition.topic, reason });
     options.metrics.evictedBytes.inc({ topic: partition.topic, reason }, bytes);
     const fields = { event: 'segment-evicted', topic: partition.topic, partition: partition.index, file: segment.path, baseOffset: segment.baseOffset.toString(), nextOffset: segment.nextOffset.toString(), bytes, reason };
