@@ -1,0 +1,179 @@
+// The interop scenarios for a Python client script (confluent_kafka_client.py or
+// kafka_python_client.py; both take the same subcommands): every codec the installation
+// supports with keys and headers, a consumer group with a member killed, committed offsets
+// across a clean restart and a SIGKILL, and, where the client has one, an idempotent
+// producer whose connection is cut mid-stream.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { resolve } from 'node:path';
+import { Daemon } from '../../../helpers/daemon.ts';
+import { KafkaProxy } from '../../../edge/kafka/clients/support/kafka-proxy.ts';
+import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from '../../../edge/kafka/clients/support/keyed-records.ts';
+import { readPartition } from '../../../edge/kafka/clients/support/log-reader.ts';
+import { MemberProcess, waitForMembers, type MemberLine } from '../../../edge/kafka/clients/support/member-process.ts';
+import { PYTHON, runOk } from './processes.ts';
+
+/** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
+const SESSION_TIMEOUT_MS = 6000;
+const WAIT_MS = 30_000;
+const ALL_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+export interface PythonClient {
+  /** As named in test titles. */
+  name: string;
+  /** File name of the script beside the interop tests. */
+  script: string;
+  /** The client has an idempotent producer. */
+  idempotent: boolean;
+}
+
+interface ProducedRecord { key?: string; value: string; headers?: Record<string, string>; partition?: number }
+
+export function definePythonClientTests(client: PythonClient): void {
+  const script = resolve(import.meta.dirname, '..', client.script);
+  const bootstrap = (port: number) => `127.0.0.1:${port}`;
+
+  async function produce(port: number, topic: string, records: ProducedRecord[], extra: string[] = []): Promise<void> {
+    await runOk(PYTHON, [script, 'produce', '--bootstrap', bootstrap(port), '--topic', topic, ...extra], records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+  }
+
+  async function drain(port: number, groupId: string, topic: string): Promise<(KeyedRecord & { partition: number; offset: bigint })[]> {
+    const result = await runOk(PYTHON, [script, 'drain', '--bootstrap', bootstrap(port), '--group', groupId, '--topic', topic]);
+    return result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as MemberLine).map((line) => ({
+      partition: line.partition!, offset: BigInt(line.offset!), key: line.key!, value: line.value!, headers: line.headers!,
+    }));
+  }
+
+  test(`${client.name} produces keyed records with headers under every codec it supports; a group reads each key back in order`, async () => {
+    const codecs = JSON.parse((await runOk(PYTHON, [script, 'codecs'])).stdout) as string[];
+    assert.ok(codecs.includes('none') && codecs.includes('gzip'), `${client.name} supports at least gzip`);
+    const missing = ALL_CODECS.filter((codec) => !codecs.includes(codec));
+    // Said on every run, so that a codec left untested is never a silent gap.
+    if (missing.length > 0) console.log(`  ${client.name}: this installation cannot use ${missing.join(', ')}; testing ${codecs.join(', ')}`);
+
+    const topic = `${client.script.replace(/[^a-z]/g, '')}-codecs`;
+    const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 3 } } } } });
+    try {
+      const port = daemon.ports.kafka!;
+      const sequence = new KeyedSequence();
+      for (const codec of codecs) {
+        const records = [0, 1, 2].flatMap(() => sequence.round(codec));
+        await produce(port, topic, records, ['--compression', codec]);
+      }
+      assertInOrderPerKey(await drain(port, `${topic}-group`, topic), sequence.sent);
+      const codecsStored = new Set<number>();
+      for (let partition = 0; partition < 3; partition++) {
+        for (const batch of (await readPartition(port, topic, partition)).batches) codecsStored.add(batch.header.compression);
+      }
+      assert.equal([...codecsStored].sort(), codecs.map((codec) => ALL_CODECS.indexOf(codec)).sort(), 'batches stored with each codec used');
+    } finally {
+      await daemon.cleanup();
+    }
+  });
+
+  test(`three ${client.name} members share six partitions; a member killed with SIGKILL has its partitions taken over`, async () => {
+    const topic = `${client.script.replace(/[^a-z]/g, '')}-shared`;
+    const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 6 } } } } });
+    const port = daemon.ports.kafka!;
+    const args = [script, 'member', '--bootstrap', bootstrap(port), '--group', `${topic}-group`, '--topic', topic, '--session-timeout-ms', String(SESSION_TIMEOUT_MS)];
+    const members = [0, 1, 2].map((index) => new MemberProcess(`${client.name} member ${index}`, PYTHON, args));
+    try {
+      const evenlySplit = (group: MemberProcess[], each: number) => () =>
+        group.every((member) => member.assignment.length === each) && new Set(group.flatMap((member) => member.assignment)).size === 6;
+      await waitForMembers(members, evenlySplit(members, 2), 'assignment of two partitions to each of three members', WAIT_MS);
+
+      const produceRound = async (label: string) => {
+        const records = [0, 1, 2, 3, 4, 5].flatMap((partition) => [0, 1, 2].map((index) => ({ partition, key: `p${partition}`, value: `${label}-p${partition}-${index}` })));
+        await produce(port, topic, records);
+        return records.map((record) => record.value);
+      };
+      const consumedBy = (group: MemberProcess[], values: string[]) => () => {
+        const seen = new Set(group.flatMap((member) => member.records.map((record) => record.value)));
+        return values.every((value) => seen.has(value));
+      };
+
+      const before = await produceRound('before');
+      await waitForMembers(members, consumedBy(members, before), 'consumption of the first round', WAIT_MS);
+      for (const member of members) {
+        for (const record of member.records) assert.ok(member.assignment.includes(record.partition), `${member.name} read only its own partitions (${record.partition})`);
+      }
+
+      const [victim, ...survivors] = members as [MemberProcess, MemberProcess, MemberProcess];
+      const orphaned = victim.assignment;
+      await victim.kill();
+      await waitForMembers(survivors, evenlySplit(survivors, 3), 'reassignment of all six partitions to the two survivors', WAIT_MS);
+      for (const partition of orphaned) assert.ok(survivors.some((member) => member.assignment.includes(partition)), `partition ${partition} of the killed member was taken over`);
+
+      const after = await produceRound('after');
+      await waitForMembers(survivors, consumedBy(survivors, after), 'consumption of the second round by the survivors', WAIT_MS);
+      for (const member of survivors) {
+        for (const partition of member.assignment) {
+          const offsets = member.records.filter((record) => record.partition === partition && record.value!.startsWith('after-')).map((record) => record.offset);
+          assert.equal(offsets, [...offsets].sort((a, b) => (a < b ? -1 : 1)), `${member.name} read partition ${partition} in order`);
+        }
+      }
+    } finally {
+      await Promise.all(members.map((member) => member.kill()));
+      await daemon.cleanup();
+    }
+  });
+
+  test(`a ${client.name} group resumes after its committed offsets across a clean restart and a SIGKILL of the broker`, async () => {
+    const topic = `${client.script.replace(/[^a-z]/g, '')}-resume`;
+    const groupId = `${topic}-group`;
+    let daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 2 } } } } });
+    const cleanups = [daemon];
+    try {
+      const sequence = new KeyedSequence();
+      const produceRounds = async (rounds: number) => {
+        const records = Array.from({ length: rounds }).flatMap(() => sequence.round('resume'));
+        await produce(daemon.ports.kafka!, topic, records);
+        return records;
+      };
+      const first = await produceRounds(5);
+      assertInOrderPerKey(await drain(daemon.ports.kafka!, groupId, topic), first);
+      const beforeRestart = await produceRounds(2);
+
+      assert.equal(await daemon.stop(), { code: 0, signal: null }, 'clean stop');
+      daemon = await daemon.restart();
+      cleanups.push(daemon);
+      const afterRestart = [...beforeRestart, ...await produceRounds(1)];
+      assertInOrderPerKey(await drain(daemon.ports.kafka!, groupId, topic), afterRestart);
+
+      await daemon.kill();
+      daemon = await daemon.restart();
+      cleanups.push(daemon);
+      const afterCrash = await produceRounds(1);
+      assertInOrderPerKey(await drain(daemon.ports.kafka!, groupId, topic), afterCrash);
+    } finally {
+      for (const instance of cleanups) await instance.cleanup();
+    }
+  });
+
+  if (client.idempotent) {
+    test(`${client.name} with enable.idempotence: connections cut after pipelined appends leave no duplicate`, async () => {
+      const topic = `${client.script.replace(/[^a-z]/g, '')}-idempotent`;
+      const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 1 } } } } });
+      const proxy = await KafkaProxy.start(daemon.ports.kafka!);
+      try {
+        const values = Array.from({ length: 600 }, (_unused, index) => `r${index}`);
+        proxy.cutAfterProduces([2, 9, 17]);
+        await produce(proxy.port, topic, values.map((value) => ({ key: 'sensor', value, partition: 0 })), ['--idempotent', '--batch-messages', '20', '--compression', 'zstd']);
+        assert.is(proxy.cuts, 3, 'each armed cut happened after the broker had the batch');
+
+        const stored = await readPartition(daemon.ports.kafka!, topic, 0);
+        assert.equal(stored.records.map((record) => record.value!.toString()), values, 'every record once, in order');
+        assert.equal(stored.records.map((record) => record.offset), values.map((_value, index) => BigInt(index)), 'dense offsets');
+        assert.is(new Set(stored.batches.map((batch) => batch.header.producerId)).size, 1, 'one producer id');
+        let nextSequence = 0;
+        for (const batch of stored.batches) {
+          assert.is(batch.header.baseSequence, nextSequence, `batch at offset ${batch.header.baseOffset} continues the sequence`);
+          nextSequence += batch.header.recordCount;
+        }
+      } finally {
+        await proxy.close();
+        await daemon.cleanup();
+      }
+    });
+  }
+}
