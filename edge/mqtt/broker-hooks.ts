@@ -27,6 +27,8 @@ const CONNACK_IDENTIFIER_REJECTED = 2;
 const CONNACK_SERVER_UNAVAILABLE = 3;
 
 interface ConnectInfo {
+  /** As sent: aedes replaces an empty one with a made-up id before authenticate runs. */
+  clientId: string;
   clientIdBytes: number;
   clean: boolean;
   protocolVersion: number;
@@ -58,7 +60,7 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
 
   function refuseConnect(client: Client, returnCode: number, reason: 'max-connections' | 'client-id', message: string, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     metrics.refusedConnections.labels(reason).inc();
-    logger.warn({ clientId: client.id, returnCode, remote: remoteAddress(client) }, `MQTT connection refused: ${message}`);
+    logger.warn({ clientId: connectInfo.get(client)?.clientId ?? client.id, returnCode, remote: remoteAddress(client) }, `MQTT connection refused: ${message}`);
     const error = new Error(message) as AuthenticateError;
     error.returnCode = returnCode;
     done(error, false);
@@ -122,6 +124,7 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
   return {
     preConnect(client, packet, callback) {
       connectInfo.set(client, {
+        clientId: packet.clientId ?? '',
         clientIdBytes: Buffer.byteLength(packet.clientId ?? '', 'utf8'),
         clean: packet.clean !== false,
         protocolVersion: packet.protocolVersion ?? 4,

@@ -312,6 +312,10 @@ export class ConnectionGuard extends Duplex {
    */
   #frame(data: Buffer, position: number): number | undefined {
     const available = data.length - position;
+    // [MQTT-3.1.0-1] Known from the first byte: no need to wait for the rest of a
+    // packet that is refused anyway (an HTTP request sent to the MQTT port, say).
+    const type = data[position]! >> 4;
+    if (!this.#connected && type !== CONNECT) violation('not-connected', `the first packet must be CONNECT, got ${PACKET_NAMES[type]}`);
     let remainingLength = 0;
     let multiplier = 1;
     let lengthBytes = 0;
@@ -329,14 +333,14 @@ export class ConnectionGuard extends Duplex {
     }
     const size = 1 + lengthBytes + remainingLength;
     if (size > this.#limits.maxPacketBytes) {
-      violation('packet-too-large', `a ${PACKET_NAMES[data[position]! >> 4]} packet of ${size} bytes exceeds the limit of ${this.#limits.maxPacketBytes} bytes (mqtt.limits.maxPacketBytes)`);
+      violation('packet-too-large', `a ${PACKET_NAMES[type]} packet of ${size} bytes exceeds the limit of ${this.#limits.maxPacketBytes} bytes (mqtt.limits.maxPacketBytes)`);
     }
     if (size > available) {
       this.#needed = size;
       return undefined;
     }
     const clientId = checkPacket(data, position, position + 1 + lengthBytes, position + size, this.#limits, this.#connected);
-    if (data[position]! >> 4 === CONNECT) {
+    if (type === CONNECT) {
       this.#connected = true;
       this.#clientId = clientId;
     }
