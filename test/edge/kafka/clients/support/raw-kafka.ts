@@ -18,6 +18,8 @@ export class RawKafkaConnection {
   readonly #waiters: { resolve: (frame: Buffer) => void; reject: (error: Error) => void }[] = [];
   #ended = false;
   #nextCorrelationId = 1;
+  /** Whole response frames received so far, read or not. */
+  framesReceived = 0;
 
   private constructor(socket: Socket) {
     this.socket = socket;
@@ -90,6 +92,7 @@ export class RawKafkaConnection {
       if (this.#buffered.length < SIZE_PREFIX_BYTES + size) return;
       const frame = this.#buffered.subarray(SIZE_PREFIX_BYTES, SIZE_PREFIX_BYTES + size);
       this.#buffered = this.#buffered.subarray(SIZE_PREFIX_BYTES + size);
+      this.framesReceived++;
       const waiter = this.#waiters.shift();
       if (waiter) waiter.resolve(frame);
       else this.#frames.push(frame);
