@@ -1,4 +1,4 @@
-// Small TCP servers and helpers for the link's tests.
+// Small TCP servers and socket utilities for the link's tests.
 import net from 'node:net';
 import { createHash } from 'node:crypto';
 
