@@ -11,6 +11,7 @@ import { AdminServer } from './http/admin-server.ts';
 import { startKafkaServer } from './kafka/server.ts';
 import { startMqttFrontEnd } from './mqtt/index.ts';
 import { LogStore } from './storage/index.ts';
+import { deliveredOffsetHook, mirrorRoute, startEmbeddedMirror, type Mirror, type OffsetStore } from '../mirror/index.ts';
 // Registers snappy and lz4 beside gzip and zstd, so every batch a client may send can be read.
 import '../shared/kafka/compression.ts';
 
@@ -51,12 +52,15 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'tributary_' });
 
+    // Retention keeps what the mirror has not delivered; the mirror and the offsets it commits come up later.
+    const mirrorParts: { mirror?: Mirror; offsets?: OffsetStore } = {};
     const store = await LogStore.open({
       dataDir,
       logger: logger.child({ part: 'storage' }),
       registry,
       storage: config.storage,
       topicDefaults: config.topics.defaults,
+      deliveredOffset: deliveredOffsetHook(config, () => mirrorParts),
     });
     closers.push(() => store.close());
     await declareTopics(store, config, logger);
@@ -86,6 +90,10 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     ports.mqttWs = mqtt.ports.mqttWs;
     closers.push(() => mqtt.close());
 
+    mirrorParts.offsets = kafka.groups;
+    mirrorParts.mirror = startEmbeddedMirror({ config, store, offsets: kafka.groups, registry, logger: logger.child({ part: 'mirror' }) });
+    if (mirrorParts.mirror) closers.push(() => mirrorParts.mirror?.close());
+
     const admin = new AdminServer({
       host: config.listeners.http.host,
       port: config.listeners.http.port,
@@ -93,6 +101,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
       logger: logger.child({ part: 'http' }),
       health: () => ({ status: state, node: config.node.id, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ports, topics: store.listTopics().length, diskUsageBytes: store.diskUsageBytes() }),
     });
+    admin.route('GET /api/mirror', mirrorRoute(config, () => mirrorParts.mirror));
     ports.http = await admin.listen();
     closers.push(() => admin.close());
 

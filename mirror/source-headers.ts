@@ -88,6 +88,22 @@ export function readCentralCoordinates(headers: readonly HeaderLike[]): CentralC
   return { topic, partition, offset };
 }
 
+/** Matches the records that came from one edge partition, for the tail scan. */
+export function sourceOffsetMatcher(edge: string, topic: string, partition: number): (headers: readonly HeaderLike[]) => bigint | undefined {
+  return (headers) => {
+    const source = readSourceCoordinates(headers);
+    return source !== undefined && source.edge === edge && source.topic === topic && source.partition === partition ? source.offset : undefined;
+  };
+}
+
+/** Matches the records that came from one central partition (reverse rules). */
+export function centralOffsetMatcher(topic: string, partition: number): (headers: readonly HeaderLike[]) => bigint | undefined {
+  return (headers) => {
+    const central = readCentralCoordinates(headers);
+    return central !== undefined && central.topic === topic && central.partition === partition ? central.offset : undefined;
+  };
+}
+
 function lastValues(headers: readonly HeaderLike[], keys: readonly string[]): Map<string, string> {
   const values = new Map<string, string>();
   for (const header of headers) {

@@ -13,7 +13,7 @@
 // the first window (the last record) is enough. When several edges share a target topic
 // (a template without {edge}) the scan reads further back, up to TAIL_SCAN_BYTES_MAX.
 import { TributaryError } from '../shared/errors.ts';
-import { readSourceCoordinates, type HeaderLike } from './source-headers.ts';
+import type { HeaderLike } from './source-headers.ts';
 
 /** The scan reads at most this much of one partition; past it the mirror refuses to guess where it stands. */
 export const TAIL_SCAN_BYTES_MAX = 256 * 1024 * 1024;
@@ -63,10 +63,11 @@ export interface DeliveredPosition {
 }
 
 export interface TailScanOptions {
-  edge: string;
-  topic: string;
-  partition: number;
-  /** Where the scan stands, for errors: "central topic edge1.sensors partition 3". */
+  /** The source offset a target record came from, when it came from the source being mirrored; undefined for others. */
+  sourceOffsetOf(headers: readonly HeaderLike[]): bigint | undefined;
+  /** Names the source in errors: "edge pump-7 (sensors/2)". */
+  source: string;
+  /** Where the scan stands, for errors: "central topic pump-7.sensors partition 2". */
   where: string;
   bytesMax?: number;
 }
@@ -79,7 +80,7 @@ export async function scanTail(reader: TargetPartitionReader, options: TailScanO
   let scannedBytes = 0;
   while (scanEnd > logStartOffset) {
     const from = scanEnd - window > logStartOffset ? scanEnd - window : logStartOffset;
-    let newest: { record: TargetRecord; batch: TargetBatch } | undefined;
+    let newest: { record: TargetRecord; batch: TargetBatch; sourceOffset: bigint } | undefined;
     let position = from;
     while (position < scanEnd) {
       const batches = await reader.read(position, TAIL_SCAN_READ_BYTES);
@@ -88,10 +89,8 @@ export async function scanTail(reader: TargetPartitionReader, options: TailScanO
         scannedBytes += batch.sizeBytes;
         for (const record of batch.records) {
           if (record.offset < from || record.offset >= scanEnd) continue;
-          const source = readSourceCoordinates(record.headers);
-          if (source !== undefined && source.edge === options.edge && source.topic === options.topic && source.partition === options.partition) {
-            newest = { record, batch };
-          }
+          const sourceOffset = options.sourceOffsetOf(record.headers);
+          if (sourceOffset !== undefined) newest = { record, batch, sourceOffset };
         }
       }
       const next = batches[batches.length - 1]!.lastOffset + 1n;
@@ -101,13 +100,12 @@ export async function scanTail(reader: TargetPartitionReader, options: TailScanO
       }
       position = next;
       if (scannedBytes > bytesMax && newest === undefined) {
-        throw new TributaryError('MIRROR_TARGET_FAILED', `${options.where}: no record from edge ${options.edge} (${options.topic}/${options.partition}) in the last ${scannedBytes} bytes; the scan stops at ${bytesMax} bytes rather than guess where the mirror stands. Give each edge its own target topics ({edge} in mirror.topics.template)`, { scannedBytes });
+        throw new TributaryError('MIRROR_TARGET_FAILED', `${options.where}: no record from ${options.source} in the last ${scannedBytes} bytes; the scan stops at ${bytesMax} bytes rather than guess where the mirror stands. Give each edge its own target topics ({edge} in mirror.topics.template)`, { scannedBytes });
       }
     }
     if (newest !== undefined) {
-      const source = readSourceCoordinates(newest.record.headers)!;
       return {
-        lastDeliveredOffset: source.offset,
+        lastDeliveredOffset: newest.sourceOffset,
         producer: continuationOf(newest.batch, newest.record),
         targetHighWatermark: highWatermark,
         scannedBytes,

@@ -90,6 +90,11 @@ const HeartbeatSchema = section({
   intervalMs: Type.Integer({ minimum: 0, maximum: 24 * 3600_000, default: 30_000, description: 'Time between heartbeats; 0 sends none.' }),
 }, 'Heartbeats to the central cluster, so the fleet can be watched from the datacenter.');
 
+const HttpSchema = section({
+  host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the standalone mirror\'s HTTP port binds.' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081, description: 'TCP port of the standalone mirror\'s /health and /metrics; 0 picks any free port.' }),
+}, 'Standalone mirror only: its HTTP port (an embedded mirror\'s metrics are on the edge\'s admin port).');
+
 export const MirrorSchema = section({
   embedded: Type.Boolean({ default: true, description: 'Run the mirror inside `tributary edge`. false: run it as its own process with `tributary mirror --config FILE` (the same file); it then reads the edge through its Kafka listener.' }),
   target: TargetSchema,
@@ -98,6 +103,7 @@ export const MirrorSchema = section({
   link: LinkSchema,
   reverse: Type.Array(ReverseSchema, { default: [], maxItems: 100, description: 'Central topics pulled down into the edge log (commands for devices), exactly once.' }),
   heartbeat: HeartbeatSchema,
+  http: HttpSchema,
 }, 'The mirror from this edge to a central Kafka cluster (and commands back). It runs when target.bootstrap names a broker.');
 
 export type MirrorConfig = Static<typeof MirrorSchema>;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isTributaryError } from '../../shared/errors.ts';
-import { sourceHeaders } from '../../mirror/source-headers.ts';
+import { sourceHeaders, sourceOffsetMatcher } from '../../mirror/source-headers.ts';
 import { nextSequence, scanTail, type TargetBatch, type TargetPartitionReader } from '../../mirror/tail-scan.ts';
 
 /** A target partition held in memory: the scan's logic, without a cluster. */
@@ -44,7 +44,7 @@ class MemoryPartition implements TargetPartitionReader {
 }
 
 const ours = { edge: 'pump-7', topic: 'sensors', partition: 2 };
-const options = { ...ours, where: 'test partition' };
+const options = { sourceOffsetOf: sourceOffsetMatcher(ours.edge, ours.topic, ours.partition), source: 'edge pump-7 (sensors/2)', where: 'test partition' };
 
 test('an empty target partition: nothing delivered yet', async () => {
   const partition = new MemoryPartition();

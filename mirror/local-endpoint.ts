@@ -1,0 +1,110 @@
+// The edge log in the same process, for the embedded mirror: reads go straight to the
+// log store (no Kafka round trip, and a long poll is a wait on the partition's high
+// watermark), appends too. The store is described here by the few methods the mirror
+// uses, so that the mirror depends on no more of the edge than that.
+import { isTributaryError, TributaryError } from '../shared/errors.ts';
+import type { EndpointRead, LogEndpoint, ProduceOutcome } from './endpoint.ts';
+import { KafkaError } from './kafka-client.ts';
+
+export interface LocalPartition {
+  readonly highWatermark: bigint;
+  readonly logStartOffset: bigint;
+  read(offset: bigint, maxBytes: number): Promise<{ batches: Buffer; highWatermark: bigint; logStartOffset: bigint }>;
+  waitForData(offset: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  append(batches: Buffer): Promise<{ baseOffset: bigint; logStartOffset: bigint }>;
+}
+
+export interface LocalLog {
+  listTopics(): { name: string; partitions: number }[];
+  describeTopic(name: string): { partitions: number } | undefined;
+  createTopic(name: string): Promise<{ partitions: number }>;
+  createPartitions(name: string, totalCount: number): Promise<{ partitions: number }>;
+  partition(topic: string, index: number): LocalPartition;
+}
+
+export type CommitOffsets = (group: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]) => Promise<void>;
+
+/** Store errors that a Kafka broker would answer with a code, by the code it would use. */
+const ERROR_CODES: Record<string, number> = {
+  OUT_OF_ORDER_SEQUENCE: KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  DUPLICATE_SEQUENCE: KafkaError.DUPLICATE_SEQUENCE_NUMBER,
+  PRODUCER_FENCED: KafkaError.INVALID_PRODUCER_EPOCH,
+  RECORD_TOO_LARGE: KafkaError.MESSAGE_TOO_LARGE,
+  INVALID_RECORD_BATCH: KafkaError.CORRUPT_MESSAGE,
+  TOPIC_NOT_FOUND: KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
+  PARTITION_NOT_FOUND: KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
+};
+
+export class LocalEndpoint implements LogEndpoint {
+  readonly name = 'edge log';
+  readonly errorCode = 'MIRROR_SOURCE_FAILED' as const;
+  // An append here is a function call that has finished or failed when it returns: no
+  // request of an earlier run can arrive late, so no producer id is needed.
+  readonly needsProducerId = false;
+  readonly #log: LocalLog;
+  readonly #commit: CommitOffsets;
+
+  constructor(log: LocalLog, commit: CommitOffsets) {
+    this.#log = log;
+    this.#commit = commit;
+  }
+
+  async listTopics(): Promise<Map<string, number>> {
+    return new Map(this.#log.listTopics().map((topic) => [topic.name, topic.partitions]));
+  }
+
+  async ensureTopic(topic: string, partitions: number): Promise<number> {
+    let existing = this.#log.describeTopic(topic);
+    if (existing === undefined) {
+      try {
+        await this.#log.createTopic(topic);
+      } catch (error) {
+        if (!isTributaryError(error, 'TOPIC_EXISTS')) throw error;
+      }
+      existing = this.#log.describeTopic(topic);
+    }
+    if (existing === undefined) throw new TributaryError('MIRROR_SOURCE_FAILED', `edge log: topic ${topic} could not be created`, { topic });
+    if (existing.partitions < partitions) existing = await this.#log.createPartitions(topic, partitions);
+    return existing.partitions;
+  }
+
+  async offsets(topic: string, partition: number): Promise<{ logStartOffset: bigint; highWatermark: bigint }> {
+    const log = this.#log.partition(topic, partition);
+    return { logStartOffset: log.logStartOffset, highWatermark: log.highWatermark };
+  }
+
+  async read(topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number, signal?: AbortSignal): Promise<EndpointRead> {
+    const log = this.#log.partition(topic, partition);
+    try {
+      let result = await log.read(offset, maxBytes);
+      if (result.batches.length === 0 && maxWaitMs > 0 && (await log.waitForData(offset, maxWaitMs, signal))) result = await log.read(offset, maxBytes);
+      return { records: result.batches, highWatermark: result.highWatermark, logStartOffset: result.logStartOffset, outOfRange: false };
+    } catch (error) {
+      if (isTributaryError(error, 'OFFSET_OUT_OF_RANGE')) return { records: Buffer.alloc(0), highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, outOfRange: true };
+      throw error;
+    }
+  }
+
+  async append(topic: string, partition: number, batch: Buffer): Promise<ProduceOutcome> {
+    try {
+      const result = await this.#log.partition(topic, partition).append(batch);
+      return { errorCode: KafkaError.NONE, baseOffset: result.baseOffset, logStartOffset: result.logStartOffset, errorMessage: null };
+    } catch (error) {
+      const code = isTributaryError(error) ? ERROR_CODES[error.code] : undefined;
+      if (code === undefined) throw error;
+      return { errorCode: code, baseOffset: -1n, logStartOffset: -1n, errorMessage: (error as Error).message };
+    }
+  }
+
+  async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
+    return { producerId: -1n, producerEpoch: -1 };
+  }
+
+  commitOffsets(group: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void> {
+    return this.#commit(group, offsets);
+  }
+
+  reset(): void {}
+
+  async close(): Promise<void> {}
+}
