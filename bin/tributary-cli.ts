@@ -10,6 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   edge: { summary: 'run the edge broker (Kafka protocol, MQTT, durable log, admin HTTP)', load: () => import('../edge/cli/edge-command.ts') },
   config: { summary: 'check a YAML config, print its JSON Schema or the defaults', load: () => import('../edge/cli/config-command.ts') },
   link: { summary: 'fault-injecting TCP link: bandwidth cap, latency, cuts and black holes', load: () => import('../firmware-sim/link/cli.ts') },
+  mirror: { summary: "run an edge's mirror as its own process; 'mirror status': its state and backlog", load: () => import('../mirror/cli.ts') },
+  central: { summary: 'run a single-node central cluster (the Kafka protocol only) for development and small fleets', load: () => import('../cloud/central-command.ts') },
 };
 
 async function printHelp(): Promise<void> {

@@ -53,3 +53,40 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
 }
+
+/** A TCP port free right now on 127.0.0.1, for a process that must come back on the same port after a restart. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The mirror section for an edge whose mirror reaches the central through a link. */
+export function mirrorThrough(centralPort: number, linkPort: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    target: { bootstrap: [`127.0.0.1:${linkPort}`], addressMap: { [`127.0.0.1:${centralPort}`]: `127.0.0.1:${linkPort}` }, requestTimeoutMs: 5_000, connectTimeoutMs: 2_000 },
+    link: { retryBackoffMinMs: 100, retryBackoffMaxMs: 400 },
+    heartbeat: { intervalMs: 500 },
+    ...extra,
+  };
+}
+
+/** Checks that a target partition holds exactly the source partition's records, once each, in order. Returns the count. */
+export function assertExactCopy(source: DecodedRecord[], target: DecodedRecord[], where: string): number {
+  if (target.length !== source.length) throw new Error(`${where}: the central holds ${target.length} records, the edge ${source.length}`);
+  for (let index = 0; index < source.length; index += 1) {
+    const edgeRecord = source[index]!;
+    const centralRecord = target[index]!;
+    const offset = header(centralRecord, 'tributary.offset');
+    if (offset !== edgeRecord.offset.toString()) throw new Error(`${where}: central record ${index} carries source offset ${offset}, expected ${edgeRecord.offset}`);
+    if (!Buffer.from(centralRecord.value ?? []).equals(Buffer.from(edgeRecord.value ?? []))) throw new Error(`${where}: central record ${index} (source offset ${offset}) has another value than the edge's`);
+    if (String(centralRecord.key) !== String(edgeRecord.key)) throw new Error(`${where}: central record ${index} has key ${String(centralRecord.key)}, the edge's ${String(edgeRecord.key)}`);
+  }
+  return source.length;
+}
