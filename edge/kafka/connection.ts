@@ -41,6 +41,8 @@ export class KafkaConnection implements ConnectionInfo {
   /** Unparsed bytes; at most one frame plus one read chunk, bounded by maxRequestBytes. */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  /** Size of the frame being received, once its prefix has been read. */
+  #frameBytes: number | undefined;
   /** Responses in request order; each settles when its request is handled. */
   readonly #responses: Promise<Response | undefined>[] = [];
   #writing = false;
@@ -76,18 +78,23 @@ export class KafkaConnection implements ConnectionInfo {
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
     while (!this.#closed && this.#pendingBytes >= SIZE_PREFIX_BYTES) {
-      const buffer = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending, this.#pendingBytes);
-      this.#pending = [buffer];
-      const size = buffer.readInt32BE(0);
-      if (size < 0 || size > this.#maxRequestBytes) {
-        this.close(`request size ${size} is outside 0..${this.#maxRequestBytes} (kafka.maxRequestBytes)`, { size });
-        return;
+      if (this.#frameBytes === undefined) {
+        if (this.#pending[0]!.length < SIZE_PREFIX_BYTES) this.#pending = [Buffer.concat(this.#pending, this.#pendingBytes)];
+        const size = this.#pending[0]!.readInt32BE(0);
+        if (size < 0 || size > this.#maxRequestBytes) {
+          this.close(`request size ${size} is outside 0..${this.#maxRequestBytes} (kafka.maxRequestBytes)`, { size });
+          return;
+        }
+        this.#frameBytes = size;
       }
-      if (buffer.length < SIZE_PREFIX_BYTES + size) return;
-      const frame = buffer.subarray(SIZE_PREFIX_BYTES, SIZE_PREFIX_BYTES + size);
-      const rest = buffer.subarray(SIZE_PREFIX_BYTES + size);
+      // Chunks of a large request are joined once, when the whole frame is here, not on every read.
+      if (this.#pendingBytes < SIZE_PREFIX_BYTES + this.#frameBytes) return;
+      const buffer = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+      const frame = buffer.subarray(SIZE_PREFIX_BYTES, SIZE_PREFIX_BYTES + this.#frameBytes);
+      const rest = buffer.subarray(SIZE_PREFIX_BYTES + this.#frameBytes);
       this.#pending = rest.length > 0 ? [rest] : [];
       this.#pendingBytes = rest.length;
+      this.#frameBytes = undefined;
       this.#dispatch(frame);
     }
   }
@@ -112,6 +119,23 @@ export class KafkaConnection implements ConnectionInfo {
     return flowing;
   }
 
+  /**
+   * Resolves when the socket drains or closes. Whichever comes first removes the other
+   * listener: a long-lived consumer connection waits here on every large response, and
+   * listeners left behind would pile up on the socket.
+   */
+  #writable(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.#socket.off('drain', done);
+        this.#socket.off('close', done);
+        resolve();
+      };
+      this.#socket.once('drain', done);
+      this.#socket.once('close', done);
+    });
+  }
+
   /** Writes settled responses in order; one drain loop at a time. */
   async #drain(): Promise<void> {
     if (this.#writing) return;
@@ -121,7 +145,7 @@ export class KafkaConnection implements ConnectionInfo {
         const response = await this.#responses[0];
         this.#responses.shift();
         if (response && !this.#closed) {
-          if (!this.#write(response)) await new Promise<void>((resolve) => { this.#socket.once('drain', resolve); this.#socket.once('close', resolve); });
+          if (!this.#write(response)) await this.#writable();
         }
         if (this.#responses.length < MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION && this.#socket.isPaused()) this.#socket.resume();
       }
