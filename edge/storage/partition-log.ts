@@ -57,6 +57,16 @@ interface PlannedBatch {
   maxTimestamp: bigint;
 }
 
+/** What one fdatasync of a sync round covers. */
+export interface SyncTarget {
+  partition: PartitionLog;
+  segment: Segment;
+  fd: number;
+  bytes: number;
+  nextOffset: bigint;
+  maxTimestamp: bigint;
+}
+
 /** What one group writes to one partition. */
 export interface PreparedWrite {
   partition: PartitionLog;
@@ -69,11 +79,16 @@ export interface PreparedWrite {
   nextOffset: bigint;
   batches: PlannedBatch[];
   appends: { append: PendingAppend; baseOffset: bigint; lastOffset: bigint }[];
+  /** The partition's write epoch when prepared; a failed fdatasync meanwhile makes the write void. */
+  epoch: number;
 }
 
 interface CommitWaiter {
   /** Resolved once the high watermark reaches this offset. */
   target: bigint;
+  /** Counted in the append metrics when resolved (0 for an answered duplicate). */
+  records: number;
+  bytes: number;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -100,6 +115,11 @@ export class PartitionLog {
   #repair: { segment: Segment; position: number } | undefined;
   #lastSyncWallMs = 0;
   #syncTimer: NodeJS.Timeout | undefined;
+  /** Bumped when an fdatasync fails and the log is cut back: writes prepared before are void. */
+  #epoch = 0;
+  #lastSyncFailure: TributaryError | undefined;
+  /** The committer is writing to the active segment now. */
+  #writing = false;
 
   constructor(context: PartitionContext, topic: string, index: number, directory: string, segments: Segment[], producers: ProducerStateManager, snapshotOffsets: bigint[]) {
     this.#context = context;
@@ -171,7 +191,8 @@ export class PartitionLog {
     let records = 0;
     for (const header of headers) records += header.lastOffsetDelta + 1;
     const { promise, resolve, reject } = Promise.withResolvers<AppendResult>();
-    await this.#context.committer.enqueue({ partition: this, buffer: batches, headers, bytes: batches.length, records, enqueuedAtMs: Date.now(), resolve, reject });
+    const full = this.#context.committer.enqueue({ partition: this, buffer: batches, headers, bytes: batches.length, records, enqueuedAtMs: Date.now(), resolve, reject });
+    if (full !== undefined) await full;
     return promise;
   }
 
@@ -211,15 +232,22 @@ export class PartitionLog {
       nextOffset: segment.nextOffset,
       batches: [],
       appends: [],
+      epoch: this.#epoch,
     };
     for (let i = 0; i < appends.length; i++) {
       const append = appends[i]!;
       const position = write.position + write.bytes;
       const fits = position === 0 || (position + append.bytes <= config.segmentBytes && Number(write.nextOffset - segment.baseOffset) + append.records <= RELATIVE_OFFSET_MAX);
-      if (!fits) return { write: write.appends.length > 0 ? write : undefined, deferred: appends.slice(i) };
+      if (!fits) return { write: this.#planned(write), deferred: appends.slice(i) };
       this.#assign(append, write);
     }
-    return { write: write.appends.length > 0 ? write : undefined, deferred: [] };
+    return { write: this.#planned(write), deferred: [] };
+  }
+
+  #planned(write: PreparedWrite): PreparedWrite | undefined {
+    if (write.appends.length === 0) return undefined;
+    this.#writing = true;
+    return write;
   }
 
   /** Checks producer sequences and assigns offsets to one append's batches (or answers it as a duplicate or refuses it). */
@@ -268,7 +296,7 @@ export class PartitionLog {
     const answer = (): void => append.resolve({ baseOffset: batch.firstOffset, lastOffset: batch.lastOffset, logStartOffset: this.logStartOffset, duplicate: true });
     // The original may still be on its way to disk: answer when it is durable, as it would be.
     if (batch.lastOffset < this.highWatermark) answer();
-    else this.#addCommitWaiter({ target: batch.lastOffset + 1n, resolve: answer, reject: append.reject });
+    else this.#addCommitWaiter({ target: batch.lastOffset + 1n, records: 0, bytes: 0, resolve: answer, reject: append.reject });
   }
 
   #addCommitWaiter(waiter: CommitWaiter): void {
@@ -286,10 +314,18 @@ export class PartitionLog {
 
   /** After the committer's write: advance the log end, or undo the group's changes and cut the file back. Returns whether it was written. */
   async finishWrite(write: PreparedWrite, error: unknown): Promise<boolean> {
+    this.#writing = false;
     const segment = write.segment;
     if (this.#state === 'deleted') {
       // The topic was deleted while this group was being written.
       this.#failAppends(write.appends.map((entry) => entry.append), this.#closedError());
+      return false;
+    }
+    if (write.epoch !== this.#epoch) {
+      // An fdatasync failed while this group was being written: the log was rolled back
+      // below it, so its bytes are cut off with the rest.
+      await this.#repairIfNeeded().catch(() => undefined);
+      this.#failAppends(write.appends.map((entry) => entry.append), this.#lastSyncFailure ?? storageError(error, 'sync', segment.path));
       return false;
     }
     if (error !== undefined) {
@@ -311,60 +347,68 @@ export class PartitionLog {
       index.addBatch(batch.relativeOffset, batch.position, batch.sizeBytes, batch.maxTimestamp);
       if (batch.maxTimestamp > segment.maxTimestamp) segment.maxTimestamp = batch.maxTimestamp;
     }
-    const metrics = this.#context.metrics;
     for (const entry of write.appends) {
       const { append, baseOffset, lastOffset } = entry;
       this.#commitWaiters.push({
         target: lastOffset + 1n,
-        resolve: () => {
-          metrics.appendedRecords.inc({ topic: this.topic }, append.records);
-          metrics.appendedBytes.inc({ topic: this.topic }, append.bytes);
-          append.resolve({ baseOffset, lastOffset, logStartOffset: this.logStartOffset, duplicate: false });
-        },
+        records: append.records,
+        bytes: append.bytes,
+        resolve: () => append.resolve({ baseOffset, lastOffset, logStartOffset: this.logStartOffset, duplicate: false }),
         reject: append.reject,
       });
     }
     if (this.#context.config().flush.policy === 'os') this.#commitTo(segment, segment.sizeBytes, segment.nextOffset, segment.maxTimestamp);
+    else this.#scheduleSync(Date.now());
     return true;
   }
 
-  /** Whether the active segment should be synced in this group; under `interval` it may set a timer for later instead. */
-  wantsSync(nowMs: number): boolean {
+  /**
+   * Asks for a sync of what was just written, as the flush policy says: under `always`
+   * in the committer's next sync round; under `interval` once intervalMs has passed since
+   * the last one (a timer asks then); under `os` never.
+   */
+  #scheduleSync(nowMs: number): void {
+    if (this.#state !== 'open') return;
     const active = this.#active;
-    if (active.syncedBytes === active.sizeBytes) return false;
+    if (active.syncedBytes >= active.sizeBytes) return;
     const flush = this.#context.config().flush;
-    if (flush.policy === 'always') return true;
-    if (flush.policy === 'os') return false;
-    const due = this.#lastSyncWallMs + flush.intervalMs;
-    if (nowMs >= due) return true;
-    if (this.#syncTimer === undefined) {
+    if (flush.policy === 'os') return;
+    const due = flush.policy === 'interval' ? this.#lastSyncWallMs + flush.intervalMs : nowMs;
+    if (nowMs >= due) {
+      this.#context.committer.requestSync(this);
+    } else if (this.#syncTimer === undefined) {
       this.#syncTimer = setTimeout(() => {
         this.#syncTimer = undefined;
-        if (this.#state === 'open') this.#context.committer.requestSync(this);
+        this.#scheduleSync(Date.now());
       }, due - nowMs);
     }
-    return false;
   }
 
-  /** fdatasync of the active segment, then the high watermark moves to what it covered. */
-  async syncNow(): Promise<void> {
-    if (this.#state === 'deleted') return;
+  /** For a sync round: what an fdatasync issued now covers, or undefined when there is nothing to sync. */
+  syncTarget(): SyncTarget | undefined {
+    if (this.#state === 'deleted') return undefined;
     const segment = this.#active;
-    if (segment.syncedBytes === segment.sizeBytes || segment.fd === undefined) return;
-    const bytes = segment.sizeBytes;
-    const nextOffset = segment.nextOffset;
-    const maxTimestamp = segment.maxTimestamp;
+    if (segment.fd === undefined || segment.syncedBytes >= segment.sizeBytes) return undefined;
     this.#lastSyncWallMs = Date.now();
-    const started = process.hrtime.bigint();
-    try {
-      await this.#context.files.datasync(segment.fd, segment.path);
-    } catch (error) {
-      await this.#syncFailed(segment, error);
-      return;
+    return { partition: this, segment, fd: segment.fd, bytes: segment.sizeBytes, nextOffset: segment.nextOffset, maxTimestamp: segment.maxTimestamp };
+  }
+
+  /** For a sync round: the fdatasync for `target` finished. Appends are acknowledged later, by acknowledge(). */
+  async syncFinished(target: SyncTarget, error: unknown): Promise<boolean> {
+    if (this.#state === 'deleted') return false;
+    if (error !== undefined) {
+      await this.#syncFailed(target.segment, error);
+      return false;
     }
-    this.#context.metrics.flushSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    segment.syncedBytes = bytes;
-    this.#commitTo(segment, bytes, nextOffset, maxTimestamp);
+    if (target.bytes > target.segment.syncedBytes) target.segment.syncedBytes = target.bytes;
+    // Under `interval`, bytes written during this sync wait for the next period.
+    this.#scheduleSync(Date.now());
+    return true;
+  }
+
+  /** For a sync round: the high watermark moves to what `target` covered, answering the appends below it. */
+  acknowledge(target: SyncTarget): void {
+    this.#commitTo(target.segment, target.bytes, target.nextOffset, target.maxTimestamp);
   }
 
   /**
@@ -376,13 +420,16 @@ export class PartitionLog {
     const failure = storageError(error, 'sync', segment.path);
     this.#context.logger.error({ err: failure, topic: this.topic, partition: this.index, file: segment.path }, 'fdatasync failed; dropping unsynced appends');
     if (segment.committedBytes < segment.sizeBytes) {
+      this.#epoch += 1;
+      this.#lastSyncFailure = failure;
       this.#producers.rollback(segment.committedNextOffset);
       segment.sizeBytes = segment.committedBytes;
       segment.nextOffset = segment.committedNextOffset;
       segment.maxTimestamp = segment.committedMaxTimestamp;
       segment.index?.truncateTo(segment.committedBytes, segment.committedMaxTimestamp);
       this.#repair = { segment, position: segment.committedBytes };
-      await this.#repairIfNeeded().catch(() => undefined);
+      // A write in flight cuts the file when it finishes; otherwise cut now, before answering.
+      if (!this.#writing) await this.#repairIfNeeded().catch(() => undefined);
       this.#rejectCommitWaitersAbove(segment.committedNextOffset, failure);
     }
   }
@@ -414,7 +461,18 @@ export class PartitionLog {
     while (done < waiters.length && waiters[done]!.target <= nextOffset) done += 1;
     if (done > 0) {
       const ready = waiters.splice(0, done);
-      for (const waiter of ready) waiter.resolve();
+      let records = 0;
+      let bytes = 0;
+      for (const waiter of ready) {
+        records += waiter.records;
+        bytes += waiter.bytes;
+        waiter.resolve();
+      }
+      // Once per commit rather than per append: label lookups are not free on the hot path.
+      if (records > 0) {
+        this.#context.metrics.appendedRecords.inc({ topic: this.topic }, records);
+        this.#context.metrics.appendedBytes.inc({ topic: this.topic }, bytes);
+      }
     }
     for (const poll of this.#longPolls) if (poll.offset < nextOffset) poll.finish(true);
     this.#context.onDurable(this, nextOffset);
@@ -647,6 +705,7 @@ export class PartitionLog {
     if (this.#state !== 'open') return;
     this.#state = 'closed';
     this.#stopTimers();
+    await this.#context.committer.syncBarrier();
     const files = this.#context.files;
     const active = this.#active;
     try {
@@ -671,6 +730,7 @@ export class PartitionLog {
     if (this.#state === 'deleted') return;
     this.#state = 'deleted';
     this.#stopTimers();
+    await this.#context.committer.syncBarrier();
     this.#endWaiters(this.#closedError());
     for (const segment of this.#segments) {
       this.#context.caches.files.delete(segment);

@@ -12,7 +12,7 @@ import { rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { isTributaryError, type ErrorCode } from '../../../shared/errors.ts';
-import { encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
+import { decodeRecords, encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
 import { errnoError, type FaultInjector, type LogStore } from '../../../edge/storage/index.ts';
 import { batchOf, openStore, readAll, removeDirectory, temporaryDirectory } from './helpers.ts';
 
@@ -171,6 +171,44 @@ test('injected EIO on fdatasync: the unsynced appends fail and are cut off; late
   fault = undefined;
   assert.is((await log.append(batchOf('d'))).baseOffset, 2n);
   await reopenAndCheck(3n);
+});
+
+test('fdatasync failures while later groups are being written: every append is either durable or refused, never both', async () => {
+  const log = store.partition('t', 0);
+  const outcomes = new Map<string, PromiseSettledResult<{ baseOffset: bigint }>>();
+  const pending: Promise<void>[] = [];
+  const send = (tag: string): void => {
+    pending.push(log.append(batchOf(tag, 2)).then(
+      (value) => void outcomes.set(tag, { status: 'fulfilled', value }),
+      (reason: unknown) => void outcomes.set(tag, { status: 'rejected', reason }),
+    ));
+  };
+  let failures = 0;
+  let syncs = 0;
+  let extra = 0;
+  fault = (operation, file) => {
+    if (operation !== 'sync' || !file.endsWith('.log') || failures >= 6 || ++syncs % 4 !== 0) return undefined;
+    failures += 1;
+    // More appends arrive just as the sync fails, so that some are being written meanwhile.
+    for (let i = 0; i < 3; i++) send(`extra${extra++}`);
+    return errnoError('EIO', file);
+  };
+  for (let round = 0; round < 30; round++) {
+    for (let i = 0; i < 5; i++) send(`r${round}.${i}`);
+    await Promise.all(pending);
+  }
+  await Promise.all(pending);
+  fault = undefined;
+  const refused = [...outcomes.values()].filter((outcome) => outcome.status === 'rejected');
+  for (const outcome of refused) assert.ok(isTributaryError(outcome.reason, 'STORAGE_IO'), String(outcome.status === 'rejected' ? outcome.reason : ''));
+  const durable = new Map([...outcomes].filter(([, outcome]) => outcome.status === 'fulfilled').map(([tag, outcome]) => [(outcome as PromiseFulfilledResult<{ baseOffset: bigint }>).value.baseOffset, tag]));
+  await store.close();
+  store = await openStore(dataDir);
+  assert.is(store.recoveryReport.truncations.length, 0);
+  const stored = await readAll(store, 't', 0);
+  assert.equal([...stored.keys()].sort((a, b) => (a < b ? -1 : 1)), [...durable.keys()].sort((a, b) => (a < b ? -1 : 1)), 'exactly the acknowledged appends are in the log');
+  for (const [offset, batch] of stored) assert.is(decodeRecords(batch)[0]!.key!.toString(), durable.get(offset));
+  assert.ok(refused.length > 0, 'some appends were refused');
 });
 
 test('a write error sticks until the file can be cut back, then the partition recovers', async () => {
