@@ -1,0 +1,97 @@
+// The Kafka clients the operator commands use (@platformatic/kafka's Admin, Producer and
+// Consumer), set up for a command line: few retries, so that a broker that is down is
+// reported in a second rather than after a minute, and every failure explained in one
+// sentence (see ops/kafka-errors.ts).
+import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import { TributaryError } from '../../shared/errors.ts';
+import { explainKafkaError } from './ops/kafka-errors.ts';
+
+/** A request that takes longer than this on a LAN is stuck; the operator should hear about it. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Retries of a failed request: enough for a leader change, few enough to fail fast when the broker is down. */
+const REQUEST_RETRIES = 1;
+const RETRY_DELAY_MS = 250;
+/** Topics named in a "no topic named X" message; beyond this the list says how many more. */
+const TOPICS_LISTED_MAX = 20;
+
+export interface TopicLayout {
+  name: string;
+  id: string;
+  partitions: number;
+  /** The node id leading each partition, by partition index. */
+  leaders: number[];
+}
+
+function baseOptions(bootstrap: readonly string[], role: string) {
+  return {
+    clientId: `tributary-cli-${role}`,
+    bootstrapBrokers: [...bootstrap],
+    timeout: REQUEST_TIMEOUT_MS,
+    connectTimeout: REQUEST_TIMEOUT_MS,
+    retries: REQUEST_RETRIES,
+    retryDelay: RETRY_DELAY_MS,
+  };
+}
+
+export function createAdmin(bootstrap: readonly string[]): Admin {
+  return new Admin(baseOptions(bootstrap, 'admin'));
+}
+
+export function createProducer(bootstrap: readonly string[], options: { idempotent: boolean; acks: number }): Producer {
+  return new Producer({ ...baseOptions(bootstrap, 'producer'), idempotent: options.idempotent, acks: options.acks, autocreateTopics: false });
+}
+
+export function createConsumer(bootstrap: readonly string[], groupId: string): Consumer {
+  return new Consumer({ ...baseOptions(bootstrap, 'consumer'), groupId });
+}
+
+/** Runs `work` with an admin client and closes it; a Kafka failure becomes an operating error naming `action`. */
+export async function withAdmin<T>(bootstrap: readonly string[], action: string, work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createAdmin(bootstrap);
+  try {
+    return await work(admin);
+  } catch (error) {
+    throw explainKafkaError(error, bootstrap, action);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
+
+/** The topic's id and partition count, or "no topic named X; topics: …". */
+export async function requireTopic(admin: Admin, name: string): Promise<TopicLayout> {
+  const names = (await admin.listTopics()).sort();
+  if (!names.includes(name)) throw noSuchTopic(name, names);
+  const metadata = await admin.metadata({ topics: [name], forceUpdate: true });
+  const topic = metadata.topics.get(name);
+  if (!topic) throw noSuchTopic(name, names);
+  return { name, id: topic.id, partitions: topic.partitionsCount, leaders: topic.partitions.map((partition) => partition.leader) };
+}
+
+export function noSuchTopic(name: string, known: readonly string[]): TributaryError {
+  const shown = known.slice(0, TOPICS_LISTED_MAX).join(', ');
+  const more = known.length > TOPICS_LISTED_MAX ? ` and ${known.length - TOPICS_LISTED_MAX} more` : '';
+  const list = known.length === 0 ? 'there are no topics' : `topics: ${shown}${more}`;
+  return new TributaryError('TOPIC_NOT_FOUND', `no topic named ${name}; ${list}`, { topic: name });
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  /** The first offset still in the log. */
+  logStartOffset: bigint;
+  /** The offset the next record will get (the high watermark on a single node). */
+  logEndOffset: bigint;
+}
+
+/** Log start and end offsets of each partition of `topic`, by ListOffsets (earliest, latest). */
+export async function partitionOffsets(admin: Admin, topic: TopicLayout): Promise<PartitionOffsets[]> {
+  const partitions = Array.from({ length: topic.partitions }, (_, index) => index);
+  const ask = (timestamp: bigint) => admin.listOffsets({ topics: [{ name: topic.name, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }] });
+  const [earliest, latest] = await Promise.all([ask(EARLIEST_TIMESTAMP), ask(LATEST_TIMESTAMP)]);
+  const offsetOf = (answer: Awaited<ReturnType<typeof ask>>, partition: number): bigint =>
+    answer.find((entry) => entry.name === topic.name)?.partitions.find((entry) => entry.partitionIndex === partition)?.offset ?? 0n;
+  return partitions.map((partition) => ({ partition, logStartOffset: offsetOf(earliest, partition), logEndOffset: offsetOf(latest, partition) }));
+}
+
+/** ListOffsets special timestamps (Kafka's ListOffsetsRequest.EARLIEST_TIMESTAMP and LATEST_TIMESTAMP). */
+export const EARLIEST_TIMESTAMP = -2n;
+export const LATEST_TIMESTAMP = -1n;

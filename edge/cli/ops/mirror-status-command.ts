@@ -1,0 +1,92 @@
+// `tributary mirror status`: the mirror's state as the edge's HTTP admin API reports it
+// (/api/mirror), or, from an edge whose admin API has no mirror route, the mirror's
+// Prometheus metrics.
+import { TributaryError } from '../../../shared/errors.ts';
+import { optionInvalid } from './bootstrap.ts';
+import { parseCommandArgs } from './command-args.ts';
+
+export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:8080';
+
+const USAGE = `usage: tributary mirror status [--admin URL] [--json]
+
+Shows the mirror of an edge: its state, its target, the backlog still to deliver and
+the delivered offsets per partition.
+
+options:
+  --admin URL   the edge's HTTP admin address (default ${DEFAULT_ADMIN_URL})
+  --json        print the admin API's JSON as it is`;
+
+const OPTIONS = {
+  admin: { type: 'string', short: 'a', default: DEFAULT_ADMIN_URL },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The admin API answers from memory; longer than this means the edge is stuck or unreachable. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Metric names that belong to the mirror. */
+const MIRROR_METRIC_PREFIX = 'tributary_mirror_';
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS);
+  const [action] = positionals;
+  if (values.help || action === undefined) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (action !== 'status') throw optionInvalid(`unknown action "${action}"; tributary mirror --help lists the actions`);
+  let base: URL;
+  try {
+    base = new URL(values.admin);
+  } catch {
+    throw optionInvalid(`--admin must be a URL such as ${DEFAULT_ADMIN_URL}, not "${values.admin}"`);
+  }
+
+  const mirror = await get(base, '/api/mirror');
+  if (mirror.status === 200) {
+    const body = JSON.parse(mirror.text) as Record<string, unknown>;
+    if (values.json) console.log(JSON.stringify(body, null, 2));
+    else console.log(mirrorText(body));
+    return 0;
+  }
+  if (mirror.status !== 404) throw new TributaryError('ADMIN_API_FAILED', `${new URL('/api/mirror', base)} answered ${mirror.status}: ${mirror.text.slice(0, 200)}`);
+  // An edge without the mirror route: its metrics are all there is to say.
+  const metrics = await get(base, '/metrics');
+  if (metrics.status !== 200) throw new TributaryError('ADMIN_API_FAILED', `${new URL('/metrics', base)} answered ${metrics.status}`);
+  const lines = metrics.text.split('\n').filter((line) => line.startsWith(MIRROR_METRIC_PREFIX));
+  console.log(lines.length === 0 ? `the edge at ${base.origin} reports no mirror (no /api/mirror, no ${MIRROR_METRIC_PREFIX}* metrics)` : lines.join('\n'));
+  return 0;
+}
+
+async function get(base: URL, path: string): Promise<{ status: number; text: string }> {
+  const url = new URL(path, base);
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code === 'ECONNREFUSED' ? 'connection refused'
+      : (error as Error).name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS} ms`
+      : cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new TributaryError('ADMIN_API_FAILED', `cannot reach the edge's admin API at ${base.origin}: ${reason}`, { url: url.toString() }, { cause: error });
+  }
+}
+
+function mirrorText(body: Record<string, unknown>): string {
+  if (body.configured === false) return `no mirror is configured on this edge${typeof body.reason === 'string' ? ` (${body.reason})` : ''}`;
+  const lines = [
+    `state: ${String(body.state ?? 'unknown')}`,
+    ...(body.target !== undefined ? [`target: ${String(body.target)}`] : []),
+    `backlog: ${String(body.backlogRecords ?? '?')} records${body.backlogBytes !== undefined ? `, ${String(body.backlogBytes)} bytes` : ''}${body.backlogSeconds !== undefined ? `, ${String(body.backlogSeconds)} s behind` : ''}`,
+    `delivered: ${String(body.deliveredRecordsTotal ?? '?')} records since start`,
+  ];
+  if (typeof body.lostRecordsTotal === 'number' && body.lostRecordsTotal > 0) lines.push(`lost: ${body.lostRecordsTotal} records evicted before delivery`);
+  if (typeof body.errorsTotal === 'number') lines.push(`errors: ${body.errorsTotal}`);
+  if (body.lastError) lines.push(`last error: ${String(body.lastError)}`);
+  const partitions = Array.isArray(body.partitions) ? body.partitions as { topic: string; partition: number; deliveredOffset: string; logEndOffset: string }[] : [];
+  if (partitions.length > 0) {
+    lines.push('', 'TOPIC\tPARTITION\tDELIVERED\tLOG-END\tBACKLOG');
+    for (const entry of partitions) lines.push(`${entry.topic}\t${entry.partition}\t${entry.deliveredOffset}\t${entry.logEndOffset}\t${BigInt(entry.logEndOffset) - BigInt(entry.deliveredOffset)}`);
+  }
+  return lines.join('\n');
+}
