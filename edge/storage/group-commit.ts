@@ -67,7 +67,7 @@ export class GroupCommitter {
   #groupWaiters: (() => void)[] = [];
   /** While above 0, groups start without waiting for more appends. */
   #draining = 0;
-  /** Appends arrived while a group was being written and synced: the next group starts as soon as it is done. */
+  /** Appends arrived while a group was being written: the next group starts as soon as it is done. */
   #arrivedWhileBusy = false;
   /** Partitions with written bytes their flush policy wants synced now. */
   #dirty = new Set<PartitionLog>();
@@ -136,9 +136,13 @@ export class GroupCommitter {
 
   #startSyncRounds(): void {
     if (this.#dirty.size === 0) return;
-    this.#syncing ??= this.#syncRounds().finally(() => {
-      this.#syncing = undefined;
-    });
+    this.#syncing ??= this.#syncRounds()
+      .catch((error: unknown) => this.#options.logger.error({ err: error }, 'sync round failed unexpectedly'))
+      .finally(() => {
+        this.#syncing = undefined;
+        // A request that arrived while the last round was finishing starts the next one.
+        this.#startSyncRounds();
+      });
   }
 
   /**
