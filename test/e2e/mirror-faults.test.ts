@@ -1,0 +1,289 @@
+// End to end, every part a real process on loopback: one central (`tributary central`),
+// two edges (`tributary edge`), each with its mirror running as its own process
+// (`tributary mirror`) and reaching the central through a fault-injecting link.
+//
+// 200,000 records are produced at the edges: 150,000 over the Kafka protocol, 50,000 over
+// MQTT (mqtt.js, QoS 1). Meanwhile both links are cut again and again, each mirror is
+// restarted twice (once with SIGTERM, once with SIGKILL), edge A is killed with SIGKILL
+// and restarted, and the central is restarted. At the end the central must hold every
+// record exactly once, in order per source partition, and every mirror's lag must be 0.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
+import { Producer } from '@platformatic/kafka';
+import mqtt from 'mqtt';
+import { createLink, type Link } from '../../firmware-sim/link/link.ts';
+import { Daemon } from '../helpers/daemon.ts';
+import { assertExactCopy, freePort, kafkaClient, mirrorThrough, readPartition, waitFor } from '../mirror/cluster.ts';
+
+/** Records produced over the Kafka protocol: at edge A and at edge B. */
+const KAFKA_RECORDS_A = 100_000;
+const KAFKA_RECORDS_B = 50_000;
+/** MQTT publishes at edge B, from several devices. */
+const MQTT_DEVICES = 10;
+const MQTT_PUBLISHES_PER_DEVICE = 5_000;
+/** Records per Kafka send. */
+const SEND_SIZE = 1_000;
+/** QoS 1 publishes a device keeps unacknowledged at once. */
+const MQTT_IN_FLIGHT = 50;
+/** Link cuts at least, on each link. */
+const CUTS_MIN = 10;
+/**
+ * Each link's bandwidth cap: low enough that the mirrors are still sending while the
+ * faults happen (values carry random digits, so compression cannot make them vanish).
+ */
+const LINK_BYTES_PER_SECOND = 600_000;
+
+/** A value no other record has, with some bytes that do not compress. */
+function uniqueValue(name: string): string {
+  return `${name}-${randomBytes(24).toString('hex')}`;
+}
+
+interface EdgeSpec {
+  id: string;
+  kafkaPort: number;
+  link: Link;
+  topics: Record<string, number>;
+  config: Record<string, unknown>;
+  mirrorConfig: Record<string, unknown>;
+  edge: Daemon;
+  mirror: Daemon;
+}
+
+function edgeConfig(id: string, kafkaPort: number, topics: Record<string, number>, mirror: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    node: { id },
+    listeners: { kafka: { port: kafkaPort } },
+    topics: { overrides: Object.fromEntries(Object.entries(topics).map(([name, partitions]) => [name, { partitions }])) },
+    mirror,
+    ...extra,
+  };
+}
+
+/** Produces `count` records over the Kafka protocol; `pause` holds it between sends (for a restart of its edge). */
+class KafkaLoad {
+  readonly edge: string;
+  readonly topic: string;
+  readonly partitions: number;
+  readonly count: number;
+  readonly values: string[] = [];
+  #producer: Producer | undefined;
+  #paused: Promise<void> | undefined;
+  #resume: (() => void) | undefined;
+  #sending: Promise<void> = Promise.resolve();
+  port: number;
+  readonly done: Promise<void>;
+
+  constructor(edge: string, port: number, topic: string, partitions: number, count: number) {
+    this.edge = edge;
+    this.topic = topic;
+    this.partitions = partitions;
+    this.count = count;
+    this.port = port;
+    this.done = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    for (let sent = 0; sent < this.count; sent += SEND_SIZE) {
+      if (this.#paused) await this.#paused;
+      this.#producer ??= new Producer({ clientId: `load-${this.edge}`, bootstrapBrokers: [`127.0.0.1:${this.port}`], idempotent: true, acks: -1, retries: 10, retryDelay: 200 });
+      const messages = Array.from({ length: Math.min(SEND_SIZE, this.count - sent) }, (_, index) => {
+        const value = uniqueValue(`${this.edge}-${this.topic}-${sent + index}`);
+        return { topic: this.topic, partition: (sent + index) % this.partitions, key: Buffer.from(`key-${(sent + index) % 17}`), value: Buffer.from(value) };
+      });
+      this.#sending = this.#producer.send({ messages }).then(() => undefined);
+      await this.#sending;
+      for (const message of messages) this.values.push(message.value.toString());
+    }
+    await this.#producer?.close();
+  }
+
+  /** Stops after the send in flight is acknowledged. */
+  async pause(): Promise<void> {
+    this.#paused = new Promise((resolve) => { this.#resume = resolve; });
+    await this.#sending.catch(() => undefined);
+    await this.#producer?.close().catch(() => undefined);
+    this.#producer = undefined;
+  }
+
+  resume(port: number): void {
+    this.port = port;
+    const resume = this.#resume;
+    this.#paused = undefined;
+    this.#resume = undefined;
+    resume?.();
+  }
+}
+
+/** MQTT devices publishing at QoS 1; a publish counts once its PUBACK arrived (the record is then durable). */
+async function mqttLoad(port: number): Promise<string[]> {
+  const values: string[] = [];
+  await Promise.all(Array.from({ length: MQTT_DEVICES }, async (_, device) => {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `device-${device}`, clean: true, reconnectPeriod: 0 });
+    try {
+      for (let sent = 0; sent < MQTT_PUBLISHES_PER_DEVICE; sent += MQTT_IN_FLIGHT) {
+        const batch = Array.from({ length: Math.min(MQTT_IN_FLIGHT, MQTT_PUBLISHES_PER_DEVICE - sent) }, (_, index) => uniqueValue(`mqtt-device-${device}-${sent + index}`));
+        await Promise.all(batch.map((value) => client.publishAsync(`plant/device-${device}/temp`, value, { qos: 1 })));
+        values.push(...batch);
+      }
+    } finally {
+      await client.endAsync();
+    }
+  }));
+  return values;
+}
+
+async function centralCount(centralPort: number, specs: EdgeSpec[]): Promise<number> {
+  const reader = kafkaClient(`127.0.0.1:${centralPort}`, 'progress');
+  try {
+    let total = 0;
+    for (const spec of specs) {
+      for (const [topic, partitions] of Object.entries(spec.topics)) {
+        for (let partition = 0; partition < partitions; partition += 1) {
+          try {
+            total += Number((await reader.offsets(`${spec.id}.${topic}`, partition)).highWatermark);
+          } catch {
+            // Not created yet, or the central is restarting.
+          }
+        }
+      }
+    }
+    return total;
+  } finally {
+    await reader.close();
+  }
+}
+
+test('200,000 records reach the central exactly once and in order through cuts, mirror restarts, an edge SIGKILL and a central restart', async () => {
+  const centralPort = await freePort();
+  const centralConfig = { node: { id: 'central' }, listeners: { kafka: { port: centralPort } } };
+  let central = await Daemon.start({ subcommand: 'central', config: centralConfig });
+  const specs: EdgeSpec[] = [];
+  const links: Link[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let cutting = true;
+  const cuts = new Map<Link, number>();
+  // Every mirror process of the run, restarted ones included, for the summary at the end.
+  const mirrorProcesses: Daemon[] = [];
+  try {
+    for (const [id, topics, mqttRoutes] of [['edge-a', { orders: 3 }, false], ['edge-b', { orders: 2, telemetry: 2 }, true]] as const) {
+      const kafkaPort = await freePort();
+      const link = await createLink({ listen: '127.0.0.1:0', target: `127.0.0.1:${centralPort}`, bandwidthBytesPerSecond: LINK_BYTES_PER_SECOND });
+      links.push(link);
+      cuts.set(link, 0);
+      const mirror = mirrorThrough(centralPort, link.listen.port, { embedded: false, source: { bootstrap: [`127.0.0.1:${kafkaPort}`] }, topics: { include: Object.keys(topics) }, http: { port: 0 } });
+      const extra = mqttRoutes ? { mqtt: { routes: [{ filter: 'plant/+/temp', topic: 'telemetry', key: '{1}' }] } } : {};
+      const config = edgeConfig(id, kafkaPort, topics, mirror, extra);
+      const edge = await Daemon.start({ config });
+      const mirrorDaemon = await Daemon.start({ subcommand: 'mirror', config: { node: { id }, listeners: { kafka: { port: kafkaPort } }, mirror } });
+      mirrorProcesses.push(mirrorDaemon);
+      specs.push({ id, kafkaPort, link, topics, config, mirrorConfig: { node: { id }, listeners: { kafka: { port: kafkaPort } }, mirror }, edge, mirror: mirrorDaemon });
+    }
+    cleanups.push(async () => { for (const spec of specs) { await spec.mirror.cleanup(); await spec.edge.cleanup(); } });
+    const [a, b] = specs as [EdgeSpec, EdgeSpec];
+
+    // The links fail on their own, all through the run.
+    const cutter = (async () => {
+      while (cutting) {
+        for (const link of links) {
+          link.cut(150 + Math.floor(Math.random() * 250));
+          cuts.set(link, cuts.get(link)! + 1);
+          await new Promise((resolve) => setTimeout(resolve, 400 + Math.floor(Math.random() * 400)));
+        }
+      }
+    })();
+
+    const loadA = new KafkaLoad(a.id, a.kafkaPort, 'orders', 3, KAFKA_RECORDS_A);
+    const loadB = new KafkaLoad(b.id, b.kafkaPort, 'orders', 2, KAFKA_RECORDS_B);
+    const mqttValues = mqttLoad(b.edge.ports.mqtt!);
+    const progress = async (atLeast: number, what: string) => waitFor(`${what}: ${atLeast} records on the central`, async () => ((await centralCount(centralPort, specs)) >= atLeast ? true : undefined));
+
+    await progress(10_000, 'start');
+    // Mirror A, first restart: a clean stop.
+    await a.mirror.stop();
+    a.mirror = await a.mirror.restart({ subcommand: 'mirror', config: a.mirrorConfig });
+    mirrorProcesses.push(a.mirror);
+    await progress(30_000, 'after mirror A restarted');
+    // Mirror B, first restart: killed with requests possibly in flight.
+    await b.mirror.kill();
+    b.mirror = await b.mirror.restart({ subcommand: 'mirror', config: b.mirrorConfig });
+    mirrorProcesses.push(b.mirror);
+    await progress(50_000, 'after mirror B was killed');
+    // Edge A: a power cut, as far as the process can tell. Its producer waits meanwhile.
+    await loadA.pause();
+    await a.edge.kill();
+    a.edge = await a.edge.restart({ config: a.config });
+    loadA.resume(a.kafkaPort);
+    await progress(80_000, 'after edge A was killed');
+    // The central goes away and comes back on the same port and data.
+    await central.stop();
+    central = await central.restart({ subcommand: 'central', config: centralConfig });
+    await progress(110_000, 'after the central restarted');
+    // Second restart of each mirror, the other way round.
+    await a.mirror.kill();
+    a.mirror = await a.mirror.restart({ subcommand: 'mirror', config: a.mirrorConfig });
+    mirrorProcesses.push(a.mirror);
+    await b.mirror.stop();
+    b.mirror = await b.mirror.restart({ subcommand: 'mirror', config: b.mirrorConfig });
+    mirrorProcesses.push(b.mirror);
+
+    const [mqttSent] = await Promise.all([mqttValues, loadA.done, loadB.done]);
+    while (Math.min(...links.map((link) => cuts.get(link)!)) < CUTS_MIN) await new Promise((resolve) => setTimeout(resolve, 100));
+    cutting = false;
+    await cutter;
+    for (const link of links) link.restore();
+
+    const produced = new Set([...loadA.values, ...loadB.values, ...mqttSent]);
+    assert.is(produced.size, KAFKA_RECORDS_A + KAFKA_RECORDS_B + MQTT_DEVICES * MQTT_PUBLISHES_PER_DEVICE, '200,000 distinct records produced');
+    await progress(produced.size, 'the end');
+
+    // Every source partition: the central holds the edge's records, once each, in order.
+    const onCentral = new Map<string, number>();
+    const centralReader = kafkaClient(`127.0.0.1:${centralPort}`, 'verify-central');
+    try {
+      for (const spec of specs) {
+        const edgeReader = kafkaClient(`127.0.0.1:${spec.kafkaPort}`, 'verify-edge');
+        try {
+          for (const [topic, partitions] of Object.entries(spec.topics)) {
+            for (let partition = 0; partition < partitions; partition += 1) {
+              const target = await readPartition(centralReader, `${spec.id}.${topic}`, partition);
+              assertExactCopy(await readPartition(edgeReader, topic, partition), target, `${spec.id}.${topic}/${partition}`);
+              for (const record of target) {
+                const value = String(record.value);
+                onCentral.set(value, (onCentral.get(value) ?? 0) + 1);
+              }
+            }
+          }
+        } finally {
+          await edgeReader.close();
+        }
+      }
+    } finally {
+      await centralReader.close();
+    }
+    const twice = [...onCentral].filter(([, count]) => count > 1);
+    const missing = [...produced].filter((value) => !onCentral.has(value));
+    assert.equal(twice.slice(0, 5), [], 'no record twice on the central');
+    assert.equal(missing.slice(0, 5), [], 'no produced record missing on the central');
+    assert.is(onCentral.size, produced.size);
+
+    for (const spec of specs) {
+      await waitFor(`${spec.id}'s mirror to report lag 0`, async () => {
+        const metrics = await spec.mirror.metrics();
+        const lags = metrics.split('\n').filter((line) => line.startsWith('tributary_mirror_lag_records{') && line.includes('direction="forward"'));
+        const expected = Object.values(spec.topics).reduce((sum, count) => sum + count, 0);
+        return lags.length === expected && lags.every((line) => line.endsWith(' 0')) ? true : undefined;
+      });
+    }
+    for (const link of links) assert.ok(cuts.get(link)! >= CUTS_MIN, `a link was cut ${cuts.get(link)} times`);
+    const lines = mirrorProcesses.flatMap((daemon) => daemon.logLines);
+    console.log(`  cuts per link: ${links.map((link) => cuts.get(link)).join(', ')}; mirror processes: ${mirrorProcesses.length}; link-down events: ${lines.filter((line) => line.event === 'link-down').length}; tail rescans after a refusal: ${lines.filter((line) => line.msg === 'scanning the target tail again').length}`);
+  } finally {
+    cutting = false;
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    await central.cleanup();
+    for (const link of links) await link.close();
+  }
+});
+
+test.run();
