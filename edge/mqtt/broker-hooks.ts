@@ -81,9 +81,15 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
     if (next !== undefined) next();
   }
 
+  /** The record, and for a retained publish the retained message, both durable. */
+  async function persist(packet: PublishPacket, clientId: string): Promise<void> {
+    await ingest.append(packet, clientId);
+    if (packet.retain) await sessions.storeRetainedAhead({ ...packet });
+  }
+
   function appendDurably(client: Client | null, packet: PublishPacket, clientId: string, callback: (error?: Error | null) => void): void {
     const started = (): void => {
-      ingest.append(packet, clientId).then(
+      persist(packet, clientId).then(
         () => {
           if (state !== undefined) release(state);
           callback(null);

@@ -150,6 +150,8 @@ export class SqliteSessionStore {
   #destroyed = false;
 
   readonly #retained = new Map<string, StoredPacket>();
+  /** Payloads of retained publishes stored ahead of aedes (see storeRetainedAhead). */
+  readonly #storedAhead = new WeakSet<object>();
   /** client id -> filter -> options; a client with no subscriptions has no entry. */
   readonly #subscriptions = new Map<string, Map<string, Omit<SessionSubscription, 'topic'>>>();
   /** QoS 1/2 subscriptions, matched on every QoS 1/2 publish. */
@@ -234,7 +236,19 @@ export class SqliteSessionStore {
 
   // --- retained messages ---
 
-  async storeRetained(original: StoredPacket): Promise<void> {
+  /**
+   * Stores a retained message on the publish path, before the publish is acknowledged,
+   * so that an acknowledged retained message survives a crash. aedes stores it again
+   * once it publishes the packet (after the PUBACK); that second call is skipped.
+   */
+  async storeRetainedAhead(original: StoredPacket): Promise<void> {
+    if (typeof original.payload === 'object' && original.payload !== null) this.#storedAhead.add(original.payload);
+    await this.storeRetained(original, true);
+  }
+
+  async storeRetained(original: StoredPacket, ahead = false): Promise<void> {
+    // aedes's packet for the publish shares the payload object of the packet stored ahead.
+    if (!ahead && typeof original.payload === 'object' && original.payload !== null && this.#storedAhead.delete(original.payload)) return;
     const packet = { ...original };
     const topic = packet.topic as string;
     // [MQTT-3.3.1-10] A retained message with an empty payload removes the retained message.

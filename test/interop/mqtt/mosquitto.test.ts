@@ -1,0 +1,100 @@
+// mosquitto_pub and mosquitto_sub (mosquitto-clients 2.0, Debian) against the real daemon,
+// with a Kafka client (kafkajs) on the other side of the log.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Daemon, metricValue } from '../../helpers/daemon.ts';
+import { kafkajsClient } from '../../edge/kafka/clients/support/kafkajs.ts';
+import { ClientProcess } from './support/client-process.ts';
+
+const DEVICES = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6'];
+const READINGS_PER_DEVICE = 200;
+
+function mosquittoPub(port: number, args: string[], input?: string): ClientProcess {
+  return new ClientProcess('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...args], input);
+}
+
+function mosquittoSub(port: number, args: string[]): ClientProcess {
+  return new ClientProcess('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+}
+
+test('QoS 1 readings from mosquitto_pub are read back by a Kafka consumer in order per device, with their MQTT headers', async () => {
+  const daemon = await Daemon.start({
+    config: {
+      mqtt: { routes: [{ filter: 'sensors/+/+', topic: 'sensors', key: '{1}' }] },
+      topics: { overrides: { sensors: { partitions: 3 } } },
+    },
+  });
+  const kafka = kafkajsClient(daemon.ports.kafka!, 'mqtt-interop');
+  const consumer = kafka.consumer({ groupId: 'mqtt-interop-readers' });
+  try {
+    const port = daemon.ports.mqtt!;
+    // One mosquitto_pub per device, all at once, each sending its readings as lines (-l).
+    const readings = [...Array(READINGS_PER_DEVICE).keys()].map(String).join('\n') + '\n';
+    const publishers = DEVICES.map((device) => mosquittoPub(port, ['-i', device, '-q', '1', '-t', `sensors/${device}/temp`, '-l'], readings));
+    await Promise.all(publishers.map((publisher) => publisher.succeeded()));
+
+    const received = new Map<string, string[]>(DEVICES.map((device) => [device, []]));
+    let count = 0;
+    let resolveAll!: () => void;
+    const all = new Promise<void>((resolve) => { resolveAll = resolve; });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'sensors', fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const key = message.key!.toString();
+        const header = (name: string) => message.headers?.[name]?.toString();
+        assert.is(header('mqtt.topic'), `sensors/${key}/temp`);
+        assert.is(header('mqtt.qos'), '1');
+        assert.is(header('mqtt.clientId'), key);
+        received.get(key)!.push(message.value!.toString());
+        if (++count === DEVICES.length * READINGS_PER_DEVICE) resolveAll();
+      },
+    });
+    await all;
+    for (const device of DEVICES) assert.equal(received.get(device), [...Array(READINGS_PER_DEVICE).keys()].map(String), `readings of ${device}`);
+    const metrics = await daemon.metrics();
+    assert.is(metricValue(metrics, 'tributary_mqtt_publishes_in_total', { qos: '1' }), DEVICES.length * READINGS_PER_DEVICE);
+  } finally {
+    await consumer.disconnect().catch(() => {});
+    await daemon.cleanup();
+  }
+});
+
+test('mosquitto_sub receives retained and live messages published by mosquitto_pub', async () => {
+  const daemon = await Daemon.start();
+  try {
+    const port = daemon.ports.mqtt!;
+    await mosquittoPub(port, ['-i', 'announcer', '-q', '1', '-r', '-t', 'live/ready', '-m', 'retained']).succeeded();
+    const subscriber = mosquittoSub(port, ['-i', 'listener', '-q', '1', '-v', '-C', '3', '-t', 'live/#']);
+    // The retained message arrives once the subscription is in place.
+    assert.is(await subscriber.nextLine(), 'live/ready retained');
+    await mosquittoPub(port, ['-i', 'talker', '-q', '1', '-t', 'live/a', '-m', 'first']).succeeded();
+    await mosquittoPub(port, ['-i', 'talker', '-q', '0', '-t', 'live/b', '-m', 'second']).succeeded();
+    assert.is(await subscriber.nextLine(), 'live/a first');
+    assert.is(await subscriber.nextLine(), 'live/b second');
+    await subscriber.succeeded();
+  } finally {
+    await daemon.cleanup();
+  }
+});
+
+test('commands a Kafka producer appends reach a mosquitto_sub persistent session that was away', async () => {
+  const daemon = await Daemon.start({ config: { mqtt: { reverseRoutes: [{ topic: 'commands', mqttTopic: 'commands/{key}', qos: 1 }] } } });
+  const producer = kafkajsClient(daemon.ports.kafka!, 'command-sender').producer();
+  try {
+    const port = daemon.ports.mqtt!;
+    // -c: persistent session; -E: leave as soon as the subscription is acknowledged.
+    await mosquittoSub(port, ['-i', 'dev-9', '-c', '-q', '1', '-E', '-t', 'commands/dev-9']).succeeded();
+    await producer.connect();
+    await producer.send({ topic: 'commands', acks: -1, messages: [{ key: 'dev-9', value: 'open-valve' }, { key: 'dev-8', value: 'not for dev-9' }, { key: 'dev-9', value: 'close-valve' }] });
+    const device = mosquittoSub(port, ['-i', 'dev-9', '-c', '-q', '1', '-v', '-C', '2', '-t', 'commands/dev-9']);
+    assert.is(await device.nextLine(), 'commands/dev-9 open-valve');
+    assert.is(await device.nextLine(), 'commands/dev-9 close-valve');
+    await device.succeeded();
+  } finally {
+    await producer.disconnect().catch(() => {});
+    await daemon.cleanup();
+  }
+});
+
+test.run();
