@@ -8,6 +8,8 @@ import { resolveTopicConfig } from '../shared/config/topic-config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { AdminServer } from './http/admin-server.ts';
+import { registerConsole } from './http/console/console-routes.ts';
+import { groupsProviderFor, mqttClientsProviderFor, topicsProviderFor } from './http/console/daemon-providers.ts';
 import { startKafkaServer } from './kafka/server.ts';
 import { startMqttFrontEnd } from './mqtt/index.ts';
 import { LogStore } from './storage/index.ts';
@@ -102,6 +104,13 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
       health: () => ({ status: state, node: config.node.id, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ports, topics: store.listTopics().length, diskUsageBytes: store.diskUsageBytes() }),
     });
     admin.route('GET /api/mirror', mirrorRoute(config, () => mirrorParts.mirror));
+    const consoleRoutes = registerConsole(admin, {
+      topics: topicsProviderFor(store),
+      groups: groupsProviderFor(kafka.groups),
+      mqttClients: mqttClientsProviderFor(mqtt.broker),
+      mirror: { report: () => mirrorParts.mirror?.report() },
+    });
+    closers.push(() => consoleRoutes.close());
     ports.http = await admin.listen();
     closers.push(() => admin.close());
 
