@@ -1,0 +1,50 @@
+// The container image definition, checked without a Docker daemon: the base image, the
+// user, the volume, and that everything it copies and runs exists in the tree.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DOCKERFILE = readFileSync(join(ROOT, 'deploy/container/Dockerfile'), 'utf8');
+
+/** Instructions with continuation lines joined and comments dropped. */
+function instructions(text: string): { keyword: string; argument: string }[] {
+  const joined = text.split('\n').filter((line) => !line.trim().startsWith('#')).join('\n').replace(/\\\n/g, ' ');
+  return joined.split('\n').map((line) => line.trim()).filter((line) => line !== '').map((line) => {
+    const [keyword, ...rest] = line.split(/\s+/);
+    return { keyword: keyword!.toUpperCase(), argument: rest.join(' ') };
+  });
+}
+
+const steps = instructions(DOCKERFILE);
+const all = (keyword: string) => steps.filter((step) => step.keyword === keyword).map((step) => step.argument);
+
+test('both stages build on node:24-bookworm-slim, for any platform buildx asks for', () => {
+  assert.ok(all('ARG').includes('NODE_IMAGE=node:24-bookworm-slim'));
+  assert.equal(all('FROM'), ['${NODE_IMAGE} AS build', '${NODE_IMAGE}']);
+});
+
+test('the image runs as a non-root user with its data on a volume', () => {
+  const user = all('USER').at(-1)!;
+  assert.is(user, 'tributary:tributary');
+  assert.ok(all('VOLUME').includes('/var/lib/tributary'));
+  assert.match(all('RUN').join('\n'), /useradd --system --uid 10001/);
+  assert.equal(all('ENTRYPOINT'), ['["node", "/opt/tributary/bin/tributary.js"]']);
+  assert.equal(all('CMD'), ['["edge", "--config", "/etc/tributary/edge.yaml"]']);
+  assert.ok(existsSync(join(ROOT, 'bin/tributary.js')));
+});
+
+test('every path the image copies from the context exists and is not ignored', () => {
+  const ignore = readFileSync(join(ROOT, 'deploy/container/Dockerfile.dockerignore'), 'utf8');
+  for (const argument of all('COPY').filter((copy) => !copy.startsWith('--from'))) {
+    const sources = argument.split(/\s+/).slice(0, -1);
+    for (const source of sources) {
+      assert.ok(existsSync(join(ROOT, source)), `COPY ${source}: not in the tree`);
+      const top = source.split('/')[0]!;
+      assert.ok(ignore.includes(`!${source}`) || ignore.includes(`!${top}/**`), `COPY ${source}: excluded by Dockerfile.dockerignore`);
+    }
+  }
+});
+
+test.run();
