@@ -4,7 +4,11 @@
 // appends of the same bytes to one file with one fdatasync per the same number of bytes.
 //
 //   npm run bench:storage
-//   BENCH_SECONDS=10 BENCH_PRODUCERS=8 BENCH_WINDOW=32 BENCH_RECORDS_PER_BATCH=10 BENCH_PARTITIONS=4 npm run bench:storage
+//   BENCH_SECONDS=9 BENCH_PRODUCERS=8 BENCH_WINDOW=32 BENCH_RECORDS_PER_BATCH=10 BENCH_PARTITIONS=1,4 npm run bench:storage
+//
+// It runs twice: on a one-partition topic (one file, the like-for-like comparison with
+// the one-file baseline) and on a four-partition topic (four files synced in parallel
+// per round, fewer bytes per fdatasync).
 //
 // Write amplification = bytes the device wrote / batch bytes the log accepted. Device
 // bytes come from /proc/diskstats (sectors written by the block device holding the data
@@ -22,14 +26,15 @@ import { encodeRecordBatch } from '../shared/kafka/record-batch.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { LogStore } from '../edge/storage/index.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+/** Seconds of log-store appending per configuration, split over the rounds; the baselines take about as long again. */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 9);
 /** The log store and the baseline take turns this many times, so that a burst of other I/O on a shared disk hits both alike; medians are reported. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 8);
 /** Appends each producer keeps outstanding, like a Kafka client's in-flight window of produce requests. */
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
 const RECORDS_PER_BATCH = Number(process.env.BENCH_RECORDS_PER_BATCH ?? 10);
-const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 4);
+const PARTITION_COUNTS = (process.env.BENCH_PARTITIONS ?? '1,4').split(',').map(Number);
 const RECORD_BYTES = 100;
 const MAX_WAIT_MS = process.env.BENCH_MAX_WAIT_MS === undefined ? DEFAULT_STORAGE_CONFIG.groupCommitMaxWaitMs : Number(process.env.BENCH_MAX_WAIT_MS);
 /** Latency samples kept; enough for any run of this length. */
@@ -85,7 +90,7 @@ interface OursResult {
   device: DeviceCounters;
 }
 
-async function runOurs(dataDir: string, device: string | undefined, seconds: number): Promise<OursResult> {
+async function runOurs(dataDir: string, device: string | undefined, seconds: number, partitions: number): Promise<OursResult> {
   const registry = new Registry();
   const store = await LogStore.open({
     dataDir,
@@ -94,7 +99,7 @@ async function runOurs(dataDir: string, device: string | undefined, seconds: num
     storage: { ...DEFAULT_STORAGE_CONFIG, groupCommitMaxWaitMs: MAX_WAIT_MS, retentionCheckCron: '0 0 1 1 *' },
     topicDefaults: { ...DEFAULT_TOPIC_CONFIG },
   });
-  await store.createTopic('bench', { partitions: PARTITIONS });
+  await store.createTopic('bench', { partitions });
   const value = Buffer.alloc(RECORD_BYTES, 0x61);
   const newBatch = (): Buffer => encodeRecordBatch({ records: Array.from({ length: RECORDS_PER_BATCH }, () => ({ value })) });
   const batchSize = newBatch().length;
@@ -108,7 +113,7 @@ async function runOurs(dataDir: string, device: string | undefined, seconds: num
   let records = 0;
 
   async function producer(id: number): Promise<void> {
-    const log = store.partition('bench', id % PARTITIONS);
+    const log = store.partition('bench', id % partitions);
     // Each outstanding slot reuses its buffer once its append is durable, like a client's send buffer.
     await Promise.all(Array.from({ length: WINDOW }, async () => {
       const buffer = newBatch();
@@ -179,55 +184,61 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+async function runConfiguration(root: string, device: string | undefined, partitions: number): Promise<string> {
+  console.log(`\n${partitions} partition${partitions === 1 ? '' : 's'}: ${ROUNDS} rounds of ${(SECONDS / ROUNDS).toFixed(1)} s, each followed by its baseline`);
+  const rows: { records: number; rate: number; baselineRate: number; ratio: number; wa: number; waBaseline: number; waProcess: number; waProcessBaseline: number; bytesPerSync: number; syncs: number; valueRate: number }[] = [];
+  const latencies: Float64Array[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const dataDir = join(root, `data-${partitions}-${round}`);
+    const ours = await runOurs(dataDir, device, SECONDS / ROUNDS, partitions);
+    rmSync(dataDir, { recursive: true, force: true });
+    const bytesPerSync = Math.max(1, Math.round(ours.batchBytes / Math.max(1, ours.syncs)));
+    const baseline = await runBaseline(root, ours.batchBytes, bytesPerSync, device);
+    rmSync(join(root, 'baseline.log'), { force: true });
+    const row = {
+      records: ours.records / ours.seconds,
+      rate: ours.batchBytes / ours.seconds,
+      valueRate: (ours.records * RECORD_BYTES) / ours.seconds,
+      baselineRate: ours.batchBytes / baseline.seconds,
+      ratio: baseline.seconds / ours.seconds,
+      wa: ours.device.deviceBytes / ours.batchBytes,
+      waBaseline: baseline.device.deviceBytes / ours.batchBytes,
+      waProcess: ours.device.processBytes / ours.batchBytes,
+      waProcessBaseline: baseline.device.processBytes / ours.batchBytes,
+      bytesPerSync,
+      syncs: ours.syncs,
+    };
+    rows.push(row);
+    latencies.push(ours.latencies);
+    console.log(`  round ${round + 1}: log store ${Math.round(row.records).toLocaleString('en')} records/s ${mib(row.rate)} MiB/s, baseline ${mib(row.baselineRate)} MiB/s, ratio ${row.ratio.toFixed(2)}; ${row.syncs} fdatasyncs of ${bytesPerSync.toLocaleString('en')} bytes; write amplification ${row.wa.toFixed(3)} (baseline ${row.waBaseline.toFixed(3)})`);
+  }
+  const all = new Float64Array(latencies.reduce((sum, array) => sum + array.length, 0));
+  let at = 0;
+  for (const array of latencies) {
+    all.set(array, at);
+    at += array.length;
+  }
+  all.sort();
+  const pick = (key: keyof (typeof rows)[number]): number => median(rows.map((row) => row[key]));
+  console.log(`  medians:`);
+  console.log(`    log store ${Math.round(pick('records')).toLocaleString('en')} records/s, ${mib(pick('rate'))} MiB/s of batches (${mib(pick('valueRate'))} MiB/s of record values)`);
+  console.log(`    append-to-durable latency p50 ${percentile(all, 0.5).toFixed(2)} ms, p99 ${percentile(all, 0.99).toFixed(2)} ms (all rounds)`);
+  console.log(`    baseline ${mib(pick('baselineRate'))} MiB/s: the same bytes appended to one file, fdatasync after each ${Math.round(pick('bytesPerSync')).toLocaleString('en')} bytes`);
+  console.log(`    ratio ${pick('ratio').toFixed(2)} of baseline throughput (goal >= 0.8)`);
+  console.log(`    write amplification (device bytes / batch bytes accepted; goal <= 1.1): /proc/diskstats ${pick('wa').toFixed(3)} (baseline ${pick('waBaseline').toFixed(3)}), /proc/self/io ${pick('waProcess').toFixed(3)} (baseline ${pick('waProcessBaseline').toFixed(3)})`);
+  return `${String(partitions).padStart(10)} | ${Math.round(pick('records')).toLocaleString('en').padStart(11)} | ${mib(pick('rate')).padStart(6)} | ${percentile(all, 0.5).toFixed(2).padStart(5)} / ${percentile(all, 0.99).toFixed(2).padStart(6)} | ${pick('ratio').toFixed(2).padStart(5)} | ${pick('wa').toFixed(3)} / ${pick('waProcess').toFixed(3)}`;
+}
+
 async function main(): Promise<void> {
   const root = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'tributary-bench-'));
   const device = deviceOf(root);
   try {
-    console.log(`storage benchmark: ${PRODUCERS} producers x ${WINDOW} outstanding appends, ${RECORDS_PER_BATCH} x ${RECORD_BYTES}-byte records per batch, ${PARTITIONS} partitions, flush policy always, groupCommitMaxWaitMs ${MAX_WAIT_MS}; ${ROUNDS} rounds of ${(SECONDS / ROUNDS).toFixed(1)} s, each followed by its baseline`);
-    console.log(`data directory on device ${device ? `${device.name} (${device.major}:${device.minor})` : 'unknown (no /proc/diskstats entry)'}`);
-    const rows: { records: number; rate: number; baselineRate: number; ratio: number; wa: number; waBaseline: number; waProcess: number; waProcessBaseline: number; bytesPerSync: number; syncs: number; valueRate: number }[] = [];
-    const latencies: Float64Array[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const ours = await runOurs(join(root, `data-${round}`), device?.name, SECONDS / ROUNDS);
-      rmSync(join(root, `data-${round}`), { recursive: true, force: true });
-      const bytesPerSync = Math.max(1, Math.round(ours.batchBytes / Math.max(1, ours.syncs)));
-      const baseline = await runBaseline(root, ours.batchBytes, bytesPerSync, device?.name);
-      rmSync(join(root, 'baseline.log'), { force: true });
-      const row = {
-        records: ours.records / ours.seconds,
-        rate: ours.batchBytes / ours.seconds,
-        valueRate: (ours.records * RECORD_BYTES) / ours.seconds,
-        baselineRate: ours.batchBytes / baseline.seconds,
-        ratio: baseline.seconds / ours.seconds,
-        wa: ours.device.deviceBytes / ours.batchBytes,
-        waBaseline: baseline.device.deviceBytes / ours.batchBytes,
-        waProcess: ours.device.processBytes / ours.batchBytes,
-        waProcessBaseline: baseline.device.processBytes / ours.batchBytes,
-        bytesPerSync,
-        syncs: ours.syncs,
-      };
-      rows.push(row);
-      latencies.push(ours.latencies);
-      console.log(`  round ${round + 1}: log store ${Math.round(row.records).toLocaleString('en')} records/s ${mib(row.rate)} MiB/s, baseline ${mib(row.baselineRate)} MiB/s, ratio ${row.ratio.toFixed(2)}, ${row.syncs} fdatasyncs of ${bytesPerSync.toLocaleString('en')} bytes, write amplification ${row.wa.toFixed(3)} (baseline ${row.waBaseline.toFixed(3)})`);
-    }
-    const all = new Float64Array(latencies.reduce((sum, array) => sum + array.length, 0));
-    let at = 0;
-    for (const array of latencies) {
-      all.set(array, at);
-      at += array.length;
-    }
-    all.sort();
-    const pick = (key: keyof (typeof rows)[number]): number => median(rows.map((row) => row[key]));
-    console.log('');
-    console.log(`medians over ${ROUNDS} rounds:`);
-    console.log(`log store : ${Math.round(pick('records')).toLocaleString('en')} records/s, ${mib(pick('rate'))} MiB/s of batches (${mib(pick('valueRate'))} MiB/s of record values)`);
-    console.log(`            append-to-durable latency p50 ${percentile(all, 0.5).toFixed(2)} ms, p99 ${percentile(all, 0.99).toFixed(2)} ms (all rounds)`);
-    console.log(`            ${Math.round(pick('bytesPerSync')).toLocaleString('en')} bytes per fdatasync`);
-    console.log(`baseline  : ${mib(pick('baselineRate'))} MiB/s (the same bytes appended to one file, fdatasync after each ${Math.round(pick('bytesPerSync')).toLocaleString('en')} bytes)`);
-    console.log(`ratio     : ${pick('ratio').toFixed(2)} of baseline throughput (goal >= 0.8)`);
-    console.log('write amplification, device bytes / batch bytes accepted (goal <= 1.1):');
-    console.log(`  /proc/diskstats ${device?.name ?? '?'} sectors written: log store ${pick('wa').toFixed(3)}, baseline ${pick('waBaseline').toFixed(3)}`);
-    console.log(`  /proc/self/io write_bytes:         log store ${pick('waProcess').toFixed(3)}, baseline ${pick('waProcessBaseline').toFixed(3)}`);
+    console.log(`storage benchmark: ${PRODUCERS} producers x ${WINDOW} outstanding appends, ${RECORDS_PER_BATCH} x ${RECORD_BYTES}-byte records per batch, flush policy always, groupCommitMaxWaitMs ${MAX_WAIT_MS}`);
+    console.log(`data directory on device ${device ? `${device.name} (${device.major}:${device.minor})` : 'unknown (no /proc/diskstats entry)'}; write amplification from its sectors written (/proc/diskstats: data, metadata, journal, and any other writer on that device) and from /proc/self/io write_bytes (this process's data only)`);
+    const lines: string[] = [];
+    for (const partitions of PARTITION_COUNTS) lines.push(await runConfiguration(root, device?.name, partitions));
+    console.log('\npartitions |   records/s |  MiB/s | p50 / p99 ms   | ratio | write amplification diskstats / self-io');
+    for (const line of lines) console.log(line);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

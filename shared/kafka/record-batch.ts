@@ -257,9 +257,12 @@ export interface CompressionCodec {
   decompress(data: Buffer): Buffer;
 }
 
+/** The most bytes one batch's records may decompress to; a small compressed batch must not expand into all of a small device's memory. */
+export const DECOMPRESSED_BATCH_BYTES_MAX = 64 * 1024 * 1024;
+
 const codecs = new Map<number, CompressionCodec>([
-  [CompressionCodes.gzip, { name: 'gzip', compress: (data) => gzipSync(data), decompress: (data) => gunzipSync(data) }],
-  [CompressionCodes.zstd, { name: 'zstd', compress: (data) => zstdCompressSync(data), decompress: (data) => zstdDecompressSync(data) }],
+  [CompressionCodes.gzip, { name: 'gzip', compress: (data) => gzipSync(data), decompress: (data) => gunzipSync(data, { maxOutputLength: DECOMPRESSED_BATCH_BYTES_MAX }) }],
+  [CompressionCodes.zstd, { name: 'zstd', compress: (data) => zstdCompressSync(data), decompress: (data) => zstdDecompressSync(data, { maxOutputLength: DECOMPRESSED_BATCH_BYTES_MAX }) }],
 ]);
 
 export function registerCompressionCodec(code: number, codec: CompressionCodec): void {

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isTributaryError } from '../../../shared/errors.ts';
 import { BatchField, computeBatchCrc, decodeRecords, encodeRecordBatch, readBatchHeader } from '../../../shared/kafka/record-batch.ts';
+import { Registry } from 'prom-client';
 import type { LogStore } from '../../../edge/storage/index.ts';
 import { batchOf, openStore, readAll, removeDirectory, temporaryDirectory } from './helpers.ts';
 
@@ -221,6 +222,39 @@ test('segments roll by size and reads cross segment boundaries', async () => {
   await store.close();
   store = await openStore(dataDir);
   assert.equal([...(await readAll(store, 't', 0)).keys()], sent, 'after a restart');
+});
+
+test('segments roll by age (segmentMs) on the next append', async () => {
+  await store.createTopic('t', { segmentMs: 60_000 });
+  const log = store.partition('t', 0);
+  await log.append(batchOf('young'));
+  await log.append(batchOf('still young'));
+  assert.is(log.segments.length, 1);
+  // Age the active segment instead of waiting a minute.
+  log.segments[0]!.firstAppendWallMs = Date.now() - 61_000;
+  const result = await log.append(batchOf('old enough'));
+  assert.is(log.segments.length, 2);
+  assert.is(log.segments[1]!.baseOffset, result.baseOffset);
+});
+
+test('metrics: appended records and bytes, fdatasync latency, segments and disk use', async () => {
+  const registry = new Registry();
+  await store.close();
+  store = await openStore(dataDir, { registry, storage: { groupCommitMaxWaitMs: 0 } });
+  await store.createTopic('m', { segmentBytes: 1024 });
+  let bytes = 0;
+  for (let i = 0; i < 30; i++) {
+    const batch = batchOf(`metric${i}`, 2);
+    bytes += batch.length;
+    await store.partition('m', 0).append(batch);
+  }
+  const text = await registry.metrics();
+  assert.match(text, /tributary_storage_append_records_total\{topic="m"\} 60/);
+  assert.match(text, new RegExp(`tributary_storage_append_bytes_total\\{topic="m"\\} ${bytes}`));
+  assert.match(text, /tributary_storage_flush_duration_seconds_count [1-9]/);
+  assert.match(text, new RegExp(`tributary_storage_segments\\{topic="m"\\} ${store.partition('m', 0).segments.length}`));
+  assert.match(text, new RegExp(`tributary_storage_disk_usage_bytes ${store.diskUsageBytes()}`));
+  assert.ok(store.diskUsageBytes() >= bytes);
 });
 
 test('appends after close fail with STORAGE_CLOSED', async () => {

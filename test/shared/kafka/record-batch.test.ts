@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
 import {
   BatchField,
+  DECOMPRESSED_BATCH_BYTES_MAX,
   RECORD_BATCH_HEADER_BYTES,
   checkBatch,
   computeBatchCrc,
@@ -197,6 +198,17 @@ test('a codec can be registered for a compression code', () => {
   const batch = encodeRecordBatch({ compression: 3, records: [{ value: 'hello' }, { value: 'world' }] });
   assert.is(readBatchHeader(batch).compression, 3);
   assert.equal(decodeRecords(batch).map((r) => r.value?.toString()), ['hello', 'world']);
+});
+
+test('a batch that decompresses beyond the limit is refused, not expanded', () => {
+  const bomb = encodeRecordBatch({ compression: 'gzip', records: [{ value: Buffer.alloc(DECOMPRESSED_BATCH_BYTES_MAX + 1024) }] });
+  assert.ok(bomb.length < 200_000, 'a small batch on the wire');
+  try {
+    decodeRecords(bomb);
+    assert.unreachable();
+  } catch (error) {
+    assert.ok(isTributaryError(error, 'INVALID_RECORD_BATCH'), String(error));
+  }
 });
 
 test('a record whose declared length disagrees with its fields is refused', () => {
