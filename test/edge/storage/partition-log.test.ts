@@ -210,6 +210,18 @@ test('offsetForTimestamp finds the first record at or after a time', async () =>
   assert.is(await log.offsetForTimestamp(5000n), undefined);
 });
 
+test('offsetForTimestamp looks inside compressed batches of every codec', async () => {
+  await store.createTopic('t');
+  const log = store.partition('t', 0);
+  for (const [index, compression] of (['snappy', 'lz4', 'gzip', 'zstd'] as const).entries()) {
+    const base = BigInt(index * 1000);
+    await log.append(encodeRecordBatch({ compression, records: [{ value: 'a', timestampMs: base + 100n }, { value: 'b', timestampMs: base + 200n }] }));
+  }
+  for (let index = 0; index < 4; index++) {
+    assert.equal(await log.offsetForTimestamp(BigInt(index * 1000) + 150n), { offset: BigInt(index * 2 + 1), timestamp: BigInt(index * 1000) + 200n });
+  }
+});
+
 test('segments roll by size and reads cross segment boundaries', async () => {
   await store.createTopic('t', { segmentBytes: 4096 });
   const log = store.partition('t', 0);
