@@ -658,28 +658,22 @@ export class PartitionLog {
   }
 
   /**
-   * Resolves true as soon as the high watermark is above `offset`, false after timeoutMs
-   * or when the partition closes. Rejects with the signal's reason when aborted. No polling:
-   * commits wake the waiters.
+   * Resolves true as soon as the high watermark is above `offset`; false after timeoutMs,
+   * when the signal aborts, or when the partition closes. Never rejects, so that a caller
+   * racing several partitions can abort the losers without unhandled rejections. No
+   * polling: commits wake the waiters.
    */
   waitForData(offset: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (this.highWatermark > offset) return Promise.resolve(true);
-    if (this.#state !== 'open' || timeoutMs <= 0 || this.#longPolls.size >= LONG_POLL_WAITERS_MAX) return Promise.resolve(false);
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<boolean>((resolve, reject) => {
-      const onAbort = (): void => {
-        cleanup();
-        reject(signal!.reason);
-      };
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#longPolls.delete(poll);
-      };
+    if (this.#state !== 'open' || timeoutMs <= 0 || signal?.aborted || this.#longPolls.size >= LONG_POLL_WAITERS_MAX) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const onAbort = (): void => poll.finish(false);
       const poll: LongPoll = {
         offset,
         finish: (value) => {
-          cleanup();
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          this.#longPolls.delete(poll);
           resolve(value);
         },
       };
