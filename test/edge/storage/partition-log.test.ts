@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { isTributaryError } from '../../../shared/errors.ts';
 import { BatchField, computeBatchCrc, decodeRecords, encodeRecordBatch, readBatchHeader } from '../../../shared/kafka/record-batch.ts';
 import { Registry } from 'prom-client';
-import type { LogStore } from '../../../edge/storage/index.ts';
+import { LONG_POLL_WAITERS_MAX, type LogStore } from '../../../edge/storage/index.ts';
+import { READ_BYTES_MAX } from '../../../edge/storage/segment.ts';
 import { batchOf, openStore, readAll, removeDirectory, temporaryDirectory } from './helpers.ts';
 
 let dataDir = '';
@@ -187,6 +188,21 @@ test('long poll: waitForData wakes on a durable append, times out, and ends on a
   await store.close();
   assert.is(await atClose, false, 'closing ends long polls');
   store = await openStore(dataDir);
+});
+
+test('limits: long polls per partition (LONG_POLL_WAITERS_MAX) and bytes per read (READ_BYTES_MAX)', async () => {
+  await store.createTopic('t', { maxMessageBytes: 2 * 1024 * 1024, segmentBytes: 64 * 1024 * 1024 });
+  const log = store.partition('t', 0);
+  const controller = new AbortController();
+  const waits = Array.from({ length: LONG_POLL_WAITERS_MAX }, () => log.waitForData(0n, 60_000, controller.signal));
+  assert.is(await log.waitForData(0n, 60_000), false, 'one more long poll returns at once');
+  controller.abort();
+  assert.ok((await Promise.all(waits)).every((woke) => woke === false));
+
+  const megabyte = encodeRecordBatch({ records: [{ value: Buffer.alloc(1024 * 1024, 3) }] });
+  for (let i = 0; i < 20; i++) await log.append(Buffer.from(megabyte));
+  const { batches } = await log.read(0n, 100 * 1024 * 1024);
+  assert.ok(batches.length <= READ_BYTES_MAX && batches.length >= READ_BYTES_MAX - megabyte.length, `${batches.length} bytes read`);
 });
 
 test('the durable event reports each advance of the high watermark', async () => {
