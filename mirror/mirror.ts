@@ -309,6 +309,11 @@ export class Mirror {
   async #refresh(): Promise<void> {
     try {
       await this.#link.ready();
+      if (this.#link.state !== 'up') {
+        // A probe, so that the link's state is known even while there is nothing to send.
+        await this.#central.listTopics();
+        this.#link.succeeded();
+      }
       const edgeTopics = await this.#options.edge.listTopics();
       for (const [topic, partitions] of edgeTopics) {
         if (this.#closed || !this.#selector.selects(topic)) continue;
@@ -429,15 +434,16 @@ export class Mirror {
       const state = this.#pumps.get(pump.key);
       if (state) this.#setLag(state, nextOffset);
     },
+    sent: (pump, bytes) => {
+      if (pump.options.direction !== 'forward') return;
+      this.#metrics.bytesSent.inc(bytes);
+      this.#bytesSent += bytes;
+    },
     delivered: (pump, delivery) => {
       const direction = pump.options.direction;
       this.#metrics.recordsDelivered.inc({ topic: pump.options.sourceTopic, direction }, delivery.records);
       this.#metrics.sourceBytesDelivered.inc({ direction }, delivery.sourceBytes);
-      if (direction === 'forward') {
-        this.#metrics.bytesSent.inc(delivery.sentBytes);
-        this.#bytesSent += delivery.sentBytes;
-        this.#recordsDelivered += delivery.records;
-      }
+      if (direction === 'forward') this.#recordsDelivered += delivery.records;
       const state = this.#pumps.get(pump.key);
       if (state) this.#setLag(state, delivery.nextOffset);
     },
@@ -530,11 +536,14 @@ export class Mirror {
       const grant = await this.#scheduler.acquire('heartbeat', HEARTBEAT_SENDER, batch.length);
       let errorCode: number;
       try {
+        this.#metrics.bytesSent.inc(batch.length);
+        this.#bytesSent += batch.length;
         errorCode = (await this.#central.append(topic, 0, batch)).errorCode;
       } finally {
         grant.release();
       }
       if (errorCode !== KafkaError.NONE) throw new TributaryError('MIRROR_TARGET_FAILED', `${this.#central.name}: heartbeat to ${topic} refused with Kafka error ${errorCode}`, { kafkaErrorCode: errorCode });
+      this.#link.succeeded();
       this.#heartbeatBytesMark = { bytes: heartbeat.bytesSent, atMs: heartbeat.sentAtMs };
       this.#metrics.heartbeats.inc();
     } catch (error) {

@@ -64,8 +64,10 @@ export type PumpDirection = 'forward' | 'reverse';
 export interface PumpObserver {
   /** The pump knows where it stands: `nextOffset` is the next source offset to deliver. */
   positioned(pump: PartitionPump, nextOffset: bigint): void;
-  /** A batch was appended on the target. */
-  delivered(pump: PartitionPump, delivery: { nextOffset: bigint; records: number; sourceBytes: number; sentBytes: number }): void;
+  /** A produce request of `bytes` is about to cross the link (whatever its outcome). */
+  sent(pump: PartitionPump, bytes: number): void;
+  /** Records are on the target: appended now, or found there by a tail scan after their answer was lost. */
+  delivered(pump: PartitionPump, delivery: { nextOffset: bigint; records: number; sourceBytes: number }): void;
   /** The source's end and the age of the oldest record not yet delivered (0 when caught up). */
   progress(pump: PartitionPump, progress: { highWatermark: bigint; nextOffset: bigint; oldestUndeliveredMs: number | undefined; bytesPerRecord: number }): void;
   /** Records the source no longer held when the pump reached them. */
@@ -227,6 +229,12 @@ export class PartitionPump {
       producer = { producerId: fresh.producerId, producerEpoch: fresh.producerEpoch, sequence: 0, continued: false };
       this.#sequenceRefusals = 0;
     }
+    const previous = this.#nextOffset;
+    if (previous !== undefined && next > previous) {
+      // A batch whose answer was lost did reach the target: it counts as delivered now.
+      const records = Number(next - previous);
+      this.options.observer.delivered(this, { nextOffset: next, records, sourceBytes: Math.round(records * this.#bytesPerRecord) });
+    }
     this.#nextOffset = next;
     this.#producer = producer;
     this.options.observer.positioned(this, next);
@@ -323,6 +331,7 @@ export class PartitionPump {
     const grant = scheduler ? await scheduler.scheduler.acquire(this.key, scheduler.senderClass, batch.length, this.#signal) : undefined;
     let outcome;
     try {
+      this.options.observer.sent(this, batch.length);
       outcome = await target.append(targetTopic, partition, batch);
     } finally {
       grant?.release();
@@ -332,7 +341,7 @@ export class PartitionPump {
       case KafkaError.NONE:
       case KafkaError.DUPLICATE_SEQUENCE_NUMBER:
         // A duplicate is a batch the cluster already holds, from an earlier attempt: delivered.
-        this.options.observer.delivered(this, { nextOffset: prepared.nextOffset, records: prepared.records, sourceBytes: prepared.sourceBytes, sentBytes: batch.length });
+        this.options.observer.delivered(this, { nextOffset: prepared.nextOffset, records: prepared.records, sourceBytes: prepared.sourceBytes });
         return;
       case KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER:
       case KafkaError.INVALID_PRODUCER_EPOCH:
