@@ -1,0 +1,341 @@
+// `npm run demo`: the whole system on one machine. A single-node central, two edges whose
+// embedded mirrors deliver to it through fault-injecting links (latency, a bandwidth cap,
+// cuts, black holes), a simulated fleet of devices publishing SenML-CBOR over MQTT to the
+// edges, and the fleet view. Prints the URLs to open; Ctrl-C stops everything in order
+// (devices, fleet view, edges, links, central) and removes the demo's files.
+//
+// Every part is started as an operator would start it, with the `tributary` CLI, each in
+// its own process; their logs go to files in the demo's directory.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+
+const CLI = resolve(import.meta.dirname, '../bin/tributary.js');
+
+const USAGE = `usage: npm run demo [-- options]
+
+Starts a central, two edges mirroring to it through fault-injecting links, a simulated
+fleet of devices and the fleet view, and prints the URLs to open. Ctrl-C stops it all.
+
+options:
+  --devices N     simulated devices, split between the two edges (default 200)
+  --rate R        readings per second per device (default 1)
+  --calm          links without cuts and black holes (latency and bandwidth cap only)
+  --keep          keep the data and logs after Ctrl-C (they are removed by default)
+  --json          print the addresses as one JSON line instead of text (for scripts)`;
+
+/** A part that has not said it is ready by then is stuck; start-up includes log recovery. */
+const READY_TIMEOUT_MS = 60_000;
+/** A part that has not stopped this long after SIGTERM is killed (the daemons give themselves 15 s). */
+const STOP_TIMEOUT_MS = 20_000;
+/** How often the demo prints a status line. */
+const STATUS_INTERVAL_MS = 10_000;
+/** The edges and their links; devices are split evenly between them. */
+const EDGES = [
+  // A slow cellular uplink that drops now and then.
+  { id: 'edge-1', shape: ['--latency', '80', '--bandwidth', '128ki'], faults: ['--cut-mean-interval', '40000', '--cut-for', '6000', '--seed', '1'] },
+  // A better line that sometimes swallows traffic without closing (a black hole).
+  { id: 'edge-2', shape: ['--latency', '20', '--bandwidth', '512ki'], faults: ['--blackhole-mean-interval', '60000', '--blackhole-for', '8000', '--seed', '2'] },
+] as const;
+/** Lines kept per part for the message shown when it fails to start. */
+const LOG_TAIL_LINES = 20;
+
+type Json = Record<string, unknown>;
+
+/** One `tributary` process: its JSON output lines as events, everything logged to a file. */
+class Part {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly #log: WriteStream;
+  readonly #listeners = new Set<(event: Json) => void>();
+  readonly #tail: string[] = [];
+
+  constructor(name: string, args: string[], logDirectory: string) {
+    this.name = name;
+    this.#log = createWriteStream(join(logDirectory, `${name}.log`));
+    // Its own process group: a Ctrl-C in the terminal reaches the demo only, which then
+    // stops the parts in order instead of all at once.
+    this.child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.exited = new Promise((resolveExit) => this.child.once('exit', (code, signal) => resolveExit(code ?? (signal ? 128 : null))));
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        this.#log.write(`${line}\n`);
+        this.#tail.push(line);
+        if (this.#tail.length > LOG_TAIL_LINES) this.#tail.shift();
+        let event: Json;
+        try {
+          event = JSON.parse(line) as Json;
+        } catch {
+          return;
+        }
+        for (const listener of this.#listeners) listener(event);
+      });
+    }
+  }
+
+  on(listener: (event: Json) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /** The first event `match` accepts; fails when the part exits or takes too long. */
+  waitFor(match: (event: Json) => boolean, what: string): Promise<Json> {
+    return new Promise((resolveEvent, reject) => {
+      const timer = setTimeout(() => fail(`did not report ${what} within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
+      const listener = (event: Json): void => {
+        if (!match(event)) return;
+        clearTimeout(timer);
+        this.#listeners.delete(listener);
+        resolveEvent(event);
+      };
+      const fail = (why: string): void => {
+        clearTimeout(timer);
+        this.#listeners.delete(listener);
+        reject(new Error(`${this.name} ${why}; its last lines:\n${this.#tail.join('\n')}`));
+      };
+      this.#listeners.add(listener);
+      void this.exited.then((code) => fail(`exited (${code}) before it reported ${what}`));
+    });
+  }
+
+  /** SIGTERM (SIGINT for the simulator, which reports on it), then SIGKILL if it hangs. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await this.exited;
+    clearTimeout(timer);
+    await new Promise<void>((resolveEnd) => this.#log.end(() => resolveEnd()));
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+interface DaemonPorts { kafka: number; http: number; mqtt?: number }
+
+function readyPorts(event: Json): DaemonPorts {
+  return event.ports as DaemonPorts;
+}
+
+/** Whether this build has a command (some parts of the system may not be in it yet). */
+function hasCommand(name: string): boolean {
+  const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+  return new RegExp(`^  ${name}\\s`, 'm').test(help.stdout);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: 'string', default: '200' },
+      rate: { type: 'string', default: '1' },
+      calm: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const devices = Number(values.devices);
+  const rate = Number(values.rate);
+  if (!Number.isInteger(devices) || devices < EDGES.length) throw new Error(`--devices must be a whole number of at least ${EDGES.length}, not "${values.devices}"`);
+  if (!(rate > 0)) throw new Error(`--rate must be a positive number, not "${values.rate}"`);
+
+  const directory = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
+  const logs = join(directory, 'logs');
+  mkdirSync(logs);
+  const parts: Part[] = [];
+  const start = (name: string, args: string[]): Part => {
+    const part = new Part(name, args, logs);
+    parts.push(part);
+    return part;
+  };
+  const say = (text: string): void => {
+    if (!values.json) console.log(text);
+  };
+
+  let stopping: Promise<void> | undefined;
+  let requestStop = (): void => {};
+  const stopRequested = new Promise<undefined>((resolveStop) => { requestStop = () => resolveStop(undefined); });
+  const stopAll = (): Promise<void> => {
+    stopping ??= (async () => {
+      say('\nstopping: devices, fleet view, edges, links, central …');
+      const order = ['sim-', 'fleet', 'edge-', 'link-', 'central'];
+      for (const prefix of order) {
+        const group = parts.filter((part) => part.name.startsWith(prefix));
+        await Promise.all(group.map((part) => part.stop(prefix === 'sim-' ? 'SIGINT' : 'SIGTERM')));
+      }
+      // After a failure the files are kept for the logs, and said so even with --json.
+      if (values.keep) (values.json ? console.error : say)(`data and logs kept in ${directory}`);
+      else rmSync(directory, { recursive: true, force: true });
+      say('stopped');
+    })();
+    return stopping;
+  };
+  // A second Ctrl-C does not wait for a clean stop.
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) {
+      for (const part of parts) part.kill();
+      process.exit(130);
+    }
+    interrupted = true;
+    requestStop();
+    void stopAll();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Whatever happens to the demo, no part outlives it.
+  process.on('exit', () => { for (const part of parts) part.kill(); });
+
+  try {
+    say(`starting the Tributary demo in ${directory}`);
+    // The central: Tributary's own engine as a single-node Kafka-protocol cluster.
+    const centralConfig = join(directory, 'central.yaml');
+    writeFileSync(centralConfig, stringify({
+      node: { id: 'central', dataDir: join(directory, 'central') },
+      listeners: { kafka: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } },
+      kafka: { autoCreateTopics: true, groupInitialRebalanceDelayMs: 0 },
+      topics: {
+        defaults: { partitions: 2, flush: { policy: 'interval', intervalMs: 100 } },
+        // Where the datacenter writes commands for each edge; the edges' mirrors pull them down.
+        overrides: Object.fromEntries(EDGES.map((edge) => [`commands.${edge.id}`, { partitions: 1 }])),
+      },
+      log: { level: 'info' },
+    }));
+    const central = start('central', ['central', '--config', centralConfig]);
+    const centralPorts = readyPorts(await central.waitFor((event) => event.event === 'ready', 'ready'));
+    const centralKafka = `127.0.0.1:${centralPorts.kafka}`;
+    say(`  central         Kafka ${centralKafka}`);
+
+    const edges: { id: string; ports: DaemonPorts; control: string; link: string }[] = [];
+    for (const edge of EDGES) {
+      // Each edge reaches the central only through its own bad link.
+      const link = start(`link-${edge.id}`, ['link', '--listen', '127.0.0.1:0', '--target', centralKafka, '--control', '127.0.0.1:0', ...edge.shape, ...(values.calm ? [] : edge.faults)]);
+      const listening = await link.waitFor((event) => event.event === 'listening', 'its address');
+      link.on((event) => {
+        if (event.event === 'cut' || event.event === 'blackhole') say(`  ${edge.id}'s link: ${event.event === 'cut' ? 'cut' : 'black hole'} for ${Math.round(Number(event.durationMs) / 1000)} s`);
+      });
+      const edgeConfig = join(directory, `${edge.id}.yaml`);
+      writeFileSync(edgeConfig, stringify({
+        node: { id: edge.id, dataDir: join(directory, edge.id) },
+        listeners: {
+          kafka: { host: '127.0.0.1', port: 0 },
+          mqtt: { host: '127.0.0.1', port: 0 },
+          mqttWs: { enabled: false },
+          http: { host: '127.0.0.1', port: 0 },
+        },
+        kafka: { autoCreateTopics: true },
+        topics: { overrides: { sensors: { partitions: 4 }, replies: { partitions: 1 }, commands: { partitions: 1 } } },
+        mqtt: {
+          routes: [
+            { filter: 'sensors/+/+', topic: 'sensors', key: '{1}' },
+            { filter: 'replies/+', topic: 'replies', key: '{1}' },
+          ],
+          reverseRoutes: [{ topic: 'commands', mqttTopic: 'commands/{key}', qos: 1 }],
+        },
+        mirror: {
+          target: {
+            bootstrap: [listening.listen],
+            // The central advertises its own address; the mirror must keep going through the link.
+            addressMap: { [centralKafka]: listening.listen },
+            connectTimeoutMs: 5000,
+            requestTimeoutMs: 10_000,
+          },
+          topics: { include: ['sensors', 'replies'] },
+          link: { retryBackoffMaxMs: 5000 },
+          reverse: [{ from: 'commands.{edge}', to: 'commands' }],
+          heartbeat: { intervalMs: 5000 },
+        },
+        log: { level: 'info' },
+      }));
+      const daemon = start(edge.id, ['edge', '--config', edgeConfig]);
+      const ports = readyPorts(await daemon.waitFor((event) => event.event === 'ready', 'ready'));
+      edges.push({ id: edge.id, ports, control: String(listening.control), link: String(listening.listen) });
+      say(`  ${edge.id.padEnd(15)} MQTT 127.0.0.1:${ports.mqtt}  Kafka 127.0.0.1:${ports.kafka}  mirror via link ${listening.listen}`);
+    }
+
+    // The fleet: devices split evenly, each edge's ids distinct.
+    const perEdge = Math.floor(devices / edges.length);
+    const acknowledged = new Map<string, number>();
+    edges.forEach((edge, index) => {
+      const count = index === edges.length - 1 ? devices - perEdge * (edges.length - 1) : perEdge;
+      const sim = start(`sim-${edge.id}`, ['sim', '--broker', `mqtt://127.0.0.1:${edge.ports.mqtt}`, '--devices', String(count), '--rate', String(rate),
+        '--format', 'senml-cbor', '--id-prefix', `${edge.id}-dev-`, '--seed', String(index + 1), '--progress-ms', '2000']);
+      sim.on((event) => {
+        if (event.event === 'progress') acknowledged.set(edge.id, Number(event.acknowledged));
+      });
+    });
+    say(`  devices         ${devices} simulated devices, ${rate} reading/s each, SenML-CBOR over MQTT`);
+
+    let fleetUrl: string | null = null;
+    if (hasCommand('fleet')) {
+      const fleet = start('fleet', ['fleet', '--bootstrap', centralKafka, '--listen', '127.0.0.1:0']);
+      const ready = await fleet.waitFor((event) => event.event === 'ready' || event.event === 'listening', 'its address');
+      const http = (ready.ports as { http?: number } | undefined)?.http ?? ready.http;
+      fleetUrl = typeof http === 'number' ? `http://127.0.0.1:${http}/` : String(http);
+    }
+
+    const addresses = {
+      central: { kafka: centralKafka, health: `http://127.0.0.1:${centralPorts.http}/health` },
+      edges: edges.map((edge) => ({ id: edge.id, console: `http://127.0.0.1:${edge.ports.http}/`, mqtt: `mqtt://127.0.0.1:${edge.ports.mqtt}`, kafka: `127.0.0.1:${edge.ports.kafka}`, linkControl: `http://${edge.control}/stats` })),
+      fleet: fleetUrl,
+      directory,
+    };
+    if (values.json) {
+      console.log(JSON.stringify({ event: 'ready', ...addresses }));
+    } else {
+      say('\nopen:');
+      for (const edge of addresses.edges) say(`  ${edge.id} console   ${edge.console}`);
+      say(fleetUrl ? `  fleet view        ${fleetUrl}` : '  fleet view        not in this build (no `tributary fleet` command yet)');
+      say(`  central health    ${addresses.central.health}`);
+      for (const edge of addresses.edges) say(`  ${edge.id} link      ${edge.linkControl}   (POST /cut?ms=5000 cuts it by hand)`);
+      say('\ntry:');
+      say(`  npx tributary topics list --bootstrap ${centralKafka}`);
+      say(`  npx tributary consume --bootstrap ${centralKafka} --topic edge-1.sensors --max-messages 5`);
+      say(`  npx tributary produce --bootstrap ${centralKafka} --topic commands.edge-1 --key edge-1-dev-00001 --encode cbor --value '{"led":"on"}'`);
+      say(`  npx tributary mirror status --admin http://127.0.0.1:${edges[0]!.ports.http}`);
+      say(`\nlogs in ${logs}; Ctrl-C stops everything\n`);
+    }
+
+    const status = setInterval(() => {
+      void Promise.all(edges.map(async (edge) => {
+        try {
+          const mirror = await (await fetch(`http://127.0.0.1:${edge.ports.http}/api/mirror`)).json() as Json;
+          return `${edge.id}: ${acknowledged.get(edge.id) ?? 0} readings acknowledged, mirror ${String(mirror.state)}, ${String(mirror.deliveredRecordsTotal ?? 0)} delivered, backlog ${String(mirror.backlogRecords ?? 0)}`;
+        } catch {
+          return `${edge.id}: no answer`;
+        }
+      })).then((lines) => { if (!stopping) say(lines.join(' | ')); });
+    }, STATUS_INTERVAL_MS);
+    status.unref();
+
+    // Run until Ctrl-C, or until a part dies on its own (then stop the rest).
+    const died = Promise.race(parts.map((part) => part.exited.then((code) => ({ part, code }))));
+    const outcome = await Promise.race([died, stopRequested]);
+    clearInterval(status);
+    if (outcome !== undefined && !stopping) {
+      console.error(`${outcome.part.name} exited (${outcome.code}); stopping the demo. Its log: ${join(logs, `${outcome.part.name}.log`)}`);
+      values.keep = true;
+      await stopAll();
+      return 1;
+    }
+    await stopAll();
+    return 0;
+  } catch (error) {
+    console.error(`demo: ${(error as Error).message}`);
+    values.keep = true;
+    await stopAll();
+    return 1;
+  }
+}
+
+process.exitCode = await main();
