@@ -103,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     if (values.group === undefined) await session.readWithoutGroup(consumer, topic, partitions, start);
     else await session.readAsGroup(consumer, topic, values['from-beginning'] === true);
   } catch (error) {
-    throw explainKafkaError(error, bootstrap, `consuming from ${topic.name}`);
+    if (!session.outputClosed) throw explainKafkaError(error, bootstrap, `consuming from ${topic.name}`);
   } finally {
     session.progress.finish();
     await consumer.close(true).catch(() => undefined);
@@ -123,6 +123,8 @@ class ConsumeSession {
   readonly progress: ProgressBar;
   count = 0;
   decodeErrors = 0;
+  /** The reader of standard output went away (EPIPE). */
+  outputClosed = false;
   readonly #output: OutputSettings;
   readonly #maxMessages: number | undefined;
   readonly #timeoutMs: number | undefined;
@@ -136,10 +138,17 @@ class ConsumeSession {
     this.#exitAtEnd = exitAtEnd;
     // Records on a terminal speak for themselves; the bar is for output going to a file or pipe.
     this.progress = new ProgressBar({ label: 'consuming', total: maxMessages, unit: 'records', enabled: process.stdout.isTTY !== true });
-    // Ctrl-C ends the read cleanly: a group member commits and leaves the group.
+    // Ctrl-C ends the read cleanly: a group member commits and leaves the group. So does a
+    // reader that closes the pipe (| head); records already written into the pipe count
+    // as printed, as with Kafka's console consumer.
     this.#stopped = new Promise((resolve) => {
       process.once('SIGINT', () => resolve('signal'));
       process.once('SIGTERM', () => resolve('signal'));
+      process.stdout.once('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        this.outputClosed = true;
+        resolve('signal');
+      });
     });
   }
 
@@ -243,6 +252,7 @@ class ConsumeSession {
   }
 
   async #print(record: RecordData): Promise<void> {
+    if (this.outputClosed) return;
     this.count += 1;
     this.progress.advance();
     let line: Uint8Array | string;
@@ -260,7 +270,7 @@ class ConsumeSession {
     }
     const written = typeof line === 'string' ? process.stdout.write(`${line}\n`) : process.stdout.write(Buffer.concat([line, Buffer.from('\n')]));
     // Respect a slow reader of stdout (a pipe into less) instead of buffering without bound.
-    if (!written) await once(process.stdout, 'drain');
+    if (!written) await once(process.stdout, 'drain').catch(() => undefined);
   }
 
   #reportDecodeError(record: RecordData, message: string): void {

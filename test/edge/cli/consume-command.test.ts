@@ -2,10 +2,14 @@
 // a client that shares no code with the command, in the payload formats devices send.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { encodeCbor, encodeSenmlCbor, encodeSenmlJson } from '../../../shared/payloads.ts';
 import { Daemon } from '../../helpers/daemon.ts';
 import { kafkajsClient } from '../kafka/clients/support/kafkajs.ts';
 import { lines, runCli } from './run-cli.ts';
+
+const CLI = resolve(import.meta.dirname, '../../../bin/tributary.js');
 
 let daemon: Daemon;
 let bootstrap: string;
@@ -90,6 +94,20 @@ test('reading without a group leaves no group behind; --timeout-ms ends an idle 
   assert.is(result.stderr, 'consumed 0 records\n');
   const groups = await runCli(['groups', 'list', '--json', '--bootstrap', bootstrap]);
   assert.equal(JSON.parse(groups.stdout), []);
+});
+
+test('a reader that closes the pipe early ends the read quietly', async () => {
+  await produce('many', 1, Array.from({ length: 2000 }, (_, index) => ({ value: Buffer.from(`line ${index} ${'x'.repeat(200)}`) })));
+  const child = spawn(process.execPath, [CLI, 'consume', '--topic', 'many', '--from-beginning', '--bootstrap', bootstrap], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  // Read the first line, then close the pipe as `head -1` does.
+  const first = await new Promise<string>((resolveLine) => child.stdout.once('data', (chunk: Buffer) => resolveLine(chunk.toString().split('\n')[0]!)));
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+  assert.match(first, /^line 0 x+$/);
+  assert.is(code, 0, stderr);
+  assert.not.match(stderr, 'cannot reach the broker');
 });
 
 test('a wrong topic name is named and exits 1', async () => {
