@@ -82,31 +82,32 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
   }
 
   /** The record, and for a retained publish the retained message, both durable. */
-  async function persist(packet: PublishPacket, clientId: string): Promise<void> {
-    await ingest.append(packet, clientId);
-    if (packet.retain) await sessions.storeRetainedAhead({ ...packet });
+  function persist(packet: PublishPacket, clientId: string): Promise<void> {
+    const appended = ingest.append(packet, clientId);
+    return packet.retain ? appended.then(() => sessions.storeRetainedAhead({ ...packet })) : appended;
+  }
+
+  function start(state: PublishSlots | undefined, packet: PublishPacket, clientId: string, callback: (error?: Error | null) => void): void {
+    persist(packet, clientId).then(
+      () => {
+        if (state !== undefined) release(state);
+        callback(null);
+      },
+      (error: Error) => {
+        if (state !== undefined) release(state);
+        refused(packet, clientId, error);
+        callback(error);
+      },
+    );
   }
 
   function appendDurably(client: Client | null, packet: PublishPacket, clientId: string, callback: (error?: Error | null) => void): void {
-    const started = (): void => {
-      persist(packet, clientId).then(
-        () => {
-          if (state !== undefined) release(state);
-          callback(null);
-        },
-        (error: Error) => {
-          if (state !== undefined) release(state);
-          refused(packet, clientId, error);
-          callback(error);
-        },
-      );
-    };
     // Wills (client closing or gone) are not counted against a client's window.
     const state = client !== null && !client.closed ? slotsOf(client) : undefined;
-    if (state === undefined) return started();
+    if (state === undefined) return start(undefined, packet, clientId, callback);
     if (state.inflight < limits.maxInflightPerClient) {
       state.inflight++;
-      return started();
+      return start(state, packet, clientId, callback);
     }
     if (state.waiting.length >= WAITING_PUBLISHES_PER_CLIENT_MAX) {
       metrics.refusedPublishes.labels('inflight-overflow').inc();
@@ -114,7 +115,7 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
     }
     state.waiting.push(() => {
       state.inflight++;
-      started();
+      start(state, packet, clientId, callback);
     });
   }
 
@@ -174,8 +175,8 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
       }
       const qos = packet.qos ?? 0;
       if (client !== null && qos > 0) {
-        metrics.publishesInByQos[qos]!.inc();
-        metrics.bytesIn.inc(packet.payload?.length ?? 0);
+        metrics.publishesInByQos[qos]!.value++;
+        metrics.bytesInCount.value += packet.payload?.length ?? 0;
         // [MQTT-4.3.3-2] A QoS 2 retransmission of a packet already stored is not
         // appended again; aedes answers it with PUBREC without publishing.
         if (qos === 2 && packet.messageId !== undefined && sessions.hasIncoming(client.id, packet.messageId)) return callback(null);
@@ -183,8 +184,8 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
       }
       if (qos > 0) return appendDurably(null, packet, clientId, callback);
       if (client !== null) {
-        metrics.publishesInByQos[0].inc();
-        metrics.bytesIn.inc(packet.payload?.length ?? 0);
+        metrics.publishesInByQos[0].value++;
+        metrics.bytesInCount.value += packet.payload?.length ?? 0;
       }
       // QoS 0: appended without waiting; delivered to subscribers at once.
       ingest.append(packet, clientId).then(undefined, (error: Error) => refused(packet, clientId, error));
@@ -202,8 +203,8 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
     },
 
     authorizeForward(_client, packet) {
-      metrics.publishesOut.inc();
-      metrics.bytesOut.inc(packet.payload?.length ?? 0);
+      metrics.publishesOutCount.value++;
+      metrics.bytesOutCount.value += packet.payload?.length ?? 0;
       return packet;
     },
   };

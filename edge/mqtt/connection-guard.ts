@@ -6,10 +6,13 @@
 // fixed-header flags of every packet type, and packets a client must never send.
 //
 // A violation closes the network connection, as section 4.8 requires, and is reported
-// with its reason; packets before it in the same read are passed on. Everything else
-// passes through untouched: bytes read are handed to aedes as they came, and aedes's
-// writes go straight to the socket.
-import { Duplex } from 'node:stream';
+// with its reason; packets before it in the same read are passed on.
+//
+// The guard sits in the stream's read method, which aedes calls for every read (it reads
+// in paused mode: 'readable', then read()). It hands aedes whole, checked packets only
+// and keeps the start of an incomplete packet until the rest arrives. Nothing else about
+// the connection changes: aedes writes to the socket itself, with no stream in between.
+import type { Duplex } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { levelCount } from './topic-filter.ts';
 
@@ -236,12 +239,11 @@ export interface ConnectionGuardOptions {
   onViolation: (violation: Violation, clientId: string | undefined) => void;
 }
 
-/** The duplex aedes is given in place of the socket. */
-export class ConnectionGuard extends Duplex {
-  readonly #socket: Duplex;
+/** Frames and checks the bytes of one connection; see guardConnection. */
+export class ConnectionGuard {
   readonly #limits: GuardLimits;
   readonly #onViolation: ConnectionGuardOptions['onViolation'];
-  /** Bytes of a packet not yet complete. */
+  /** The start of a packet not yet complete. */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   /** Bytes needed before the pending bytes can make progress. */
@@ -249,19 +251,10 @@ export class ConnectionGuard extends Duplex {
   #connected = false;
   #clientId: string | undefined;
   #violated = false;
-  /** A write callback held back until the socket drains (backpressure to aedes). */
-  #waiting: (() => void) | null = null;
 
-  constructor(socket: Duplex, options: ConnectionGuardOptions) {
-    super({ allowHalfOpen: false });
-    this.#socket = socket;
+  constructor(options: ConnectionGuardOptions) {
     this.#limits = options.limits;
     this.#onViolation = options.onViolation;
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('end', () => this.push(null));
-    socket.on('error', (error) => this.destroy(error));
-    socket.on('close', () => this.destroy());
-    socket.on('drain', () => this.#flushWaiting());
   }
 
   /** The client identifier sent in CONNECT, once it arrived. */
@@ -269,19 +262,23 @@ export class ConnectionGuard extends Duplex {
     return this.#clientId;
   }
 
-  get socket(): Duplex {
-    return this.#socket;
+  get violated(): boolean {
+    return this.#violated;
   }
 
-  #onData(chunk: Buffer): void {
-    if (this.#violated) return;
+  /**
+   * Takes the next bytes read and returns the checked whole packets among them (null if
+   * none). After a violation it returns the packets before it, and nothing ever after.
+   */
+  accept(chunk: Buffer): Buffer | null {
+    if (this.#violated) return null;
     let data: Buffer;
     if (this.#pendingBytes === 0) {
       data = chunk;
     } else {
       this.#pending.push(chunk);
       this.#pendingBytes += chunk.length;
-      if (this.#pendingBytes < this.#needed) return;
+      if (this.#pendingBytes < this.#needed) return null;
       data = Buffer.concat(this.#pending, this.#pendingBytes);
       this.#pending = [];
       this.#pendingBytes = 0;
@@ -294,16 +291,19 @@ export class ConnectionGuard extends Duplex {
         position += size;
       }
     } catch (error) {
-      if (position > 0) this.push(data.subarray(0, position));
-      this.#fail(error instanceof ViolationError ? { kind: error.kind, reason: error.message } : { kind: 'malformed', reason: String(error) });
-      return;
+      this.#violated = true;
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#onViolation(error instanceof ViolationError ? { kind: error.kind, reason: error.message } : { kind: 'malformed', reason: String(error) }, this.#clientId);
+      return position > 0 ? data.subarray(0, position) : null;
     }
-    if (position > 0 && !this.push(position === data.length ? data : data.subarray(0, position))) this.#socket.pause();
     if (position < data.length) {
       const rest = data.subarray(position);
       this.#pending = [rest];
       this.#pendingBytes = rest.length;
     }
+    if (position === 0) return null;
+    return position === data.length ? data : data.subarray(0, position);
   }
 
   /**
@@ -347,48 +347,21 @@ export class ConnectionGuard extends Duplex {
     this.#needed = 2;
     return size;
   }
+}
 
-  #fail(found: Violation): void {
-    this.#violated = true;
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#onViolation(found, this.#clientId);
-    this.#socket.destroy();
-  }
-
-  override _read(): void {
-    this.#socket.resume();
-  }
-
-  #flushWaiting(): void {
-    const callback = this.#waiting;
-    this.#waiting = null;
-    callback?.();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.#socket.write(chunk)) callback();
-    else this.#waiting = callback;
-  }
-
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    const socket = this.#socket;
-    socket.cork();
-    let flowing = true;
-    for (const { chunk } of chunks) flowing = socket.write(chunk);
-    socket.uncork();
-    if (flowing) callback();
-    else this.#waiting = callback;
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.#socket.end();
-    callback();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#socket.destroy();
-    this.#flushWaiting();
-    callback(error);
-  }
+/**
+ * Puts a guard in `stream`'s read method before the stream is handed to aedes. A
+ * violation destroys the stream once the packets before it have been read.
+ */
+export function guardConnection(stream: Duplex, options: ConnectionGuardOptions): ConnectionGuard {
+  const guard = new ConnectionGuard(options);
+  const read = stream.read.bind(stream);
+  stream.read = (size?: number): Buffer | null => {
+    const chunk = read(size) as Buffer | null;
+    if (chunk === null) return null;
+    const accepted = guard.accept(chunk);
+    if (guard.violated) stream.destroy();
+    return accepted;
+  };
+  return guard;
 }

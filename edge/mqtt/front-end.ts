@@ -15,7 +15,7 @@ import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Database } from '../../shared/sqlite.ts';
 import { createBrokerHooks, remoteAddress } from './broker-hooks.ts';
-import { ConnectionGuard, type Violation } from './connection-guard.ts';
+import { guardConnection, type Violation } from './connection-guard.ts';
 import { PublishIngest } from './ingest.ts';
 import { logStoreAdapter, type MqttLogStore } from './log-adapter.ts';
 import { MqttMetrics } from './metrics.ts';
@@ -181,12 +181,11 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
         stream.destroy();
         return;
       }
-      const guard = new ConnectionGuard(stream, { limits, onViolation: onViolation(remote) });
-      (guard as Duplex & { remoteAddress?: string }).remoteAddress = remote;
-      admitted.set(guard, connections.size < limits.maxConnections);
-      connections.add(guard);
-      guard.on('close', () => connections.delete(guard));
-      aedes.handle(guard);
+      guardConnection(stream, { limits, onViolation: onViolation(remote) });
+      admitted.set(stream, connections.size < limits.maxConnections);
+      connections.add(stream);
+      stream.on('close', () => connections.delete(stream));
+      aedes.handle(stream);
     }
 
     const tcpServer = createTcpServer({ noDelay: true }, (socket: Socket) => {

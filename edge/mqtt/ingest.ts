@@ -5,11 +5,14 @@
 // encoded into one RecordBatch and appended together, so a burst from many devices costs
 // one batch header, one CRC and one place in the log's group commit, not one each. Within
 // a partition, records keep the order their publishes arrived in.
-import { encodeRecordBatch, RECORD_BATCH_HEADER_BYTES, type RecordInput, type RecordHeaderInput } from '../../shared/kafka/record-batch.ts';
+import { RECORD_BATCH_HEADER_BYTES } from '../../shared/kafka/record-batch.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { MqttMetrics } from './metrics.ts';
 import { partitionForKey } from './partitioner.ts';
-import type { RouteTable } from './routes.ts';
+import { encodeMqttRecordBatch, MQTT_RECORD_FIXED_BYTES_MAX, type MqttRecord } from './record-encoder.ts';
+import type { RouteTable, RouteTarget } from './routes.ts';
+
+export { MqttHeaders } from './record-encoder.ts';
 
 /** Records in one batch; bounds the work of one append and the size of its batch. */
 const RECORDS_PER_BATCH_MAX = 1_000;
@@ -19,22 +22,8 @@ const RECORDS_PER_BATCH_MAX = 1_000;
  * QoS 1/2 publishes are bounded per client by mqtt.limits.maxInflightPerClient instead.
  */
 const PENDING_BYTES_MAX = 32 * 1024 * 1024;
-/** Estimated bytes of a record beyond its key, value and headers (length, deltas, attributes). */
-const RECORD_OVERHEAD_BYTES = 16;
-
-/** Header names of the record of an MQTT publish (documented in edge/mqtt/README.md). */
-export const MqttHeaders = {
-  topic: 'mqtt.topic',
-  qos: 'mqtt.qos',
-  retain: 'mqtt.retain',
-  clientId: 'mqtt.clientId',
-} as const;
-
-/** Bytes of the four headers beyond the MQTT topic and client id: names, qos and retain values, lengths. */
-const HEADERS_FIXED_BYTES = Object.values(MqttHeaders).reduce((sum, name) => sum + name.length, 0) + 5 + 1 + 4 * 2;
-
-const QOS_VALUES = [Buffer.from('0'), Buffer.from('1'), Buffer.from('2')];
-const RETAIN_VALUES = { true: Buffer.from('true'), false: Buffer.from('false') };
+/** Client ids whose UTF-8 bytes are kept; past this many the cache starts afresh. */
+const CLIENT_ID_CACHE_ENTRIES_MAX = 10_000;
 
 /** What the publish path needs from the log. */
 export interface IngestTarget {
@@ -58,12 +47,18 @@ export interface MqttPublish {
 interface PendingBatch {
   topic: string;
   partition: number;
-  records: RecordInput[];
+  records: MqttRecord[];
   bytes: number;
   startedAt: bigint;
   done: Promise<void>;
   resolve: () => void;
   reject: (error: Error) => void;
+}
+
+/** The UTF-8 bytes of a route target, derived once per target object. */
+interface EncodedTarget {
+  mqttTopic: Buffer;
+  key: Buffer;
 }
 
 export class RefusedPublishError extends Error {
@@ -84,8 +79,14 @@ export class PublishIngest {
   readonly #creating = new Map<string, Promise<void>>();
   /** Batches handed to the log and not yet durable. */
   readonly #appending = new Set<Promise<void>>();
+  readonly #encodedTargets = new WeakMap<RouteTarget, EncodedTarget>();
+  readonly #clientIds = new Map<string, Buffer>();
   #pendingBytes = 0;
   #flushScheduled = false;
+  readonly #flushAll = (): void => {
+    this.#flushScheduled = false;
+    for (const [batchKey, batch] of this.#pending) this.#flush(batchKey, batch);
+  };
 
   constructor(target: IngestTarget, routes: RouteTable, metrics: MqttMetrics, logger: Logger) {
     this.#target = target;
@@ -103,36 +104,31 @@ export class PublishIngest {
    * Appends the record of a publish. Resolves once it is durable; rejects with a
    * RefusedPublishError when the route refuses it, or with the log's error.
    */
-  async append(publish: MqttPublish, clientId: string): Promise<void> {
+  append(publish: MqttPublish, clientId: string): Promise<void> {
     const target = this.#routes.resolve(publish.topic, clientId);
-    if (target === null) throw new RefusedPublishError('route-reject', `no route for MQTT topic "${publish.topic}" and mqtt.defaultRoute is "reject"`);
-    let partitions = this.#target.partitionCount(target.topic);
-    if (partitions === undefined) {
-      await this.#createTopic(target.topic);
-      partitions = this.#target.partitionCount(target.topic);
-      if (partitions === undefined) throw new Error(`log topic "${target.topic}" was created but does not exist`);
+    if (target === null) return Promise.reject(new RefusedPublishError('route-reject', `no route for MQTT topic "${publish.topic}" and mqtt.defaultRoute is "reject"`));
+    const partitions = this.#target.partitionCount(target.topic);
+    if (partitions === undefined) return this.#createTopic(target.topic).then(() => this.append(publish, clientId));
+
+    let encoded = this.#encodedTargets.get(target);
+    if (encoded === undefined) {
+      const mqttTopic = Buffer.from(publish.topic, 'utf8');
+      encoded = { mqttTopic, key: target.key === publish.topic ? mqttTopic : Buffer.from(target.key, 'utf8') };
+      this.#encodedTargets.set(target, encoded);
     }
-    const key = Buffer.from(target.key, 'utf8');
-    const partition = partitionForKey(key, partitions);
     const value = typeof publish.payload === 'string' ? Buffer.from(publish.payload, 'utf8') : publish.payload;
-    const topicBytes = Buffer.from(publish.topic, 'utf8');
-    const clientIdBytes = Buffer.from(clientId, 'utf8');
-    const headers: RecordHeaderInput[] = [
-      { key: MqttHeaders.topic, value: topicBytes },
-      { key: MqttHeaders.qos, value: QOS_VALUES[publish.qos] ?? QOS_VALUES[0]! },
-      { key: MqttHeaders.retain, value: publish.retain ? RETAIN_VALUES.true : RETAIN_VALUES.false },
-      { key: MqttHeaders.clientId, value: clientIdBytes },
-    ];
-    const recordBytes = RECORD_OVERHEAD_BYTES + key.length + value.length + topicBytes.length + clientIdBytes.length + HEADERS_FIXED_BYTES;
+    const clientIdBytes = this.#clientIdBytes(clientId);
+    const recordBytes = MQTT_RECORD_FIXED_BYTES_MAX + encoded.key.length + value.length + encoded.mqttTopic.length + clientIdBytes.length;
     const limit = this.#target.maxBatchBytes(target.topic);
     if (recordBytes + RECORD_BATCH_HEADER_BYTES > limit) {
-      throw new RefusedPublishError('record-too-large', `a publish on "${publish.topic}" makes a record of about ${recordBytes} bytes, over the ${limit} bytes log topic "${target.topic}" accepts (maxMessageBytes)`);
+      return Promise.reject(new RefusedPublishError('record-too-large', `a publish on "${publish.topic}" makes a record of about ${recordBytes} bytes, over the ${limit} bytes log topic "${target.topic}" accepts (maxMessageBytes)`));
     }
     if (publish.qos === 0 && this.#pendingBytes + recordBytes > PENDING_BYTES_MAX) {
-      throw new RefusedPublishError('backpressure', `QoS 0 publish on "${publish.topic}" dropped: ${this.#pendingBytes} bytes are already waiting for the log`);
+      return Promise.reject(new RefusedPublishError('backpressure', `QoS 0 publish on "${publish.topic}" dropped: ${this.#pendingBytes} bytes are already waiting for the log`));
     }
 
-    const batchKey = `${target.topic}\u0000${partition}`;
+    const partition = partitions === 1 ? 0 : partitionForKey(encoded.key, partitions);
+    const batchKey = partition === 0 ? target.topic : `${target.topic}\u0000${partition}`;
     let batch = this.#pending.get(batchKey);
     if (batch !== undefined && (batch.records.length >= RECORDS_PER_BATCH_MAX || RECORD_BATCH_HEADER_BYTES + batch.bytes + recordBytes > limit)) {
       this.#flush(batchKey, batch);
@@ -142,39 +138,39 @@ export class PublishIngest {
       batch = this.#newBatch(target.topic, partition);
       this.#pending.set(batchKey, batch);
     }
-    batch.records.push({ key, value, headers });
+    batch.records.push({ key: encoded.key, value, topic: encoded.mqttTopic, qos: publish.qos, retain: publish.retain, clientId: clientIdBytes, timestampMs: Date.now() });
     batch.bytes += recordBytes;
     this.#pendingBytes += recordBytes;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       // The rest of this read (and of other clients' reads in this turn) joins the batch.
-      setImmediate(() => this.#flushAll());
+      setImmediate(this.#flushAll);
     }
     return batch.done;
   }
 
-  #newBatch(topic: string, partition: number): PendingBatch {
-    let resolve!: () => void;
-    let reject!: (error: Error) => void;
-    const done = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    // A batch of QoS 0 publishes has no waiter; its failure is logged in #flush.
-    done.catch(() => {});
-    return { topic, partition, records: [], bytes: 0, startedAt: process.hrtime.bigint(), done, resolve, reject };
+  #clientIdBytes(clientId: string): Buffer {
+    let bytes = this.#clientIds.get(clientId);
+    if (bytes === undefined) {
+      bytes = Buffer.from(clientId, 'utf8');
+      if (this.#clientIds.size >= CLIENT_ID_CACHE_ENTRIES_MAX) this.#clientIds.clear();
+      this.#clientIds.set(clientId, bytes);
+    }
+    return bytes;
   }
 
-  #flushAll(): void {
-    this.#flushScheduled = false;
-    for (const [batchKey, batch] of this.#pending) this.#flush(batchKey, batch);
+  #newBatch(topic: string, partition: number): PendingBatch {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    // A batch of QoS 0 publishes has no waiter; its failure is logged in #settle.
+    promise.catch(() => {});
+    return { topic, partition, records: [], bytes: 0, startedAt: process.hrtime.bigint(), done: promise, resolve, reject };
   }
 
   #flush(batchKey: string, batch: PendingBatch): void {
     this.#pending.delete(batchKey);
     let encoded: Buffer;
     try {
-      encoded = encodeRecordBatch({ records: batch.records });
+      encoded = encodeMqttRecordBatch(batch.records);
     } catch (error) {
       this.#settle(batch, error as Error);
       return;

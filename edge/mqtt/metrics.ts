@@ -11,6 +11,22 @@ export interface MqttCensus {
   persistentSessions(): number;
 }
 
+/**
+ * A count kept as a plain number on the per-message path and handed to its prom-client
+ * counter when the metrics are read: an increment is then an addition, not a label lookup.
+ */
+class FastCount {
+  value = 0;
+  #reported = 0;
+
+  /** The part not yet added to the prom-client counter. */
+  takeDelta(): number {
+    const delta = this.value - this.#reported;
+    this.#reported = this.value;
+    return delta;
+  }
+}
+
 export class MqttMetrics {
   readonly publishesIn: Counter<'qos'>;
   readonly publishesOut: Counter;
@@ -24,16 +40,23 @@ export class MqttMetrics {
   readonly appendLatency: Histogram;
   readonly reversePublished: Counter<'topic'>;
   readonly reverseSkipped: Counter<'reason'>;
-  /** Children bound once: label lookups are not free on the per-message path. */
-  readonly publishesInByQos: [Counter.Internal, Counter.Internal, Counter.Internal];
+  /** Per-message counts, by QoS for publishes in. */
+  readonly publishesInByQos: [FastCount, FastCount, FastCount] = [new FastCount(), new FastCount(), new FastCount()];
+  readonly publishesOutCount = new FastCount();
+  readonly bytesInCount = new FastCount();
+  readonly bytesOutCount = new FastCount();
 
   constructor(registry: Registry | undefined, census: MqttCensus) {
     const registers = registry === undefined ? [] : [registry];
-    this.publishesIn = new Counter({ name: 'tributary_mqtt_publishes_in_total', help: 'PUBLISH packets accepted from MQTT clients, by QoS.', labelNames: ['qos'], registers });
-    this.publishesInByQos = [this.publishesIn.labels('0'), this.publishesIn.labels('1'), this.publishesIn.labels('2')];
-    this.publishesOut = new Counter({ name: 'tributary_mqtt_publishes_out_total', help: 'PUBLISH packets delivered to MQTT subscribers.', registers });
-    this.bytesIn = new Counter({ name: 'tributary_mqtt_payload_bytes_in_total', help: 'Payload bytes of PUBLISH packets accepted from MQTT clients.', registers });
-    this.bytesOut = new Counter({ name: 'tributary_mqtt_payload_bytes_out_total', help: 'Payload bytes of PUBLISH packets delivered to MQTT subscribers.', registers });
+    const byQos = this.publishesInByQos;
+    this.publishesIn = new Counter({
+      name: 'tributary_mqtt_publishes_in_total', help: 'PUBLISH packets accepted from MQTT clients, by QoS.', labelNames: ['qos'], registers,
+      collect() { byQos.forEach((count, qos) => this.labels(String(qos)).inc(count.takeDelta())); },
+    });
+    const fast = (name: string, help: string, count: FastCount): Counter => new Counter({ name, help, registers, collect() { this.inc(count.takeDelta()); } });
+    this.publishesOut = fast('tributary_mqtt_publishes_out_total', 'PUBLISH packets delivered to MQTT subscribers.', this.publishesOutCount);
+    this.bytesIn = fast('tributary_mqtt_payload_bytes_in_total', 'Payload bytes of PUBLISH packets accepted from MQTT clients.', this.bytesInCount);
+    this.bytesOut = fast('tributary_mqtt_payload_bytes_out_total', 'Payload bytes of PUBLISH packets delivered to MQTT subscribers.', this.bytesOutCount);
     this.queueOverflows = new Counter({ name: 'tributary_mqtt_queue_overflows_total', help: 'QoS 1/2 messages not queued for a persistent session because its queue was full (mqtt.limits.maxQueuedPerClient); the records stay in the log.', registers });
     this.refusedPublishes = new Counter({ name: 'tributary_mqtt_refused_publishes_total', help: 'PUBLISH packets refused, by reason; a refused QoS 1/2 publish closes the connection and is not acknowledged.', labelNames: ['reason'], registers });
     this.protocolViolations = new Counter({ name: 'tributary_mqtt_protocol_violations_total', help: 'Connections closed for breaking MQTT 3.1.1 or the packet limits, by kind.', labelNames: ['kind'], registers });

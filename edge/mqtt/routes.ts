@@ -63,7 +63,8 @@ function checkLogTopic(topic: string, where: string): void {
 export class RouteTable {
   readonly #routes: CompiledRoute[];
   readonly #fallback: CompiledRoute | null;
-  readonly #cache = new Map<string, { route: CompiledRoute | null; levels: string[] }>();
+  /** Per MQTT topic: its route, its levels, and its target when the key does not name the client. */
+  readonly #cache = new Map<string, { route: CompiledRoute | null; levels: string[]; target: RouteTarget | null }>();
 
   constructor(config: Pick<MqttConfig, 'routes' | 'defaultRoute'>, maxTopicLevels: number) {
     this.#routes = config.routes.map((route, index) => {
@@ -89,26 +90,36 @@ export class RouteTable {
     return [...topics];
   }
 
-  /** Where a publish on `mqttTopic` by `clientId` goes, or null if it is refused. */
+  /**
+   * Where a publish on `mqttTopic` by `clientId` goes, or null if it is refused. For a
+   * route whose key does not use {clientId}, the same target object is returned for the
+   * same MQTT topic, so callers may cache what they derive from it by identity.
+   */
   resolve(mqttTopic: string, clientId: string): RouteTarget | null {
     let cached = this.#cache.get(mqttTopic);
     if (cached === undefined) {
       const levels = mqttTopic.split('/');
       const route = this.#routes.find((candidate) => candidate.filter!.matchesLevels(mqttTopic, levels)) ?? this.#fallback;
-      cached = { route, levels };
+      const perClient = route === null || route.keyParts.some((part) => 'whole' in part && part.whole === 'clientId');
+      cached = { route, levels, target: perClient ? null : { topic: route.topic, key: buildKey(route, mqttTopic, levels, '') } };
       if (this.#cache.size >= ROUTE_CACHE_ENTRIES_MAX) this.#cache.clear();
       this.#cache.set(mqttTopic, cached);
     }
+    if (cached.target !== null) return cached.target;
     const { route, levels } = cached;
     if (route === null) return null;
-    let key = '';
-    for (const part of route.keyParts) {
-      if ('literal' in part) key += part.literal;
-      else if ('level' in part) key += levels[part.level] ?? '';
-      else key += part.whole === 'topic' ? mqttTopic : clientId;
-    }
-    return { topic: route.topic, key };
+    return { topic: route.topic, key: buildKey(route, mqttTopic, levels, clientId) };
   }
+}
+
+function buildKey(route: CompiledRoute, mqttTopic: string, levels: string[], clientId: string): string {
+  let key = '';
+  for (const part of route.keyParts) {
+    if ('literal' in part) key += part.literal;
+    else if ('level' in part) key += levels[part.level] ?? '';
+    else key += part.whole === 'topic' ? mqttTopic : clientId;
+  }
+  return key;
 }
 
 export interface ReverseRoute {

@@ -322,6 +322,8 @@ export class SqliteSessionStore {
   }
 
   async subscriptionsByTopic(topic: string): Promise<Array<SubscriptionOptions & { clientId: string; topic: string }>> {
+    // Asked on every QoS 1/2 publish; most devices have no persistent subscriptions.
+    if (this.#trie.size === 0) return [];
     return this.#trie.match(topic);
   }
 

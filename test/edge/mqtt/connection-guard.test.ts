@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { duplexPair, type Duplex } from 'node:stream';
 import { once } from 'node:events';
-import { ConnectionGuard, type Violation } from '../../../edge/mqtt/connection-guard.ts';
+import { guardConnection, type ConnectionGuard, type Violation } from '../../../edge/mqtt/connection-guard.ts';
 
 const limits = { maxPacketBytes: 1024, maxTopicLevels: 4 };
 
@@ -72,10 +72,13 @@ interface Harness {
 function harness(): Harness {
   const [client, server] = duplexPair();
   const violations: Violation[] = [];
-  const guard = new ConnectionGuard(server, { limits, onViolation: (found) => violations.push(found) });
+  const guard = guardConnection(server, { limits, onViolation: (found) => violations.push(found) });
   const received: Buffer[] = [];
-  guard.on('data', (chunk: Buffer) => received.push(chunk));
-  guard.on('error', () => {});
+  // Read the way aedes does: paused mode, read() on 'readable'.
+  server.on('readable', () => {
+    for (let chunk = server.read() as Buffer | null; chunk !== null; chunk = server.read() as Buffer | null) received.push(chunk);
+  });
+  server.on('error', () => {});
   return { client, guard, received, violations, socketClosed: once(server, 'close') };
 }
 
@@ -167,21 +170,6 @@ test('CONNECT flags [MQTT-3.1.2-3] [MQTT-3.1.2-14] [MQTT-3.1.2-22] and protocol 
   assert.is(h.violations.length, 0);
   assert.equal(Buffer.concat(h.received), connect({ level: 9 }));
   h.client.destroy();
-});
-
-test('writes reach the socket, and the guard ends with it', async () => {
-  const h = harness();
-  const echoed: Buffer[] = [];
-  h.client.on('data', (chunk: Buffer) => echoed.push(chunk));
-  h.guard.cork();
-  h.guard.write(Buffer.from([0x20, 0x02]));
-  h.guard.write(Buffer.from([0x00, 0x00]));
-  h.guard.uncork();
-  await send(h);
-  assert.equal(Buffer.concat(echoed), Buffer.from([0x20, 0x02, 0x00, 0x00]));
-  const closed = once(h.guard, 'close');
-  h.client.end();
-  await closed;
 });
 
 test.run();
