@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   edge: { summary: 'run the edge broker (Kafka protocol, MQTT, durable log, admin HTTP)', load: () => import('../edge/cli/edge-command.ts') },
   config: { summary: 'check a YAML config, print its JSON Schema or the defaults', load: () => import('../edge/cli/config-command.ts') },
   link: { summary: 'fault-injecting TCP link: bandwidth cap, latency, cuts and black holes', load: () => import('../firmware-sim/link/cli.ts') },
+  sim: { summary: 'simulate a fleet of MQTT devices publishing CBOR, SenML or JSON readings', load: () => import('../firmware-sim/sim/cli.ts') },
   topics: { summary: 'list, create, describe, alter and delete topics over the Kafka protocol', load: () => import('../edge/cli/topics-command.ts') },
   produce: { summary: 'send records from stdin or --value, optionally encoded as CBOR or SenML', load: () => import('../edge/cli/produce-command.ts') },
   consume: { summary: 'print records, with CBOR and SenML payloads decoded as JSON', load: () => import('../edge/cli/consume-command.ts') },
