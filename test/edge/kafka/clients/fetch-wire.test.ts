@@ -1,9 +1,11 @@
-// Fetch answers as librdkafka (kcat, confluent-kafka) reads them: a partition with nothing
-// to return carries an empty record set, as Kafka brokers send it. A null record set
-// (length -1) made librdkafka 2.0.2 fail every such fetch with "invalid MessageSetSize -1".
+// Fetch answers on the wire. A partition with nothing to return carries an empty record
+// set, as Kafka brokers send it: a null record set (length -1) made librdkafka 2.0.2 (kcat,
+// confluent-kafka) fail every such fetch with "invalid MessageSetSize -1". And the response
+// honours max_bytes across partitions (KIP-74).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeResponse, encodeRequest, ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
+import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';
 
@@ -38,6 +40,40 @@ test('an empty partition, and one past its end, are answered with an empty recor
         assert.is(tail.readInt32BE(0), 0, `v${version}: the last record set's length prefix is 0`);
       }
     }
+  } finally {
+    await connection.close();
+    await daemon.cleanup();
+  }
+});
+
+test('max_bytes: every partition is served when they all fit; past the response budget the first batch still comes (KIP-74) and the rest wait', async () => {
+  const daemon = await Daemon.start({ config: { topics: { overrides: { budget: { partitions: 3 } } } } });
+  const connection = await RawKafkaConnection.connect(daemon.ports.kafka!);
+  try {
+    const batchBytes: number[] = [];
+    for (let partition = 0; partition < 3; partition++) {
+      const batch = encodeRecordBatch({ records: Array.from({ length: 20 }, (_unused, index) => ({ key: `p${partition}`, value: `value-${partition}-${index}`.padEnd(200, '.') })) });
+      batchBytes.push(batch.length);
+      const produced = await connection.request(0, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'budget', partitionData: [{ index: partition, records: batch }] }] });
+      assert.is(produced.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    }
+    const fetch = (maxBytes: number, partitionMaxBytes: number) => connection.request(FETCH, 11, {
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: 'budget', topicId: '', partitions: [0, 1, 2].map((partition) => ({ partition, fetchOffset: 0n, partitionMaxBytes })) }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const roomy = await fetch(1024 * 1024, 65_536);
+    assert.equal(roomy.responses[0]!.partitions.map((partition) => partition.records!.length), batchBytes, 'all three partitions, each its batch');
+
+    const tight = await fetch(100, 65_536);
+    assert.equal(tight.responses[0]!.partitions.map((partition) => partition.records!.length), [batchBytes[0], 0, 0], 'the first batch although larger than max_bytes, then nothing');
+    assert.equal(tight.responses[0]!.partitions.map((partition) => partition.highWatermark), [20n, 20n, 20n], 'every partition still reports its high watermark');
   } finally {
     await connection.close();
     await daemon.cleanup();
