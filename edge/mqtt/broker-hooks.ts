@@ -13,7 +13,8 @@ import type { MqttConfig } from '../../shared/config/schema.ts';
 import { PublishIngest, RefusedPublishError } from './ingest.ts';
 import type { MqttMetrics } from './metrics.ts';
 import type { SqliteSessionStore } from './session-store.ts';
-import { TopicFilter, topicNameProblem } from './topic-filter.ts';
+import type { RouteTarget } from './routes.ts';
+import { TopicFilter } from './topic-filter.ts';
 
 /**
  * Publishes of one client waiting for a free in-flight slot. aedes stops reading a
@@ -82,13 +83,13 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
   }
 
   /** The record, and for a retained publish the retained message, both durable. */
-  function persist(packet: PublishPacket, clientId: string): Promise<void> {
-    const appended = ingest.append(packet, clientId);
+  function persist(target: RouteTarget, packet: PublishPacket, clientId: string): Promise<void> {
+    const appended = ingest.append(target, packet, clientId);
     return packet.retain ? appended.then(() => sessions.storeRetainedAhead({ ...packet })) : appended;
   }
 
-  function start(state: PublishSlots | undefined, packet: PublishPacket, clientId: string, callback: (error?: Error | null) => void): void {
-    persist(packet, clientId).then(
+  function start(state: PublishSlots | undefined, target: RouteTarget, packet: PublishPacket, clientId: string, callback: (error?: Error | null) => void): void {
+    persist(target, packet, clientId).then(
       () => {
         if (state !== undefined) release(state);
         callback(null);
@@ -101,13 +102,13 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
     );
   }
 
-  function appendDurably(client: Client | null, packet: PublishPacket, clientId: string, callback: (error?: Error | null) => void): void {
+  function appendDurably(client: Client | null, target: RouteTarget, packet: PublishPacket, clientId: string, callback: (error?: Error | null) => void): void {
     // Wills (client closing or gone) are not counted against a client's window.
     const state = client !== null && !client.closed ? slotsOf(client) : undefined;
-    if (state === undefined) return start(undefined, packet, clientId, callback);
+    if (state === undefined) return start(undefined, target, packet, clientId, callback);
     if (state.inflight < limits.maxInflightPerClient) {
       state.inflight++;
-      return start(state, packet, clientId, callback);
+      return start(state, target, packet, clientId, callback);
     }
     if (state.waiting.length >= WAITING_PUBLISHES_PER_CLIENT_MAX) {
       metrics.refusedPublishes.labels('inflight-overflow').inc();
@@ -115,7 +116,7 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
     }
     state.waiting.push(() => {
       state.inflight++;
-      start(state, packet, clientId, callback);
+      start(state, target, packet, clientId, callback);
     });
   }
 
@@ -164,11 +165,11 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
         metrics.refusedPublishes.labels('reserved-topic').inc();
         return callback(new Error(`client "${clientId}" may not publish to ${packet.topic}: $SYS/ is reserved`));
       }
-      // Wills and programmatic publishes did not pass the connection guard.
-      const problem = topicNameProblem(packet.topic, limits.maxTopicLevels);
-      if (problem !== null) return callback(new Error(problem));
+      // The topic was checked on the wire by the connection guard (also a will's, in
+      // CONNECT); publishes made in-process do not come here.
+      const target = ingest.route(packet.topic, clientId);
       // [MQTT-3.3.5-2] A refused publish is not acknowledged: the connection is closed.
-      if (!ingest.isRouted(packet.topic, clientId)) {
+      if (target === null) {
         metrics.refusedPublishes.labels('route-reject').inc();
         logger.warn({ clientId, topic: packet.topic }, 'MQTT publish refused: no route matches and mqtt.defaultRoute is "reject"; closing the connection');
         return callback(new Error(`no route for MQTT topic "${packet.topic}"`));
@@ -180,15 +181,15 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
         // [MQTT-4.3.3-2] A QoS 2 retransmission of a packet already stored is not
         // appended again; aedes answers it with PUBREC without publishing.
         if (qos === 2 && packet.messageId !== undefined && sessions.hasIncoming(client.id, packet.messageId)) return callback(null);
-        return appendDurably(client, packet, clientId, callback);
+        return appendDurably(client, target, packet, clientId, callback);
       }
-      if (qos > 0) return appendDurably(null, packet, clientId, callback);
+      if (qos > 0) return appendDurably(null, target, packet, clientId, callback);
       if (client !== null) {
         metrics.publishesInByQos[0].value++;
         metrics.bytesInCount.value += packet.payload?.length ?? 0;
       }
       // QoS 0: appended without waiting; delivered to subscribers at once.
-      ingest.append(packet, clientId).then(undefined, (error: Error) => refused(packet, clientId, error));
+      ingest.append(target, packet, clientId).then(undefined, (error: Error) => refused(packet, clientId, error));
       callback(null);
     },
 

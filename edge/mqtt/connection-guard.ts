@@ -14,7 +14,6 @@
 // the connection changes: aedes writes to the socket itself, with no stream in between.
 import type { Duplex } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
-import { levelCount } from './topic-filter.ts';
 
 export interface GuardLimits {
   maxPacketBytes: number;
@@ -100,6 +99,25 @@ class BodyReader {
     return bytes;
   }
 
+  /**
+   * A topic name, checked on its bytes without decoding it (this runs for every PUBLISH):
+   * well-formed UTF-8, no U+0000, not empty, no wildcards, not too many levels.
+   */
+  topicName(field: string, maxTopicLevels: number): void {
+    const bytes = this.binary(field);
+    if (!isUtf8(bytes)) violation('invalid-utf8', `${this.#packet}: ${field} is not well-formed UTF-8`); // [MQTT-1.5.3-1]
+    if (bytes.length === 0) violation('invalid-topic', `${this.#packet}: ${field} is empty`); // [MQTT-4.7.3-1]
+    let levels = 1;
+    for (let index = 0; index < bytes.length; index++) {
+      const byte = bytes[index]!;
+      if (byte === 0x2f) levels++;
+      // [MQTT-1.5.3-2] No U+0000; [MQTT-3.3.2-2] no wildcards in a topic name.
+      else if (byte === 0x00) violation('null-character', `${this.#packet}: ${field} contains U+0000`);
+      else if (byte === 0x2b || byte === 0x23) violation('invalid-topic', `${this.#packet}: ${field} "${bytes.toString('utf8')}" contains a wildcard`);
+    }
+    if (levels > maxTopicLevels) violation('too-many-levels', `${this.#packet}: ${field} "${bytes.toString('utf8')}" has more than ${maxTopicLevels} levels`);
+  }
+
   /** A UTF-8 encoded string [MQTT-1.5.3]. */
   string(field: string): string {
     const bytes = this.binary(field);
@@ -116,14 +134,6 @@ class BodyReader {
     if (identifier === 0) violation('zero-packet-id', `${this.#packet}: the packet identifier is 0`);
     return identifier;
   }
-}
-
-function checkTopicName(topic: string, packet: string, field: string, limits: GuardLimits): void {
-  // [MQTT-4.7.3-1] At least one character.
-  if (topic.length === 0) violation('invalid-topic', `${packet}: ${field} is empty`);
-  // [MQTT-3.3.2-2] No wildcards in a topic name.
-  if (topic.includes('+') || topic.includes('#')) violation('invalid-topic', `${packet}: ${field} "${topic}" contains a wildcard`);
-  if (levelCount(topic) > limits.maxTopicLevels) violation('too-many-levels', `${packet}: ${field} "${topic}" has more than ${limits.maxTopicLevels} levels`);
 }
 
 function checkTopicFilter(filter: string, packet: string, limits: GuardLimits): void {
@@ -173,7 +183,7 @@ function checkPacket(buffer: Buffer, start: number, bodyStart: number, end: numb
       body.uint16('keep alive');
       const clientId = body.string('client identifier');
       if (will) {
-        checkTopicName(body.string('will topic'), 'CONNECT', 'will topic', limits);
+        body.topicName('will topic', limits.maxTopicLevels);
         body.binary('will message');
       }
       if (hasUsername) body.string('user name');
@@ -185,7 +195,7 @@ function checkPacket(buffer: Buffer, start: number, bodyStart: number, end: numb
       const qos = (flags >> 1) & 0x03;
       if (qos === 3) violation('header-flags', 'PUBLISH: QoS 3'); // [MQTT-3.3.1-4]
       if (qos === 0 && (flags & 0x08) !== 0) violation('header-flags', 'PUBLISH: DUP set on a QoS 0 message'); // [MQTT-3.3.1-2]
-      checkTopicName(body.string('topic name'), 'PUBLISH', 'topic name', limits);
+      body.topicName('topic name', limits.maxTopicLevels);
       if (qos > 0) body.packetIdentifier();
       return undefined;
     }

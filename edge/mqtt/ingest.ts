@@ -95,20 +95,18 @@ export class PublishIngest {
     this.#logger = logger;
   }
 
-  /** Whether a publish on `topic` has somewhere to go (false when the default route is "reject"). */
-  isRouted(topic: string, clientId: string): boolean {
-    return this.#routes.resolve(topic, clientId) !== null;
+  /** Where a publish on `topic` goes, or null when the default route "reject" refuses it. */
+  route(topic: string, clientId: string): RouteTarget | null {
+    return this.#routes.resolve(topic, clientId);
   }
 
   /**
-   * Appends the record of a publish. Resolves once it is durable; rejects with a
-   * RefusedPublishError when the route refuses it, or with the log's error.
+   * Appends the record of a publish to the log topic and key of `target` (from route()).
+   * Resolves once it is durable; rejects with a RefusedPublishError, or the log's error.
    */
-  append(publish: MqttPublish, clientId: string): Promise<void> {
-    const target = this.#routes.resolve(publish.topic, clientId);
-    if (target === null) return Promise.reject(new RefusedPublishError('route-reject', `no route for MQTT topic "${publish.topic}" and mqtt.defaultRoute is "reject"`));
+  append(target: RouteTarget, publish: MqttPublish, clientId: string): Promise<void> {
     const partitions = this.#target.partitionCount(target.topic);
-    if (partitions === undefined) return this.#createTopic(target.topic).then(() => this.append(publish, clientId));
+    if (partitions === undefined) return this.#createTopic(target.topic).then(() => this.append(target, publish, clientId));
 
     let encoded = this.#encodedTargets.get(target);
     if (encoded === undefined) {
