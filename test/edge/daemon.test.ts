@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Daemon, metricValue } from '../helpers/daemon.ts';
@@ -97,6 +97,40 @@ test('config check prints the effective configuration with defaults filled in', 
     assert.match(result.stdout, /port: 9092/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function logLineMatching(daemon: Daemon, predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  const found = daemon.logLines.find(predicate);
+  if (found) return found;
+  return new Promise((resolveLine) => {
+    const onData = (): void => {
+      const line = daemon.logLines.find(predicate);
+      if (line) { daemon.process.stdout!.off('data', onData); resolveLine(line); }
+    };
+    daemon.process.stdout!.on('data', onData);
+  });
+}
+
+test('SIGHUP applies a new log level, names changes that need a restart, and survives an invalid file', async () => {
+  const daemon = await Daemon.start();
+  try {
+    const original = readFileSync(daemon.configPath, 'utf8');
+    writeFileSync(daemon.configPath, original.replace('level: info', 'level: debug').replace('id: test-edge', 'id: renamed-edge'));
+    daemon.process.kill('SIGHUP');
+    const applied = await logLineMatching(daemon, (line) => line.msg === 'SIGHUP: log level applied');
+    assert.is(applied.logLevel, 'debug');
+    const restart = await logLineMatching(daemon, (line) => line.msg === 'SIGHUP: these sections changed and apply after a restart');
+    assert.equal(restart.sections, ['node']);
+    writeFileSync(daemon.configPath, 'node:\n  idd: broken\n');
+    daemon.process.kill('SIGHUP');
+    const refused = await logLineMatching(daemon, (line) => typeof line.msg === 'string' && line.msg.startsWith('SIGHUP: the configuration file is invalid'));
+    assert.match(JSON.stringify(refused.err), /node\.idd: unknown key/);
+    const health = await fetch(`http://127.0.0.1:${daemon.ports.http}/health`);
+    assert.is(health.status, 200, 'still serving');
+    assert.equal(await daemon.stop(), { code: 0, signal: null });
+  } finally {
+    await daemon.cleanup();
   }
 });
 
