@@ -9,6 +9,7 @@ import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from '../../edge
 import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
 import { MemberProcess, waitForMembers } from '../../edge/kafka/clients/support/member-process.ts';
 import { KCAT, kcatMemberAdapter, kcatRecord, runOk } from './support/processes.ts';
+import { assertNoServerErrors } from '../../edge/kafka/clients/support/server-log.ts';
 
 /** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
 const SESSION_TIMEOUT_MS = 6000;
@@ -49,6 +50,7 @@ test('kcat produces keyed records with headers under every codec; a kcat group r
       for (const batch of (await readPartition(port, topic, partition)).batches) codecsStored.add(batch.header.compression);
     }
     assert.equal([...codecsStored].sort(), [0, 1, 2, 3, 4], 'batches stored with no compression, gzip, snappy, lz4 and zstd');
+    assertNoServerErrors(daemon);
   } finally {
     await daemon.cleanup();
   }
@@ -100,6 +102,7 @@ test('three kcat members share six partitions; a member killed with SIGKILL has 
         assert.equal(offsets, [...offsets].sort((a, b) => (a < b ? -1 : 1)), `${member.name} read partition ${partition} in order`);
       }
     }
+    assertNoServerErrors(daemon);
   } finally {
     await Promise.all(members.map((member) => member.kill()));
     await daemon.cleanup();
@@ -137,6 +140,7 @@ test('a kcat group resumes after its committed offsets across a clean restart an
     cleanups.push(daemon);
     const afterCrash = await produce(1);
     assertInOrderPerKey(await kcatConsumeGroup(daemon.ports.kafka!, groupId, topic), afterCrash);
+    for (const instance of cleanups) assertNoServerErrors(instance);
   } finally {
     for (const instance of cleanups) await instance.cleanup();
   }
@@ -167,6 +171,7 @@ test('kcat with enable.idempotence: connections cut after pipelined appends leav
       assert.is(batch.header.baseSequence, nextSequence, `batch at offset ${batch.header.baseOffset} continues the sequence`);
       nextSequence += batch.header.recordCount;
     }
+    assertNoServerErrors(daemon);
   } finally {
     await proxy.close();
     await daemon.cleanup();

@@ -8,6 +8,7 @@ import { decodeResponse, encodeRequest, ErrorCode } from '../../../../shared/kaf
 import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';
+import { assertNoServerErrors } from './support/server-log.ts';
 
 const FETCH = 1;
 /** Bytes of a record set's length prefix in non-flexible versions (int32). */
@@ -40,6 +41,7 @@ test('an empty partition, and one past its end, are answered with an empty recor
         assert.is(tail.readInt32BE(0), 0, `v${version}: the last record set's length prefix is 0`);
       }
     }
+    assertNoServerErrors(daemon);
   } finally {
     await connection.close();
     await daemon.cleanup();
@@ -74,6 +76,7 @@ test('max_bytes: every partition is served when they all fit; past the response 
     const tight = await fetch(100, 65_536);
     assert.equal(tight.responses[0]!.partitions.map((partition) => partition.records!.length), [batchBytes[0], 0, 0], 'the first batch although larger than max_bytes, then nothing');
     assert.equal(tight.responses[0]!.partitions.map((partition) => partition.highWatermark), [20n, 20n, 20n], 'every partition still reports its high watermark');
+    assertNoServerErrors(daemon);
   } finally {
     await connection.close();
     await daemon.cleanup();

@@ -9,6 +9,7 @@ import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { readPartition } from './support/log-reader.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';
+import { assertNoServerErrors } from './support/server-log.ts';
 
 const TOPIC = 'replayed';
 const PRODUCE = 0;
@@ -72,6 +73,7 @@ for (const version of [7, 11]) {
       assert.is((await send(connection, version, gap)).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'a sequence gap is refused');
       assert.equal(await values(daemon.ports.kafka!), ['first-0', 'first-1', 'first-2', 'second-0', 'second-1', 'third-0']);
       assert.ok(!connection.isClosed, 'refusals keep the connection open');
+      for (const instance of cleanups) assertNoServerErrors(instance);
     } finally {
       await connection.close();
       for (const instance of cleanups) await instance.cleanup();

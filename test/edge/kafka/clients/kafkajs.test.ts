@@ -11,6 +11,7 @@ import { KAFKAJS_CODECS, kafkajsClient, type KafkaClient } from './support/kafka
 import { readPartition } from './support/log-reader.ts';
 import { MemberProcess, waitForMembers } from './support/member-process.ts';
 import { within } from './support/timeout.ts';
+import { assertNoServerErrors } from './support/server-log.ts';
 
 const MEMBER_SCRIPT = resolve(import.meta.dirname, 'support/group-member.ts');
 /** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
@@ -79,6 +80,7 @@ test('produces keyed records with headers under every codec; a group reads each 
     }
     assert.equal([...codecsStored].sort(), [0, 1, 2, 3, 4], 'batches stored with no compression, gzip, snappy, lz4 and zstd');
     assert.is(storedRecords, sequence.sent.length);
+    assertNoServerErrors(daemon);
   } finally {
     await producer.disconnect();
     await admin.disconnect();
@@ -134,6 +136,7 @@ test('three members share six partitions; a member killed with SIGKILL has its p
         assert.equal(offsets, [...offsets].sort((a, b) => (a < b ? -1 : 1)), `${member.name} read partition ${partition} in order`);
       }
     }
+    assertNoServerErrors(daemon);
   } finally {
     await producer.disconnect();
     await Promise.all(members.map((member) => member.kill()));
@@ -199,6 +202,7 @@ test('committed offsets survive a clean restart and a SIGKILL of the broker; the
     assert.is(wantedAfterCrash.length, 8, 'only the round produced after the crash is new');
     const afterCrash = await consume(crashKafka, groupId, topic, wantedAfterCrash.length);
     assert.equal(describe(afterCrash), wantedAfterCrash, 'after SIGKILL and restart the group resumes after its last commit');
+    for (const instance of cleanups) assertNoServerErrors(instance);
   } finally {
     for (const instance of cleanups) await instance.cleanup();
   }
@@ -230,6 +234,7 @@ test('an idempotent producer whose connection is cut after appends retries witho
     assert.is(producerIds.size, 1, 'one producer id');
     assert.ok([...producerIds][0]! >= 0n, 'the batches carry the producer id the broker gave');
     assert.equal(stored.batches.map((batch) => batch.header.baseSequence), stored.batches.map((_batch, index) => index * 2), 'sequences without gaps or repeats');
+    assertNoServerErrors(daemon);
   } finally {
     await producer.disconnect();
     await proxy.close();

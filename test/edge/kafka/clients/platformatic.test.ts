@@ -11,6 +11,7 @@ import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from './support/
 import { readPartition } from './support/log-reader.ts';
 import { MemberProcess, waitForMembers } from './support/member-process.ts';
 import { within } from './support/timeout.ts';
+import { assertNoServerErrors } from './support/server-log.ts';
 
 const MEMBER_SCRIPT = resolve(import.meta.dirname, 'support/group-member.ts');
 /** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
@@ -88,6 +89,7 @@ test('produces keyed records with headers under every codec; a group reads each 
     }
     assert.equal([...codecsStored].sort(), [0, 1, 2, 3, 4], 'batches stored with no compression, gzip, snappy, lz4 and zstd');
     assert.is(storedRecords, sequence.sent.length);
+    assertNoServerErrors(daemon);
   } finally {
     await producer.close();
     await admin.close();
@@ -140,6 +142,7 @@ test('three members share six partitions; a member killed with SIGKILL has its p
         assert.equal(offsets, [...offsets].sort((a, b) => (a < b ? -1 : 1)), `${member.name} read partition ${partition} in order`);
       }
     }
+    assertNoServerErrors(daemon);
   } finally {
     await producer.close();
     await Promise.all(members.map((member) => member.kill()));
@@ -190,6 +193,7 @@ test('committed offsets survive a clean restart and a SIGKILL of the broker; the
       const firstResumed = stored.records.length - readOffsets.length;
       assert.equal(readOffsets, stored.records.slice(firstResumed).map((record) => record.offset), `partition ${partition} resumed at its committed offset`);
     }
+    for (const instance of cleanups) assertNoServerErrors(instance);
   } finally {
     for (const instance of cleanups) await instance.cleanup();
   }
@@ -219,6 +223,7 @@ test('an idempotent producer whose connection is cut after appends retries witho
     assert.is(producerIds.size, 1, 'one producer id');
     assert.ok([...producerIds][0]! >= 0n, 'the batches carry the producer id the broker gave');
     assert.equal(stored.batches.map((batch) => batch.header.baseSequence), stored.batches.map((_batch, index) => index * 2), 'sequences without gaps or repeats');
+    assertNoServerErrors(daemon);
   } finally {
     await producer.close();
     await proxy.close();

@@ -12,6 +12,7 @@ import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from '../../../e
 import { readPartition } from '../../../edge/kafka/clients/support/log-reader.ts';
 import { MemberProcess, waitForMembers, type MemberLine } from '../../../edge/kafka/clients/support/member-process.ts';
 import { PYTHON, runOk } from './processes.ts';
+import { assertNoServerErrors } from '../../../edge/kafka/clients/support/server-log.ts';
 
 /** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
 const SESSION_TIMEOUT_MS = 6000;
@@ -66,6 +67,7 @@ export function definePythonClientTests(client: PythonClient): void {
         for (const batch of (await readPartition(port, topic, partition)).batches) codecsStored.add(batch.header.compression);
       }
       assert.equal([...codecsStored].sort(), codecs.map((codec) => ALL_CODECS.indexOf(codec)).sort(), 'batches stored with each codec used');
+      assertNoServerErrors(daemon);
     } finally {
       await daemon.cleanup();
     }
@@ -112,6 +114,7 @@ export function definePythonClientTests(client: PythonClient): void {
           assert.equal(offsets, [...offsets].sort((a, b) => (a < b ? -1 : 1)), `${member.name} read partition ${partition} in order`);
         }
       }
+      assertNoServerErrors(daemon);
     } finally {
       await Promise.all(members.map((member) => member.kill()));
       await daemon.cleanup();
@@ -145,6 +148,7 @@ export function definePythonClientTests(client: PythonClient): void {
       cleanups.push(daemon);
       const afterCrash = await produceRounds(1);
       assertInOrderPerKey(await drain(daemon.ports.kafka!, groupId, topic), afterCrash);
+      for (const instance of cleanups) assertNoServerErrors(instance);
     } finally {
       for (const instance of cleanups) await instance.cleanup();
     }
@@ -170,6 +174,7 @@ export function definePythonClientTests(client: PythonClient): void {
           assert.is(batch.header.baseSequence, nextSequence, `batch at offset ${batch.header.baseOffset} continues the sequence`);
           nextSequence += batch.header.recordCount;
         }
+        assertNoServerErrors(daemon);
       } finally {
         await proxy.close();
         await daemon.cleanup();
