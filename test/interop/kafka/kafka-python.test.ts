@@ -6,6 +6,6 @@
 import { test } from 'uvu';
 import { definePythonClientTests } from './support/python-client-tests.ts';
 
-definePythonClientTests({ name: 'kafka-python', script: 'kafka_python_client.py', idempotent: false });
+definePythonClientTests({ name: 'kafka-python', script: 'kafka_python_client.py', topicPrefix: 'kafka-python', idempotent: false });
 
 test.run();

@@ -24,6 +24,8 @@ export interface PythonClient {
   name: string;
   /** File name of the script beside the interop tests. */
   script: string;
+  /** Starts the names of the topics and groups the tests use. */
+  topicPrefix: string;
   /** The client has an idempotent producer. */
   idempotent: boolean;
 }
@@ -52,7 +54,7 @@ export function definePythonClientTests(client: PythonClient): void {
     // Said on every run, so that a codec left untested is never a silent gap.
     if (missing.length > 0) console.log(`  ${client.name}: this installation cannot use ${missing.join(', ')}; testing ${codecs.join(', ')}`);
 
-    const topic = `${client.script.replace(/[^a-z]/g, '')}-codecs`;
+    const topic = `${client.topicPrefix}-codecs`;
     const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 3 } } } } });
     try {
       const port = daemon.ports.kafka!;
@@ -74,7 +76,7 @@ export function definePythonClientTests(client: PythonClient): void {
   });
 
   test(`three ${client.name} members share six partitions; a member killed with SIGKILL has its partitions taken over`, async () => {
-    const topic = `${client.script.replace(/[^a-z]/g, '')}-shared`;
+    const topic = `${client.topicPrefix}-shared`;
     const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 6 } } } } });
     const port = daemon.ports.kafka!;
     const args = [script, 'member', '--bootstrap', bootstrap(port), '--group', `${topic}-group`, '--topic', topic, '--session-timeout-ms', String(SESSION_TIMEOUT_MS)];
@@ -122,7 +124,7 @@ export function definePythonClientTests(client: PythonClient): void {
   });
 
   test(`a ${client.name} group resumes after its committed offsets across a clean restart and a SIGKILL of the broker`, async () => {
-    const topic = `${client.script.replace(/[^a-z]/g, '')}-resume`;
+    const topic = `${client.topicPrefix}-resume`;
     const groupId = `${topic}-group`;
     let daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 2 } } } } });
     const cleanups = [daemon];
@@ -156,7 +158,7 @@ export function definePythonClientTests(client: PythonClient): void {
 
   if (client.idempotent) {
     test(`${client.name} with enable.idempotence: connections cut after pipelined appends leave no duplicate`, async () => {
-      const topic = `${client.script.replace(/[^a-z]/g, '')}-idempotent`;
+      const topic = `${client.topicPrefix}-idempotent`;
       const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 1 } } } } });
       const proxy = await KafkaProxy.start(daemon.ports.kafka!);
       try {

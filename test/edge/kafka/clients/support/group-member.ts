@@ -20,6 +20,8 @@ export interface GroupMemberOptions {
 
 /** Heartbeats this often; well inside the session timeout so only a dead member expires. */
 const HEARTBEAT_INTERVAL_MS = 500;
+/** How long the coordinator waits for members to rejoin; short, as the test members rejoin at once. */
+const REBALANCE_TIMEOUT_MS = 20_000;
 
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -27,7 +29,7 @@ function emit(line: Record<string, unknown>): void {
 
 async function runKafkajs(options: GroupMemberOptions): Promise<void> {
   const kafka = kafkajsClient(options.port, `member-${process.pid}`);
-  const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: HEARTBEAT_INTERVAL_MS, rebalanceTimeout: 20_000, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: HEARTBEAT_INTERVAL_MS, rebalanceTimeout: REBALANCE_TIMEOUT_MS, maxWaitTimeInMs: 200 });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     emit({ event: 'assigned', partitions: [...(event.payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b) });
   });
@@ -49,7 +51,7 @@ async function runPlatformatic(options: GroupMemberOptions): Promise<void> {
     deserializers: stringDeserializers,
     sessionTimeout: options.sessionTimeoutMs,
     heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-    rebalanceTimeout: 20_000,
+    rebalanceTimeout: REBALANCE_TIMEOUT_MS,
     maxWaitTime: 200,
   });
   consumer.on('consumer:group:join', (payload: { assignments?: { topic: string; partitions: number[] }[] }) => {
