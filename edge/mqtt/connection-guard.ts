@@ -100,22 +100,31 @@ class BodyReader {
   }
 
   /**
-   * A topic name, checked on its bytes without decoding it (this runs for every PUBLISH):
-   * well-formed UTF-8, no U+0000, not empty, no wildcards, not too many levels.
+   * A topic name, checked on its bytes without decoding or copying it (this runs for
+   * every PUBLISH): well-formed UTF-8, no U+0000, not empty, no wildcards, not too many
+   * levels.
    */
   topicName(field: string, maxTopicLevels: number): void {
-    const bytes = this.binary(field);
-    if (!isUtf8(bytes)) violation('invalid-utf8', `${this.#packet}: ${field} is not well-formed UTF-8`); // [MQTT-1.5.3-1]
-    if (bytes.length === 0) violation('invalid-topic', `${this.#packet}: ${field} is empty`); // [MQTT-4.7.3-1]
+    const length = this.uint16(`length of ${field}`);
+    const start = this.#position;
+    const end = start + length;
+    if (end > this.#end) violation('malformed', `${this.#packet}: ${field} runs past the end of the packet`);
+    if (length === 0) violation('invalid-topic', `${this.#packet}: ${field} is empty`); // [MQTT-4.7.3-1]
+    const buffer = this.#buffer;
     let levels = 1;
-    for (let index = 0; index < bytes.length; index++) {
-      const byte = bytes[index]!;
+    let ascii = true;
+    for (let index = start; index < end; index++) {
+      const byte = buffer[index]!;
       if (byte === 0x2f) levels++;
+      else if (byte >= 0x80) ascii = false;
       // [MQTT-1.5.3-2] No U+0000; [MQTT-3.3.2-2] no wildcards in a topic name.
       else if (byte === 0x00) violation('null-character', `${this.#packet}: ${field} contains U+0000`);
-      else if (byte === 0x2b || byte === 0x23) violation('invalid-topic', `${this.#packet}: ${field} "${bytes.toString('utf8')}" contains a wildcard`);
+      else if (byte === 0x2b || byte === 0x23) violation('invalid-topic', `${this.#packet}: ${field} "${buffer.toString('utf8', start, end)}" contains a wildcard`);
     }
-    if (levels > maxTopicLevels) violation('too-many-levels', `${this.#packet}: ${field} "${bytes.toString('utf8')}" has more than ${maxTopicLevels} levels`);
+    // [MQTT-1.5.3-1] Only bytes above 0x7f can make UTF-8 ill-formed.
+    if (!ascii && !isUtf8(buffer.subarray(start, end))) violation('invalid-utf8', `${this.#packet}: ${field} is not well-formed UTF-8`);
+    if (levels > maxTopicLevels) violation('too-many-levels', `${this.#packet}: ${field} "${buffer.toString('utf8', start, end)}" has more than ${maxTopicLevels} levels`);
+    this.#position = end;
   }
 
   /** A UTF-8 encoded string [MQTT-1.5.3]. */

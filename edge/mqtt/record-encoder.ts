@@ -78,7 +78,8 @@ function writeVarint(buffer: Buffer, position: number, zigzagged: number): numbe
 
 function writeBytes(buffer: Buffer, position: number, bytes: Buffer): number {
   position = writeVarint(buffer, position, zigzag(bytes.length));
-  bytes.copy(buffer, position);
+  // TypedArray set stays in JavaScript; Buffer copy crosses into C++ for every field.
+  buffer.set(bytes, position);
   return position + bytes.length;
 }
 
