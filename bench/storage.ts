@@ -29,7 +29,7 @@ import { LogStore } from '../edge/storage/index.ts';
 /** Seconds of log-store appending per configuration, split over the rounds; the baselines take about as long again. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 9);
 /** The log store and the baseline take turns this many times, so that a burst of other I/O on a shared disk hits both alike; medians are reported. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 8);
 /** Appends each producer keeps outstanding, like a Kafka client's in-flight window of produce requests. */
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
