@@ -4,6 +4,6 @@
 import { test } from 'uvu';
 import { definePythonClientTests } from './support/python-client-tests.ts';
 
-definePythonClientTests({ name: 'confluent-kafka', script: 'confluent_kafka_client.py', topicPrefix: 'confluent', idempotent: true });
+await definePythonClientTests({ name: 'confluent-kafka', script: 'confluent_kafka_client.py', topicPrefix: 'confluent' });
 
 test.run();

@@ -1,7 +1,7 @@
 """confluent-kafka (librdkafka) as the interop tests drive it.
 
 Subcommands, each a small use of the client the way an application uses it:
-  codecs                       print the compression codecs this client can use, as JSON
+  features                     print what this client can do, as JSON: codecs, idempotent producer
   produce  --topic T [...]     produce JSON-line records from standard input, then flush
   member   --group G --topic T stay in a consumer group and print events until killed
   drain    --group G --topic T read from the committed offsets to the end, commit, leave
@@ -153,7 +153,7 @@ def drain(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["codecs", "produce", "member", "drain"])
+    parser.add_argument("command", choices=["features", "produce", "member", "drain"])
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--topic")
     parser.add_argument("--group")
@@ -162,8 +162,8 @@ def main():
     parser.add_argument("--batch-messages", type=int, default=0)
     parser.add_argument("--session-timeout-ms", type=int, default=10000)
     args = parser.parse_args()
-    if args.command == "codecs":
-        print(json.dumps(CODECS))
+    if args.command == "features":
+        print(json.dumps({"codecs": CODECS, "idempotent": True}))
     elif args.command == "produce":
         produce(args)
     elif args.command == "member":

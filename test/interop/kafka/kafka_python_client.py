@@ -1,8 +1,9 @@
 """kafka-python as the interop tests drive it.
 
 Subcommands, each a small use of the client the way an application uses it:
-  codecs                       print the compression codecs this installation can use, as JSON
-                               (snappy, lz4 and zstd need python3-snappy, python3-lz4, python3-zstandard)
+  features                     print what this installation can do, as JSON: the codecs it can
+                               use (snappy, lz4 and zstd need python3-snappy, python3-lz4,
+                               python3-zstandard) and whether it has an idempotent producer
   produce  --topic T [...]     produce JSON-line records from standard input, then flush
   member   --group G --topic T stay in a consumer group and print events until killed
   drain    --group G --topic T read from the committed offsets to the end, commit, leave
@@ -11,8 +12,8 @@ Events are JSON lines on standard output, the same the Node test members write:
   {"event": "assigned", "partitions": [0, 3]}
   {"event": "record", "partition": 0, "offset": "5", "key": "k", "value": "v", "headers": {"h": "x"}}
 
-kafka-python 2.0.2 has no idempotent producer. Run with /usr/bin/python3: Debian's kafka
-module loads only there.
+kafka-python 2.0.2 has no idempotent producer (enable_idempotence came in later versions).
+Run with /usr/bin/python3: Debian's kafka module loads only there.
 """
 import argparse
 import json
@@ -53,11 +54,19 @@ def record_event(record):
 
 
 def produce(args):
+    options = {}
+    if args.idempotent:
+        options["enable_idempotence"] = True
+    if args.batch_messages:
+        # Small batches make a stream take many Produce requests (batch_size is in bytes).
+        options["batch_size"] = args.batch_messages * 128
+        options["linger_ms"] = 0
     producer = KafkaProducer(
         bootstrap_servers=args.bootstrap,
         acks="all",
         compression_type=None if args.compression == "none" else args.compression,
         retry_backoff_ms=50,
+        **options,
     )
     futures = []
     for line in sys.stdin:
@@ -125,15 +134,18 @@ def drain(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["codecs", "produce", "member", "drain"])
+    parser.add_argument("command", choices=["features", "produce", "member", "drain"])
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--topic")
     parser.add_argument("--group")
     parser.add_argument("--compression", default="none")
+    parser.add_argument("--idempotent", action="store_true")
+    parser.add_argument("--batch-messages", type=int, default=0)
     parser.add_argument("--session-timeout-ms", type=int, default=10000)
     args = parser.parse_args()
-    if args.command == "codecs":
-        print(json.dumps(supported_codecs()))
+    if args.command == "features":
+        idempotent = "enable_idempotence" in KafkaProducer.DEFAULT_CONFIG
+        print(json.dumps({"codecs": supported_codecs(), "idempotent": idempotent}))
     elif args.command == "produce":
         produce(args)
     elif args.command == "member":
