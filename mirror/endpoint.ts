@@ -36,6 +36,8 @@ export interface LogEndpoint {
   readonly needsProducerId: boolean;
   /** Topic names and partition counts. */
   listTopics(): Promise<Map<string, number>>;
+  /** One topic's partition count, or undefined when it does not exist. */
+  partitionCount(topic: string): Promise<number | undefined>;
   /** Creates the topic or adds partitions so that it has at least `partitions`; returns its count. */
   ensureTopic(topic: string, partitions: number): Promise<number>;
   offsets(topic: string, partition: number): Promise<{ logStartOffset: bigint; highWatermark: bigint }>;
@@ -134,6 +136,10 @@ export class KafkaEndpoint implements LogEndpoint {
       if (count !== undefined) result.set(name, count);
     }
     return result;
+  }
+
+  partitionCount(topic: string): Promise<number | undefined> {
+    return this.#guard(`look up topic ${topic}`, () => this.#client.partitionCount(topic));
   }
 
   ensureTopic(topic: string, partitions: number): Promise<number> {

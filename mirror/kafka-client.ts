@@ -177,10 +177,16 @@ export class KafkaClient {
 
   /** Partition count of a topic, or undefined when the cluster does not have it. */
   async partitionCount(topic: string): Promise<number | undefined> {
-    const topics = await this.admin.listTopics();
-    if (!topics.includes(topic)) return undefined;
-    const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true });
-    return metadata.topics.get(topic)?.partitionsCount;
+    // Metadata for this one topic: on a cluster with thousands of topics, listing them all
+    // every few seconds from every edge would cost the brokers more than the mirroring.
+    try {
+      const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true, autocreateTopics: false });
+      return metadata.topics.get(topic)?.partitionsCount;
+    } catch (error) {
+      // The client turns the broker's UNKNOWN_TOPIC_OR_PARTITION into a UserError "Unknown topic T.".
+      if (findErrorBy(error as Error, 'apiId', 'UNKNOWN_TOPIC_OR_PARTITION') || ((error as { code?: string }).code === 'PLT_KFK_USER' && (error as Error).message === `Unknown topic ${topic}.`)) return undefined;
+      throw error;
+    }
   }
 
   async listTopics(): Promise<string[]> {

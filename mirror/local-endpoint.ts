@@ -53,6 +53,10 @@ export class LocalEndpoint implements LogEndpoint {
     return new Map(this.#log.listTopics().map((topic) => [topic.name, topic.partitions]));
   }
 
+  async partitionCount(topic: string): Promise<number | undefined> {
+    return this.#log.describeTopic(topic)?.partitions;
+  }
+
   async ensureTopic(topic: string, partitions: number): Promise<number> {
     let existing = this.#log.describeTopic(topic);
     if (existing === undefined) {

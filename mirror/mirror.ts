@@ -4,6 +4,7 @@
 // sends heartbeats, commits delivered offsets back to the edge for its retention, and
 // keeps the metrics.
 import { readFileSync } from 'node:fs';
+import { crc32c } from '@node-rs/crc32';
 import type { SASLOptions } from '@platformatic/kafka';
 import type { Registry } from 'prom-client';
 import type { MirrorConfig } from '../shared/config/mirror-schema.ts';
@@ -149,7 +150,7 @@ export class Mirror {
   #commitTimer: NodeJS.Timeout | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
-  #heartbeatTopicReady = false;
+  #heartbeatPartition: number | undefined;
   #closed = false;
   #bytesSent = 0;
   #recordsDelivered = 0;
@@ -311,7 +312,7 @@ export class Mirror {
       await this.#link.ready();
       if (this.#link.state !== 'up') {
         // A probe, so that the link's state is known even while there is nothing to send.
-        await this.#central.listTopics();
+        await this.#central.partitionCount(this.#config.heartbeat.topic);
         this.#link.succeeded();
       }
       const edgeTopics = await this.#options.edge.listTopics();
@@ -342,10 +343,9 @@ export class Mirror {
   }
 
   async #refreshReverse(): Promise<void> {
-    const centralTopics = await this.#central.listTopics();
     for (const rule of this.#config.reverse) {
       const centralTopic = renderTopicName(rule.from, { edge: this.#options.edgeId });
-      const partitions = centralTopics.get(centralTopic);
+      const partitions = await this.#central.partitionCount(centralTopic);
       if (partitions === undefined) {
         if (!this.#waitingFor.has(centralTopic)) this.#logger.info({ topic: centralTopic }, 'reverse rule: the central topic does not exist yet; looking again later');
         this.#waitingFor.add(centralTopic);
@@ -527,9 +527,10 @@ export class Mirror {
     if (this.#closed || this.#link.state === 'down') return;
     const topic = this.#config.heartbeat.topic;
     try {
-      if (!this.#heartbeatTopicReady) {
-        await this.#central.ensureTopic(topic, HEARTBEAT_TOPIC_PARTITIONS);
-        this.#heartbeatTopicReady = true;
+      if (this.#heartbeatPartition === undefined) {
+        const partitions = await this.#central.ensureTopic(topic, HEARTBEAT_TOPIC_PARTITIONS);
+        // One partition per edge, always the same, as a keyed producer would choose.
+        this.#heartbeatPartition = (crc32c(this.#options.edgeId) >>> 0) % partitions;
       }
       const heartbeat = this.heartbeat();
       const batch = encodeRecordBatch({ records: [{ key: this.#options.edgeId, value: encodeHeartbeat(heartbeat) }] });
@@ -538,7 +539,7 @@ export class Mirror {
       try {
         this.#metrics.bytesSent.inc(batch.length);
         this.#bytesSent += batch.length;
-        errorCode = (await this.#central.append(topic, 0, batch)).errorCode;
+        errorCode = (await this.#central.append(topic, this.#heartbeatPartition, batch)).errorCode;
       } finally {
         grant.release();
       }
