@@ -16,6 +16,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { Database } from '../../shared/sqlite.ts';
 import { createBrokerHooks, remoteAddress } from './broker-hooks.ts';
 import { guardConnection, type Violation } from './connection-guard.ts';
+import { coalesceWrites } from './write-coalescing.ts';
 import { PublishIngest } from './ingest.ts';
 import { logStoreAdapter, type MqttLogStore } from './log-adapter.ts';
 import { MqttMetrics } from './metrics.ts';
@@ -182,6 +183,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
         return;
       }
       guardConnection(stream, { limits, onViolation: onViolation(remote) });
+      coalesceWrites(stream);
       admitted.set(stream, connections.size < limits.maxConnections);
       connections.add(stream);
       stream.on('close', () => connections.delete(stream));
