@@ -7,7 +7,7 @@
 // record and calls back only once the append is durable, so neither acknowledgement can
 // precede durability. When the append fails it calls back with the error: aedes then
 // closes the connection without acknowledging, and the client sends the publish again.
-import type { Aedes, AedesOptions, Client, PublishPacket, Subscription, AuthenticateError } from 'aedes';
+import type { AedesOptions, Client, PublishPacket, Subscription, AuthenticateError } from 'aedes';
 import type { Logger } from '../../shared/logger.ts';
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import { PublishIngest, RefusedPublishError } from './ingest.ts';
@@ -216,4 +216,3 @@ export function remoteAddress(client: Client): string | undefined {
   return conn.remoteAddress ?? conn.socket?.remoteAddress;
 }
 
-export type { Aedes };

@@ -1,8 +1,6 @@
 // Prometheus metrics of the MQTT front end, registered in the registry the daemon passes.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type RefusalReason = 'route-reject' | 'append-failed' | 'record-too-large' | 'inflight-overflow' | 'backpressure' | 'reserved-topic';
-export type ConnectionRefusal = 'max-connections' | 'client-id' | 'protocol';
 
 export interface MqttCensus {
   connectedClients(): number;

@@ -15,7 +15,7 @@ import { isTributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Database } from '../../shared/sqlite.ts';
 import { MqttHeaders } from './ingest.ts';
-import type { MqttLogStore, TailablePartition } from './log-adapter.ts';
+import type { MqttLogStore } from './log-adapter.ts';
 import type { MqttMetrics } from './metrics.ts';
 import type { ReverseRoute } from './routes.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
@@ -205,4 +205,3 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export type { TailablePartition };

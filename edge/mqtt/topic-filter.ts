@@ -51,28 +51,6 @@ export function levelCount(topic: string): number {
   return count;
 }
 
-export function isWildcardFilter(filter: string): boolean {
-  return filter.includes(SINGLE_LEVEL_WILDCARD) || filter.includes(MULTI_LEVEL_WILDCARD);
-}
-
-/**
- * Whether `topic` matches `filter`. Both must be valid. A filter "a/#" also matches "a"
- * [MQTT-4.7.1-2], and a filter starting with a wildcard does not match a topic starting
- * with '$' [MQTT-4.7.2-1].
- */
-export function topicMatches(filter: string, topic: string): boolean {
-  if (topic.charCodeAt(0) === 0x24 && (filter.charCodeAt(0) === 0x2b || filter.charCodeAt(0) === 0x23)) return false;
-  const filterLevels = filter.split(SEPARATOR);
-  const topicLevels = topic.split(SEPARATOR);
-  for (let index = 0; index < filterLevels.length; index++) {
-    const level = filterLevels[index];
-    if (level === MULTI_LEVEL_WILDCARD) return true;
-    if (index >= topicLevels.length) return false;
-    if (level !== SINGLE_LEVEL_WILDCARD && level !== topicLevels[index]) return false;
-  }
-  return filterLevels.length === topicLevels.length;
-}
-
 /** A compiled filter for repeated matching against many topics (routes, refused filters). */
 export class TopicFilter {
   readonly filter: string;
