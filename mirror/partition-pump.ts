@@ -54,6 +54,8 @@ const BATCH_BYTES_MIN = 1024;
 /** Pause before retrying after an error that is not the link's (a refused request, the edge log failing). */
 const ERROR_PAUSE_MS_MIN = 500;
 const ERROR_PAUSE_MS_MAX = 30_000;
+/** Pause before retrying when the edge's own Kafka listener is unreachable (a standalone mirror while the edge restarts): it is on the same device, so it comes back soon. */
+const EDGE_RETRY_PAUSE_MS = 500;
 /** After this many sequence refusals in a row with a producer learned from the tail, the pump takes a new producer id. */
 const SEQUENCE_REFUSALS_MAX = 2;
 /** Bytes read per request during the tail scan. */
@@ -190,6 +192,11 @@ export class PartitionPump {
       return;
     }
     this.options.link.recordError(message);
+    if (isTributaryError(error, 'MIRROR_SOURCE_FAILED') && error.details.network === true) {
+      logger.warn({ pump: this.key, err: message }, 'the edge log is unreachable; retrying');
+      await sleep(EDGE_RETRY_PAUSE_MS, this.#signal).catch(() => undefined);
+      return;
+    }
     logger.error({ pump: this.key, err: message }, 'partition mirror failed; retrying');
     await sleep(this.#errorPauseMs, this.#signal).catch(() => undefined);
     this.#errorPauseMs = Math.min(ERROR_PAUSE_MS_MAX, this.#errorPauseMs * 2);
