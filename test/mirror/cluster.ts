@@ -90,3 +90,16 @@ export function assertExactCopy(source: DecodedRecord[], target: DecodedRecord[]
   }
   return source.length;
 }
+
+/** The offsets a group has committed on a broker, as "topic/partition" → offset. */
+export async function committedOffsets(bootstrap: string, group: string): Promise<Map<string, bigint>> {
+  const client = kafkaClient(bootstrap, 'test-groups');
+  try {
+    const groups = await client.admin.listConsumerGroupOffsets({ groups: [group] });
+    const offsets = new Map<string, bigint>();
+    for (const topic of groups[0]?.topics ?? []) for (const partition of topic.partitions) offsets.set(`${topic.name}/${partition.partitionIndex}`, partition.committedOffset);
+    return offsets;
+  } finally {
+    await client.close();
+  }
+}

@@ -6,7 +6,7 @@ import { Admin, Producer } from '@platformatic/kafka';
 import { createLink, type Link } from '../../firmware-sim/link/link.ts';
 import { decodeHeartbeat } from '../../mirror/heartbeat.ts';
 import { Daemon, metricValue } from '../helpers/daemon.ts';
-import { assertExactCopy, freePort, kafkaClient, mirrorThrough, readPartition, waitFor } from './cluster.ts';
+import { assertExactCopy, committedOffsets, freePort, kafkaClient, mirrorThrough, readPartition, waitFor } from './cluster.ts';
 
 const EDGE = 'edge-m';
 const PARTITIONS = 2;
@@ -111,6 +111,10 @@ test('an edge killed mid-transfer resumes from the central tail; the lag reaches
       const metrics = await edge.metrics();
       const lags = metrics.split('\n').filter((line) => line.startsWith('tributary_mirror_lag_records{'));
       return lags.length === PARTITIONS && lags.every((line) => line.endsWith(' 0')) ? true : undefined;
+    });
+    await waitFor('the delivered offsets committed on the edge, for its retention and for lag tools', async () => {
+      const committed = await committedOffsets(`127.0.0.1:${edge.ports.kafka}`, 'tributary-mirror');
+      return committed.get('sensors/0') === 12_500n && committed.get('sensors/1') === 12_500n ? true : undefined;
     });
     const report = await (await fetch(`http://127.0.0.1:${edge.ports.http}/api/mirror`)).json() as { state: string; backlogRecords: number; partitions: unknown[] };
     assert.is(report.state, 'up');
