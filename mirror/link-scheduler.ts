@@ -14,7 +14,7 @@
 // - the bandwidth cap holds (bandwidth.ts), and at most `inFlightBytesMax` bytes are
 //   granted and not yet answered, so that the order chosen here, not a socket buffer,
 //   decides what crosses the link next.
-import { TributaryError } from '../shared/errors.ts';
+import { assert, TributaryError } from '../shared/errors.ts';
 import type { BandwidthShaper } from './bandwidth.ts';
 
 export interface SenderClass {
@@ -87,7 +87,7 @@ export class LinkScheduler {
     }
     sender.priority = senderClass.priority;
     sender.anytime = senderClass.anytime;
-    if (sender.waiter !== undefined) throw new Error(`assertion failed: sender ${key} already waits for a turn`);
+    assert(sender.waiter === undefined, `sender ${key} already waits for a turn`);
     // An idle sender re-enters at the level's virtual time (start-time fair queuing).
     sender.servedBytes = Math.max(sender.servedBytes, this.#virtualTime.get(sender.priority) ?? 0);
     return new Promise<Grant>((resolve, reject) => {
