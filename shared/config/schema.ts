@@ -56,8 +56,8 @@ const ReverseRouteSchema = Type.Object({
 const MqttLimitsSchema = section({
   maxPacketBytes: Type.Integer({ minimum: 128, maximum: 268_435_455, default: 256 * 1024, description: 'Largest MQTT packet accepted; a larger one disconnects the client (sensor readings are small; this bounds memory per client).' }),
   maxClientIdBytes: Type.Integer({ minimum: 23, maximum: 65_535, default: 128, description: 'Longest client identifier accepted (MQTT 3.1.1 requires at least 23).' }),
-  maxTopicLevels: Type.Integer({ minimum: 1, maximum: 1024, default: 16, description: 'Most levels in a topic name or filter.' }),
-  maxInflightPerClient: Type.Integer({ minimum: 1, maximum: 65_535, default: 64, description: 'QoS 1/2 messages sent to one client and not yet acknowledged.' }),
+  maxTopicLevels: Type.Integer({ minimum: 1, maximum: 100, default: 16, description: 'Most levels in a topic name or filter (aedes matches at most 100).' }),
+  maxInflightPerClient: Type.Integer({ minimum: 1, maximum: 65_535, default: 64, description: 'Publishes from one client being made durable at once (and QoS 2 packets awaiting PUBREL); while full, the client\'s socket is not read. What is sent to a client is bounded by maxQueuedPerClient.' }),
   maxQueuedPerClient: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Messages queued for one offline or slow client; beyond it the overflow is counted in the metrics.' }),
   maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'MQTT client connections served at once; more are refused.' }),
 }, 'Limits of the MQTT front end.');
