@@ -107,6 +107,13 @@ async function main(): Promise<void> {
   const central = await Daemon.start({ subcommand: 'central', config: { node: { id: 'central' }, listeners: { kafka: { port: centralPort } } } });
   let link: Link | undefined;
   let edge: Daemon | undefined;
+  // A crash must not leave the central and the edge running behind it.
+  process.once('uncaughtException', (error) => {
+    console.error(error);
+    edge?.process.kill('SIGKILL');
+    central.process.kill('SIGKILL');
+    process.exit(1);
+  });
   try {
     link = await createLink({ listen: '127.0.0.1:0', target: `127.0.0.1:${centralPort}`, bandwidthBytesPerSecond: CAP_BYTES_PER_SECOND });
     edge = await Daemon.start({
