@@ -8,7 +8,8 @@ import { registerConsole } from './http/console/console-routes.ts';
 import { groupsProviderFor, mqttClientsProviderFor, topicsProviderFor } from './http/console/daemon-providers.ts';
 import { startMqttFrontEnd } from './mqtt/index.ts';
 import type { LogStore } from './storage/index.ts';
-import { deliveredOffsetHook, mirrorRoute, startEmbeddedMirror, type Mirror, type OffsetStore } from '../mirror/index.ts';
+import type { Mirror, OffsetStore } from '../mirror/index.ts';
+import { mirrorConfigured, mirrorRoute } from '../mirror/status-route.ts';
 
 export type EdgePorts = NodePorts;
 
@@ -19,9 +20,11 @@ export interface EdgeDaemon {
 }
 
 export async function startEdge(config: Config, logger: Logger): Promise<EdgeDaemon> {
+  // The mirror (and the Kafka client it brings, tens of MB) is loaded only when configured.
+  const mirrorModule = mirrorConfigured(config) ? await import('../mirror/index.ts') : undefined;
   // Retention keeps what the mirror has not delivered; the mirror and the offsets it commits come up later.
   const mirrorParts: { mirror?: Mirror; offsets?: OffsetStore } = {};
-  const core = await startBrokerCore(config, logger, { role: 'edge', deliveredOffset: deliveredOffsetHook(config, () => mirrorParts) });
+  const core = await startBrokerCore(config, logger, { role: 'edge', deliveredOffset: mirrorModule?.deliveredOffsetHook(config, () => mirrorParts) });
   try {
     const { store, kafka, admin, ports } = core;
     const mqtt = await startMqttFrontEnd({
@@ -37,7 +40,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     core.onClose(() => mqtt.close());
 
     mirrorParts.offsets = kafka.groups;
-    mirrorParts.mirror = startEmbeddedMirror({ config, store, offsets: kafka.groups, registry: core.registry, logger: logger.child({ part: 'mirror' }) });
+    mirrorParts.mirror = mirrorModule?.startEmbeddedMirror({ config, store, offsets: kafka.groups, registry: core.registry, logger: logger.child({ part: 'mirror' }) });
     if (mirrorParts.mirror) core.onClose(() => mirrorParts.mirror?.close());
 
     admin.route('GET /api/mirror', mirrorRoute(config, () => mirrorParts.mirror));

@@ -2,13 +2,13 @@
 // process, commits its delivered offsets through the group coordinator, and tells the
 // store's retention how far each mirrored partition is delivered, so that segments not yet
 // delivered are kept until the disk budget forces them out (and are then counted as lost).
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../shared/config/schema.ts';
 import { TributaryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { LocalEndpoint, type LocalLog } from './local-endpoint.ts';
 import { Mirror, mirroredTopicSelector } from './mirror.ts';
+import { mirrorConfigured } from './status-route.ts';
 
 /** What the mirror needs of the edge's group coordinator: offsets committed outside group management. */
 export interface OffsetStore {
@@ -20,11 +20,6 @@ export interface OffsetStore {
     topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
   }): Promise<{ topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }>;
   fetchOffsets(request: { groupId: string; topics: { name: string; partitionIndexes: number[] }[] | null }): { topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint }[] }[] };
-}
-
-/** Whether this configuration runs a mirror at all. */
-export function mirrorConfigured(config: Config): boolean {
-  return config.mirror.target.bootstrap.length > 0;
 }
 
 export interface EmbeddedMirrorOptions {
@@ -71,18 +66,5 @@ export function deliveredOffsetHook(config: Config, parts: () => { mirror?: Mirr
     if (live !== undefined) return live;
     const committed = offsets?.fetchOffsets({ groupId: group, topics: [{ name: topic, partitionIndexes: [partition] }] }).topics[0]?.partitions[0]?.committedOffset;
     return committed !== undefined && committed >= 0n ? committed : 0n;
-  };
-}
-
-/** GET /api/mirror on an admin port: the running mirror's report, or why there is none. */
-export function mirrorRoute(config: Config, mirror: () => Mirror | undefined): (request: IncomingMessage, response: ServerResponse) => void {
-  return (_request, response) => {
-    const running = mirror();
-    const body = running !== undefined
-      ? running.report()
-      : { configured: false, reason: !mirrorConfigured(config) ? 'mirror.target.bootstrap is empty' : !config.mirror.embedded ? 'mirror.embedded is false: the mirror runs as its own process (tributary mirror)' : 'the mirror is not running' };
-    const text = JSON.stringify(body);
-    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    response.end(text);
   };
 }

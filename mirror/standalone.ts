@@ -10,7 +10,7 @@ import { TributaryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { AdminServer } from '../edge/http/admin-server.ts';
 import { KafkaEndpoint } from './endpoint.ts';
-import { mirrorRoute } from './embedded.ts';
+import { mirrorRoute } from './status-route.ts';
 import { Mirror } from './mirror.ts';
 
 export interface StandaloneMirror {
