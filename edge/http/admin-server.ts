@@ -2,9 +2,9 @@
 // and whatever pages the parts add (the console). Small on purpose: node:http is enough
 // for a handful of routes, and it adds nothing to the device's footprint.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
+import { listenOn } from '../listen.ts';
 
 /** Requests served at once; the admin port is for operators and scrapers, not for load. */
 const MAX_CONNECTIONS = 64;
@@ -48,15 +48,8 @@ export class AdminServer {
     this.#routes.set(methodAndPath, handler);
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#options.port, this.#options.host, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    return (this.#server.address() as AddressInfo).port;
+  listen(): Promise<number> {
+    return listenOn(this.#server, this.#options.host, this.#options.port);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 // The Kafka listener: accepts TCP connections up to a bound and gives each a
 // KafkaConnection. A bad client is closed alone; every other keeps being served.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../shared/logger.ts';
+import { listenOn } from '../listen.ts';
 import { KafkaConnection, type RequestHandler } from './connection.ts';
 
 export interface KafkaListenerOptions {
@@ -29,15 +30,8 @@ export class KafkaListener {
     return this.#connections.size;
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#options.port, this.#options.host, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    return (this.#server.address() as AddressInfo).port;
+  listen(): Promise<number> {
+    return listenOn(this.#server, this.#options.host, this.#options.port);
   }
 
   async close(): Promise<void> {
