@@ -109,7 +109,8 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
         ports.http = await admin.listen();
         closers.push(() => admin.close());
         state = 'ok';
-        logger.info({ event: 'ready', role: options.role, node: config.node.id, dataDir, ports }, `tributary ${options.role} is ready`);
+        // Always written, whatever log.level says: scripts read the bound ports from it.
+        logger.child({}, { level: 'info' }).info({ event: 'ready', role: options.role, node: config.node.id, dataDir, ports }, `tributary ${options.role} is ready`);
       },
       close,
     };

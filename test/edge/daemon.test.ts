@@ -42,6 +42,16 @@ test('starts on ephemeral ports, reports them, serves /health and /metrics, exit
   }
 });
 
+test('the ready line with the ports is written even when log.level hides info lines', async () => {
+  const daemon = await Daemon.start({ config: { log: { level: 'warn' } } });
+  try {
+    assert.ok(daemon.ports.kafka! > 0);
+    assert.not.ok(daemon.logLines.some((line) => line.msg === 'created declared topic' || (line.level === 30 && line.event !== 'ready')), 'no other info lines');
+  } finally {
+    await daemon.cleanup();
+  }
+});
+
 test('SIGINT also stops it cleanly', async () => {
   const daemon = await Daemon.start();
   try {

@@ -20,6 +20,10 @@ export interface DaemonOptions {
   /** Reuse a data directory (for restarts); a new temporary one otherwise. */
   dataDir?: string;
   subcommand?: string;
+  /** Node.js flags, e.g. ['--max-old-space-size=96']. */
+  nodeArguments?: string[];
+  /** A command the daemon runs under, e.g. ['taskset', '-c', '0'] to pin it to one core. */
+  wrapper?: string[];
 }
 
 export class Daemon {
@@ -57,7 +61,8 @@ export class Daemon {
       log: { level: 'info' },
     }, options.config ?? {});
     writeFileSync(configPath, stringify(config));
-    const child = spawn(process.execPath, [CLI, options.subcommand ?? 'edge', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArguments ?? []), CLI, options.subcommand ?? 'edge', '--config', configPath];
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const logLines: Record<string, unknown>[] = [];
     let stderr = '';
     child.stderr!.on('data', (chunk) => { stderr += chunk; });
