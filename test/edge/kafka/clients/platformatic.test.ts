@@ -1,6 +1,7 @@
 // @platformatic/kafka 2.x (new, flexible protocol versions) against the real daemon: every
 // codec, keys and headers, consumer groups with a member killed, offsets across a broker
 // restart, and an idempotent producer whose connection is cut after each of several appends.
+import { checkRebalanceAfterKill, waitForEvenSplit } from './support/rebalance.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolve } from 'node:path';
@@ -105,9 +106,7 @@ test('three members share six partitions; a member killed with SIGKILL has its p
   const members = [0, 1, 2].map((index) => new MemberProcess(`platformatic member ${index}`, process.execPath, [MEMBER_SCRIPT, options]));
   const producer = producerOf(daemon.ports.kafka!, 'platformatic-shared-producer');
   try {
-    const evenlySplit = (group: MemberProcess[], each: number) => () =>
-      group.every((member) => member.assignment.length === each) && new Set(group.flatMap((member) => member.assignment)).size === 6;
-    await waitForMembers(members, evenlySplit(members, 2), 'assignment of two partitions to each of three members', WAIT_MS);
+    await waitForEvenSplit(members, 2, WAIT_MS);
 
     const produceRound = async (label: string) => {
       const messages = [];
@@ -117,31 +116,7 @@ test('three members share six partitions; a member killed with SIGKILL has its p
       await producer.send({ messages, acks: -1 });
       return messages.map((message) => message.value);
     };
-    const consumedBy = (group: MemberProcess[], values: string[]) => () => {
-      const seen = new Set(group.flatMap((member) => member.records.map((record) => record.value)));
-      return values.every((value) => seen.has(value));
-    };
-
-    const before = await produceRound('before');
-    await waitForMembers(members, consumedBy(members, before), 'consumption of the first round', WAIT_MS);
-    for (const member of members) {
-      for (const record of member.records) assert.ok(member.assignment.includes(record.partition), `${member.name} read only its own partitions (${record.partition})`);
-    }
-
-    const [victim, ...survivors] = members as [MemberProcess, MemberProcess, MemberProcess];
-    const orphaned = victim.assignment;
-    await victim.kill();
-    await waitForMembers(survivors, evenlySplit(survivors, 3), 'reassignment of all six partitions to the two survivors', WAIT_MS);
-    for (const partition of orphaned) assert.ok(survivors.some((member) => member.assignment.includes(partition)), `partition ${partition} of the killed member was taken over`);
-
-    const after = await produceRound('after');
-    await waitForMembers(survivors, consumedBy(survivors, after), 'consumption of the second round by the survivors', WAIT_MS);
-    for (const member of survivors) {
-      for (const partition of member.assignment) {
-        const offsets = member.records.filter((record) => record.partition === partition && record.value!.startsWith('after-')).map((record) => record.offset);
-        assert.equal(offsets, [...offsets].sort((a, b) => (a < b ? -1 : 1)), `${member.name} read partition ${partition} in order`);
-      }
-    }
+    await checkRebalanceAfterKill(members, produceRound, WAIT_MS);
     assertNoServerErrors(daemon);
   } finally {
     await producer.close();
