@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Daemon } from '../test/helpers/daemon.ts';
+import { frame as packet, mqttString, remainingLength } from '../test/edge/mqtt/raw-client.ts';
 
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 4);
 const MESSAGES_PER_PUBLISHER = Number(process.env.BENCH_MESSAGES ?? 40_000);
@@ -38,25 +39,6 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 // --- a bare MQTT 3.1.1 client -------------------------------------------------------
 
-function remainingLength(length: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = length % 128;
-    length = Math.floor(length / 128);
-    if (length > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (length > 0);
-  return bytes;
-}
-
-function mqttString(value: string): Buffer {
-  const bytes = Buffer.from(value, 'utf8');
-  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
-}
-
-function packet(type: number, flags: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([(type << 4) | flags, ...remainingLength(body.length)]), body]);
-}
 
 /** Splits a byte stream into MQTT packets: calls `onPacket(firstByte, body)` for each. */
 function packetReader(onPacket: (firstByte: number, body: Buffer) => void): (chunk: Buffer) => void {

@@ -4,30 +4,9 @@ import * as assert from 'uvu/assert';
 import { duplexPair, type Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { guardConnection, type ConnectionGuard, type Violation } from '../../../edge/mqtt/connection-guard.ts';
+import { frame as packet, mqttString as string, remainingLength } from './raw-client.ts';
 
 const limits = { maxPacketBytes: 1024, maxTopicLevels: 4 };
-
-function remainingLength(length: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = length % 128;
-    length = Math.floor(length / 128);
-    if (length > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (length > 0);
-  return bytes;
-}
-
-function packet(type: number, flags: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([(type << 4) | flags, ...remainingLength(body.length)]), body]);
-}
-
-function string(value: string | Buffer): Buffer {
-  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
 
 function u16(value: number): Buffer {
   const bytes = Buffer.alloc(2);

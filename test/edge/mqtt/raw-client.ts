@@ -18,7 +18,8 @@ export interface RawPublish {
   packetId?: number;
 }
 
-function remainingLength(length: number): number[] {
+/** MQTT's variable-length encoding of a packet's remaining length [MQTT-2.2.3]. */
+export function remainingLength(length: number): number[] {
   const bytes: number[] = [];
   do {
     let byte = length % 128;
