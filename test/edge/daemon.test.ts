@@ -110,31 +110,19 @@ test('config check prints the effective configuration with defaults filled in', 
   }
 });
 
-async function logLineMatching(daemon: Daemon, predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-  const found = daemon.logLines.find(predicate);
-  if (found) return found;
-  return new Promise((resolveLine) => {
-    const onData = (): void => {
-      const line = daemon.logLines.find(predicate);
-      if (line) { daemon.process.stdout!.off('data', onData); resolveLine(line); }
-    };
-    daemon.process.stdout!.on('data', onData);
-  });
-}
-
 test('SIGHUP applies a new log level, names changes that need a restart, and survives an invalid file', async () => {
   const daemon = await Daemon.start();
   try {
     const original = readFileSync(daemon.configPath, 'utf8');
     writeFileSync(daemon.configPath, original.replace('level: info', 'level: debug').replace('id: test-edge', 'id: renamed-edge'));
     daemon.process.kill('SIGHUP');
-    const applied = await logLineMatching(daemon, (line) => line.msg === 'SIGHUP: log level applied');
+    const applied = await daemon.logLine((line) => line.msg === 'SIGHUP: log level applied', 'log level applied');
     assert.is(applied.logLevel, 'debug');
-    const restart = await logLineMatching(daemon, (line) => line.msg === 'SIGHUP: these sections changed and apply after a restart');
+    const restart = await daemon.logLine((line) => line.msg === 'SIGHUP: these sections changed and apply after a restart', 'sections needing a restart');
     assert.equal(restart.sections, ['node']);
     writeFileSync(daemon.configPath, 'node:\n  idd: broken\n');
     daemon.process.kill('SIGHUP');
-    const refused = await logLineMatching(daemon, (line) => typeof line.msg === 'string' && line.msg.startsWith('SIGHUP: the configuration file is invalid'));
+    const refused = await daemon.logLine((line) => typeof line.msg === 'string' && line.msg.startsWith('SIGHUP: the configuration file is invalid'), 'invalid file refused');
     assert.match(JSON.stringify(refused.err), /node\.idd: unknown key/);
     const health = await fetch(`http://127.0.0.1:${daemon.ports.http}/health`);
     assert.is(health.status, 200, 'still serving');

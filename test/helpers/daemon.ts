@@ -11,6 +11,8 @@ import { stringify } from 'yaml';
 const CLI = resolve(import.meta.dirname, '../../bin/tributary.js');
 /** Start-up includes recovery of the data directory; generous for a loaded machine. */
 const READY_TIMEOUT_MS = 60_000;
+/** How long a test waits for a log line it expects; generous for a loaded machine. */
+const LOG_LINE_TIMEOUT_MS = 10_000;
 
 export interface DaemonPorts { kafka?: number; mqtt?: number; mqttWs?: number; http: number }
 
@@ -102,6 +104,28 @@ export class Daemon {
     await this.kill();
     rmSync(this.configPath, { force: true });
     if (this.#ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /**
+   * The first log line matching `predicate`, waiting for it if need be: a line the daemon
+   * wrote just before a socket closed may still be in the pipe when the test looks.
+   */
+  async logLine(predicate: (line: Record<string, unknown>) => boolean, what: string, timeoutMs = LOG_LINE_TIMEOUT_MS): Promise<Record<string, unknown>> {
+    const found = this.logLines.find(predicate);
+    if (found) return found;
+    const stdout = this.process.stdout!;
+    return new Promise((resolveLine, rejectLine) => {
+      const check = (): void => {
+        const line = this.logLines.find(predicate);
+        if (line) { finish(); resolveLine(line); }
+      };
+      const timer = setTimeout(() => { finish(); rejectLine(new Error(`no log line within ${timeoutMs} ms: ${what}`)); }, timeoutMs);
+      // readline parses a chunk after its 'data' event; look once that has run.
+      const onData = (): void => { setImmediate(check); };
+      const finish = (): void => { clearTimeout(timer); stdout.off('data', onData); };
+      stdout.on('data', onData);
+      check();
+    });
   }
 
   async metrics(): Promise<string> {
