@@ -39,12 +39,29 @@ function findTestFiles(path: string): string[] {
   return found;
 }
 
+/** Process groups of the files running now: detached, they no longer get the terminal's Ctrl-C. */
+const runningGroups = new Set<number>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const group of runningGroups) {
+      try { process.kill(-group, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    process.exit(1);
+  });
+}
+
 interface FileResult { file: string; passed: number; failed: number; exitCode: number | null; output: string; durationMs: number }
 
 function runFile(file: string): Promise<FileResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    // A process group of its own, so that killing the file also kills the daemons and
+    // clients it started instead of leaving them running.
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' }, detached: true });
+    runningGroups.add(child.pid!);
+    const killGroup = (): void => {
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+    };
     let output = '';
     let killedAfterSummary = false;
     let exitTimer: NodeJS.Timeout | undefined;
@@ -54,7 +71,7 @@ function runFile(file: string): Promise<FileResult> {
         exitTimer = setTimeout(() => {
           killedAfterSummary = true;
           output += `\n[test/run] WARNING: ${file} reported its results but did not exit within ${EXIT_AFTER_SUMMARY_MS} ms; killed\n`;
-          child.kill('SIGKILL');
+          killGroup();
         }, EXIT_AFTER_SUMMARY_MS);
       }
     };
@@ -62,9 +79,10 @@ function runFile(file: string): Promise<FileResult> {
     child.stderr.on('data', onOutput);
     const timer = setTimeout(() => {
       output += `\n[test/run] ${file} exceeded ${FILE_TIMEOUT_MS} ms and was killed\n`;
-      child.kill('SIGKILL');
+      killGroup();
     }, FILE_TIMEOUT_MS);
     child.on('close', (code) => {
+      runningGroups.delete(child.pid!);
       clearTimeout(timer);
       clearTimeout(exitTimer);
       const reportedClean = killedAfterSummary && !/FAIL/.test(output);

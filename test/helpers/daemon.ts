@@ -36,7 +36,7 @@ export class Daemon {
   /** Every log line the daemon wrote, parsed. */
   readonly logLines: Record<string, unknown>[];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly #ownsDataDir: boolean;
+  #ownsDataDir: boolean;
 
   private constructor(fields: { dataDir: string; configPath: string; process: ChildProcess; ports: DaemonPorts; logLines: Record<string, unknown>[]; exited: Daemon['exited']; ownsDataDir: boolean }) {
     this.dataDir = fields.dataDir;
@@ -69,7 +69,7 @@ export class Daemon {
     let stderr = '';
     child.stderr!.on('data', (chunk) => { stderr += chunk; });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
-    const ports = await new Promise<DaemonPorts>((resolveReady, rejectReady) => {
+    const ready = new Promise<DaemonPorts>((resolveReady, rejectReady) => {
       const timer = setTimeout(() => { child.kill('SIGKILL'); rejectReady(new Error(`daemon not ready within ${READY_TIMEOUT_MS} ms\n${stderr}`)); }, READY_TIMEOUT_MS);
       createInterface({ input: child.stdout! }).on('line', (line) => {
         let entry: Record<string, unknown>;
@@ -79,6 +79,16 @@ export class Daemon {
       });
       void exited.then(({ code, signal }) => { clearTimeout(timer); rejectReady(new Error(`daemon exited (${code ?? signal}) before ready\n${stderr}\n${logLines.map((l) => JSON.stringify(l)).join('\n')}`)); });
     });
+    let ports: DaemonPorts;
+    try {
+      ports = await ready;
+    } catch (error) {
+      // A daemon that never became ready leaves nothing behind either.
+      await exited;
+      rmSync(configPath, { force: true });
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    }
     return new Daemon({ dataDir, configPath, process: child, ports, logLines, exited, ownsDataDir });
   }
 
@@ -94,9 +104,12 @@ export class Daemon {
     await this.exited;
   }
 
-  /** Starts a new daemon on the same data directory and config overrides. */
-  restart(options: Omit<DaemonOptions, 'dataDir'> = {}): Promise<Daemon> {
-    return Daemon.start({ ...options, dataDir: this.dataDir });
+  /** Starts a new daemon on the same data directory; the new one removes it at cleanup if this one would have. */
+  async restart(options: Omit<DaemonOptions, 'dataDir'> = {}): Promise<Daemon> {
+    const next = await Daemon.start({ ...options, dataDir: this.dataDir });
+    next.#ownsDataDir = this.#ownsDataDir;
+    this.#ownsDataDir = false;
+    return next;
   }
 
   /** Stops the daemon if it runs and removes its files. */
