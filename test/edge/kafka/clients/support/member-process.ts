@@ -4,7 +4,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export interface ConsumedRecord { partition: number; offset: bigint; key: string | null; value: string | null; headers: Record<string, string> }
+export interface ConsumedRecord {
+  partition: number;
+  offset: bigint;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+  /** The member's assignment when the record arrived: a rebalance may change it later. */
+  heldPartitions: number[];
+}
 
 /** One event of a member, as group-member.ts writes it. */
 export interface MemberLine { event: string; partitions?: number[]; partition?: number; offset?: string | number; key?: string | null; value?: string | null; headers?: Record<string, string>; error?: string }
@@ -53,7 +61,7 @@ export class MemberProcess {
       this.assignment = [...(line.partitions ?? [])].sort((a, b) => a - b);
       this.assignments++;
     } else if (line.event === 'record') {
-      this.records.push({ partition: line.partition!, offset: BigInt(line.offset!), key: line.key ?? null, value: line.value ?? null, headers: line.headers ?? {} });
+      this.records.push({ partition: line.partition!, offset: BigInt(line.offset!), key: line.key ?? null, value: line.value ?? null, headers: line.headers ?? {}, heldPartitions: this.assignment });
     } else if (line.event === 'crash') {
       this.#stderr += `crash: ${line.error}\n`;
     }
