@@ -30,6 +30,8 @@ export class MemberProcess {
   assignment: number[] = [];
   assignments = 0;
   readonly records: ConsumedRecord[] = [];
+  /** Assignments and the partitions of records, in arrival order, for failure messages. */
+  readonly history: string[] = [];
   readonly exited: Promise<void>;
   #stderr = '';
   #waiters = new Set<() => void>();
@@ -60,8 +62,10 @@ export class MemberProcess {
     if (line.event === 'assigned') {
       this.assignment = [...(line.partitions ?? [])].sort((a, b) => a - b);
       this.assignments++;
+      this.history.push(`assigned [${this.assignment.join(',')}]`);
     } else if (line.event === 'record') {
       this.records.push({ partition: line.partition!, offset: BigInt(line.offset!), key: line.key ?? null, value: line.value ?? null, headers: line.headers ?? {}, heldPartitions: this.assignment });
+      this.history.push(`p${line.partition}@${line.offset}`);
     } else if (line.event === 'crash') {
       this.#stderr += `crash: ${line.error}\n`;
     }

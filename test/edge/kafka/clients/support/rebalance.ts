@@ -14,9 +14,9 @@ export function waitForEvenSplit(members: MemberProcess[], each: number, waitMs:
 }
 
 /**
- * With three members evenly assigned: a round is consumed, each member reading only its
- * own partitions; the first member is killed; the survivors split all six partitions and
- * read the next round in offset order. `produceRound(label)` returns the values it sent.
+ * With three members evenly assigned: once a settling round is consumed, a round is
+ * consumed with each member reading only its own partitions; the first member is killed;
+ * the survivors split all six partitions and read the next round in offset order. `produceRound(label)` returns the values it sent.
  */
 export async function checkRebalanceAfterKill(members: MemberProcess[], produceRound: (label: string) => Promise<string[]>, waitMs: number): Promise<void> {
   const consumedBy = (group: MemberProcess[], values: string[]) => () => {
@@ -24,10 +24,16 @@ export async function checkRebalanceAfterKill(members: MemberProcess[], produceR
     return values.every((value) => seen.has(value));
   };
 
+  // A settling round first, not checked for ownership: a fetch a client sent under its
+  // previous assignment may still be in flight when the new one arrives, and some clients
+  // (@platformatic/kafka was seen to) hand over what it returns.
+  const settling = await produceRound('settling');
+  await waitForMembers(members, consumedBy(members, settling), 'consumption of the settling round', waitMs);
   const before = await produceRound('before');
   await waitForMembers(members, consumedBy(members, before), 'consumption of the first round', waitMs);
+  const firstRound = new Set(before);
   for (const member of members) {
-    for (const record of member.records) assert.ok(record.heldPartitions.includes(record.partition), `${member.name} read only partitions it held (${record.partition} while holding ${record.heldPartitions.join(', ')})`);
+    for (const record of member.records.filter((candidate) => firstRound.has(candidate.value!))) assert.ok(record.heldPartitions.includes(record.partition), `${member.name} read only partitions it held (${record.partition} while holding ${record.heldPartitions.join(', ')}); events: ${member.history.join(' ')}`);
   }
 
   const [victim, ...survivors] = members as [MemberProcess, MemberProcess, MemberProcess];
