@@ -38,6 +38,13 @@ export const LONG_POLL_WAITERS_MAX = 4096;
 export const SNAPSHOTS_KEPT = 2;
 /** Single node: every partition is led by this node in epoch 0, written into each batch (KIP-101). */
 export const PARTITION_LEADER_EPOCH = 0;
+/**
+ * A read that starts within this many bytes of the active segment's end is served from the
+ * page cache synchronously (FileLayer.pageCache): those bytes were written moments ago.
+ * Bounded so that one such read blocks the event loop for well under a millisecond and a
+ * consumer catching up on older data still reads through the thread pool.
+ */
+export const RECENT_TAIL_BYTES = 1024 * 1024;
 /** Offsets in one segment stay below this, so relative offsets fit the index's 32-bit field. */
 const RELATIVE_OFFSET_MAX = 0x7fffffff;
 
@@ -618,9 +625,11 @@ export class PartitionLog {
       }
       try {
         const start = offset <= segment.baseOffset ? 0 : index.lookupOffset(Number(offset - segment.baseOffset));
-        const found = await segment.findBatch(files, fd, start, limit, (header) => header.lastOffset >= offset);
+        // A consumer at the tail reads what was just written: from the page cache, off the thread pool.
+        const reader = segment === this.#active && limit - start <= RECENT_TAIL_BYTES ? files.pageCache : files;
+        const found = await segment.findBatch(reader, fd, start, limit, (header) => header.lastOffset >= offset);
         if (found === undefined) continue;
-        const batches = await segment.readBatches(files, fd, found.position, Math.max(1, maxBytes), limit, this.#onCorrupt);
+        const batches = await segment.readBatches(reader, fd, found.position, Math.max(1, maxBytes), limit, this.#onCorrupt);
         return { batches, highWatermark, logStartOffset };
       } finally {
         segment.release(files);

@@ -19,7 +19,7 @@ import {
   type BatchProblem,
   type RecordBatchHeader,
 } from '../../shared/kafka/record-batch.ts';
-import type { FileLayer } from './file-io.ts';
+import type { FileLayer, PositionalReader } from './file-io.ts';
 import { SegmentIndex } from './segment-index.ts';
 
 export const LOG_SUFFIX = '.log';
@@ -314,7 +314,7 @@ export class Segment {
    * Walks batch headers from `start` (an index position) to `limit` and returns the
    * first batch the predicate accepts, reading headers only.
    */
-  async findBatch(files: FileLayer, fd: number, start: number, limit: number, accept: (header: RecordBatchHeader) => boolean): Promise<RecordBatchHeader | undefined> {
+  async findBatch(files: PositionalReader, fd: number, start: number, limit: number, accept: (header: RecordBatchHeader) => boolean): Promise<RecordBatchHeader | undefined> {
     const buffer = Buffer.allocUnsafe(LOCATE_CHUNK_BYTES);
     let position = start;
     while (limit - position >= RECORD_BATCH_HEADER_BYTES) {
@@ -340,7 +340,7 @@ export class Segment {
    * first one even if it is larger (KIP-74). Each batch's CRC is checked before it is
    * served; the read stops before a corrupt batch and fails if the first one is corrupt.
    */
-  async readBatches(files: FileLayer, fd: number, position: number, maxBytes: number, limit: number, onCorrupt: (problem: BatchProblem) => void): Promise<Buffer> {
+  async readBatches(files: PositionalReader, fd: number, position: number, maxBytes: number, limit: number, onCorrupt: (problem: BatchProblem) => void): Promise<Buffer> {
     const wanted = Math.min(maxBytes, READ_BYTES_MAX, limit - position);
     let buffer = Buffer.allocUnsafe(Math.max(wanted, RECORD_BATCH_HEADER_BYTES));
     let length = await files.read(fd, this.path, buffer, Math.min(buffer.length, limit - position), position);

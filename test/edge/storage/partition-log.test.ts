@@ -3,7 +3,9 @@ import * as assert from 'uvu/assert';
 import { isTributaryError } from '../../../shared/errors.ts';
 import { BatchField, computeBatchCrc, decodeRecords, encodeRecordBatch, readBatchHeader } from '../../../shared/kafka/record-batch.ts';
 import { Registry } from 'prom-client';
+import { pbkdf2 } from 'node:crypto';
 import { LONG_POLL_WAITERS_MAX, type LogStore } from '../../../edge/storage/index.ts';
+import { RECENT_TAIL_BYTES } from '../../../edge/storage/partition-log.ts';
 import { READ_BYTES_MAX } from '../../../edge/storage/segment.ts';
 import { batchOf, openStore, readAll, removeDirectory, temporaryDirectory } from './helpers.ts';
 
@@ -203,6 +205,31 @@ test('limits: long polls per partition (LONG_POLL_WAITERS_MAX) and bytes per rea
   for (let i = 0; i < 20; i++) await log.append(Buffer.from(megabyte));
   const { batches } = await log.read(0n, 100 * 1024 * 1024);
   assert.ok(batches.length <= READ_BYTES_MAX && batches.length >= READ_BYTES_MAX - megabyte.length, `${batches.length} bytes read`);
+});
+
+test('a read at the tail of the active segment does not queue behind a busy thread pool; an older read does', async () => {
+  await store.createTopic('t', { segmentBytes: 64 * 1024 * 1024 });
+  const log = store.partition('t', 0);
+  const tenKilobytes = encodeRecordBatch({ records: [{ value: Buffer.alloc(10 * 1024, 7) }] });
+  const batches = Math.ceil((2 * RECENT_TAIL_BYTES) / tenKilobytes.length);
+  for (let i = 0; i < batches; i++) await log.append(Buffer.from(tenKilobytes));
+  const tailOffset = BigInt(batches - 1);
+  const expectedTail = (await log.read(tailOffset, 1)).batches;
+  const expectedOld = (await log.read(0n, 1)).batches;
+
+  // Occupy every thread of libuv's pool with slow work, then read.
+  const events: string[] = [];
+  const poolThreads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const busy = Array.from({ length: poolThreads }, () => new Promise<void>((resolve, reject) => {
+    pbkdf2('password', 'salt', 400_000, 32, 'sha256', (error) => { events.push('pool free'); return error ? reject(error) : resolve(); });
+  }));
+  const tailRead = log.read(tailOffset, 1).then((result) => { events.push('tail read'); return result; });
+  const oldRead = log.read(0n, 1).then((result) => { events.push('old read'); return result; });
+  const [tail, old] = await Promise.all([tailRead, oldRead, ...busy]);
+  assert.is(events[0], 'tail read', `the tail read finished first (${events.join(', ')})`);
+  assert.ok(events.indexOf('old read') > events.indexOf('pool free'), `the old read waited for the pool (${events.join(', ')})`);
+  assert.equal(tail.batches, expectedTail, 'the same bytes either way');
+  assert.equal(old.batches, expectedOld);
 });
 
 test('the durable event reports each advance of the high watermark', async () => {
