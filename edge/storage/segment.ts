@@ -315,7 +315,10 @@ export class Segment {
    * first batch the predicate accepts, reading headers only.
    */
   async findBatch(files: PositionalReader, fd: number, start: number, limit: number, accept: (header: RecordBatchHeader) => boolean): Promise<RecordBatchHeader | undefined> {
-    const buffer = Buffer.allocUnsafe(LOCATE_CHUNK_BYTES);
+    // No larger than what is left: a read at the tail then takes a slice of Node's shared
+    // buffer pool instead of a fresh 16 KB allocation, which under a stream of small fetches
+    // was enough external memory to set off a full garbage collection every second.
+    const buffer = Buffer.allocUnsafe(Math.max(RECORD_BATCH_HEADER_BYTES, Math.min(LOCATE_CHUNK_BYTES, limit - start)));
     let position = start;
     while (limit - position >= RECORD_BATCH_HEADER_BYTES) {
       const length = await files.read(fd, this.path, buffer, Math.min(buffer.length, limit - position), position);
