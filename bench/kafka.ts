@@ -212,6 +212,9 @@ async function run(index: number, root: string): Promise<RunResult> {
     const consumed = await command('kcat', ['-b', broker, '-C', '-t', TOPIC, '-o', 'beginning', '-e', '-q', '-f', '\\n'], 'count-lines');
     if (consumed.lines !== RECORDS) throw new Error(`kcat consumed ${consumed.lines} records, ${RECORDS} were produced`);
 
+    // The produce phase leaves hundreds of megabytes for the kernel to write back; let that
+    // finish first, as before every disk measurement here, so the paced phase measures the broker.
+    await command('sync', []);
     const latency = await pacedLatency(daemon.ports.kafka!);
     const result: RunResult = {
       produceRecordsPerSecond: RECORDS / produced.seconds,
