@@ -604,11 +604,13 @@ export class PartitionLog {
     if (this.#state !== 'open') throw this.#closedError();
     const highWatermark = this.highWatermark;
     const logStartOffset = this.logStartOffset;
-    if (offset < logStartOffset || offset > highWatermark) {
-      throw new TributaryError('OFFSET_OUT_OF_RANGE', `${this.#name}: offset ${offset} is outside the log [${logStartOffset}, ${highWatermark}]`, { topic: this.topic, partition: this.index, offset, logStartOffset, highWatermark });
+    const logEndOffset = this.logEndOffset;
+    if (offset < logStartOffset || offset > logEndOffset) {
+      throw new TributaryError('OFFSET_OUT_OF_RANGE', `${this.#name}: offset ${offset} is outside the log [${logStartOffset}, ${logEndOffset}]`, { topic: this.topic, partition: this.index, offset, logStartOffset, highWatermark, logEndOffset });
     }
     const empty = { batches: Buffer.alloc(0), highWatermark, logStartOffset };
-    if (offset === highWatermark) return empty;
+    // Written but not yet durable: nothing to serve yet, as Kafka answers between its high watermark and log end.
+    if (offset >= highWatermark) return empty;
     const files = this.#context.files;
     // A copy: retention may remove segments from the front while this read waits on I/O.
     const candidates = this.#segments.slice(this.#segmentPosition(offset));

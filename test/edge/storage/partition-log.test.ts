@@ -79,6 +79,27 @@ test('a read starts at the batch holding the offset and stops at maxBytes, but r
   await rejects(log.read(-1n, 1000), 'OFFSET_OUT_OF_RANGE');
 });
 
+test('a read between the high watermark and the log end is empty, as in Kafka; past the log end it is out of range', async () => {
+  await store.createTopic('t', { flush: { policy: 'interval', intervalMs: 60_000 } });
+  const log = store.partition('t', 0);
+  await log.append(batchOf('durable', 2)); // The first sync of a period is at once.
+  assert.is(log.highWatermark, 2n);
+  const pending = log.append(batchOf('written', 3));
+  for (let tries = 0; log.logEndOffset === 2n && tries < 500; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.is(log.logEndOffset, 5n, 'written');
+  assert.is(log.highWatermark, 2n, 'not yet durable');
+  for (const offset of [2n, 4n, 5n]) {
+    const result = await log.read(offset, 1000);
+    assert.is(result.batches.length, 0, `nothing served at ${offset}`);
+    assert.is(result.highWatermark, 2n);
+  }
+  await rejects(log.read(6n, 1000), 'OFFSET_OUT_OF_RANGE', '[0, 5]');
+  await store.close(); // A clean close syncs, and acknowledges the append.
+  assert.is((await pending).baseOffset, 2n);
+  store = await openStore(dataDir, { storage: { groupCommitMaxWaitMs: 0 } });
+  assert.is((await store.partition('t', 0).read(2n, 1000)).batches.readBigInt64BE(0), 2n, 'served once durable');
+});
+
 test('a large first batch is returned whole', async () => {
   await store.createTopic('t');
   const log = store.partition('t', 0);
