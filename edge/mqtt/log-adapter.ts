@@ -3,7 +3,7 @@ import type { LogStore, PartitionLog } from '../storage/index.ts';
 import { isTributaryError } from '../../shared/errors.ts';
 import type { IngestTarget } from './ingest.ts';
 
-export type MqttLogStore = Pick<LogStore, 'describeTopic' | 'createTopic' | 'partition'>;
+export type MqttLogStore = Pick<LogStore, 'describeTopic' | 'createTopic' | 'partition' | 'on' | 'off'>;
 export type TailablePartition = Pick<PartitionLog, 'read' | 'waitForData' | 'logStartOffset' | 'highWatermark'>;
 
 /**

@@ -16,6 +16,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Database } from '../../shared/sqlite.ts';
 import { MqttHeaders } from './ingest.ts';
 import type { MqttLogStore } from './log-adapter.ts';
+import type { DurableEvent } from '../storage/index.ts';
 import type { MqttMetrics } from './metrics.ts';
 import type { ReverseRoute } from './routes.ts';
 import type { SqliteWriteQueue } from './sqlite-write-queue.ts';
@@ -25,8 +26,7 @@ import { topicNameProblem } from './topic-filter.ts';
 const READ_BYTES_MAX = 1024 * 1024;
 /**
  * Longest single wait for new data. The wait ends early when data arrives; this only
- * bounds how long a tailer sleeps before it looks at its partition (and the topic's
- * partition count) again.
+ * bounds how long a tailer sleeps before it looks at its partition again.
  */
 const WAIT_TIMEOUT_MS = 60_000;
 /** Pause after the log refused a wait at once (too many waiters), before asking again. */
@@ -54,7 +54,16 @@ export class ReverseRouter {
   readonly #abort = new AbortController();
   readonly #tailers: Promise<void>[] = [];
   readonly #running = new Set<string>();
-  #watchTimer: NodeJS.Timeout | undefined;
+  /** Stored positions, read once at start. */
+  #positions = new Map<string, bigint>();
+  /**
+   * Starts a tailer for a partition added while running (Kafka CreatePartitions) at its
+   * first durable record, following it from its start: all of it came after the route was on.
+   */
+  readonly #onDurable = (event: DurableEvent): void => {
+    if (this.#running.has(`${event.topic}\u0000${event.partition}`)) return;
+    for (const route of this.#options.routes) if (route.topic === event.topic) this.#startPartitions(route, true);
+  };
 
   constructor(options: ReverseRouterOptions) {
     this.#options = options;
@@ -65,7 +74,7 @@ export class ReverseRouter {
     if (routes.length === 0) return;
     await database.exec(POSITIONS_SCHEMA);
     const rows = await database.all<{ topic: string; partition: number; next_offset: number }>('SELECT topic, partition, next_offset FROM mqtt_reverse_positions');
-    const positions = new Map(rows.map((row) => [`${row.topic}\u0000${row.partition}`, BigInt(row.next_offset)]));
+    this.#positions = new Map(rows.map((row) => [`${row.topic}\u0000${row.partition}`, BigInt(row.next_offset)]));
     for (const route of routes) {
       let created = false;
       if (store.describeTopic(route.topic) === undefined) {
@@ -73,32 +82,29 @@ export class ReverseRouter {
         created = true;
         logger.info({ topic: route.topic }, 'created reverse-routed log topic');
       }
-      this.#startPartitions(route, positions, created);
+      this.#startPartitions(route, created);
     }
-    // Partitions added later (Kafka CreatePartitions) get a tailer when noticed.
-    this.#watchTimer = setInterval(() => {
-      for (const route of routes) this.#startPartitions(route, positions, false);
-    }, WAIT_TIMEOUT_MS);
-    this.#watchTimer.unref();
+    store.on('durable', this.#onDurable);
   }
 
-  #startPartitions(route: ReverseRoute, positions: Map<string, bigint>, created: boolean): void {
+  #startPartitions(route: ReverseRoute, fromStart: boolean): void {
     const partitions = this.#options.store.describeTopic(route.topic)?.partitions ?? 0;
     for (let partition = 0; partition < partitions; partition++) {
       const name = `${route.topic}\u0000${partition}`;
       if (this.#running.has(name)) continue;
       this.#running.add(name);
-      this.#tailers.push(this.#tail(route, partition, positions.get(name), created));
+      this.#tailers.push(this.#tail(route, partition, this.#positions.get(name), fromStart));
     }
   }
 
-  async #tail(route: ReverseRoute, partition: number, stored: bigint | undefined, created: boolean): Promise<void> {
+  async #tail(route: ReverseRoute, partition: number, stored: bigint | undefined, fromStart: boolean): Promise<void> {
     const { store, logger } = this.#options;
     const signal = this.#abort.signal;
     const log = store.partition(route.topic, partition);
-    // Without a stored position a new topic is followed from its start, and an existing
-    // one from its end: switching a route on must not replay a topic's whole history.
-    let position = stored ?? (created ? log.logStartOffset : log.highWatermark);
+    // Without a stored position a new topic, or a partition added while running, is followed
+    // from its start, and an existing one from its end: switching a route on must not
+    // replay a topic's whole history.
+    let position = stored ?? (fromStart ? log.logStartOffset : log.highWatermark);
     if (stored === undefined) await this.#savePosition(route.topic, partition, position);
     logger.info({ topic: route.topic, partition, from: position }, 'reverse route following log partition');
     while (!signal.aborted) {
@@ -189,7 +195,7 @@ export class ReverseRouter {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#watchTimer);
+    this.#options.store.off('durable', this.#onDurable);
     this.#abort.abort(new Error('the MQTT front end is stopping'));
     await Promise.allSettled(this.#tailers);
   }

@@ -11,6 +11,8 @@ import { LogStore } from '../../../edge/storage/index.ts';
 import { defaultConfig } from '../../../shared/config/load.ts';
 import { silentLogger } from '../../../shared/logger.ts';
 
+/** Generous for a loaded machine; a partition noticed only by a periodic rescan would take a minute. */
+const NEW_PARTITION_NOTICE_BOUND_MS = 15_000;
 const commandsRoute = { reverseRoutes: [{ topic: 'commands', mqttTopic: 'commands/{key}', qos: 1 as const }] };
 
 /** Appends records the way a Kafka producer's batch arrives: keyed, without mqtt.* headers. */
@@ -51,6 +53,23 @@ test('a record appended to "commands" with key dev-17 reaches subscribers of com
     assert.equal(receivedOther.messages.map((m) => m.payload), ['blink']);
     await h.waitForMetric('tributary_mqtt_reverse_published_total', { topic: 'commands' }, 3);
     assert.is(await h.metric('tributary_mqtt_reverse_published_total', { topic: 'commands' }), 3);
+  } finally {
+    await h.cleanup();
+  }
+});
+
+test('a partition added to the topic later is followed from its first record', async () => {
+  const h = await Harness.start({ mqtt: commandsRoute });
+  try {
+    const device = await h.client({ clientId: 'dev-3' });
+    await device.subscribeAsync('commands/dev-3', { qos: 1 });
+    const received = collect(device);
+    await h.store.createPartitions('commands', 2);
+    await h.store.partition('commands', 1).append(encodeRecordBatch({ records: [{ key: 'dev-3', value: 'on the new partition' }] }));
+    // Far below any periodic rescan: the tailer starts at the partition's first durable record.
+    const bound = new Promise<'timeout'>((resolve) => setTimeout(resolve, NEW_PARTITION_NOTICE_BOUND_MS, 'timeout').unref());
+    assert.is(await Promise.race([received.until(1), bound]), undefined, `delivered within ${NEW_PARTITION_NOTICE_BOUND_MS} ms`);
+    assert.equal(received.messages, [{ topic: 'commands/dev-3', payload: 'on the new partition', qos: 1 }]);
   } finally {
     await h.cleanup();
   }
