@@ -11,6 +11,7 @@ import type { AedesOptions, Client, PublishPacket, Subscription, AuthenticateErr
 import type { Logger } from '../../shared/logger.ts';
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import { PublishIngest, RefusedPublishError } from './ingest.ts';
+import type { PasswordChecker } from './passwords.ts';
 import type { MqttMetrics } from './metrics.ts';
 import type { SqliteSessionStore } from './session-store.ts';
 import type { RouteTarget } from './routes.ts';
@@ -26,6 +27,8 @@ const WAITING_PUBLISHES_PER_CLIENT_MAX = 10_000;
 /** aedes's CONNACK return codes used here (MQTT 3.1.1 table 3.1). */
 const CONNACK_IDENTIFIER_REJECTED = 2;
 const CONNACK_SERVER_UNAVAILABLE = 3;
+const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
+const CONNACK_NOT_AUTHORIZED = 5;
 
 interface ConnectInfo {
   /** As sent: aedes replaces an empty one with a made-up id before authenticate runs. */
@@ -48,6 +51,8 @@ export interface BrokerHookOptions {
   logger: Logger;
   /** Whether a new connection is over mqtt.limits.maxConnections (asked at CONNECT). */
   overConnectionLimit: (client: Client) => boolean;
+  /** The users of mqtt.authentication. */
+  passwords: PasswordChecker;
 }
 
 export type BrokerHooks = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
@@ -59,7 +64,7 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
   const connectInfo = new WeakMap<Client, ConnectInfo>();
   const slots = new WeakMap<Client, PublishSlots>();
 
-  function refuseConnect(client: Client, returnCode: number, reason: 'max-connections' | 'client-id', message: string, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+  function refuseConnect(client: Client, returnCode: number, reason: 'max-connections' | 'client-id' | 'bad-credentials' | 'anonymous', message: string, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     metrics.refusedConnections.labels(reason).inc();
     logger.warn({ clientId: connectInfo.get(client)?.clientId ?? client.id, returnCode, remote: remoteAddress(client) }, `MQTT connection refused: ${message}`);
     const error = new Error(message) as AuthenticateError;
@@ -140,7 +145,7 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
       callback(null, true);
     },
 
-    authenticate(client, _username, _password, done) {
+    authenticate(client, username, password, done) {
       const info = connectInfo.get(client);
       if (options.overConnectionLimit(client)) {
         return refuseConnect(client, CONNACK_SERVER_UNAVAILABLE, 'max-connections', `${limits.maxConnections} connections are open (mqtt.limits.maxConnections)`, done);
@@ -155,7 +160,18 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
           return refuseConnect(client, CONNACK_IDENTIFIER_REJECTED, 'client-id', `client identifier of ${info.clientIdBytes} bytes exceeds ${limits.maxClientIdBytes} (mqtt.limits.maxClientIdBytes)`, done);
         }
       }
-      done(null, true);
+      if (username === undefined || username === null) {
+        if (config.authentication.allowAnonymous) return done(null, true);
+        return refuseConnect(client, CONNACK_NOT_AUTHORIZED, 'anonymous', 'no user name, and mqtt.authentication.allowAnonymous is false', done);
+      }
+      options.passwords.check(username, password ?? Buffer.alloc(0)).then(
+        (valid) => {
+          if (valid) return done(null, true);
+          // The log names the user but never the password.
+          refuseConnect(client, CONNACK_BAD_USERNAME_OR_PASSWORD, 'bad-credentials', `unknown user "${username}" or wrong password`, done);
+        },
+        (error: Error) => refuseConnect(client, CONNACK_SERVER_UNAVAILABLE, 'bad-credentials', `password check failed: ${error.message}`, done),
+      );
     },
 
     authorizePublish(client, packet, callback) {

@@ -62,6 +62,19 @@ const MqttLimitsSchema = section({
   maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'MQTT client connections served at once; more are refused.' }),
 }, 'Limits of the MQTT front end.');
 
+/** What `tributary config hash-password` prints: scrypt$N$r$p$salt$key, salt and key in base64. */
+export const PASSWORD_HASH_PATTERN = '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za-z0-9+/]+={0,2}\\$[A-Za-z0-9+/]+={0,2}$';
+
+const MqttUserSchema = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 256, description: 'User name a device sends in CONNECT.' }),
+  passwordHash: Type.String({ pattern: PASSWORD_HASH_PATTERN, description: 'scrypt hash of its password, as printed by `tributary config hash-password` (the file never holds the password).' }),
+}, { additionalProperties: false });
+
+const MqttAuthenticationSchema = section({
+  allowAnonymous: Type.Boolean({ default: true, description: 'Accept a CONNECT without a user name. Set it to false, and list users, to require a password on every MQTT connection (CONNACK 5 otherwise).' }),
+  users: Type.Array(MqttUserSchema, { default: [], maxItems: 10_000, description: 'Users allowed to connect with a password; a wrong user name or password gets CONNACK 4.' }),
+}, 'Who may connect to the MQTT listeners (TCP and WebSocket).');
+
 const MqttSchema = section({
   routes: Type.Array(RouteSchema, { default: [], maxItems: 1000, description: 'MQTT topic filters mapped to log topics and keys; the first match wins.' }),
   defaultRoute: Type.Union([
@@ -73,6 +86,7 @@ const MqttSchema = section({
   ], { default: { topic: 'mqtt', key: '{topic}' }, description: 'Where publishes that match no route go, or "reject" to refuse them.' }),
   reverseRoutes: Type.Array(ReverseRouteSchema, { default: [], maxItems: 1000, description: 'Log topics whose records (for example commands) are delivered to MQTT subscribers.' }),
   denySubscribe: Type.Array(Type.String(), { default: [], maxItems: 1000, description: 'Topic filters whose subscriptions are refused (SUBACK 0x80).' }),
+  authentication: MqttAuthenticationSchema,
   limits: MqttLimitsSchema,
 }, 'The MQTT front end.');
 

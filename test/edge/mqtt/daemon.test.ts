@@ -3,12 +3,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Daemon, metricValue } from '../../helpers/daemon.ts';
 import { kafkajsClient } from '../kafka/clients/support/kafkajs.ts';
 import { readPartition } from '../kafka/clients/support/log-reader.ts';
 
-async function connect(port: number, clientId: string): Promise<mqtt.MqttClient> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId, reconnectPeriod: 0 });
+const CLI = resolve(import.meta.dirname, '../../../bin/tributary.js');
+
+async function connect(port: number, clientId: string, credentials: { username?: string; password?: string } = {}): Promise<mqtt.MqttClient> {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId, reconnectPeriod: 0, ...credentials });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
@@ -67,6 +71,34 @@ test('MQTT over WebSocket is served on its own port', async () => {
     await client.endAsync();
     const stored = await readPartition(daemon.ports.kafka!, 'mqtt', 0);
     assert.equal(stored.records.map((record) => record.value!.toString()), ['hi']);
+  } finally {
+    await daemon.cleanup();
+  }
+});
+
+/** `tributary config hash-password` with the password on standard input, as a script runs it. */
+function hashPasswordWithCli(password: string): Promise<string> {
+  return new Promise((resolveHash, rejectHash) => {
+    const child = spawn(process.execPath, [CLI, 'config', 'hash-password'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.on('close', (code) => (code === 0 ? resolveHash(stdout.trim()) : rejectHash(new Error(`exit ${code}: ${stderr}`))));
+    child.stdin.end(`${password}\n`);
+  });
+}
+
+test('a password hashed by `tributary config hash-password` lets a device in; without it the device is refused', async () => {
+  const passwordHash = await hashPasswordWithCli('field-unit-secret');
+  assert.match(passwordHash, /^scrypt\$16384\$8\$1\$/);
+  const daemon = await Daemon.start({ config: { mqtt: { authentication: { allowAnonymous: false, users: [{ username: 'pump-7', passwordHash }] } } } });
+  try {
+    const device = await connect(daemon.ports.mqtt!, 'pump-7', { username: 'pump-7', password: 'field-unit-secret' });
+    await device.endAsync();
+    const refusal = await connect(daemon.ports.mqtt!, 'intruder').then(() => undefined, (error: Error & { code?: number }) => error);
+    assert.is(refusal?.code, 5, 'CONNACK 5 without a user name');
+    assert.is(metricValue(await daemon.metrics(), 'tributary_mqtt_refused_connections_total', { reason: 'anonymous' }), 1);
   } finally {
     await daemon.cleanup();
   }

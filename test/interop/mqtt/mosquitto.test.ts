@@ -5,6 +5,8 @@ import * as assert from 'uvu/assert';
 import { Daemon, metricValue } from '../../helpers/daemon.ts';
 import { kafkajsClient } from '../../edge/kafka/clients/support/kafkajs.ts';
 import { ClientProcess } from './support/client-process.ts';
+import { hashPassword } from '../../../edge/mqtt/passwords.ts';
+import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
 
 const DEVICES = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6'];
 const READINGS_PER_DEVICE = 200;
@@ -56,6 +58,26 @@ test('QoS 1 readings from mosquitto_pub are read back by a Kafka consumer in ord
     assert.is(metricValue(metrics, 'tributary_mqtt_publishes_in_total', { qos: '1' }), DEVICES.length * READINGS_PER_DEVICE);
   } finally {
     await consumer.disconnect().catch(() => {});
+    await daemon.cleanup();
+  }
+});
+
+test('mosquitto_pub with -u/-P is let in; without a user name or with a wrong password it is refused', async () => {
+  const passwordHash = await hashPassword('pa55-for-mosquitto');
+  const daemon = await Daemon.start({ config: { mqtt: { authentication: { allowAnonymous: false, users: [{ username: 'meter', passwordHash }] } } } });
+  try {
+    const port = daemon.ports.mqtt!;
+    await mosquittoPub(port, ['-i', 'meter-1', '-u', 'meter', '-P', 'pa55-for-mosquitto', '-q', '1', '-t', 'meters/1', '-m', '42']).succeeded();
+    const anonymous = mosquittoPub(port, ['-i', 'meter-2', '-q', '1', '-t', 'meters/2', '-m', 'x']);
+    const wrong = mosquittoPub(port, ['-i', 'meter-3', '-u', 'meter', '-P', 'guess', '-q', '1', '-t', 'meters/3', '-m', 'y']);
+    for (const [client, reason] of [[anonymous, /not authori[sz]ed/i], [wrong, /bad user ?name or password/i]] as const) {
+      const { code } = await client.exited;
+      assert.is.not(code, 0, 'refused');
+      assert.match(client.stderr, reason);
+    }
+    const stored = await readPartition(daemon.ports.kafka!, 'mqtt', 0);
+    assert.equal(stored.records.map((record) => record.value!.toString()), ['42'], 'only the authenticated publish was stored');
+  } finally {
     await daemon.cleanup();
   }
 });
