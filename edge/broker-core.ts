@@ -22,6 +22,7 @@ export interface NodePorts {
   http: number;
   mqtt?: number;
   mqttWs?: number;
+  mqtts?: number;
 }
 
 export interface BrokerCore {

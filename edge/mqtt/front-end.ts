@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
@@ -16,6 +17,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { Database } from '../../shared/sqlite.ts';
 import { createBrokerHooks, remoteAddress } from './broker-hooks.ts';
 import { PasswordChecker } from './passwords.ts';
+import type { MqttTlsListen } from './tls-listener.ts';
 import { guardConnection, type Violation } from './connection-guard.ts';
 import { coalesceWrites } from './write-coalescing.ts';
 import { PublishIngest } from './ingest.ts';
@@ -59,7 +61,7 @@ export interface ListenAddress {
 
 export interface MqttFrontEndOptions {
   config: MqttConfig;
-  listeners: { mqtt: ListenAddress; mqttWs?: ListenAddress | null };
+  listeners: { mqtt: ListenAddress; mqttWs?: ListenAddress | null; mqtts?: MqttTlsListen | null };
   store: MqttLogStore;
   dataDir: string;
   logger: Logger;
@@ -67,7 +69,7 @@ export interface MqttFrontEndOptions {
 }
 
 export interface MqttFrontEnd {
-  ports: { mqtt: number; mqttWs?: number };
+  ports: { mqtt: number; mqttWs?: number; mqtts?: number };
   /** The aedes broker, for in-process publishing and inspection. */
   broker: Aedes;
   close(): Promise<void>;
@@ -201,6 +203,22 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     await listen(tcpServer, options.listeners.mqtt, 'MQTT', logger);
     closers.push(() => closeServer(tcpServer));
     const ports: MqttFrontEnd['ports'] = { mqtt: (tcpServer.address() as { port: number }).port };
+
+    const tlsListen = options.listeners.mqtts;
+    if (tlsListen !== null && tlsListen !== undefined) {
+      const tlsServer = createTlsServer({ ...tlsListen.tls, noDelay: true }, (socket: TLSSocket) => {
+        socket.setNoDelay(true);
+        accept(socket, socket.remoteAddress);
+      });
+      // A failed handshake (plain MQTT on this port, an untrusted device certificate) ends only that connection.
+      tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+        metricsNow.refusedConnections.labels('tls-handshake').inc();
+        logger.warn({ remote: socket.remoteAddress, err: error.message }, 'MQTT over TLS: handshake failed; connection closed');
+      });
+      await listen(tlsServer, tlsListen, 'MQTT over TLS', logger);
+      closers.push(() => closeServer(tlsServer));
+      ports.mqtts = (tlsServer.address() as { port: number }).port;
+    }
 
     const wsAddress = options.listeners.mqttWs;
     if (wsAddress !== null && wsAddress !== undefined) {

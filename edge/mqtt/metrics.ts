@@ -58,7 +58,7 @@ export class MqttMetrics {
     this.queueOverflows = new Counter({ name: 'tributary_mqtt_queue_overflows_total', help: 'QoS 1/2 messages not queued for a persistent session because its queue was full (mqtt.limits.maxQueuedPerClient); the records stay in the log.', registers });
     this.refusedPublishes = new Counter({ name: 'tributary_mqtt_refused_publishes_total', help: 'PUBLISH packets refused, by reason; a refused QoS 1/2 publish closes the connection and is not acknowledged.', labelNames: ['reason'], registers });
     this.protocolViolations = new Counter({ name: 'tributary_mqtt_protocol_violations_total', help: 'Connections closed for breaking MQTT 3.1.1 or the packet limits, by kind.', labelNames: ['kind'], registers });
-    this.refusedConnections = new Counter({ name: 'tributary_mqtt_refused_connections_total', help: 'CONNECTs refused with a CONNACK return code, by reason.', labelNames: ['reason'], registers });
+    this.refusedConnections = new Counter({ name: 'tributary_mqtt_refused_connections_total', help: 'Connections refused, by reason: with a CONNACK return code, or (tls-handshake) by a failed TLS handshake.', labelNames: ['reason'], registers });
     this.refusedSubscriptions = new Counter({ name: 'tributary_mqtt_refused_subscriptions_total', help: 'Subscriptions refused with SUBACK 0x80 (mqtt.denySubscribe).', registers });
     this.appendLatency = new Histogram({
       name: 'tributary_mqtt_append_latency_seconds',

@@ -1,5 +1,6 @@
 // mosquitto_pub and mosquitto_sub (mosquitto-clients 2.0, Debian) against the real daemon,
 // with a Kafka client (kafkajs) on the other side of the log.
+import { resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Daemon, metricValue } from '../../helpers/daemon.ts';
@@ -77,6 +78,27 @@ test('mosquitto_pub with -u/-P is let in; without a user name or with a wrong pa
     }
     const stored = await readPartition(daemon.ports.kafka!, 'mqtt', 0);
     assert.equal(stored.records.map((record) => record.value!.toString()), ['42'], 'only the authenticated publish was stored');
+  } finally {
+    await daemon.cleanup();
+  }
+});
+
+test('mosquitto_pub publishes over TLS (mqtts) with the broker\'s CA, and mosquitto_sub receives over TLS', async () => {
+  const certificate = resolve(import.meta.dirname, '../../mirror/fixtures/localhost-cert.pem');
+  const key = resolve(import.meta.dirname, '../../mirror/fixtures/localhost-key.pem');
+  const daemon = await Daemon.start({ config: { listeners: { mqtts: { enabled: true, host: '127.0.0.1', port: 0, certFile: certificate, keyFile: key } } } });
+  try {
+    const port = daemon.ports.mqtts!;
+    const tls = ['--cafile', certificate];
+    await mosquittoPub(port, [...tls, '-i', 'tls-pub', '-q', '1', '-r', '-t', 'secure/status', '-m', 'armed']).succeeded();
+    const subscriber = mosquittoSub(port, [...tls, '-i', 'tls-sub', '-q', '1', '-v', '-C', '2', '-t', 'secure/#']);
+    // The retained message arrives once the subscription is in place.
+    assert.is(await subscriber.nextLine(), 'secure/status armed');
+    await mosquittoPub(port, [...tls, '-i', 'tls-pub', '-q', '1', '-t', 'secure/1', '-m', 'over tls']).succeeded();
+    assert.is(await subscriber.nextLine(), 'secure/1 over tls');
+    await subscriber.succeeded();
+    const stored = await readPartition(daemon.ports.kafka!, 'mqtt', 0);
+    assert.equal(stored.records.map((record) => record.value!.toString()), ['armed', 'over tls']);
   } finally {
     await daemon.cleanup();
   }
