@@ -11,7 +11,8 @@ import type { AedesOptions, Client, PublishPacket, Subscription, AuthenticateErr
 import type { Logger } from '../../shared/logger.ts';
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import { PublishIngest, RefusedPublishError } from './ingest.ts';
-import type { PasswordChecker } from './passwords.ts';
+import type { TopicPermissions } from './permissions.ts';
+import type { MqttUsers } from './users.ts';
 import type { MqttMetrics } from './metrics.ts';
 import type { SqliteSessionStore } from './session-store.ts';
 import type { RouteTarget } from './routes.ts';
@@ -36,6 +37,8 @@ interface ConnectInfo {
   clientIdBytes: number;
   clean: boolean;
   protocolVersion: number;
+  /** Its will's topic, checked against the user's publish permissions at CONNECT. */
+  willTopic: string | undefined;
 }
 
 interface PublishSlots {
@@ -52,7 +55,7 @@ export interface BrokerHookOptions {
   /** Whether a new connection is over mqtt.limits.maxConnections (asked at CONNECT). */
   overConnectionLimit: (client: Client) => boolean;
   /** The users of mqtt.authentication. */
-  passwords: PasswordChecker;
+  users: MqttUsers;
 }
 
 export type BrokerHooks = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
@@ -62,9 +65,11 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
   const limits = config.limits;
   const deniedFilters = config.denySubscribe.map((filter) => new TopicFilter(filter));
   const connectInfo = new WeakMap<Client, ConnectInfo>();
+  /** Connections of users with topic permissions; others are not restricted. */
+  const permissions = new WeakMap<Client, TopicPermissions>();
   const slots = new WeakMap<Client, PublishSlots>();
 
-  function refuseConnect(client: Client, returnCode: number, reason: 'max-connections' | 'client-id' | 'bad-credentials' | 'anonymous', message: string, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+  function refuseConnect(client: Client, returnCode: number, reason: 'max-connections' | 'client-id' | 'bad-credentials' | 'anonymous' | 'not-authorized', message: string, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     metrics.refusedConnections.labels(reason).inc();
     logger.warn({ clientId: connectInfo.get(client)?.clientId ?? client.id, returnCode, remote: remoteAddress(client) }, `MQTT connection refused: ${message}`);
     const error = new Error(message) as AuthenticateError;
@@ -141,6 +146,7 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
         clientIdBytes: Buffer.byteLength(packet.clientId ?? '', 'utf8'),
         clean: packet.clean !== false,
         protocolVersion: packet.protocolVersion ?? 4,
+        willTopic: packet.will?.topic,
       });
       callback(null, true);
     },
@@ -164,11 +170,19 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
         if (config.authentication.allowAnonymous) return done(null, true);
         return refuseConnect(client, CONNACK_NOT_AUTHORIZED, 'anonymous', 'no user name, and mqtt.authentication.allowAnonymous is false', done);
       }
-      options.passwords.check(username, password ?? Buffer.alloc(0)).then(
+      options.users.check(username, password ?? Buffer.alloc(0)).then(
         (valid) => {
-          if (valid) return done(null, true);
           // The log names the user but never the password.
-          refuseConnect(client, CONNACK_BAD_USERNAME_OR_PASSWORD, 'bad-credentials', `unknown user "${username}" or wrong password`, done);
+          if (!valid) return refuseConnect(client, CONNACK_BAD_USERNAME_OR_PASSWORD, 'bad-credentials', `unknown user "${username}" or wrong password`, done);
+          const allowed = options.users.permissionsFor(username, client.id);
+          if (allowed !== undefined) {
+            const willTopic = info?.willTopic;
+            if (willTopic !== undefined && !allowed.mayPublish(willTopic)) {
+              return refuseConnect(client, CONNACK_NOT_AUTHORIZED, 'not-authorized', `user "${username}" may not publish its will to ${willTopic}`, done);
+            }
+            permissions.set(client, allowed);
+          }
+          done(null, true);
         },
         (error: Error) => refuseConnect(client, CONNACK_SERVER_UNAVAILABLE, 'bad-credentials', `password check failed: ${error.message}`, done),
       );
@@ -180,6 +194,11 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
       if (packet.topic.startsWith('$SYS/')) {
         metrics.refusedPublishes.labels('reserved-topic').inc();
         return callback(new Error(`client "${clientId}" may not publish to ${packet.topic}: $SYS/ is reserved`));
+      }
+      if (client !== null && permissions.get(client)?.mayPublish(packet.topic) === false) {
+        metrics.refusedPublishes.labels('not-authorized').inc();
+        logger.warn({ clientId, topic: packet.topic }, 'MQTT publish refused: outside the user\'s publish permissions; closing the connection');
+        return callback(new Error(`client "${clientId}" may not publish to ${packet.topic}`));
       }
       // The topic was checked on the wire by the connection guard (also a will's, in
       // CONNECT); publishes made in-process do not come here.
@@ -214,6 +233,11 @@ export function createBrokerHooks(options: BrokerHookOptions): BrokerHooks {
       if (deniedFilters.some((denied) => denied.matches(subscription.topic))) {
         metrics.refusedSubscriptions.inc();
         logger.info({ clientId: client.id, filter: subscription.topic }, 'MQTT subscription refused (mqtt.denySubscribe)');
+        return callback(null, null);
+      }
+      if (permissions.get(client)?.maySubscribe(subscription.topic) === false) {
+        metrics.refusedSubscriptions.inc();
+        logger.info({ clientId: client.id, filter: subscription.topic }, 'MQTT subscription refused: outside the user\'s subscribe permissions');
         return callback(null, null);
       }
       callback(null, subscription);

@@ -16,7 +16,7 @@ import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Database } from '../../shared/sqlite.ts';
 import { createBrokerHooks, remoteAddress } from './broker-hooks.ts';
-import { PasswordChecker } from './passwords.ts';
+import { MqttUsers } from './users.ts';
 import type { MqttTlsListen } from './tls-listener.ts';
 import { guardConnection, type Violation } from './connection-guard.ts';
 import { coalesceWrites } from './write-coalescing.ts';
@@ -83,7 +83,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
   }
   const routes = new RouteTable(config, limits.maxTopicLevels);
   const reverseRoutes = compileReverseRoutes(config, limits.maxTopicLevels);
-  const passwords = PasswordChecker.fromConfig(config.authentication);
+  const users = MqttUsers.fromConfig(config.authentication, limits.maxTopicLevels);
 
   const closers: Array<() => Promise<void> | void> = [];
   async function closeAll(): Promise<void> {
@@ -146,7 +146,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       metrics: metricsNow,
       logger,
       overConnectionLimit: (client: Client) => admitted.get(client.conn) === false,
-      passwords,
+      users,
     });
 
     broker = new Aedes({

@@ -59,7 +59,7 @@ export class MqttMetrics {
     this.refusedPublishes = new Counter({ name: 'tributary_mqtt_refused_publishes_total', help: 'PUBLISH packets refused, by reason; a refused QoS 1/2 publish closes the connection and is not acknowledged.', labelNames: ['reason'], registers });
     this.protocolViolations = new Counter({ name: 'tributary_mqtt_protocol_violations_total', help: 'Connections closed for breaking MQTT 3.1.1 or the packet limits, by kind.', labelNames: ['kind'], registers });
     this.refusedConnections = new Counter({ name: 'tributary_mqtt_refused_connections_total', help: 'Connections refused, by reason: with a CONNACK return code, or (tls-handshake) by a failed TLS handshake.', labelNames: ['reason'], registers });
-    this.refusedSubscriptions = new Counter({ name: 'tributary_mqtt_refused_subscriptions_total', help: 'Subscriptions refused with SUBACK 0x80 (mqtt.denySubscribe).', registers });
+    this.refusedSubscriptions = new Counter({ name: 'tributary_mqtt_refused_subscriptions_total', help: 'Subscriptions refused with SUBACK 0x80 (mqtt.denySubscribe, or outside a user\'s subscribe permissions).', registers });
     this.appendLatency = new Histogram({
       name: 'tributary_mqtt_append_latency_seconds',
       help: 'Time from the first publish of a record batch to the batch being durable in the log.',

@@ -2,9 +2,7 @@
 //   scrypt$<N>$<r>$<p>$<salt, base64>$<key, base64>
 // and `tributary config hash-password` makes one. scrypt (in node:crypto) is deliberately
 // slow and memory-hard, so a leaked configuration file does not give the passwords away.
-import { createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { MqttConfig } from '../../shared/config/schema.ts';
-import { TributaryError } from '../../shared/errors.ts';
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /** Cost parameters of new hashes: N = 2^14, r = 8, p = 1 takes 16 MiB and tens of milliseconds per check. */
 const NEW_HASH_COST = { N: 16_384, r: 8, p: 1 } as const;
@@ -15,7 +13,7 @@ const COST_N_MAX = 1 << 20;
 /** Memory one check may use: room for COST_N_MAX at r = 8. */
 const SCRYPT_MAX_MEMORY_BYTES = 128 * COST_N_MAX * 8 + 1024 * 1024;
 
-interface ParsedHash {
+export interface ParsedHash {
   cost: ScryptOptions;
   salt: Buffer;
   key: Buffer;
@@ -44,45 +42,8 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', NEW_HASH_COST.N, NEW_HASH_COST.r, NEW_HASH_COST.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-/**
- * Checks passwords against the configured users. A password that passed once is
- * remembered as an HMAC under a key that lives only in this process, so that a thousand
- * devices reconnecting after an outage cost one scrypt each, not one per attempt.
- */
-export class PasswordChecker {
-  readonly #users: Map<string, ParsedHash>;
-  readonly #memoKey = randomBytes(32);
-  readonly #verified = new Map<string, Buffer>();
-
-  private constructor(users: Map<string, ParsedHash>) {
-    this.#users = users;
-  }
-
-  /** Refuses, naming the key, a hash it cannot use, a user listed twice, and a listener no one could connect to. */
-  static fromConfig(authentication: MqttConfig['authentication']): PasswordChecker {
-    const users = new Map<string, ParsedHash>();
-    for (const [index, user] of authentication.users.entries()) {
-      const key = `mqtt.authentication.users[${index}]`;
-      const parsed = parsePasswordHash(user.passwordHash);
-      if (typeof parsed === 'string') throw new TributaryError('CONFIG_INVALID', `${key}.passwordHash: the hash of "${user.username}" is not usable: ${parsed}`, { key });
-      if (users.has(user.username)) throw new TributaryError('CONFIG_INVALID', `${key}.username: "${user.username}" is listed twice`, { key });
-      users.set(user.username, parsed);
-    }
-    if (!authentication.allowAnonymous && users.size === 0) {
-      throw new TributaryError('CONFIG_INVALID', 'mqtt.authentication: allowAnonymous is false and no users are listed, so no client could connect', { key: 'mqtt.authentication' });
-    }
-    return new PasswordChecker(users);
-  }
-
-  async check(username: string, password: Buffer): Promise<boolean> {
-    const user = this.#users.get(username);
-    if (user === undefined) return false;
-    const memo = createHmac('sha256', this.#memoKey).update(username).update('\u0000').update(password).digest();
-    const known = this.#verified.get(username);
-    if (known !== undefined && timingSafeEqual(known, memo)) return true;
-    const key = await derive(password, user.salt, user.key.length, user.cost);
-    if (!timingSafeEqual(key, user.key)) return false;
-    this.#verified.set(username, memo);
-    return true;
-  }
+/** Whether `password` is the one `hash` was made from. */
+export async function verifyPassword(password: Buffer, hash: ParsedHash): Promise<boolean> {
+  const key = await derive(password, hash.salt, hash.key.length, hash.cost);
+  return timingSafeEqual(key, hash.key);
 }

@@ -77,6 +77,8 @@ export const PASSWORD_HASH_PATTERN = '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za
 const MqttUserSchema = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 256, description: 'User name a device sends in CONNECT.' }),
   passwordHash: Type.String({ pattern: PASSWORD_HASH_PATTERN, description: 'scrypt hash of its password, as printed by `tributary config hash-password` (the file never holds the password).' }),
+  publish: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100, description: 'Topic filters this user may publish to (and name as its will); {username} and {clientId} stand for its own. Unset: any topic. A publish outside them is refused: not acknowledged, the connection closed.' })),
+  subscribe: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100, description: 'Topic filters this user may subscribe within; {username} and {clientId} as for publish. Unset: any filter. A filter reaching outside them gets SUBACK 0x80.' })),
 }, { additionalProperties: false });
 
 const MqttAuthenticationSchema = section({

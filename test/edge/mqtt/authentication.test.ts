@@ -5,7 +5,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { Harness } from './harness.ts';
-import { hashPassword, PasswordChecker } from '../../../edge/mqtt/passwords.ts';
+import { hashPassword } from '../../../edge/mqtt/passwords.ts';
+import { filterCovers, TopicPermissions } from '../../../edge/mqtt/permissions.ts';
+import { MqttUsers } from '../../../edge/mqtt/users.ts';
 import { isTributaryError } from '../../../shared/errors.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -74,14 +76,15 @@ test('the WebSocket listener asks for the same password', async () => {
 });
 
 test('configurations that cannot work are refused at start, naming the key', async () => {
-  const cases: Array<[Parameters<typeof PasswordChecker.fromConfig>[0], RegExp]> = [
+  const cases: Array<[Parameters<typeof MqttUsers.fromConfig>[0], RegExp]> = [
     [{ allowAnonymous: false, users: [] }, /mqtt\.authentication: allowAnonymous is false and no users are listed/],
     [{ allowAnonymous: true, users: [{ username: 'a', passwordHash }, { username: 'a', passwordHash }] }, /mqtt\.authentication\.users\[1\]\.username: "a" is listed twice/],
     [{ allowAnonymous: true, users: [{ username: 'b', passwordHash: 'scrypt$1000$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5' }] }, /users\[0\]\.passwordHash: .*N must be a power of two/],
+    [{ allowAnonymous: true, users: [{ username: 'c', passwordHash, subscribe: ['commands/#/{username}'] }] }, /users\[0\]\.subscribe\[0\]: .*wildcard # must be the last/],
   ];
   for (const [authentication, message] of cases) {
     try {
-      PasswordChecker.fromConfig(authentication);
+      MqttUsers.fromConfig(authentication, 16);
       assert.unreachable(`accepted ${JSON.stringify(authentication)}`);
     } catch (error) {
       assert.ok(isTributaryError(error, 'CONFIG_INVALID'), String(error));
@@ -90,13 +93,83 @@ test('configurations that cannot work are refused at start, naming the key', asy
   }
 });
 
-test('a password checker accepts only the password that was hashed, before and after remembering it', async () => {
-  const checker = PasswordChecker.fromConfig({ allowAnonymous: true, users: [{ username: 'u', passwordHash }] });
+test('the users accept only the password that was hashed, before and after remembering it', async () => {
+  const checker = MqttUsers.fromConfig({ allowAnonymous: true, users: [{ username: 'u', passwordHash }] }, 16);
   assert.is(await checker.check('u', Buffer.from('not it')), false);
   assert.is(await checker.check('u', Buffer.from(PASSWORD)), true);
   assert.is(await checker.check('u', Buffer.from(PASSWORD)), true, 'remembered');
   assert.is(await checker.check('u', Buffer.from(`${PASSWORD} `)), false, 'a near miss after a remembered success');
   assert.is(await checker.check('v', Buffer.from(PASSWORD)), false, 'another user');
+});
+
+test('a user limited to its own topics publishes and subscribes there; elsewhere it gets SUBACK 0x80, or is disconnected without an acknowledgement', async () => {
+  const h = await Harness.start({
+    mqtt: {
+      authentication: {
+        allowAnonymous: false,
+        users: [{ username: 'pump-7', passwordHash, publish: ['sensors/{username}/#'], subscribe: ['commands/{username}', 'broadcast/#'] }],
+      },
+    },
+  });
+  try {
+    const credentials = { username: 'pump-7', password: PASSWORD };
+    const device = await h.client({ clientId: 'pump-7-a', ...credentials });
+    // mqtt.js rejects when any filter is refused; the SUBACK's codes come with the error.
+    const granted = await device.subscribeAsync({
+      'commands/pump-7': { qos: 1 },
+      'broadcast/all': { qos: 1 },
+      'commands/pump-8': { qos: 1 },
+      'commands/+': { qos: 1 },
+      '#': { qos: 1 },
+    }).then(
+      (grants) => grants.map((grant) => grant.qos),
+      (error: Error & { packet?: { granted: number[] } }) => error.packet?.granted ?? String(error),
+    );
+    assert.equal(granted, [1, 1, 128, 128, 128], 'own commands and broadcasts only');
+    await device.publishAsync('sensors/pump-7/pressure', '3.1', { qos: 1 });
+    assert.equal((await h.waitForRecords('mqtt', 1)).map((record) => record.value!.toString()), ['3.1']);
+
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    device.publish('sensors/pump-8/pressure', 'spoofed', { qos: 1 });
+    await closed;
+    assert.is(await h.metric('tributary_mqtt_refused_publishes_total', { reason: 'not-authorized' }), 1);
+    assert.is(await h.metric('tributary_mqtt_refused_subscriptions_total'), 3);
+    assert.equal((await h.records('mqtt')).map((record) => record.value!.toString()), ['3.1'], 'the spoofed reading was not stored');
+
+    const willRefused = await connackCode(h.url, { clientId: 'pump-7-b', ...credentials, will: { topic: 'alarms/pump-7', payload: Buffer.from('gone'), qos: 1, retain: false } });
+    assert.is(willRefused, 5, 'a will outside the publish permissions is refused at CONNECT');
+    const willAllowed = await connackCode(h.url, { clientId: 'pump-7-c', ...credentials, will: { topic: 'sensors/pump-7/status', payload: Buffer.from('gone'), qos: 1, retain: false } });
+    assert.is(willAllowed, 0);
+  } finally {
+    await h.cleanup();
+  }
+});
+
+test('permission filters: {username} and {clientId} fill in, a value with wildcards or slashes grants nothing, and coverage follows section 4.7', () => {
+  const own = new TopicPermissions({ publish: ['sensors/{username}/#', 'status/{clientId}'], subscribe: ['commands/{username}/+'] }, { username: 'dev-1', clientId: 'c-9' });
+  assert.ok(own.mayPublish('sensors/dev-1/temp'));
+  assert.ok(own.mayPublish('sensors/dev-1'), '# covers its parent level');
+  assert.ok(own.mayPublish('status/c-9'));
+  assert.not.ok(own.mayPublish('sensors/dev-2/temp'));
+  assert.ok(own.maySubscribe('commands/dev-1/valve'));
+  assert.ok(own.maySubscribe('commands/dev-1/+'));
+  assert.not.ok(own.maySubscribe('commands/dev-1/#'), '# reaches deeper than +');
+  assert.not.ok(own.maySubscribe('commands/+/valve'));
+
+  const sneaky = new TopicPermissions({ publish: ['sensors/{username}/#'], subscribe: ['commands/{clientId}'] }, { username: '+', clientId: '#' });
+  assert.not.ok(sneaky.mayPublish('sensors/dev-1/temp'), 'a user named + is not a wildcard');
+  assert.not.ok(sneaky.maySubscribe('commands/dev-1'), 'a client id # is not a wildcard');
+
+  const unrestricted = new TopicPermissions({ publish: undefined, subscribe: ['a/#'] }, { username: 'u', clientId: 'c' });
+  assert.ok(unrestricted.mayPublish('anything/at/all'), 'an unset side is not restricted');
+  assert.not.ok(unrestricted.maySubscribe('b'));
+
+  assert.ok(filterCovers('#', 'a/b/#'));
+  assert.not.ok(filterCovers('#', '$SYS/broker'), 'wildcards do not reach $ topics [MQTT-4.7.2-1]');
+  assert.ok(filterCovers('a/+/c', 'a/b/c'));
+  assert.not.ok(filterCovers('a/+/c', 'a/b/c/d'));
+  assert.not.ok(filterCovers('a/b', 'a/b/c'));
+  assert.ok(filterCovers('a/b/#', 'a/b'));
 });
 
 test.run();
