@@ -13,12 +13,14 @@ import '../shared/kafka/compression.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { AdminServer } from './http/admin-server.ts';
 import { startKafkaServer, type KafkaServer } from './kafka/server.ts';
+import { tlsListen } from './tls-listen.ts';
 import { LogStore, type LogStoreOptions } from './storage/index.ts';
 
 export type NodeRole = 'edge' | 'central';
 
 export interface NodePorts {
   kafka: number;
+  kafkaTls?: number;
   http: number;
   mqtt?: number;
   mqttWs?: number;
@@ -80,6 +82,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
 
     const kafka = await startKafkaServer({
       listener: config.listeners.kafka,
+      tlsListener: tlsListen(config.listeners.kafkaTls, 'listeners.kafkaTls'),
       config: config.kafka,
       topicDefaults: config.topics.defaults,
       store,
@@ -90,6 +93,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
     closers.push(() => kafka.close());
 
     const ports: NodePorts = { kafka: kafka.port, http: 0 };
+    if (kafka.tlsPort !== undefined) ports.kafkaTls = kafka.tlsPort;
     const admin = new AdminServer({
       host: config.listeners.http.host,
       port: config.listeners.http.port,

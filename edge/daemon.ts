@@ -10,7 +10,7 @@ import { startMqttFrontEnd } from './mqtt/index.ts';
 import type { LogStore } from './storage/index.ts';
 import type { Mirror, OffsetStore } from '../mirror/index.ts';
 import { mirrorConfigured, mirrorRoute } from '../mirror/status-route.ts';
-import { mqttTlsListen } from './mqtt/tls-listener.ts';
+import { tlsListen } from './tls-listen.ts';
 
 export type EdgePorts = NodePorts;
 
@@ -30,7 +30,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     const { store, kafka, admin, ports } = core;
     const mqtt = await startMqttFrontEnd({
       config: config.mqtt,
-      listeners: { mqtt: config.listeners.mqtt, mqttWs: config.listeners.mqttWs.enabled ? config.listeners.mqttWs : null, mqtts: mqttTlsListen(config.listeners.mqtts) },
+      listeners: { mqtt: config.listeners.mqtt, mqttWs: config.listeners.mqttWs.enabled ? config.listeners.mqttWs : null, mqtts: tlsListen(config.listeners.mqtts, 'listeners.mqtts') },
       store,
       dataDir: core.dataDir,
       logger: logger.child({ part: 'mqtt' }),

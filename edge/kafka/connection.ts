@@ -28,12 +28,20 @@ export interface ConnectionInfo {
   readonly id: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** The endpoint of the listener this connection came in on, as clients must be told it (Metadata). */
+  readonly advertised: AdvertisedEndpoint;
+}
+
+export interface AdvertisedEndpoint {
+  host: string;
+  port: number;
 }
 
 export class KafkaConnection implements ConnectionInfo {
   readonly id: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly advertised: AdvertisedEndpoint;
   readonly #socket: Socket;
   readonly #handler: RequestHandler;
   readonly #logger: Logger;
@@ -48,8 +56,9 @@ export class KafkaConnection implements ConnectionInfo {
   #writing = false;
   #closed = false;
 
-  constructor(options: { id: number; socket: Socket; handler: RequestHandler; logger: Logger; maxRequestBytes: number }) {
+  constructor(options: { id: number; socket: Socket; handler: RequestHandler; logger: Logger; maxRequestBytes: number; advertised: AdvertisedEndpoint }) {
     this.id = options.id;
+    this.advertised = options.advertised;
     this.#socket = options.socket;
     this.#handler = options.handler;
     this.#maxRequestBytes = options.maxRequestBytes;

@@ -1,29 +1,45 @@
 // The Kafka listener: accepts TCP connections up to a bound and gives each a
 // KafkaConnection. A bad client is closed alone; every other keeps being served.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../shared/logger.ts';
 import { listenOn } from '../listen.ts';
-import { KafkaConnection, type RequestHandler } from './connection.ts';
+import { KafkaConnection, type AdvertisedEndpoint, type RequestHandler } from './connection.ts';
 
 export interface KafkaListenerOptions {
   host: string;
   port: number;
+  /** What clients of this listener are told to connect to; its port is filled in once bound. */
+  advertised: AdvertisedEndpoint;
+  /** Serve TLS with these settings; plain TCP when absent. */
+  tls?: TlsOptions;
+  /** Connections open at once on this listener (kafka.maxConnections). */
   maxConnections: number;
   maxRequestBytes: number;
   handler: RequestHandler;
   logger: Logger;
 }
 
+/** Connection ids, unique across this process's listeners, for the logs. */
+let nextConnectionId = 1;
+
 export class KafkaListener {
   readonly #server: Server;
   readonly #options: KafkaListenerOptions;
   readonly #connections = new Set<KafkaConnection>();
   readonly #sockets = new Set<Socket>();
-  #nextConnectionId = 1;
 
   constructor(options: KafkaListenerOptions) {
     this.#options = options;
-    this.#server = createServer((socket) => this.#accept(socket));
+    if (options.tls === undefined) {
+      this.#server = createServer((socket) => this.#accept(socket));
+    } else {
+      this.#server = createTlsServer(options.tls, (socket: TLSSocket) => this.#accept(socket));
+      // A failed handshake (a plain client on this port, an untrusted certificate) ends only that connection.
+      this.#server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+        options.logger.warn({ client: socket.remoteAddress, err: error.message }, 'Kafka over TLS: handshake failed; connection closed');
+      });
+    }
   }
 
   get connectionCount(): number {
@@ -47,11 +63,12 @@ export class KafkaListener {
       return;
     }
     const connection = new KafkaConnection({
-      id: this.#nextConnectionId++,
+      id: nextConnectionId++,
       socket,
       handler: this.#options.handler,
       logger: this.#options.logger,
       maxRequestBytes: this.#options.maxRequestBytes,
+      advertised: this.#options.advertised,
     });
     this.#connections.add(connection);
     this.#sockets.add(socket);

@@ -54,6 +54,11 @@ export class RequestRouter implements RequestHandler {
     return encodeResponseChunks(request.apiKey, request.apiVersion, header.correlationId, body as never);
   }
 
+  /** The context with this broker's endpoint as the connection's listener advertises it (plain or TLS). */
+  #asSeenBy(connection: ConnectionInfo): BrokerContext {
+    return connection.advertised === this.#context.advertised ? this.#context : { ...this.#context, advertised: connection.advertised };
+  }
+
   #dispatch(request: DecodedRequest, connection: ConnectionInfo): unknown {
     const context = this.#context;
     const version = request.apiVersion;
@@ -61,10 +66,10 @@ export class RequestRouter implements RequestHandler {
       case 0: return handleProduce(context, request.body);
       case 1: return handleFetch(context, request.body, version);
       case 2: return handleListOffsets(context, request.body, version);
-      case 3: return handleMetadata(context, request.body, version);
+      case 3: return handleMetadata(this.#asSeenBy(connection), request.body, version);
       case 8: return handleOffsetCommit(context, request.body);
       case 9: return handleOffsetFetch(context, request.body, version);
-      case 10: return handleFindCoordinator(context, request.body);
+      case 10: return handleFindCoordinator(this.#asSeenBy(connection), request.body);
       case 11: return handleJoinGroup(context, request.body, { apiVersion: version, clientId: request.header.clientId ?? '', clientHost: `/${connection.remoteAddress}` });
       case 12: return handleHeartbeat(context, request.body);
       case 13: return handleLeaveGroup(context, request.body, version);
@@ -80,7 +85,7 @@ export class RequestRouter implements RequestHandler {
       case 32: return handleDescribeConfigs(context, request.body);
       case 36: return handleSaslAuthenticate();
       case 37: return handleCreatePartitions(context, request.body);
-      case 60: return handleDescribeCluster(context);
+      case 60: return handleDescribeCluster(this.#asSeenBy(connection));
     }
   }
 }

@@ -14,9 +14,12 @@ import { GroupCoordinator } from './groups/coordinator.ts';
 import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
+import type { TlsListen } from '../tls-listen.ts';
 
 export interface KafkaServerOptions {
   listener: ListenerConfig;
+  /** A second listener speaking TLS (listeners.kafkaTls), or null. */
+  tlsListener: TlsListen | null;
   config: KafkaConfig;
   topicDefaults: TopicConfig;
   store: LogStore;
@@ -27,6 +30,8 @@ export interface KafkaServerOptions {
 
 export interface KafkaServer {
   readonly port: number;
+  /** The TLS listener's port, when it runs. */
+  readonly tlsPort: number | undefined;
   readonly groups: GroupCoordinator;
   close(): Promise<void>;
 }
@@ -55,27 +60,37 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     advertised,
     logger,
   };
-  const listener = new KafkaListener({
-    host: options.listener.host,
-    port: options.listener.port,
+  const router = new RequestRouter(context, registry);
+  const listenerOf = (address: { host: string; port: number }, endpoint: typeof advertised, tls?: TlsListen['tls']): KafkaListener => new KafkaListener({
+    host: address.host,
+    port: address.port,
+    advertised: endpoint,
+    tls,
     maxConnections: options.config.maxConnections,
     maxRequestBytes: options.config.maxRequestBytes,
-    handler: new RequestRouter(context, registry),
+    handler: router,
     logger,
   });
+  const listeners = [listenerOf(options.listener, advertised)];
+  const tlsListen = options.tlsListener;
+  const tlsAdvertised = tlsListen === null ? undefined : { host: advertisedHost(tlsListen.host, options.config.advertisedHost), port: tlsListen.port };
+  if (tlsListen !== null) listeners.push(listenerOf(tlsListen, tlsAdvertised!, tlsListen.tls));
   try {
     // With port 0 the port is known only now; clients must be told the bound one.
-    advertised.port = await listener.listen();
+    advertised.port = await listeners[0]!.listen();
+    if (tlsAdvertised !== undefined) tlsAdvertised.port = await listeners[1]!.listen();
   } catch (error) {
+    for (const listener of listeners) await listener.close();
     await groups.close();
     await producerIds.close();
     throw error;
   }
   return {
     port: advertised.port,
+    tlsPort: tlsAdvertised?.port,
     groups,
     async close() {
-      await listener.close();
+      for (const listener of listeners) await listener.close();
       await groups.close();
       await producerIds.close();
     },

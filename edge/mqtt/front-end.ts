@@ -17,7 +17,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { Database } from '../../shared/sqlite.ts';
 import { createBrokerHooks, remoteAddress } from './broker-hooks.ts';
 import { MqttUsers } from './users.ts';
-import type { MqttTlsListen } from './tls-listener.ts';
+import type { TlsListen } from '../tls-listen.ts';
 import { guardConnection, type Violation } from './connection-guard.ts';
 import { coalesceWrites } from './write-coalescing.ts';
 import { PublishIngest } from './ingest.ts';
@@ -61,7 +61,7 @@ export interface ListenAddress {
 
 export interface MqttFrontEndOptions {
   config: MqttConfig;
-  listeners: { mqtt: ListenAddress; mqttWs?: ListenAddress | null; mqtts?: MqttTlsListen | null };
+  listeners: { mqtt: ListenAddress; mqttWs?: ListenAddress | null; mqtts?: TlsListen | null };
   store: MqttLogStore;
   dataDir: string;
   logger: Logger;

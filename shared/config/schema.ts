@@ -17,6 +17,19 @@ function listener(host: string, port: number, what: string) {
   }, `The ${what} listener.`);
 }
 
+/** A listener that speaks TLS: off unless enabled, with its certificate files. */
+function tlsListener(what: string, host: string, port: number, clients: string) {
+  return section({
+    enabled: Type.Boolean({ default: false, description: `Serve ${what}. Needs certFile and keyFile.` }),
+    host: Type.String({ minLength: 1, default: host, description: `Address the ${what} listener binds.` }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: port, description: `TCP port of the ${what} listener; 0 picks any free port.` }),
+    certFile: Type.String({ default: '', description: 'PEM file with this broker\'s certificate (and its chain).' }),
+    keyFile: Type.String({ default: '', description: 'PEM file with the private key of that certificate.' }),
+    caFile: Type.String({ default: '', description: `PEM file with the certificate authorities that sign the ${clients}' certificates; needed with requireClientCertificate.` }),
+    requireClientCertificate: Type.Boolean({ default: false, description: `Accept only ${clients} presenting a certificate signed by caFile (mutual TLS); others fail the handshake.` }),
+  }, `The ${what} listener.`);
+}
+
 const NodeSchema = section({
   id: Type.String({ pattern: '^[A-Za-z0-9._-]{0,64}$', default: '', description: 'This node\'s name, unique in the fleet (used as {edge} in mirror topic names). Empty means the machine\'s hostname.' }),
   dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory for the log segments and metadata, relative to the working directory.' }),
@@ -30,15 +43,8 @@ const ListenersSchema = section({
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the MQTT-over-WebSocket listener binds.' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8083, description: 'TCP port of the MQTT-over-WebSocket listener; 0 picks any free port.' }),
   }, 'The MQTT-over-WebSocket listener.'),
-  mqtts: section({
-    enabled: Type.Boolean({ default: false, description: 'Serve MQTT over TLS (mqtts). Needs certFile and keyFile.' }),
-    host: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address the MQTT-over-TLS listener binds.' }),
-    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8883, description: 'TCP port of the MQTT-over-TLS listener; 0 picks any free port.' }),
-    certFile: Type.String({ default: '', description: 'PEM file with this broker\'s certificate (and its chain).' }),
-    keyFile: Type.String({ default: '', description: 'PEM file with the private key of that certificate.' }),
-    caFile: Type.String({ default: '', description: 'PEM file with the certificate authorities that sign device certificates; needed with requireClientCertificate.' }),
-    requireClientCertificate: Type.Boolean({ default: false, description: 'Accept only devices presenting a certificate signed by caFile (mutual TLS); others fail the handshake.' }),
-  }, 'The MQTT-over-TLS listener.'),
+  mqtts: tlsListener('MQTT over TLS (mqtts)', '0.0.0.0', 8883, 'devices'),
+  kafkaTls: tlsListener('Kafka protocol over TLS', '0.0.0.0', 9093, 'clients'),
   http: listener('127.0.0.1', 8080, 'HTTP admin (health, metrics, console)'),
 }, 'Network listeners.');
 
@@ -131,7 +137,7 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>;
 export type ListenerConfig = Static<typeof ListenersSchema>['kafka'];
-export type MqttTlsListenerConfig = Static<typeof ListenersSchema>['mqtts'];
+export type TlsListenerConfig = Static<typeof ListenersSchema>['mqtts'];
 export type KafkaConfig = Static<typeof KafkaSchema>;
 export type MqttConfig = Static<typeof MqttSchema>;
 export type MqttRoute = Static<typeof RouteSchema>;

@@ -14,7 +14,7 @@ const READY_TIMEOUT_MS = 60_000;
 /** How long a test waits for a log line it expects; generous for a loaded machine. */
 const LOG_LINE_TIMEOUT_MS = 10_000;
 
-export interface DaemonPorts { kafka?: number; mqtt?: number; mqttWs?: number; mqtts?: number; http: number }
+export interface DaemonPorts { kafka?: number; kafkaTls?: number; mqtt?: number; mqttWs?: number; mqtts?: number; http: number }
 
 export interface DaemonOptions {
   /** Config keys merged over the test defaults (ports 0, temp data dir, warn-level logs). */

@@ -7,16 +7,16 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { Daemon, metricValue } from '../../helpers/daemon.ts';
+import { BROKER_CERTIFICATE, BROKER_KEY, makeClientCertificates } from '../../helpers/certificates.ts';
 import { readPartition } from '../kafka/clients/support/log-reader.ts';
-import { mqttTlsListen } from '../../../edge/mqtt/tls-listener.ts';
+import { tlsListen } from '../../../edge/tls-listen.ts';
 import { isTributaryError } from '../../../shared/errors.ts';
 
-const FIXTURES = resolve(import.meta.dirname, '../../mirror/fixtures');
-const CERT = join(FIXTURES, 'localhost-cert.pem');
-const KEY = join(FIXTURES, 'localhost-key.pem');
+const CERT = BROKER_CERTIFICATE;
+const KEY = BROKER_KEY;
 
 /** Connects; resolves to the connected client, or the error that ended the attempt. */
 function attempt(url: string, options: IClientOptions): Promise<mqtt.MqttClient | Error> {
@@ -26,17 +26,6 @@ function attempt(url: string, options: IClientOptions): Promise<mqtt.MqttClient 
     client.once('error', (error) => { client.end(true); resolveAttempt(error); });
     client.once('close', () => resolveAttempt(new Error('closed before CONNACK')));
   });
-}
-
-/** A CA, a device certificate it signed, and a self-signed impostor, made with openssl. */
-function makeDeviceCertificates(directory: string): Record<'ca' | 'deviceCert' | 'deviceKey' | 'rogueCert' | 'rogueKey', string> {
-  const path = (name: string) => join(directory, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path('ca-key.pem'), '-out', path('ca.pem'), '-days', '2', '-subj', '/CN=test device CA');
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path('device-key.pem'), '-out', path('device.csr'), '-subj', '/CN=device-1');
-  openssl('x509', '-req', '-in', path('device.csr'), '-CA', path('ca.pem'), '-CAkey', path('ca-key.pem'), '-CAcreateserial', '-out', path('device.pem'), '-days', '2');
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path('rogue-key.pem'), '-out', path('rogue.pem'), '-days', '2', '-subj', '/CN=device-1');
-  return { ca: path('ca.pem'), deviceCert: path('device.pem'), deviceKey: path('device-key.pem'), rogueCert: path('rogue.pem'), rogueKey: path('rogue-key.pem') };
 }
 
 test('a device trusting the broker\'s certificate publishes over TLS; plain MQTT on the TLS port fails only its own handshake', async () => {
@@ -64,14 +53,14 @@ test('a device trusting the broker\'s certificate publishes over TLS; plain MQTT
 
 test('with requireClientCertificate only a device certificate signed by caFile gets in', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'tributary-test-certs-'));
-  const certificates = makeDeviceCertificates(directory);
+  const certificates = makeClientCertificates(directory);
   const daemon = await Daemon.start({ config: { listeners: { mqtts: { enabled: true, host: '127.0.0.1', port: 0, certFile: CERT, keyFile: KEY, caFile: certificates.ca, requireClientCertificate: true } } } });
   try {
     const url = `mqtts://localhost:${daemon.ports.mqtts}`;
     const ca = readFileSync(CERT);
     assert.ok(await attempt(url, { clientId: 'no-cert', ca }) instanceof Error, 'no certificate');
     assert.ok(await attempt(url, { clientId: 'rogue', ca, cert: readFileSync(certificates.rogueCert), key: readFileSync(certificates.rogueKey) }) instanceof Error, 'a certificate the CA did not sign');
-    const device = await attempt(url, { clientId: 'device-1', ca, cert: readFileSync(certificates.deviceCert), key: readFileSync(certificates.deviceKey) });
+    const device = await attempt(url, { clientId: 'device-1', ca, cert: readFileSync(certificates.clientCert), key: readFileSync(certificates.clientKey) });
     assert.not.ok(device instanceof Error, String(device));
     await (device as mqtt.MqttClient).endAsync();
   } finally {
@@ -102,14 +91,14 @@ test('settings that cannot work stop the daemon at start, naming the key', async
     ];
     for (const [settings, message] of cases) {
       try {
-        mqttTlsListen(settings);
+        tlsListen(settings, 'listeners.mqtts');
         assert.unreachable(`accepted ${JSON.stringify(settings)}`);
       } catch (error) {
         assert.ok(isTributaryError(error, 'CONFIG_INVALID'), String(error));
         assert.match((error as Error).message, message);
       }
     }
-    assert.is(mqttTlsListen({ ...base, enabled: false }), null, 'nothing to start when not enabled');
+    assert.is(tlsListen({ ...base, enabled: false }, 'listeners.mqtts'), null, 'nothing to start when not enabled');
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import { checkRebalanceAfterKill, waitForEvenSplit } from '../../edge/kafka/clie
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Daemon } from '../../helpers/daemon.ts';
+import { BROKER_CERTIFICATE, BROKER_KEY } from '../../helpers/certificates.ts';
 import { KafkaProxy } from '../../edge/kafka/clients/support/kafka-proxy.ts';
 import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from '../../edge/kafka/clients/support/keyed-records.ts';
 import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
@@ -51,6 +52,21 @@ test('kcat produces keyed records with headers under every codec; a kcat group r
       for (const batch of (await readPartition(port, topic, partition)).batches) codecsStored.add(batch.header.compression);
     }
     assert.equal([...codecsStored].sort(), [0, 1, 2, 3, 4], 'batches stored with no compression, gzip, snappy, lz4 and zstd');
+    assertNoServerErrors(daemon);
+  } finally {
+    await daemon.cleanup();
+  }
+});
+
+test('kcat over TLS (security.protocol=ssl) produces and consumes on listeners.kafkaTls', async () => {
+  const topic = 'kcat-tls';
+  const daemon = await Daemon.start({ config: { listeners: { kafkaTls: { enabled: true, host: '127.0.0.1', port: 0, certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY } } } });
+  try {
+    const tls = ['-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${BROKER_CERTIFICATE}`];
+    const records = [0, 1, 2].map((index) => ({ key: `k${index}`, value: `over-tls-${index}`, headers: {} }));
+    await kcatProduce(daemon.ports.kafkaTls!, topic, records, tls);
+    const consumed = await runOk(KCAT, ['-b', broker(daemon.ports.kafkaTls!), ...tls, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n']);
+    assert.equal(consumed.stdout.trim().split('\n'), ['k0=over-tls-0', 'k1=over-tls-1', 'k2=over-tls-2']);
     assertNoServerErrors(daemon);
   } finally {
     await daemon.cleanup();

@@ -22,7 +22,7 @@ test('waiting for drain on many large responses leaves no listeners on the socke
   let serverSocket: Socket | undefined;
   const server = createServer((socket) => {
     serverSocket = socket;
-    new KafkaConnection({ id: 1, socket, handler, logger: silentLogger(), maxRequestBytes: 1024 });
+    new KafkaConnection({ id: 1, socket, handler, logger: silentLogger(), maxRequestBytes: 1024, advertised: { host: '127.0.0.1', port: 0 } });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
@@ -62,7 +62,7 @@ test('requests are framed alike whether they arrive a byte at a time, together, 
       return undefined;
     },
   };
-  const server = createServer((socket) => new KafkaConnection({ id: 1, socket, handler, logger: silentLogger(), maxRequestBytes: 1024 * 1024 }));
+  const server = createServer((socket) => new KafkaConnection({ id: 1, socket, handler, logger: silentLogger(), maxRequestBytes: 1024 * 1024, advertised: { host: '127.0.0.1', port: 0 } }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
   client.setNoDelay(true);
