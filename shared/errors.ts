@@ -26,6 +26,7 @@ export const ErrorCodes = {
   KAFKA_FRAME_MALFORMED: 'A Kafka protocol frame cannot be decoded',
   KAFKA_API_UNSUPPORTED: 'The Kafka API key is not one this broker serves',
   KAFKA_VERSION_UNSUPPORTED: 'The Kafka API version is not one this broker serves',
+  KAFKA_SASL_REQUIRED: 'The Kafka listener requires SASL authentication first',
   COMPRESSION_UNSUPPORTED: 'The compression codec is unknown',
   COMPRESSED_DATA_CORRUPT: 'Compressed data cannot be decompressed',
   DECOMPRESSED_TOO_LARGE: 'Compressed data expands beyond the size limit',

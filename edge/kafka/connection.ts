@@ -6,6 +6,7 @@
 // order because the handler starts each one before awaiting anything.
 import type { Socket } from 'node:net';
 import type { Logger } from '../../shared/logger.ts';
+import type { SaslSession } from './sasl.ts';
 
 /** Requests of one connection being handled at once; more pause reading from the socket. */
 export const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 32;
@@ -30,6 +31,8 @@ export interface ConnectionInfo {
   readonly remotePort: number;
   /** The endpoint of the listener this connection came in on, as clients must be told it (Metadata). */
   readonly advertised: AdvertisedEndpoint;
+  /** The connection's SASL state when its listener requires SASL (kafka.sasl.listeners). */
+  readonly sasl: SaslSession | undefined;
 }
 
 export interface AdvertisedEndpoint {
@@ -42,6 +45,7 @@ export class KafkaConnection implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly advertised: AdvertisedEndpoint;
+  readonly sasl: SaslSession | undefined;
   readonly #socket: Socket;
   readonly #handler: RequestHandler;
   readonly #logger: Logger;
@@ -56,9 +60,10 @@ export class KafkaConnection implements ConnectionInfo {
   #writing = false;
   #closed = false;
 
-  constructor(options: { id: number; socket: Socket; handler: RequestHandler; logger: Logger; maxRequestBytes: number; advertised: AdvertisedEndpoint }) {
+  constructor(options: { id: number; socket: Socket; handler: RequestHandler; logger: Logger; maxRequestBytes: number; advertised: AdvertisedEndpoint; sasl?: SaslSession }) {
     this.id = options.id;
     this.advertised = options.advertised;
+    this.sasl = options.sasl;
     this.#socket = options.socket;
     this.#handler = options.handler;
     this.#maxRequestBytes = options.maxRequestBytes;

@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
 import { decodeRequest, encodeApiVersionsFallback, encodeResponseChunks, KafkaProtocolError, parseRequestHeader, type DecodedRequest } from '../../shared/kafka/protocol/index.ts';
 import { apiName } from '../../shared/kafka/protocol/api-keys.ts';
+import { TributaryError } from '../../shared/errors.ts';
 import type { BrokerContext } from './broker-context.ts';
 import type { ConnectionInfo, RequestHandler, Response } from './connection.ts';
 import { handleFetch } from './handlers/fetch.ts';
@@ -14,7 +15,8 @@ import { handleListOffsets } from './handlers/list-offsets.ts';
 import { handleMetadata } from './handlers/metadata.ts';
 import { handleProduce } from './handlers/produce.ts';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics, handleDescribeConfigs } from './handlers/topic-admin.ts';
-import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch, handleSaslAuthenticate, handleSaslHandshake } from './handlers/cluster.ts';
+import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch } from './handlers/cluster.ts';
+import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl.ts';
 import { handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
 
 const API_VERSIONS_KEY = 18;
@@ -27,7 +29,7 @@ export class RequestRouter implements RequestHandler {
   constructor(context: BrokerContext, registry?: Registry) {
     this.#context = context;
     const registers = registry ? [registry] : [];
-    this.#requests = new Counter({ name: 'tributary_kafka_requests_total', help: 'Kafka requests by API and outcome (ok, unsupported, malformed)', labelNames: ['api', 'outcome'], registers });
+    this.#requests = new Counter({ name: 'tributary_kafka_requests_total', help: 'Kafka requests by API and outcome (ok, unsupported, malformed, unauthenticated)', labelNames: ['api', 'outcome'], registers });
     this.#latency = new Histogram({ name: 'tributary_kafka_request_seconds', help: 'Time from a Kafka request frame to its response, by API (long-polled fetches included)', labelNames: ['api'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers });
   }
 
@@ -45,6 +47,11 @@ export class RequestRouter implements RequestHandler {
         this.#requests.inc({ api, outcome: 'malformed' });
       }
       throw error;
+    }
+    const refusal = connection.sasl?.refusal(request.apiKey, api);
+    if (refusal !== undefined) {
+      this.#requests.inc({ api, outcome: 'unauthenticated' });
+      throw new TributaryError('KAFKA_SASL_REQUIRED', refusal, { api });
     }
     const stopTimer = this.#latency.startTimer({ api });
     const body = await this.#dispatch(request, connection);
@@ -76,14 +83,14 @@ export class RequestRouter implements RequestHandler {
       case 14: return handleSyncGroup(context, request.body);
       case 15: return handleDescribeGroups(context, request.body);
       case 16: return handleListGroups(context, request.body);
-      case 17: return handleSaslHandshake();
+      case 17: return connection.sasl?.handshake(request.body) ?? handshakeWithoutSasl();
       case 18: return apiVersionsBody();
       case 19: return handleCreateTopics(context, request.body);
       case 20: return handleDeleteTopics(context, request.body, version);
       case 22: return handleInitProducerId(context, request.body);
       case 23: return handleOffsetForLeaderEpoch(context, request.body);
       case 32: return handleDescribeConfigs(context, request.body);
-      case 36: return handleSaslAuthenticate();
+      case 36: return connection.sasl?.authenticate(request.body, this.#context.logger, `${connection.remoteAddress}:${connection.remotePort}`) ?? authenticateWithoutSasl();
       case 37: return handleCreatePartitions(context, request.body);
       case 60: return handleDescribeCluster(this.#asSeenBy(connection));
     }

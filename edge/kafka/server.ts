@@ -15,6 +15,8 @@ import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
 import type { TlsListen } from '../tls-listen.ts';
+import { PasswordBook } from '../password-book.ts';
+import { TributaryError } from '../../shared/errors.ts';
 
 export interface KafkaServerOptions {
   listener: ListenerConfig;
@@ -61,11 +63,13 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     logger,
   };
   const router = new RequestRouter(context, registry);
+  const sasl = saslUsersOf(options.config.sasl, options.tlsListener !== null);
   const listenerOf = (address: { host: string; port: number }, endpoint: typeof advertised, tls?: TlsListen['tls']): KafkaListener => new KafkaListener({
     host: address.host,
     port: address.port,
     advertised: endpoint,
     tls,
+    saslUsers: sasl.listeners.has(tls === undefined ? 'plain' : 'tls') ? sasl.users : undefined,
     maxConnections: options.config.maxConnections,
     maxRequestBytes: options.config.maxRequestBytes,
     handler: router,
@@ -95,6 +99,19 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
       await producerIds.close();
     },
   };
+}
+
+/** The users of kafka.sasl, and the listeners that require them; refuses settings no client could get through. */
+function saslUsersOf(config: KafkaConfig['sasl'], tlsListenerRuns: boolean): { users: PasswordBook; listeners: Set<'plain' | 'tls'> } {
+  const users = PasswordBook.fromUsers(config.users, 'kafka.sasl.users');
+  const listeners = new Set(config.listeners);
+  if (listeners.size > 0 && users.size === 0) {
+    throw new TributaryError('CONFIG_INVALID', 'kafka.sasl: listeners require SASL but no users are listed, so no client could connect', { key: 'kafka.sasl' });
+  }
+  if (listeners.has('tls') && !tlsListenerRuns) {
+    throw new TributaryError('CONFIG_INVALID', 'kafka.sasl.listeners: names tls, but listeners.kafkaTls.enabled is false', { key: 'kafka.sasl.listeners' });
+  }
+  return { users, listeners };
 }
 
 function advertisedHost(listenHost: string, configured: string): string {

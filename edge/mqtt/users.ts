@@ -1,17 +1,15 @@
 // The users of mqtt.authentication: checked at start, then asked at every CONNECT (is
 // this the password?) and for every publish and subscription of a connection (may it?).
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import { TributaryError } from '../../shared/errors.ts';
-import { parsePasswordHash, verifyPassword, type ParsedHash } from './passwords.ts';
-import { TopicPermissions, type UserPermissionsConfig } from './permissions.ts';
+import { PasswordBook } from '../password-book.ts';
+import { TopicPermissions } from './permissions.ts';
 import { topicFilterProblem } from './topic-filter.ts';
 
 type AuthenticationConfig = MqttConfig['authentication'];
 
-interface User {
-  hash: ParsedHash;
-  /** Undefined: no restriction on that side. */
+/** Undefined on a side: no restriction there. */
+interface UserPermissions {
   publish: string[] | undefined;
   subscribe: string[] | undefined;
 }
@@ -20,58 +18,41 @@ interface User {
 const PLACEHOLDER_LEVEL = 'x';
 
 export class MqttUsers {
-  readonly #users: Map<string, User>;
-  /** Key of the in-memory HMACs of passwords that passed; it never leaves this process. */
-  readonly #memoKey = randomBytes(32);
-  readonly #verified = new Map<string, Buffer>();
+  readonly #passwords: PasswordBook;
+  readonly #permissions: Map<string, UserPermissions>;
 
-  private constructor(users: Map<string, User>) {
-    this.#users = users;
+  private constructor(passwords: PasswordBook, permissions: Map<string, UserPermissions>) {
+    this.#passwords = passwords;
+    this.#permissions = permissions;
   }
 
   /** Refuses, naming the key, a hash it cannot use, a user listed twice, a malformed filter, and a listener no one could connect to. */
   static fromConfig(authentication: AuthenticationConfig, maxTopicLevels: number): MqttUsers {
-    const users = new Map<string, User>();
+    const passwords = PasswordBook.fromUsers(authentication.users, 'mqtt.authentication.users');
+    const permissions = new Map<string, UserPermissions>();
     for (const [index, user] of authentication.users.entries()) {
-      const key = `mqtt.authentication.users[${index}]`;
-      const hash = parsePasswordHash(user.passwordHash);
-      if (typeof hash === 'string') throw new TributaryError('CONFIG_INVALID', `${key}.passwordHash: the hash of "${user.username}" is not usable: ${hash}`, { key });
-      if (users.has(user.username)) throw new TributaryError('CONFIG_INVALID', `${key}.username: "${user.username}" is listed twice`, { key });
       for (const side of ['publish', 'subscribe'] as const) {
         for (const [position, filter] of (user[side] ?? []).entries()) {
           const problem = topicFilterProblem(filter.replaceAll('{username}', PLACEHOLDER_LEVEL).replaceAll('{clientId}', PLACEHOLDER_LEVEL), maxTopicLevels);
-          if (problem !== null) throw new TributaryError('CONFIG_INVALID', `${key}.${side}[${position}]: ${problem}`, { key });
+          if (problem !== null) throw new TributaryError('CONFIG_INVALID', `mqtt.authentication.users[${index}].${side}[${position}]: ${problem}`, { key: `mqtt.authentication.users[${index}]` });
         }
       }
-      users.set(user.username, { hash, publish: user.publish, subscribe: user.subscribe });
+      if (user.publish !== undefined || user.subscribe !== undefined) permissions.set(user.username, { publish: user.publish, subscribe: user.subscribe });
     }
-    if (!authentication.allowAnonymous && users.size === 0) {
+    if (!authentication.allowAnonymous && passwords.size === 0) {
       throw new TributaryError('CONFIG_INVALID', 'mqtt.authentication: allowAnonymous is false and no users are listed, so no client could connect', { key: 'mqtt.authentication' });
     }
-    return new MqttUsers(users);
+    return new MqttUsers(passwords, permissions);
   }
 
-  /**
-   * Whether `password` is the user's. A password that passed once is remembered as an HMAC,
-   * so that a thousand devices reconnecting after an outage cost one scrypt each, not one
-   * per attempt.
-   */
-  async check(username: string, password: Buffer): Promise<boolean> {
-    const user = this.#users.get(username);
-    if (user === undefined) return false;
-    const memo = createHmac('sha256', this.#memoKey).update(username).update('\u0000').update(password).digest();
-    const known = this.#verified.get(username);
-    if (known !== undefined && timingSafeEqual(known, memo)) return true;
-    if (!(await verifyPassword(password, user.hash))) return false;
-    this.#verified.set(username, memo);
-    return true;
+  /** Whether `password` is the user's (see PasswordBook.check). */
+  check(username: string, password: Buffer): Promise<boolean> {
+    return this.#passwords.check(username, password);
   }
 
   /** What a connection of `username` may do; undefined when the user is not restricted. */
   permissionsFor(username: string, clientId: string): TopicPermissions | undefined {
-    const user = this.#users.get(username);
-    if (user === undefined || (user.publish === undefined && user.subscribe === undefined)) return undefined;
-    const config: UserPermissionsConfig = { publish: user.publish, subscribe: user.subscribe };
-    return new TopicPermissions(config, { username, clientId });
+    const permissions = this.#permissions.get(username);
+    return permissions === undefined ? undefined : new TopicPermissions(permissions, { username, clientId });
   }
 }

@@ -48,12 +48,24 @@ const ListenersSchema = section({
   http: listener('127.0.0.1', 8080, 'HTTP admin (health, metrics, console)'),
 }, 'Network listeners.');
 
+/** What `tributary config hash-password` prints: scrypt$N$r$p$salt$key, salt and key in base64. */
+export const PASSWORD_HASH_PATTERN = '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za-z0-9+/]+={0,2}\\$[A-Za-z0-9+/]+={0,2}$';
+
+const KafkaSaslSchema = section({
+  listeners: Type.Array(oneOf(['plain', 'tls'] as const), { default: [], uniqueItems: true, description: 'Listeners on which a client must authenticate with SASL PLAIN before any other request: plain (listeners.kafka), tls (listeners.kafkaTls). On the plain listener the password crosses the network in clear text.' }),
+  users: Type.Array(Type.Object({
+    username: Type.String({ minLength: 1, maxLength: 256, description: 'User name a client sends (sasl.username).' }),
+    passwordHash: Type.String({ pattern: PASSWORD_HASH_PATTERN, description: 'scrypt hash of its password, as printed by `tributary config hash-password`.' }),
+  }, { additionalProperties: false }), { default: [], maxItems: 10_000, description: 'Users allowed to authenticate; a wrong user name or password gets SASL_AUTHENTICATION_FAILED and the connection is closed.' }),
+}, 'SASL PLAIN authentication of Kafka clients.');
+
 const KafkaSchema = section({
   advertisedHost: Type.String({ default: '', description: 'Host name given to Kafka clients in Metadata responses. Empty means the listener\'s host (or the hostname when it binds 0.0.0.0).' }),
   autoCreateTopics: Type.Boolean({ default: true, description: 'Create a topic with the topic defaults when a client produces to or asks for one that does not exist.' }),
   maxRequestBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024, default: 16 * 1024 * 1024, description: 'Largest Kafka request frame accepted; a larger length prefix closes the connection (bounds memory per connection).' }),
   maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'Kafka client connections served at once; more are refused.' }),
   groupInitialRebalanceDelayMs: Type.Integer({ minimum: 0, maximum: 300_000, default: 300, description: 'How long a new consumer group waits for more members before its first rebalance.' }),
+  sasl: KafkaSaslSchema,
 }, 'The Kafka-protocol server.');
 
 const RouteSchema = Type.Object({
@@ -77,8 +89,6 @@ const MqttLimitsSchema = section({
   maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'MQTT client connections served at once; more are refused.' }),
 }, 'Limits of the MQTT front end.');
 
-/** What `tributary config hash-password` prints: scrypt$N$r$p$salt$key, salt and key in base64. */
-export const PASSWORD_HASH_PATTERN = '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za-z0-9+/]+={0,2}\\$[A-Za-z0-9+/]+={0,2}$';
 
 const MqttUserSchema = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 256, description: 'User name a device sends in CONNECT.' }),

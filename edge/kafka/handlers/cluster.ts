@@ -4,8 +4,6 @@ import type { ApiVersionsResponse } from '../../../shared/kafka/apis/api-version
 import type { DescribeClusterResponse } from '../../../shared/kafka/apis/describe-cluster.ts';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../../shared/kafka/apis/init-producer-id.ts';
 import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../../shared/kafka/apis/offset-for-leader-epoch.ts';
-import type { SaslHandshakeResponse } from '../../../shared/kafka/apis/sasl-handshake.ts';
-import type { SaslAuthenticateResponse } from '../../../shared/kafka/apis/sasl-authenticate.ts';
 import { SUPPORTED_APIS } from '../../../shared/kafka/apis/index.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
@@ -58,10 +56,3 @@ export function handleOffsetForLeaderEpoch(context: BrokerContext, request: Offs
 }
 
 /** SASL is not configured on this listener: no mechanism is offered. */
-export function handleSaslHandshake(): SaslHandshakeResponse {
-  return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: [] };
-}
-
-export function handleSaslAuthenticate(): SaslAuthenticateResponse {
-  return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SASL is not enabled on this listener', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
-}

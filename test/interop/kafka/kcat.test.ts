@@ -10,7 +10,8 @@ import { KafkaProxy } from '../../edge/kafka/clients/support/kafka-proxy.ts';
 import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from '../../edge/kafka/clients/support/keyed-records.ts';
 import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
 import { MemberProcess, waitForMembers } from '../../edge/kafka/clients/support/member-process.ts';
-import { KCAT, kcatMemberAdapter, kcatRecord, runOk } from './support/processes.ts';
+import { KCAT, kcatMemberAdapter, kcatRecord, run, runOk } from './support/processes.ts';
+import { hashPassword } from '../../../edge/passwords.ts';
 import { assertNoServerErrors } from '../../edge/kafka/clients/support/server-log.ts';
 
 /** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
@@ -68,6 +69,28 @@ test('kcat over TLS (security.protocol=ssl) produces and consumes on listeners.k
     const consumed = await runOk(KCAT, ['-b', broker(daemon.ports.kafkaTls!), ...tls, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n']);
     assert.equal(consumed.stdout.trim().split('\n'), ['k0=over-tls-0', 'k1=over-tls-1', 'k2=over-tls-2']);
     assertNoServerErrors(daemon);
+  } finally {
+    await daemon.cleanup();
+  }
+});
+
+test('kcat with SASL PLAIN over TLS (security.protocol=sasl_ssl) gets in with the right password and not with a wrong one', async () => {
+  const topic = 'kcat-sasl';
+  const passwordHash = await hashPassword('kcat-secret');
+  const daemon = await Daemon.start({
+    config: {
+      listeners: { kafkaTls: { enabled: true, host: '127.0.0.1', port: 0, certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY } },
+      kafka: { sasl: { listeners: ['tls'], users: [{ username: 'kcat-user', passwordHash }] } },
+    },
+  });
+  try {
+    const sasl = (password: string) => ['-X', 'security.protocol=sasl_ssl', '-X', `ssl.ca.location=${BROKER_CERTIFICATE}`, '-X', 'sasl.mechanisms=PLAIN', '-X', 'sasl.username=kcat-user', '-X', `sasl.password=${password}`];
+    await kcatProduce(daemon.ports.kafkaTls!, topic, [{ key: 'k', value: 'authenticated', headers: {} }], sasl('kcat-secret'));
+    const consumed = await runOk(KCAT, ['-b', broker(daemon.ports.kafkaTls!), ...sasl('kcat-secret'), '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\\n']);
+    assert.equal(consumed.stdout.trim(), 'authenticated');
+    const refused = await run(KCAT, ['-b', broker(daemon.ports.kafkaTls!), ...sasl('wrong'), '-L', '-m', '5']);
+    assert.is.not(refused.code, 0, 'a wrong password gets no metadata');
+    assert.match(refused.stderr, /authentication|SASL/i);
   } finally {
     await daemon.cleanup();
   }

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { Daemon, metricValue } from '../../helpers/daemon.ts';
 import { kafkajsClient } from '../../edge/kafka/clients/support/kafkajs.ts';
 import { ClientProcess } from './support/client-process.ts';
-import { hashPassword } from '../../../edge/mqtt/passwords.ts';
+import { hashPassword } from '../../../edge/passwords.ts';
 import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
 
 const DEVICES = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6'];

@@ -1,4 +1,4 @@
-// MQTT passwords: the YAML file holds scrypt hashes, never passwords. A hash reads
+// Passwords of MQTT and Kafka users: the YAML file holds scrypt hashes, never passwords. A hash reads
 //   scrypt$<N>$<r>$<p>$<salt, base64>$<key, base64>
 // and `tributary config hash-password` makes one. scrypt (in node:crypto) is deliberately
 // slow and memory-hard, so a leaked configuration file does not give the passwords away.
