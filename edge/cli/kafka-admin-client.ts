@@ -2,6 +2,7 @@
 // Consumer), set up for a command line: few retries, so that a broker that is down is
 // reported in a second rather than after a minute, and every failure explained in one
 // sentence (see ops/kafka-errors.ts).
+import { readFileSync } from 'node:fs';
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { TributaryError } from '../../shared/errors.ts';
 import { explainKafkaError } from './ops/kafka-errors.ts';
@@ -22,6 +23,31 @@ export interface TopicLayout {
   leaders: number[];
 }
 
+/**
+ * TLS and SASL for brokers that require them, from the environment so that a password
+ * stays out of the shell's history and the process list:
+ *   TRIBUTARY_KAFKA_CA_FILE         CA certificate (PEM) of the broker's TLS listener; turns TLS on
+ *   TRIBUTARY_KAFKA_SASL_USERNAME   with TRIBUTARY_KAFKA_SASL_PASSWORD: SASL PLAIN
+ */
+function securityOptions(environment: NodeJS.ProcessEnv = process.env): { tls?: { ca: Buffer }; sasl?: { mechanism: 'PLAIN'; username: string; password: string } } {
+  const options: ReturnType<typeof securityOptions> = {};
+  const caFile = environment.TRIBUTARY_KAFKA_CA_FILE;
+  if (caFile !== undefined && caFile !== '') {
+    try {
+      options.tls = { ca: readFileSync(caFile) };
+    } catch (error) {
+      throw new TributaryError('CLI_OPTION_INVALID', `TRIBUTARY_KAFKA_CA_FILE: cannot read ${caFile}: ${(error as Error).message}`, { path: caFile }, { cause: error });
+    }
+  }
+  const username = environment.TRIBUTARY_KAFKA_SASL_USERNAME;
+  if (username !== undefined && username !== '') {
+    const password = environment.TRIBUTARY_KAFKA_SASL_PASSWORD;
+    if (password === undefined) throw new TributaryError('CLI_OPTION_INVALID', 'TRIBUTARY_KAFKA_SASL_USERNAME is set but TRIBUTARY_KAFKA_SASL_PASSWORD is not', {});
+    options.sasl = { mechanism: 'PLAIN', username, password };
+  }
+  return options;
+}
+
 function baseOptions(bootstrap: readonly string[], role: string) {
   return {
     clientId: `tributary-cli-${role}`,
@@ -30,6 +56,7 @@ function baseOptions(bootstrap: readonly string[], role: string) {
     connectTimeout: REQUEST_TIMEOUT_MS,
     retries: REQUEST_RETRIES,
     retryDelay: RETRY_DELAY_MS,
+    ...securityOptions(),
   };
 }
 

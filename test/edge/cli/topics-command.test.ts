@@ -3,6 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
 import { Daemon } from '../../helpers/daemon.ts';
+import { BROKER_CERTIFICATE, BROKER_KEY } from '../../helpers/certificates.ts';
+import { hashPassword } from '../../../edge/passwords.ts';
 import { lines, runCli } from './run-cli.ts';
 
 let daemon: Daemon;
@@ -94,6 +96,33 @@ test('usage errors name the option', async () => {
   assert.match(result.stderr, '--partitions must be a whole number of at least 1, not "many"');
   const unknown = await runCli(['topics', 'frobnicate', '--bootstrap', bootstrap]);
   assert.match(unknown.stderr, 'unknown action "frobnicate"');
+});
+
+test('against a TLS listener that requires SASL, the CLI takes its CA and credentials from the environment', async () => {
+  const secured = await Daemon.start({
+    config: {
+      listeners: { kafkaTls: { enabled: true, host: '127.0.0.1', port: 0, certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY } },
+      kafka: { sasl: { listeners: ['tls'], users: [{ username: 'operator', passwordHash: await hashPassword('ops-secret') }] } },
+    },
+  });
+  try {
+    const tlsBootstrap = `127.0.0.1:${secured.ports.kafkaTls}`;
+    const env = { TRIBUTARY_KAFKA_CA_FILE: BROKER_CERTIFICATE, TRIBUTARY_KAFKA_SASL_USERNAME: 'operator', TRIBUTARY_KAFKA_SASL_PASSWORD: 'ops-secret' };
+    const created = await runCli(['topics', 'create', '--topic', 'secured', '--bootstrap', tlsBootstrap], { env });
+    assert.is(created.code, 0, created.stderr);
+    const listed = await runCli(['topics', 'list', '--bootstrap', tlsBootstrap], { env });
+    assert.equal(lines(listed.stdout), ['secured']);
+
+    const refused = await runCli(['topics', 'list', '--bootstrap', tlsBootstrap], { env: { ...env, TRIBUTARY_KAFKA_SASL_PASSWORD: 'wrong' } });
+    assert.is(refused.code, 1);
+    assert.match(refused.stderr, /SASL|authentication/i);
+    assert.not.match(refused.stderr, /\n\s+at /, 'one sentence, no stack');
+
+    const unreadable = await runCli(['topics', 'list', '--bootstrap', tlsBootstrap], { env: { TRIBUTARY_KAFKA_CA_FILE: '/nonexistent/ca.pem' } });
+    assert.match(unreadable.stderr, /TRIBUTARY_KAFKA_CA_FILE: cannot read \/nonexistent\/ca\.pem/);
+  } finally {
+    await secured.cleanup();
+  }
 });
 
 test.run();
