@@ -16,6 +16,15 @@ function mosquittoPub(port: number, args: string[], input?: string): ClientProce
   return new ClientProcess('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...args], input);
 }
 
+/** Waits until persistent sessions hold `count` messages (tributary_mqtt_queued_messages). */
+async function waitForQueuedMessages(daemon: Daemon, count: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if ((metricValue(await daemon.metrics(), 'tributary_mqtt_queued_messages') ?? 0) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`persistent sessions never held ${count} messages`);
+}
+
 function mosquittoSub(port: number, args: string[]): ClientProcess {
   return new ClientProcess('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), ...args]);
 }
@@ -131,6 +140,10 @@ test('commands a Kafka producer appends reach a mosquitto_sub persistent session
     await mosquittoSub(port, ['-i', 'dev-9', '-c', '-q', '1', '-E', '-t', 'commands/dev-9']).succeeded();
     await producer.connect();
     await producer.send({ topic: 'commands', acks: -1, messages: [{ key: 'dev-9', value: 'open-valve' }, { key: 'dev-8', value: 'not for dev-9' }, { key: 'dev-9', value: 'close-valve' }] });
+    // The device comes back once both commands wait in its session. (A command published
+    // while a persistent session reconnects can arrive twice, which QoS 1 allows; that
+    // race is not what this test is about.)
+    await waitForQueuedMessages(daemon, 2);
     const device = mosquittoSub(port, ['-i', 'dev-9', '-c', '-q', '1', '-v', '-C', '2', '-t', 'commands/dev-9']);
     assert.is(await device.nextLine(), 'commands/dev-9 open-valve');
     assert.is(await device.nextLine(), 'commands/dev-9 close-valve');
