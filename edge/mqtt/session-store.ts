@@ -71,6 +71,11 @@ export interface SessionClient {
   /** aedes clients carry it; the abstract suite's plain objects do not. */
   clean?: boolean;
   brokerId?: string;
+  /**
+   * aedes's record, per broker id, of the newest broker counter forwarded live to this
+   * connection: its live path skips a packet whose counter is not newer (dedupe).
+   */
+  duplicates?: Record<string, number>;
 }
 
 export interface SessionSubscription extends SubscriptionOptions {
@@ -85,6 +90,8 @@ interface BrokerLike {
 interface OutgoingEntry {
   sequence: number;
   packet: StoredPacket;
+  /** The connection that last sent this packet (outgoingUpdate), live or from the queue. */
+  sentTo?: SessionClient;
 }
 
 export interface SessionStoreOptions {
@@ -379,6 +386,7 @@ export class SqliteSessionStore {
         // Packet identifiers wrap at 65535; the broker counter tells the messages apart.
         if (stored.brokerCounter === packet.brokerCounter) {
           stored.messageId = packet.messageId;
+          entry.sentTo = client;
           this.#rewrite(client, entry);
           return;
         }
@@ -406,6 +414,10 @@ export class SqliteSessionStore {
     if (queue === undefined || messageId === undefined) return undefined;
     for (let index = 0; index < queue.length; index++) {
       const entry = queue[index]!;
+      // On an aedes connection an acknowledgement names a packet sent on that connection:
+      // an entry sent on an earlier one may still carry the same identifier, and clearing
+      // it instead would lose it.
+      if (client.duplicates !== undefined && entry.sentTo !== client) continue;
       if (entry.packet.messageId === messageId) {
         queue.splice(index, 1);
         if (queue.length === 0) this.#outgoing.delete(client.id);
@@ -416,10 +428,29 @@ export class SqliteSessionStore {
     return undefined;
   }
 
+  /**
+   * The queue for a reconnecting session, read from a snapshot (aedes clears entries while
+   * it reads). A command published while the session reconnects is both queued and sent
+   * live, and the two paths race; each packet must reach this connection once. So an entry
+   * this connection got live already is skipped, and one read here is recorded in aedes's
+   * own dedupe record, so that the live path skips it. Entries sent to an earlier
+   * connection and not acknowledged are sent again, as they must be.
+   */
   outgoingStream(client: SessionClient): Readable {
-    // A snapshot: aedes clears entries while it reads the stream.
-    const queue = this.#outgoing.get(client.id);
-    return Readable.from(queue === undefined ? [] : queue.map((entry) => entry.packet));
+    const snapshot = [...(this.#outgoing.get(client.id) ?? [])];
+    function* unsent(): Generator<StoredPacket> {
+      for (const entry of snapshot) {
+        const { brokerId, brokerCounter } = entry.packet;
+        const duplicates = client.duplicates;
+        // Only an aedes connection has a dedupe record; other callers get the whole queue.
+        if (duplicates !== undefined && brokerId !== undefined && brokerCounter !== undefined) {
+          if (entry.sentTo === client || duplicates[brokerId] === brokerCounter) continue;
+          duplicates[brokerId] = Math.max(duplicates[brokerId] ?? 0, brokerCounter);
+        }
+        yield entry.packet;
+      }
+    }
+    return Readable.from(unsent());
   }
 
   // --- QoS 2 packets received and awaiting PUBREL ---

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { once, type EventEmitter } from 'node:events';
 // Reverse routes: records appended to a log topic (as a Kafka client or the mirror does)
 // reach MQTT subscribers, also persistent sessions that were away, also across restarts.
 import { test } from 'uvu';
@@ -13,6 +13,8 @@ import { silentLogger } from '../../../shared/logger.ts';
 
 /** Generous for a loaded machine; a partition noticed only by a periodic rescan would take a minute. */
 const NEW_PARTITION_NOTICE_BOUND_MS = 15_000;
+/** Reconnections in the race test; without the fix about half of them saw a command twice. */
+const RECONNECT_ROUNDS = 25;
 const commandsRoute = { reverseRoutes: [{ topic: 'commands', mqttTopic: 'commands/{key}', qos: 1 as const }] };
 
 /** Appends records the way a Kafka producer's batch arrives: keyed, without mqtt.* headers. */
@@ -159,6 +161,55 @@ test('an offline persistent session gets its QoS 1 commands on reconnect, across
   } finally {
     await h.stop().catch(() => {});
     rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test('commands published while a persistent session reconnects, again and again, reach each connection once and all arrive', async () => {
+  const h = await Harness.start({ mqtt: commandsRoute });
+  try {
+    const first = await h.client({ clientId: 'dev-r', clean: false });
+    await first.subscribeAsync('commands/dev-r', { qos: 1 });
+    await first.endAsync();
+    // Commands keep coming, one every millisecond or so, while the device comes and goes.
+    let sent = 0;
+    let sending = true;
+    const sender = (async () => {
+      while (sending) {
+        await h.store.partition('commands', 0).append(encodeRecordBatch({ records: [{ key: 'dev-r', value: `c${sent++}` }] }));
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    })();
+    // What the device's connections got, and what it acknowledged: mqtt.js acknowledges a
+    // command that arrives while the connection is being ended without handing it over.
+    const received = new Set<string>();
+    (h.frontEnd.broker as unknown as EventEmitter).on('ack', (packet: { payload?: Buffer | string } | undefined) => { if (packet?.payload !== undefined) received.add(packet.payload.toString()); });
+    const doubled: string[] = [];
+    const connect = async (): Promise<MqttClient> => {
+      const client = await h.client({ clientId: 'dev-r', clean: false });
+      const seen = new Set<string>();
+      client.on('message', (_topic, payload) => {
+        const value = payload.toString();
+        if (seen.has(value)) doubled.push(value);
+        seen.add(value);
+        received.add(value);
+      });
+      return client;
+    };
+    for (let round = 0; round < RECONNECT_ROUNDS; round++) {
+      const client = await connect();
+      await new Promise((resolve) => setTimeout(resolve, 20 + (round % 4) * 10));
+      await client.endAsync();
+    }
+    sending = false;
+    await sender;
+    // A command sent but not acknowledged on one connection rightly comes again on the
+    // next; within one connection none may come twice.
+    assert.equal(doubled, [], 'no connection got a command twice');
+    const last = await connect();
+    while (received.size < sent) await new Promise((resolve) => last.once('message', resolve));
+    assert.is(received.size, sent, 'every command arrived');
+  } finally {
+    await h.cleanup();
   }
 });
 

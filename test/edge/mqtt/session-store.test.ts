@@ -145,6 +145,44 @@ test('a full session queue refuses further messages and reports each one', async
   await store.destroy();
 });
 
+test('a session reconnecting while commands are published gets each one once, whichever path sends it first', async () => {
+  const store = await openStore();
+  await store.setup(broker);
+  const publish = (counter: number): StoredPacket => ({ cmd: 'publish', topic: 'commands/dev-1', payload: Buffer.from(`c${counter}`), qos: 1, brokerId: broker.id, brokerCounter: counter });
+  const read = async (stream: AsyncIterable<unknown>): Promise<string[]> => {
+    const payloads: string[] = [];
+    for await (const packet of stream) payloads.push(String((packet as StoredPacket).payload));
+    return payloads;
+  };
+  // Queued while the device was away.
+  await store.outgoingEnqueueCombi([{ clientId: 'dev-1' }], publish(1));
+  await store.outgoingEnqueueCombi([{ clientId: 'dev-1' }], publish(2));
+  // An earlier connection was sent c1 and never acknowledged it: the new one gets it again.
+  await store.outgoingUpdate({ id: 'dev-1', clean: false, duplicates: {} }, { ...publish(1), messageId: 7 });
+
+  // The new connection: c3 is published as it reconnects, queued, and sent live before
+  // the queue is read (aedes's dedupe record, then outgoingUpdate).
+  const connection = { id: 'dev-1', clean: false, duplicates: {} as Record<string, number> };
+  await store.outgoingEnqueueCombi([{ clientId: 'dev-1' }], publish(3));
+  connection.duplicates[broker.id] = 3;
+  await store.outgoingUpdate(connection, { ...publish(3), messageId: 1 });
+  // c4 is queued too, but the queue is read before the live path reaches it.
+  await store.outgoingEnqueueCombi([{ clientId: 'dev-1' }], publish(4));
+  assert.equal(await read(store.outgoingStream(connection)), ['c1', 'c2', 'c4'], 'c3 went live already; the unacknowledged c1 is sent again');
+  assert.is(connection.duplicates[broker.id], 4, 'aedes\'s live path now skips c4, read from the queue');
+
+  // Without a dedupe record (not an aedes connection) the whole queue is read, as the persistence contract says.
+  assert.equal(await read(store.outgoingStream({ id: 'dev-1' })), ['c1', 'c2', 'c3', 'c4']);
+
+  // c1 still carries identifier 7 from the earlier connection. This connection sends c2
+  // as 7 and the device acknowledges it: c2 goes, c1 stays until acknowledged here.
+  await store.outgoingUpdate(connection, { ...publish(2), messageId: 7 });
+  const cleared = await store.outgoingClearMessageId(connection, { messageId: 7 });
+  assert.is(String(cleared?.payload), 'c2');
+  assert.equal(await read(store.outgoingStream({ id: 'dev-1' })), ['c1', 'c3', 'c4']);
+  await store.destroy();
+});
+
 test('subscriptions by topic follow the wildcard rules', async () => {
   const store = await openStore();
   await store.setup(broker);
