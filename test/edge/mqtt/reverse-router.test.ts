@@ -143,10 +143,9 @@ test('an offline persistent session gets its QoS 1 commands on reconnect, across
     const received = collect(back);
     await received.until(2);
     assert.equal(received.messages.slice(0, 2).map((m) => [m.topic, m.payload, m.qos]), [['commands/dev-42', 'first', 1], ['commands/dev-42', 'second', 1]]);
-    // A QoS 1 message published while its persistent session reconnects may be delivered
-    // twice, which QoS 1 allows [MQTT-4.3.2]; a message whose PUBACK the broker has not
-    // processed is rightly sent again after a restart. Stop only once the session's queue
-    // is empty: from then on nothing may come back.
+    // A message whose PUBACK the broker has not processed is rightly sent again after a
+    // restart [MQTT-4.3.2]. Stop only once the session's queue is empty: from then on
+    // nothing may come back.
     while (await outgoingCount(h, 'dev-42') > 0) await once(h.frontEnd.broker, 'ack');
     await back.endAsync();
     await h.stop();

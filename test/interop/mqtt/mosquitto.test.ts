@@ -140,9 +140,9 @@ test('commands a Kafka producer appends reach a mosquitto_sub persistent session
     await mosquittoSub(port, ['-i', 'dev-9', '-c', '-q', '1', '-E', '-t', 'commands/dev-9']).succeeded();
     await producer.connect();
     await producer.send({ topic: 'commands', acks: -1, messages: [{ key: 'dev-9', value: 'open-valve' }, { key: 'dev-8', value: 'not for dev-9' }, { key: 'dev-9', value: 'close-valve' }] });
-    // The device comes back once both commands wait in its session. (A command published
-    // while a persistent session reconnects can arrive twice, which QoS 1 allows; that
-    // race is not what this test is about.)
+    // The device comes back once both commands wait in its session: this test is about the
+    // offline queue. (Commands published while a session reconnects have their own test in
+    // test/edge/mqtt/reverse-router.test.ts.)
     await waitForQueuedMessages(daemon, 2);
     const device = mosquittoSub(port, ['-i', 'dev-9', '-c', '-q', '1', '-v', '-C', '2', '-t', 'commands/dev-9']);
     assert.is(await device.nextLine(), 'commands/dev-9 open-valve');
