@@ -10,6 +10,7 @@ import { Daemon } from '../../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../../../helpers/certificates.ts';
 import { hashPassword } from '../../../../edge/passwords.ts';
 import { kafkajsClient } from './support/kafkajs.ts';
+import { roundTrip } from './support/round-trip.ts';
 
 const PASSWORD = 'kafka-app-secret';
 const passwordHash = await hashPassword(PASSWORD);
@@ -33,31 +34,11 @@ async function adminOutcome(kafka: ReturnType<typeof kafkajsClient>): Promise<Er
   }
 }
 
-/** Produces three records to `topic` and reads them back. */
-async function roundTrip(kafka: ReturnType<typeof kafkajsClient>, topic: string): Promise<string[]> {
-  const producer = kafka.producer();
-  const consumer = kafka.consumer({ groupId: `${topic}-readers`, maxWaitTimeInMs: 100 });
-  try {
-    await producer.connect();
-    await producer.send({ topic, acks: -1, messages: ['x', 'y', 'z'].map((value) => ({ value })) });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const values: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      consumer.run({ eachMessage: async ({ message }) => { values.push(message.value!.toString()); if (values.length === 3) resolve(); } }).catch(reject);
-    });
-    return values;
-  } finally {
-    await producer.disconnect();
-    await consumer.disconnect();
-  }
-}
-
 test('on a listener that requires SASL: the right password produces and consumes, a wrong one and none are refused', async () => {
   const daemon = await Daemon.start({ config: { kafka: { sasl: { listeners: ['plain'], users } } } });
   try {
     const port = daemon.ports.kafka!;
-    assert.equal(await roundTrip(client(port, { sasl: { mechanism: 'plain', username: 'dashboard', password: PASSWORD } }), 'sasl-readings'), ['x', 'y', 'z']);
+    assert.equal(await roundTrip(client(port, { sasl: { mechanism: 'plain', username: 'dashboard', password: PASSWORD } }), 'sasl-readings'), ['a', 'b', 'c']);
 
     const wrong = await adminOutcome(client(port, { sasl: { mechanism: 'plain', username: 'dashboard', password: 'guess' } }));
     assert.match(String(wrong), /SASL|authentication/i, `a wrong password is refused (${String(wrong)})`);
@@ -81,7 +62,7 @@ test('SASL over TLS on listeners.kafkaTls while the plain listener stays open fo
   });
   try {
     const secure = client(daemon.ports.kafkaTls!, { ssl: { ca: [readFileSync(BROKER_CERTIFICATE)] }, sasl: { mechanism: 'plain', username: 'dashboard', password: PASSWORD } });
-    assert.equal(await roundTrip(secure, 'sasl-ssl-readings'), ['x', 'y', 'z']);
+    assert.equal(await roundTrip(secure, 'sasl-ssl-readings'), ['a', 'b', 'c']);
     const unauthenticated = await adminOutcome(client(daemon.ports.kafkaTls!, { ssl: { ca: [readFileSync(BROKER_CERTIFICATE)] } }));
     assert.ok(unauthenticated instanceof Error, 'TLS alone is not enough on that listener');
     assert.is(await adminOutcome(client(daemon.ports.kafka!, {})), undefined, 'the plain listener needs no SASL');

@@ -12,26 +12,7 @@ import type { KafkaConfig } from 'kafkajs';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY, makeClientCertificates } from '../../../helpers/certificates.ts';
 import { kafkajsClient } from './support/kafkajs.ts';
-
-/** Produces three records to a new topic and reads them back through `client`. */
-async function roundTrip(client: ReturnType<typeof kafkajsClient>, topic: string): Promise<string[]> {
-  const producer = client.producer();
-  const consumer = client.consumer({ groupId: `${topic}-readers`, maxWaitTimeInMs: 100 });
-  try {
-    await producer.connect();
-    await producer.send({ topic: topic, acks: -1, messages: ['a', 'b', 'c'].map((value) => ({ key: 'k', value })) });
-    await consumer.connect();
-    await consumer.subscribe({ topic: topic, fromBeginning: true });
-    const values: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      consumer.run({ eachMessage: async ({ message }) => { values.push(message.value!.toString()); if (values.length === 3) resolve(); } }).catch(reject);
-    });
-    return values;
-  } finally {
-    await producer.disconnect();
-    await consumer.disconnect();
-  }
-}
+import { roundTrip } from './support/round-trip.ts';
 
 function tlsClient(port: number, clientId: string, ssl: KafkaConfig['ssl']): ReturnType<typeof kafkajsClient> {
   return kafkajsClient(port, clientId, { ssl, retry: { retries: 0 }, connectionTimeout: 5_000 });
