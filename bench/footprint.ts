@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Daemon, metricValue } from '../test/helpers/daemon.ts';
+import { cpuSeconds, memoryKiB } from './process-stats.ts';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 1000);
 const RATE_PER_DEVICE = Number(process.env.BENCH_RATE ?? 5);
@@ -26,21 +27,10 @@ const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 96);
 const SIM_PROCESSES = 2;
 /** How often the broker's memory is sampled. */
 const SAMPLE_INTERVAL_MS = 500;
-const CLOCK_TICKS_PER_SECOND = 100;
 const CLI = resolve(import.meta.dirname, '../bin/tributary.js');
 const MB = 1024 * 1024;
 
 interface PhaseResult { acknowledged: number; seconds: number; cpuMicrosPerMessage: number; peakRssBytes: number; peakHeapBytes: number; alive: boolean }
-
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function peakRss(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) * 1024;
-}
 
 function runSim(port: number, first: number, devices: number, reportPath: string): Promise<void> {
   return new Promise((resolveRun, rejectRun) => {
@@ -63,15 +53,15 @@ async function phase(name: string, constrained: boolean): Promise<PhaseResult> {
     void daemon.metrics().then((text) => { peakHeapBytes = Math.max(peakHeapBytes, metricValue(text, 'tributary_nodejs_heap_size_used_bytes') ?? 0); }, () => undefined);
   }, SAMPLE_INTERVAL_MS);
   try {
-    const ticksBefore = cpuTicks(pid);
+    const cpuBefore = cpuSeconds(pid);
     const started = Date.now();
     const perProcess = Math.ceil(DEVICES / SIM_PROCESSES);
     await Promise.all(Array.from({ length: SIM_PROCESSES }, (_unused, index) => runSim(daemon.ports.mqtt!, 1 + index * perProcess, Math.min(perProcess, DEVICES - index * perProcess), join(reports, `sim-${index}.json`))));
     const seconds = (Date.now() - started) / 1000;
-    const ticks = cpuTicks(pid) - ticksBefore;
+    const cpu = cpuSeconds(pid) - cpuBefore;
     const acknowledged = Array.from({ length: SIM_PROCESSES }, (_unused, index) => JSON.parse(readFileSync(join(reports, `sim-${index}.json`), 'utf8')) as { totals: { acknowledged: number } })
       .reduce((sum, report) => sum + report.totals.acknowledged, 0);
-    const result = { acknowledged, seconds, cpuMicrosPerMessage: (ticks / CLOCK_TICKS_PER_SECOND) * 1e6 / Math.max(acknowledged, 1), peakRssBytes: peakRss(pid), peakHeapBytes, alive: daemon.process.exitCode === null };
+    const result = { acknowledged, seconds, cpuMicrosPerMessage: cpu * 1e6 / Math.max(acknowledged, 1), peakRssBytes: memoryKiB(pid, 'VmHWM') * 1024, peakHeapBytes, alive: daemon.process.exitCode === null };
     console.log(`  ${name.padEnd(11)} ${Math.round(acknowledged / seconds).toLocaleString('en')} acknowledged msg/s, ${result.cpuMicrosPerMessage.toFixed(1)} µs CPU/msg, peak RSS ${(result.peakRssBytes / MB).toFixed(1)} MB, peak heap ${(peakHeapBytes / MB).toFixed(1)} MB, ${result.alive ? 'alive' : 'DIED'}`);
     return result;
   } finally {

@@ -17,12 +17,13 @@
 //   npm run bench:mqtt
 //   BENCH_PUBLISHERS=4 BENCH_MESSAGES=40000 BENCH_WINDOW=100 BENCH_PACED_RATE=1000 BENCH_PACED_SECONDS=5 npm run bench:mqtt
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Daemon } from '../test/helpers/daemon.ts';
+import { cpuSeconds, memoryKiB } from './process-stats.ts';
 import { frame as packet, mqttString, remainingLength } from '../test/edge/mqtt/raw-client.ts';
 
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 4);
@@ -34,8 +35,6 @@ const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 5);
 const PAYLOAD_BYTES = 100;
 /** Bound on one phase; a broker that stalls fails the run instead of hanging it. */
 const PHASE_TIMEOUT_MS = 120_000;
-/** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 // --- a bare MQTT 3.1.1 client -------------------------------------------------------
 
@@ -260,17 +259,6 @@ function role(name: string, ...args: Array<string | number>): Child {
   return child(process.execPath, [import.meta.filename, name, ...args.map(String)]);
 }
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // After the command name: field 14 (utime) and 15 (stime) of proc(5) are at 11 and 12.
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function memoryKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? NaN);
-}
-
 interface Broker {
   name: string;
   pid: number;
@@ -306,9 +294,9 @@ async function measure(broker: Broker): Promise<BrokerResult> {
   const subscriber = role('subscriber', broker.port);
   await subscriber.next();
   await runPublishers(broker.port, WARMUP_MESSAGES_PER_PUBLISHER);
-  const ticksBefore = cpuTicks(broker.pid);
+  const cpuBefore = cpuSeconds(broker.pid);
   const ingest = await runPublishers(broker.port, MESSAGES_PER_PUBLISHER);
-  const ticksAfter = cpuTicks(broker.pid);
+  const cpuAfter = cpuSeconds(broker.pid);
   subscriber.process.stdin!.write('count\n');
   const delivered = Number((await subscriber.next()).received);
   subscriber.process.stdin!.end();
@@ -316,7 +304,7 @@ async function measure(broker: Broker): Promise<BrokerResult> {
   return {
     name: broker.name,
     messagesPerSecond: ingest.messages / ingest.seconds,
-    cpuMicrosPerMessage: ((ticksAfter - ticksBefore) / CLOCK_TICKS_PER_SECOND) * 1e6 / ingest.messages,
+    cpuMicrosPerMessage: (cpuAfter - cpuBefore) * 1e6 / ingest.messages,
     delivered,
     latencyP50Ms: Number(latency.p50),
     latencyP99Ms: Number(latency.p99),
