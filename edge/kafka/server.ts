@@ -40,6 +40,8 @@ export interface KafkaServer {
 
 export async function startKafkaServer(options: KafkaServerOptions): Promise<KafkaServer> {
   const { store, dataDir, logger, registry } = options;
+  // Settings no client could get through stop the start before anything is opened.
+  const sasl = saslUsersOf(options.config.sasl, options.tlsListener !== null);
   const groups = await GroupCoordinator.open({
     dataDir,
     logger: logger.child({ part: 'groups' }),
@@ -63,7 +65,6 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     logger,
   };
   const router = new RequestRouter(context, registry);
-  const sasl = saslUsersOf(options.config.sasl, options.tlsListener !== null);
   const listenerOf = (address: { host: string; port: number }, endpoint: typeof advertised, tls?: TlsListen['tls']): KafkaListener => new KafkaListener({
     host: address.host,
     port: address.port,
