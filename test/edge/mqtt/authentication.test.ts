@@ -81,6 +81,7 @@ test('configurations that cannot work are refused at start, naming the key', asy
     [{ allowAnonymous: true, users: [{ username: 'a', passwordHash }, { username: 'a', passwordHash }] }, /mqtt\.authentication\.users\[1\]\.username: "a" is listed twice/],
     [{ allowAnonymous: true, users: [{ username: 'b', passwordHash: 'scrypt$1000$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5' }] }, /users\[0\]\.passwordHash: .*N must be a power of two/],
     [{ allowAnonymous: true, users: [{ username: 'c', passwordHash, subscribe: ['commands/#/{username}'] }] }, /users\[0\]\.subscribe\[0\]: .*wildcard # must be the last/],
+    [{ allowAnonymous: true, users: [{ username: 'd', passwordHash: 'scrypt$1048576$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5' }] }, /users\[0\]\.passwordHash: .*needs 1024 MiB per check, more than the 64 MiB allowed/],
   ];
   for (const [authentication, message] of cases) {
     try {
