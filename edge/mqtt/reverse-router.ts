@@ -61,12 +61,16 @@ export class ReverseRouter {
    * first durable record, following it from its start: all of it came after the route was on.
    */
   readonly #onDurable = (event: DurableEvent): void => {
-    if (this.#running.has(`${event.topic}\u0000${event.partition}`)) return;
-    for (const route of this.#options.routes) if (route.topic === event.topic) this.#startPartitions(route, true);
+    // Every append of every topic passes here: other topics are one map lookup.
+    const routes = this.#routesByTopic.get(event.topic);
+    if (routes === undefined || this.#running.has(`${event.topic}\u0000${event.partition}`)) return;
+    for (const route of routes) this.#startPartitions(route, true);
   };
+  readonly #routesByTopic = new Map<string, ReverseRoute[]>();
 
   constructor(options: ReverseRouterOptions) {
     this.#options = options;
+    for (const route of options.routes) this.#routesByTopic.set(route.topic, [...(this.#routesByTopic.get(route.topic) ?? []), route]);
   }
 
   async start(): Promise<void> {
