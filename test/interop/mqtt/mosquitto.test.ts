@@ -16,13 +16,17 @@ function mosquittoPub(port: number, args: string[], input?: string): ClientProce
   return new ClientProcess('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...args], input);
 }
 
+/** How long a test waits for commands to be queued; generous for a loaded machine. */
+const QUEUED_WAIT_MS = 10_000;
+const QUEUED_POLL_MS = 50;
+
 /** Waits until persistent sessions hold `count` messages (tributary_mqtt_queued_messages). */
 async function waitForQueuedMessages(daemon: Daemon, count: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (const deadline = Date.now() + QUEUED_WAIT_MS; Date.now() < deadline;) {
     if ((metricValue(await daemon.metrics(), 'tributary_mqtt_queued_messages') ?? 0) >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, QUEUED_POLL_MS));
   }
-  throw new Error(`persistent sessions never held ${count} messages`);
+  throw new Error(`persistent sessions did not hold ${count} messages within ${QUEUED_WAIT_MS} ms`);
 }
 
 function mosquittoSub(port: number, args: string[]): ClientProcess {
