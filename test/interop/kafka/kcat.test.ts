@@ -1,6 +1,8 @@
 // kcat (librdkafka 2.0.2, Debian) against the real daemon: every codec with keys and
 // headers, balanced consumer groups with a member killed, committed offsets across a broker
-// restart and a SIGKILL, and an idempotent producer whose connection is cut mid-stream.
+// restart and a SIGKILL, an idempotent producer whose connection is cut mid-stream by the
+// Kafka-aware proxy (after the broker has a batch, before its answer), TLS and SASL PLAIN.
+// Each outcome is recorded for the compatibility matrix.
 import { checkRebalanceAfterKill, waitForEvenSplit } from '../../edge/kafka/clients/support/rebalance.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,13 +15,24 @@ import { MemberProcess, waitForMembers } from '../../edge/kafka/clients/support/
 import { KCAT, kcatMemberAdapter, kcatRecord, run, runOk } from './support/processes.ts';
 import { hashPassword } from '../../../edge/passwords.ts';
 import { assertNoServerErrors } from '../../edge/kafka/clients/support/server-log.ts';
+import { ClientResults } from '../../helpers/client-results.ts';
+import { ALL_CODECS, checkCodecRoundTrips } from './support/codec-round-trips.ts';
 
 /** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
 const SESSION_TIMEOUT_MS = 6000;
 const WAIT_MS = 30_000;
-const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 const broker = (port: number) => `127.0.0.1:${port}`;
+
+/** `kcat -V`: "Version 1.7.1 (JSON, ..., librdkafka 2.0.2 builtin.features=...)". */
+async function kcatVersion(): Promise<{ version: string; details: string }> {
+  const text = (await runOk(KCAT, ['-V'])).stdout;
+  const match = /Version (\S+) .*librdkafka (\S+)/.exec(text);
+  if (!match) throw new Error(`kcat -V printed no version and librdkafka version:\n${text}`);
+  return { version: match[1]!, details: `librdkafka ${match[2]!}` };
+}
+
+const results = new ClientResults({ client: 'kcat', ...await kcatVersion(), distribution: 'Debian 12' }, import.meta.filename);
 
 /** Produces one round of keyed records with one kcat run; kcat gives every record of a run the same headers. */
 async function kcatProduce(port: number, topic: string, records: KeyedRecord[], extra: string[] = []): Promise<void> {
@@ -36,30 +49,12 @@ async function kcatConsumeGroup(port: number, groupId: string, topic: string): P
   }));
 }
 
-test('kcat produces keyed records with headers under every codec; a kcat group reads each key back in order', async () => {
-  const topic = 'kcat-codecs';
-  const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 3 } } } } });
-  try {
-    const port = daemon.ports.kafka!;
-    const sequence = new KeyedSequence();
-    for (const codec of CODECS) {
-      for (let round = 0; round < 3; round++) await kcatProduce(port, topic, sequence.round(codec), ['-z', codec]);
-    }
-    const received = await kcatConsumeGroup(port, 'kcat-codecs-group', topic);
-    assertInOrderPerKey(received, sequence.sent);
+test('kcat produces keyed records with headers under every codec; a kcat group reads each key back in order', () => checkCodecRoundTrips(results, 'kcat', ALL_CODECS, {
+  produce: (port, topic, records, codec) => kcatProduce(port, topic, records, ['-z', codec]),
+  drain: kcatConsumeGroup,
+}));
 
-    const codecsStored = new Set<number>();
-    for (let partition = 0; partition < 3; partition++) {
-      for (const batch of (await readPartition(port, topic, partition)).batches) codecsStored.add(batch.header.compression);
-    }
-    assert.equal([...codecsStored].sort(), [0, 1, 2, 3, 4], 'batches stored with no compression, gzip, snappy, lz4 and zstd');
-    assertNoServerErrors(daemon);
-  } finally {
-    await daemon.cleanup();
-  }
-});
-
-test('kcat over TLS (security.protocol=ssl) produces and consumes on listeners.kafkaTls', async () => {
+test('kcat over TLS (security.protocol=ssl) produces and consumes on listeners.kafkaTls', () => results.run('tls', async () => {
   const topic = 'kcat-tls';
   const daemon = await Daemon.start({ config: { listeners: { kafkaTls: { enabled: true, host: '127.0.0.1', port: 0, certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY } } } });
   try {
@@ -72,9 +67,9 @@ test('kcat over TLS (security.protocol=ssl) produces and consumes on listeners.k
   } finally {
     await daemon.cleanup();
   }
-});
+}));
 
-test('kcat with SASL PLAIN over TLS (security.protocol=sasl_ssl) gets in with the right password and not with a wrong one', async () => {
+test('kcat with SASL PLAIN over TLS (security.protocol=sasl_ssl) gets in with the right password and not with a wrong one', () => results.run('sasl-plain', async () => {
   const topic = 'kcat-sasl';
   const passwordHash = await hashPassword('kcat-secret');
   const daemon = await Daemon.start({
@@ -94,9 +89,9 @@ test('kcat with SASL PLAIN over TLS (security.protocol=sasl_ssl) gets in with th
   } finally {
     await daemon.cleanup();
   }
-});
+}));
 
-test('three kcat members share six partitions; a member killed with SIGKILL has its partitions taken over', async () => {
+test('three kcat members share six partitions; a member killed with SIGKILL has its partitions taken over', () => results.run('group-member-killed', async () => {
   const topic = 'kcat-shared';
   const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 6 } } } } });
   const port = daemon.ports.kafka!;
@@ -121,9 +116,9 @@ test('three kcat members share six partitions; a member killed with SIGKILL has 
     await Promise.all(members.map((member) => member.kill()));
     await daemon.cleanup();
   }
-});
+}));
 
-test('a kcat group resumes after its committed offsets across a clean restart and a SIGKILL of the broker', async () => {
+test('a kcat group resumes after its committed offsets across a clean restart and a SIGKILL of the broker', () => results.run('offsets-across-restart', async () => {
   const topic = 'kcat-resume';
   const groupId = 'kcat-resume-group';
   let daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 2 } } } } });
@@ -158,9 +153,9 @@ test('a kcat group resumes after its committed offsets across a clean restart an
   } finally {
     for (const instance of cleanups) await instance.cleanup();
   }
-});
+}));
 
-test('kcat with enable.idempotence: connections cut after pipelined appends leave no duplicate', async () => {
+test('kcat with enable.idempotence: connections cut after pipelined appends leave no duplicate', () => results.run('idempotent-link-cuts', async () => {
   const topic = 'kcat-idempotent';
   const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 1 } } } } });
   const proxy = await KafkaProxy.start(daemon.ports.kafka!);
@@ -190,6 +185,6 @@ test('kcat with enable.idempotence: connections cut after pipelined appends leav
     await proxy.close();
     await daemon.cleanup();
   }
-});
+}));
 
 test.run();

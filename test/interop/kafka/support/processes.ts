@@ -1,11 +1,8 @@
-// Running the Debian clients (kcat, /usr/bin/python3 with confluent-kafka or kafka-python)
-// from the interop tests: one-shot commands with their output, and kcat's own output turned
-// into consumer-group member events.
+// Running client commands from the interop tests: one-shot commands with their output, and
+// kcat's own output turned into consumer-group member events.
 import { spawn } from 'node:child_process';
 import type { MemberLine, MemberOutputAdapter } from '../../../edge/kafka/clients/support/member-process.ts';
 
-/** Debian's Python Kafka modules load only in the system interpreter. */
-export const PYTHON = '/usr/bin/python3';
 export const KCAT = 'kcat';
 /** A one-shot client command that runs longer than this is killed and fails its test. */
 const COMMAND_TIMEOUT_MS = 60_000;
