@@ -3,12 +3,19 @@
 // docs:clients`, scripts/client-matrix.ts) instead of written by hand. Each test file
 // writes one JSON file per client under test-artifacts/client-results/, anew on each run:
 // the client's name and exact version, the commit tested, and each scenario's outcome.
+// One file per test file and client, so that test files running at once (and several test
+// files covering one client) never write the same file.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const CLIENT_RESULTS_DIRECTORY = join(ROOT, 'test-artifacts', 'client-results');
+
+/** Versions of the Node.js clients as installed in node_modules. */
+export function npmPackageVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 /** The scenarios of the matrix, in its column order. */
 export const CLIENT_SCENARIOS = [
@@ -63,9 +70,9 @@ function commitTested(): string {
   return treeCommit;
 }
 
-/** File name of a client's results: one per client and distribution. */
-export function clientResultsFileName(identity: Pick<ClientIdentity, 'client' | 'distribution'>): string {
-  return `${`${identity.client}-${identity.distribution}`.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.json`;
+/** File name of the results a test file records for a client. */
+function clientResultsFileName(identity: Pick<ClientIdentity, 'client' | 'distribution'>, testFile: string): string {
+  return `${`${identity.client}-${identity.distribution}-${testFile.replace(/\.test\.ts$/, '')}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}.json`;
 }
 
 export class ClientResults {
@@ -75,11 +82,13 @@ export class ClientResults {
   /** Starts this run's results of a client, replacing those of any earlier run. */
   constructor(identity: ClientIdentity, testFile: string) {
     this.#file = { ...identity, testFile: relative(ROOT, testFile), commit: commitTested(), recordedAt: new Date().toISOString(), scenarios: {} };
-    this.#path = join(CLIENT_RESULTS_DIRECTORY, clientResultsFileName(identity));
+    this.#path = join(CLIENT_RESULTS_DIRECTORY, clientResultsFileName(identity, this.#file.testFile));
     this.#write();
   }
 
+  /** Records an outcome; a scenario shown by several tests stays failed once one of them failed. */
   record(scenario: ClientScenario, outcome: ScenarioOutcome, note?: string): void {
+    if (this.#file.scenarios[scenario]?.outcome === 'fail' && outcome !== 'fail') return;
     this.#file.scenarios[scenario] = note === undefined ? { outcome } : { outcome, note };
     this.#file.recordedAt = new Date().toISOString();
     this.#write();
@@ -116,6 +125,17 @@ export class ClientResults {
     }
     this.record(scenario, 'pass');
     throw new Error(`${scenario} passed with ${this.#file.client} ${this.#file.version} although listed as a known failure (${reason}): take it off the list`);
+  }
+
+  /** Runs a body that shows several scenarios at once (every codec in one test) and records its outcome for each. */
+  async runAll(scenarios: readonly ClientScenario[], body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (error) {
+      for (const scenario of scenarios) this.record(scenario, 'fail', firstLine(error));
+      throw error;
+    }
+    for (const scenario of scenarios) this.record(scenario, 'pass');
   }
 
   #write(): void {

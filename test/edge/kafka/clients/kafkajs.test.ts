@@ -13,6 +13,10 @@ import { readPartition } from './support/log-reader.ts';
 import { MemberProcess, waitForMembers } from './support/member-process.ts';
 import { within } from './support/timeout.ts';
 import { assertNoServerErrors } from './support/server-log.ts';
+import { ClientResults, npmPackageVersion } from '../../../helpers/client-results.ts';
+
+/** Outcomes for the README's client matrix (npm run docs:clients). */
+const results = new ClientResults({ client: 'kafkajs', version: npmPackageVersion('kafkajs'), distribution: 'npm' }, import.meta.filename);
 
 const MEMBER_SCRIPT = resolve(import.meta.dirname, 'support/group-member.ts');
 /** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
@@ -50,7 +54,7 @@ async function consume(kafka: KafkaClient, groupId: string, topic: string, count
   return received;
 }
 
-test('produces keyed records with headers under every codec; a group reads each key back in order', async () => {
+test('produces keyed records with headers under every codec; a group reads each key back in order', () => results.runAll(['codec-none', 'codec-gzip', 'codec-snappy', 'codec-lz4', 'codec-zstd'], async () => {
   const daemon = await Daemon.start();
   const kafka = kafkajsClient(daemon.ports.kafka!, 'kafkajs-codecs');
   const admin = kafka.admin();
@@ -87,9 +91,9 @@ test('produces keyed records with headers under every codec; a group reads each 
     await admin.disconnect();
     await daemon.cleanup();
   }
-});
+}));
 
-test('three members share six partitions; a member killed with SIGKILL has its partitions taken over', async () => {
+test('three members share six partitions; a member killed with SIGKILL has its partitions taken over', () => results.run('group-member-killed', async () => {
   const daemon = await Daemon.start({ config: { topics: { overrides: { 'kafkajs-shared': { partitions: 6 } } } } });
   const topic = 'kafkajs-shared';
   const groupId = 'kafkajs-shared-group';
@@ -117,9 +121,9 @@ test('three members share six partitions; a member killed with SIGKILL has its p
     await Promise.all(members.map((member) => member.kill()));
     await daemon.cleanup();
   }
-});
+}));
 
-test('committed offsets survive a clean restart and a SIGKILL of the broker; the group resumes after them', async () => {
+test('committed offsets survive a clean restart and a SIGKILL of the broker; the group resumes after them', () => results.run('offsets-across-restart', async () => {
   const topic = 'kafkajs-resume';
   const groupId = 'kafkajs-resume-group';
   let daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 2 } } } } });
@@ -181,9 +185,9 @@ test('committed offsets survive a clean restart and a SIGKILL of the broker; the
   } finally {
     for (const instance of cleanups) await instance.cleanup();
   }
-});
+}));
 
-test('an idempotent producer whose connection is cut after appends retries without duplicating a record', async () => {
+test('an idempotent producer whose connection is cut after appends retries without duplicating a record', () => results.run('idempotent-link-cuts', async () => {
   const daemon = await Daemon.start({ config: { topics: { overrides: { 'kafkajs-idempotent': { partitions: 1 } } } } });
   const proxy = await KafkaProxy.start(daemon.ports.kafka!);
   const kafka = kafkajsClient(proxy.port, 'kafkajs-idempotent');
@@ -215,6 +219,6 @@ test('an idempotent producer whose connection is cut after appends retries witho
     await proxy.close();
     await daemon.cleanup();
   }
-});
+}));
 
 test.run();

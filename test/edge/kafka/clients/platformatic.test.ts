@@ -13,6 +13,10 @@ import { readPartition } from './support/log-reader.ts';
 import { MemberProcess, waitForMembers } from './support/member-process.ts';
 import { within } from './support/timeout.ts';
 import { assertNoServerErrors } from './support/server-log.ts';
+import { ClientResults, npmPackageVersion } from '../../../helpers/client-results.ts';
+
+/** Outcomes for the README's client matrix (npm run docs:clients). */
+const results = new ClientResults({ client: '@platformatic/kafka', version: npmPackageVersion('@platformatic/kafka'), distribution: 'npm' }, import.meta.filename);
 
 const MEMBER_SCRIPT = resolve(import.meta.dirname, 'support/group-member.ts');
 /** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
@@ -62,7 +66,7 @@ async function consume(port: number, groupId: string, topic: string, count: numb
   return received;
 }
 
-test('produces keyed records with headers under every codec; a group reads each key back in order', async () => {
+test('produces keyed records with headers under every codec; a group reads each key back in order', () => results.runAll(['codec-none', 'codec-gzip', 'codec-snappy', 'codec-lz4', 'codec-zstd'], async () => {
   const daemon = await Daemon.start();
   const port = daemon.ports.kafka!;
   const admin = new Admin({ clientId: 'platformatic-admin', bootstrapBrokers: [`127.0.0.1:${port}`] });
@@ -96,9 +100,9 @@ test('produces keyed records with headers under every codec; a group reads each 
     await admin.close();
     await daemon.cleanup();
   }
-});
+}));
 
-test('three members share six partitions; a member killed with SIGKILL has its partitions taken over', async () => {
+test('three members share six partitions; a member killed with SIGKILL has its partitions taken over', () => results.run('group-member-killed', async () => {
   const topic = 'platformatic-shared';
   const groupId = 'platformatic-shared-group';
   const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 6 } } } } });
@@ -123,9 +127,9 @@ test('three members share six partitions; a member killed with SIGKILL has its p
     await Promise.all(members.map((member) => member.kill()));
     await daemon.cleanup();
   }
-});
+}));
 
-test('committed offsets survive a clean restart and a SIGKILL of the broker; the group resumes after them', async () => {
+test('committed offsets survive a clean restart and a SIGKILL of the broker; the group resumes after them', () => results.run('offsets-across-restart', async () => {
   const topic = 'platformatic-resume';
   const groupId = 'platformatic-resume-group';
   let daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 2 } } } } });
@@ -172,9 +176,9 @@ test('committed offsets survive a clean restart and a SIGKILL of the broker; the
   } finally {
     for (const instance of cleanups) await instance.cleanup();
   }
-});
+}));
 
-test('an idempotent producer whose connection is cut after appends retries without duplicating a record', async () => {
+test('an idempotent producer whose connection is cut after appends retries without duplicating a record', () => results.run('idempotent-link-cuts', async () => {
   const topic = 'platformatic-idempotent';
   const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 1 } } } } });
   const proxy = await KafkaProxy.start(daemon.ports.kafka!);
@@ -204,6 +208,6 @@ test('an idempotent producer whose connection is cut after appends retries witho
     await proxy.close();
     await daemon.cleanup();
   }
-});
+}));
 
 test.run();

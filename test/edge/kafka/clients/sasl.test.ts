@@ -10,7 +10,11 @@ import { Daemon } from '../../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../../../helpers/certificates.ts';
 import { hashPassword } from '../../../../edge/passwords.ts';
 import { kafkajsClient } from './support/kafkajs.ts';
+import { ClientResults, npmPackageVersion } from '../../../helpers/client-results.ts';
 import { roundTrip } from './support/round-trip.ts';
+
+/** Outcomes for the README's client matrix (npm run docs:clients). */
+const results = new ClientResults({ client: 'kafkajs', version: npmPackageVersion('kafkajs'), distribution: 'npm' }, import.meta.filename);
 
 const PASSWORD = 'kafka-app-secret';
 const passwordHash = await hashPassword(PASSWORD);
@@ -34,7 +38,7 @@ async function adminOutcome(kafka: ReturnType<typeof kafkajsClient>): Promise<Er
   }
 }
 
-test('on a listener that requires SASL: the right password produces and consumes, a wrong one and none are refused', async () => {
+test('on a listener that requires SASL: the right password produces and consumes, a wrong one and none are refused', () => results.run('sasl-plain', async () => {
   const daemon = await Daemon.start({ config: { kafka: { sasl: { listeners: ['plain'], users } } } });
   try {
     const port = daemon.ports.kafka!;
@@ -51,9 +55,9 @@ test('on a listener that requires SASL: the right password produces and consumes
   } finally {
     await daemon.cleanup();
   }
-});
+}));
 
-test('SASL over TLS on listeners.kafkaTls while the plain listener stays open for local applications', async () => {
+test('SASL over TLS on listeners.kafkaTls while the plain listener stays open for local applications', () => results.run('sasl-plain', async () => {
   const daemon = await Daemon.start({
     config: {
       listeners: { kafkaTls: { enabled: true, host: '127.0.0.1', port: 0, certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY } },
@@ -69,7 +73,7 @@ test('SASL over TLS on listeners.kafkaTls while the plain listener stays open fo
   } finally {
     await daemon.cleanup();
   }
-});
+}));
 
 test('settings no client could get through stop the daemon at start, naming the key', async () => {
   for (const [kafka, message] of [

@@ -12,13 +12,17 @@ import type { KafkaConfig } from 'kafkajs';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY, makeClientCertificates } from '../../../helpers/certificates.ts';
 import { kafkajsClient } from './support/kafkajs.ts';
+import { ClientResults, npmPackageVersion } from '../../../helpers/client-results.ts';
 import { roundTrip } from './support/round-trip.ts';
+
+/** Outcomes for the README's client matrix (npm run docs:clients). */
+const results = new ClientResults({ client: 'kafkajs', version: npmPackageVersion('kafkajs'), distribution: 'npm' }, import.meta.filename);
 
 function tlsClient(port: number, clientId: string, ssl: KafkaConfig['ssl']): ReturnType<typeof kafkajsClient> {
   return kafkajsClient(port, clientId, { ssl, retry: { retries: 0 }, connectionTimeout: 5_000 });
 }
 
-test('a client trusting the broker\'s certificate produces and consumes over TLS and is told the TLS endpoint; the plain listener keeps its own', async () => {
+test('a client trusting the broker\'s certificate produces and consumes over TLS and is told the TLS endpoint; the plain listener keeps its own', () => results.run('tls', async () => {
   const daemon = await Daemon.start({ config: { listeners: { kafkaTls: { enabled: true, host: '127.0.0.1', port: 0, certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY } } } });
   try {
     const tlsPort = daemon.ports.kafkaTls!;
@@ -45,7 +49,7 @@ test('a client trusting the broker\'s certificate produces and consumes over TLS
   } finally {
     await daemon.cleanup();
   }
-});
+}));
 
 test('with requireClientCertificate only a client certificate signed by caFile gets in', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'tributary-test-certs-'));
