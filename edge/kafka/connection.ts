@@ -114,13 +114,24 @@ export class KafkaConnection implements ConnectionInfo {
   }
 
   #dispatch(frame: Buffer): void {
-    const response = this.#handler.handle(frame, this).catch((error: unknown) => {
+    const handled = this.sasl?.expectsBareToken ? this.#authenticateBareToken(frame) : this.#handler.handle(frame, this);
+    const response = handled.catch((error: unknown) => {
       this.close((error as Error).message, { err: error });
       return undefined;
     });
     this.#responses.push(response);
     if (this.#responses.length >= MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION) this.#socket.pause();
     void this.#drain();
+  }
+
+  /**
+   * The bare SASL PLAIN token that follows SaslHandshake v0 (KIP-43): an empty frame (a
+   * zero size prefix) accepts it; a refused one closes the connection, as Kafka does.
+   */
+  async #authenticateBareToken(token: Buffer): Promise<Response | undefined> {
+    if (await this.sasl!.authenticateBareToken(token, this.#logger, `${this.remoteAddress}:${this.remotePort}`)) return Buffer.alloc(SIZE_PREFIX_BYTES);
+    this.close('SASL authentication failed (bare token after SaslHandshake v0)');
+    return undefined;
   }
 
   /** Writes one response; false when the socket's buffer is full and wants a drain. */

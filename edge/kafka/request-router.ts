@@ -83,7 +83,7 @@ export class RequestRouter implements RequestHandler {
       case 14: return handleSyncGroup(context, request.body);
       case 15: return handleDescribeGroups(context, request.body);
       case 16: return handleListGroups(context, request.body);
-      case 17: return connection.sasl?.handshake(request.body) ?? handshakeWithoutSasl();
+      case 17: return connection.sasl?.handshake(request.body, version) ?? handshakeWithoutSasl();
       case 18: return apiVersionsBody();
       case 19: return handleCreateTopics(context, request.body);
       case 20: return handleDeleteTopics(context, request.body, version);

@@ -3,6 +3,11 @@
 // until that succeeds, any other request closes the connection, as Kafka does. A failed
 // authentication is answered with SASL_AUTHENTICATION_FAILED and the connection is closed
 // at the client's next request.
+//
+// A client that sends SaslHandshake v0 then sends the PLAIN token bare, framed only by its
+// size, not inside SaslAuthenticate (KIP-43's original exchange, kept by Kafka 4 for
+// clients such as kafka-python 2.0.2): it is answered with an empty frame when accepted,
+// and the connection is closed when not.
 import { ErrorCode } from '../../shared/kafka/protocol/index.ts';
 import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../shared/kafka/apis/sasl-authenticate.ts';
 import type { SaslHandshakeRequest, SaslHandshakeResponse } from '../../shared/kafka/apis/sasl-handshake.ts';
@@ -17,6 +22,7 @@ const ALLOWED_BEFORE_AUTHENTICATION = new Set([18, 17, 36]);
 export class SaslSession {
   readonly #users: PasswordBook;
   #handshakeDone = false;
+  #bareTokenNext = false;
   #user: string | undefined;
   #failed = false;
 
@@ -36,27 +42,46 @@ export class SaslSession {
     return `${apiName} before SASL authentication: this listener requires SASL ${MECHANISM} (kafka.sasl.listeners)`;
   }
 
-  handshake(request: SaslHandshakeRequest): SaslHandshakeResponse {
+  handshake(request: SaslHandshakeRequest, apiVersion: number): SaslHandshakeResponse {
     if (request.mechanism !== MECHANISM) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: [MECHANISM] };
     this.#handshakeDone = true;
+    this.#bareTokenNext = apiVersion === 0;
     return { errorCode: ErrorCode.NONE, mechanisms: [MECHANISM] };
   }
 
+  /** Whether the next frame is a bare PLAIN token (after SaslHandshake v0) rather than a request. */
+  get expectsBareToken(): boolean {
+    return this.#bareTokenNext;
+  }
+
   async authenticate(request: SaslAuthenticateRequest, logger: Logger, client: string): Promise<SaslAuthenticateResponse> {
-    if (!this.#handshakeDone || this.#user !== undefined) {
-      return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SaslAuthenticate must follow a SaslHandshake, once', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
+    if (!this.#handshakeDone || this.#user !== undefined || this.#bareTokenNext) {
+      return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SaslAuthenticate must follow a SaslHandshake v1, once', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
     }
-    const [authorizationId, username, password] = splitPlainToken(request.authBytes);
+    if (!await this.#check(request.authBytes, logger, client)) {
+      return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: 'Authentication failed: invalid username or password', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
+  }
+
+  /** The bare token that follows SaslHandshake v0; true when it authenticates the connection. */
+  async authenticateBareToken(token: Buffer, logger: Logger, client: string): Promise<boolean> {
+    this.#bareTokenNext = false;
+    return this.#check(token, logger, client);
+  }
+
+  async #check(token: Buffer, logger: Logger, client: string): Promise<boolean> {
+    const [authorizationId, username, password] = splitPlainToken(token);
     const valid = username !== undefined && password !== undefined && (authorizationId === '' || authorizationId === username.toString('utf8'))
       && await this.#users.check(username.toString('utf8'), password);
     if (!valid) {
       this.#failed = true;
       // The log names the user but never the password.
       logger.warn({ client, user: username?.toString('utf8') }, 'Kafka SASL authentication failed: unknown user or wrong password');
-      return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: 'Authentication failed: invalid username or password', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
+      return false;
     }
     this.#user = username!.toString('utf8');
-    return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
+    return true;
   }
 }
 

@@ -46,9 +46,6 @@ export interface ClientIdentity {
   distribution: string;
 }
 
-/** A scenario that fails with a client for a known reason, and the text its failure shows. */
-export interface KnownFailure { reason: string; symptom: RegExp }
-
 export interface ScenarioResult { outcome: ScenarioOutcome; note?: string }
 
 export interface ClientResultsFile extends ClientIdentity {
@@ -103,28 +100,6 @@ export class ClientResults {
       throw error;
     }
     this.record(scenario, 'pass');
-  }
-
-  /**
-   * Runs a scenario known to fail with this client, for the reason given: a failure whose
-   * message matches `symptom` is recorded with that reason and the test holds; any other
-   * failure fails the test, and so does a pass, so that the known failure is taken off.
-   */
-  async runKnownFailure(scenario: ClientScenario, known: KnownFailure, body: () => Promise<void>): Promise<void> {
-    const { reason, symptom } = known;
-    try {
-      await body();
-    } catch (error) {
-      if (!symptom.test(String((error as Error).message ?? error))) {
-        this.record(scenario, 'fail', firstLine(error));
-        throw error;
-      }
-      console.log(`  known failure of ${this.#file.client} ${this.#file.version}, ${scenario}: ${reason}\n  (${firstLine(error)})`);
-      this.record(scenario, 'fail', reason);
-      return;
-    }
-    this.record(scenario, 'pass');
-    throw new Error(`${scenario} passed with ${this.#file.client} ${this.#file.version} although listed as a known failure (${reason}): take it off the list`);
   }
 
   /** Runs a body that shows several scenarios at once (every codec in one test) and records its outcome for each. */

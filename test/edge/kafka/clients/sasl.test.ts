@@ -12,6 +12,7 @@ import { hashPassword } from '../../../../edge/passwords.ts';
 import { kafkajsClient } from './support/kafkajs.ts';
 import { ClientResults, npmPackageVersion } from '../../../helpers/client-results.ts';
 import { roundTrip } from './support/round-trip.ts';
+import { RawKafkaConnection } from './support/raw-kafka.ts';
 
 /** Outcomes for the README's client matrix (npm run docs:clients). */
 const results = new ClientResults({ client: 'kafkajs', version: npmPackageVersion('kafkajs'), distribution: 'npm' }, import.meta.filename);
@@ -74,6 +75,33 @@ test('SASL over TLS on listeners.kafkaTls while the plain listener stays open fo
     await daemon.cleanup();
   }
 }));
+
+test('SaslHandshake v0 followed by the bare PLAIN token (KIP-43, as kafka-python 2.0.2 sends it): an empty frame accepts it and requests are served; a wrong one closes the connection', async () => {
+  const daemon = await Daemon.start({ config: { kafka: { sasl: { listeners: ['plain'], users } } } });
+  const bareToken = (password: string) => {
+    const token = Buffer.from(`\0dashboard\0${password}`);
+    const frame = Buffer.alloc(4 + token.length);
+    frame.writeInt32BE(token.length, 0);
+    token.copy(frame, 4);
+    return frame;
+  };
+  try {
+    const accepted = await RawKafkaConnection.connect(daemon.ports.kafka!);
+    assert.is((await accepted.request(17, 0, { mechanism: 'PLAIN' })).errorCode, 0);
+    assert.is((await accepted.replay(bareToken(PASSWORD))).length, 0, 'an empty frame after the right password');
+    const metadata = await accepted.request(3, 1, { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    assert.is(metadata.brokers.length, 1, 'requests are served once authenticated');
+    await accepted.close();
+
+    const refused = await RawKafkaConnection.connect(daemon.ports.kafka!);
+    assert.is((await refused.request(17, 0, { mechanism: 'PLAIN' })).errorCode, 0);
+    refused.write(bareToken('guess'));
+    await refused.closed;
+    await daemon.logLine((line) => line.msg === 'Kafka SASL authentication failed: unknown user or wrong password', 'the failure is logged');
+  } finally {
+    await daemon.cleanup();
+  }
+});
 
 test('settings no client could get through stop the daemon at start, naming the key', async () => {
   for (const [kafka, message] of [

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { hashPassword } from '../../../../edge/passwords.ts';
 import { Daemon, metricValue } from '../../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../../../helpers/certificates.ts';
-import { ClientResults, type ClientScenario, type KnownFailure } from '../../../helpers/client-results.ts';
+import { ClientResults, type ClientScenario } from '../../../helpers/client-results.ts';
 import { assertInOrderPerKey, KeyedSequence } from '../../../edge/kafka/clients/support/keyed-records.ts';
 import { readPartition } from '../../../edge/kafka/clients/support/log-reader.ts';
 import { checkRebalanceAfterKill, waitForEvenSplit } from '../../../edge/kafka/clients/support/rebalance.ts';
@@ -40,15 +40,12 @@ const SASL_PASSWORD = 'interop-secret';
 
 const plain = (port: number): Connection => ({ bootstrap: `127.0.0.1:${port}` });
 
-/** Scenarios that fail with a client because of a gap in the edge, each with the reason and its symptom. */
-export type KnownFailures = Partial<Record<ClientScenario, KnownFailure>>;
-
 /**
  * Registers every scenario for the program made by `makeProgram`; call before
  * `test.run()`. A program that cannot start (not built, not installed) fails one test with
  * the reason and the command that fixes it.
  */
-export async function defineClientScenarios(makeProgram: () => ClientProgram, topicPrefix: string, testFile: string, knownFailures: KnownFailures = {}): Promise<void> {
+export async function defineClientScenarios(makeProgram: () => ClientProgram, topicPrefix: string, testFile: string): Promise<void> {
   let program: ClientProgram;
   let features: ClientFeatures;
   try {
@@ -60,11 +57,6 @@ export async function defineClientScenarios(makeProgram: () => ClientProgram, to
   }
   const results = new ClientResults({ client: features.client, version: features.version, details: features.details, distribution: program.distribution }, testFile);
   const title = `${program.name} ${features.version}${features.details ? ` (${features.details})` : ''}`;
-  /** Runs a scenario through the results, as a known failure where one is listed. */
-  const scenario = (id: ClientScenario, body: () => Promise<void>) => {
-    const known = knownFailures[id];
-    return known === undefined ? results.run(id, body) : results.runKnownFailure(id, known, body);
-  };
 
   /** A scenario the client as installed cannot run: recorded, and said on every run so it is never a silent gap. */
   function unsupported(scenario: ClientScenario, feature: keyof ClientFeatures, why: string): void {
@@ -88,7 +80,7 @@ export async function defineClientScenarios(makeProgram: () => ClientProgram, to
     });
   });
 
-  test(`three ${title} members share six partitions; a member killed with SIGKILL has its partitions taken over`, () => scenario('group-member-killed', async () => {
+  test(`three ${title} members share six partitions; a member killed with SIGKILL has its partitions taken over`, () => results.run('group-member-killed', async () => {
     const topic = `${topicPrefix}-shared`;
     const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 6 } } } } });
     const port = daemon.ports.kafka!;
@@ -108,7 +100,7 @@ export async function defineClientScenarios(makeProgram: () => ClientProgram, to
     }
   }));
 
-  test(`a ${title} group resumes after its committed offsets across a clean restart and a SIGKILL of the broker`, () => scenario('offsets-across-restart', async () => {
+  test(`a ${title} group resumes after its committed offsets across a clean restart and a SIGKILL of the broker`, () => results.run('offsets-across-restart', async () => {
     const topic = `${topicPrefix}-resume`;
     const groupId = `${topic}-group`;
     let daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 2 } } } } });
@@ -144,7 +136,7 @@ export async function defineClientScenarios(makeProgram: () => ClientProgram, to
   if (!features.idempotent) {
     unsupported('idempotent-link-cuts', 'idempotent', 'this version has no idempotent producer');
   } else {
-    test(`${title} with an idempotent producer behind the fault-injecting link: three cuts mid-stream leave no duplicate and no gap`, () => scenario('idempotent-link-cuts', async () => {
+    test(`${title} with an idempotent producer behind the fault-injecting link: three cuts mid-stream leave no duplicate and no gap`, () => results.run('idempotent-link-cuts', async () => {
       const topic = `${topicPrefix}-idempotent`;
       const edge = await startEdgeBehindLink({ topics: { overrides: { [topic]: { partitions: 1 } } } });
       const values = Array.from({ length: IDEMPOTENT_RECORDS }, (_unused, index) => `r${index}`);
@@ -185,7 +177,7 @@ export async function defineClientScenarios(makeProgram: () => ClientProgram, to
   if (!features.tls) {
     unsupported('tls', 'tls', 'this client has no TLS');
   } else {
-    test(`${title} over TLS produces and reads back in a group on listeners.kafkaTls`, () => scenario('tls', async () => {
+    test(`${title} over TLS produces and reads back in a group on listeners.kafkaTls`, () => results.run('tls', async () => {
       const topic = `${topicPrefix}-tls`;
       const daemon = await Daemon.start({ config: { listeners: tlsListener, topics: { overrides: { [topic]: { partitions: 2 } } } } });
       try {
@@ -203,7 +195,7 @@ export async function defineClientScenarios(makeProgram: () => ClientProgram, to
   if (!features.saslPlain) {
     unsupported('sasl-plain', 'saslPlain', 'this client has no SASL PLAIN');
   } else {
-    test(`${title} with SASL PLAIN over TLS gets in with the right password and is refused with a wrong one`, () => scenario('sasl-plain', async () => {
+    test(`${title} with SASL PLAIN over TLS gets in with the right password and is refused with a wrong one`, () => results.run('sasl-plain', async () => {
       const topic = `${topicPrefix}-sasl`;
       const passwordHash = await hashPassword(SASL_PASSWORD);
       const daemon = await Daemon.start({
