@@ -22,31 +22,13 @@ class PrintAssignments(ConsumerRebalanceListener):
 
 
 def consumer_of(args, **extra):
-    return AIOKafkaConsumer(
-        group_id=args.group,
-        auto_offset_reset="earliest",
-        session_timeout_ms=args.session_timeout_ms,
-        heartbeat_interval_ms=scenario_cli.HEARTBEAT_INTERVAL_MS,
-        fetch_max_wait_ms=scenario_cli.FETCH_MAX_WAIT_MS,
-        **scenario_cli.kafka_python_connection(args),
-        **extra,
-    )
+    return AIOKafkaConsumer(**scenario_cli.kafka_python_consumer(args, **extra))
 
 
 async def produce(args, records, acknowledgements):
-    options = scenario_cli.kafka_python_connection(args)
-    if args.idempotent:
-        options["enable_idempotence"] = True
-    if args.batch_messages:
-        # Small batches make a stream take many Produce requests (max_batch_size is in bytes).
-        options["max_batch_size"] = args.batch_messages * 64
-        options["linger_ms"] = 0
     producer = AIOKafkaProducer(
-        acks="all",
-        compression_type=None if args.compression == "none" else args.compression,
-        retry_backoff_ms=50,
         request_timeout_ms=scenario_cli.FLUSH_SECONDS * 1000,
-        **options,
+        **scenario_cli.kafka_python_producer(args, "max_batch_size"),
     )
     await producer.start()
     try:

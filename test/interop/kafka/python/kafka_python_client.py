@@ -39,21 +39,10 @@ class Client:
         }
 
     def produce(self, args, records, acknowledgements):
-        options = scenario_cli.kafka_python_connection(args)
-        if args.idempotent:
-            options["enable_idempotence"] = True
+        options = scenario_cli.kafka_python_producer(args, "batch_size")
         if "bootstrap_timeout_ms" in KafkaProducer.DEFAULT_CONFIG:
             options["bootstrap_timeout_ms"] = BOOTSTRAP_TIMEOUT_MS
-        if args.batch_messages:
-            # Small batches make a stream take many Produce requests (batch_size is in bytes).
-            options["batch_size"] = args.batch_messages * 64
-            options["linger_ms"] = 0
-        producer = KafkaProducer(
-            acks="all",
-            compression_type=None if args.compression == "none" else args.compression,
-            retry_backoff_ms=50,
-            **options,
-        )
+        producer = KafkaProducer(**options)
         futures = []
         for record in records:
             key, value, headers = scenario_cli.record_fields(record)
@@ -66,15 +55,7 @@ class Client:
         producer.close()
 
     def consumer(self, args, **extra):
-        return KafkaConsumer(
-            group_id=args.group,
-            auto_offset_reset="earliest",
-            session_timeout_ms=args.session_timeout_ms,
-            heartbeat_interval_ms=scenario_cli.HEARTBEAT_INTERVAL_MS,
-            fetch_max_wait_ms=scenario_cli.FETCH_MAX_WAIT_MS,
-            **scenario_cli.kafka_python_connection(args),
-            **extra,
-        )
+        return KafkaConsumer(**scenario_cli.kafka_python_consumer(args, **extra))
 
     def member(self, args):
         consumer = self.consumer(args, enable_auto_commit=True, auto_commit_interval_ms=scenario_cli.AUTO_COMMIT_INTERVAL_MS)

@@ -27,6 +27,8 @@ HEARTBEAT_INTERVAL_MS = 500
 FETCH_MAX_WAIT_MS = 100
 # A member commits what it consumed this often.
 AUTO_COMMIT_INTERVAL_MS = 200
+# Turns --batch-messages into a batch size in bytes for the clients that count bytes.
+RECORD_BYTES_ESTIMATE = 64
 # Bound on waiting for every acknowledgement at the end of produce.
 FLUSH_SECONDS = 60
 
@@ -57,6 +59,33 @@ def kafka_python_connection(args):
         options["sasl_plain_username"] = args.sasl_username
         options["sasl_plain_password"] = args.sasl_password
     return options
+
+
+def kafka_python_producer(args, batch_bytes_option):
+    """Producer options in the names kafka-python and aiokafka share, with the name each gives
+    its batch size in bytes: acks from every replica, the codec, idempotence, small batches."""
+    options = dict(kafka_python_connection(args), acks="all", retry_backoff_ms=50,
+                   compression_type=None if args.compression == "none" else args.compression)
+    if args.idempotent:
+        options["enable_idempotence"] = True
+    if args.batch_messages:
+        # Small batches make a stream take many Produce requests, several in flight at once.
+        options[batch_bytes_option] = args.batch_messages * RECORD_BYTES_ESTIMATE
+        options["linger_ms"] = 0
+    return options
+
+
+def kafka_python_consumer(args, **extra):
+    """Consumer options in the names kafka-python and aiokafka share: the group, from the start."""
+    return dict(
+        kafka_python_connection(args),
+        group_id=args.group,
+        auto_offset_reset="earliest",
+        session_timeout_ms=args.session_timeout_ms,
+        heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+        **extra,
+    )
 
 
 def decoded(data):
