@@ -102,8 +102,9 @@ function removeOlderFolders(keep: string[]): void {
 export function prepareInteropClients(): InteropClientPaths {
   const paths = interopClientPaths();
   prepareFolder(paths.goPrograms, (folder) => {
-    // -mod=readonly: go.sum as committed decides every module version.
-    run('go', ['build', '-mod=readonly', '-trimpath', '-o', `${folder}/`, ...GO_PROGRAMS.map((name) => `./${name}`)], { cwd: GO_SOURCES });
+    // -mod=readonly: go.sum as committed decides every module version; -buildvcs=false: a
+    // test program needs no stamp of the checkout (and a fresh clone may not allow one).
+    run('go', ['build', '-mod=readonly', '-trimpath', '-buildvcs=false', '-o', `${folder}/`, ...GO_PROGRAMS.map((name) => `./${name}`)], { cwd: GO_SOURCES });
   });
   const pythonFolder = resolve(paths.python, '..', '..');
   prepareFolder(pythonFolder, (folder) => {
