@@ -98,5 +98,5 @@ if (import.meta.main) {
   const results = readResults();
   const matrix = renderMatrix(results, testFilesRecording(), headCommit());
   writeFileSync(README, `${text.slice(0, start + START.length)}\n${matrix}\n${text.slice(end)}`);
-  console.log(`client-matrix: ${results.length} clients' results rendered into README.md`);
+  console.log(`client-matrix: ${results.length} result files rendered into README.md`);
 }
