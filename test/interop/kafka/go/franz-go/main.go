@@ -19,12 +19,6 @@ import (
 	"tributary.test/interop/kafka/go/scenario"
 )
 
-// heartbeatInterval is well inside the session timeout, so only a dead member expires.
-const heartbeatInterval = 500 * time.Millisecond
-
-// fetchMaxWait is short, so that the end of the log is noticed quickly.
-const fetchMaxWait = 100 * time.Millisecond
-
 // drainPollTimeout bounds one poll of drain, which must notice that it is at the end.
 const drainPollTimeout = 200 * time.Millisecond
 
@@ -83,7 +77,7 @@ func (franz) Produce(ctx context.Context, options scenario.Options, records []sc
 		return err
 	}
 	opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerBatchCompression(codec),
-		kgo.RetryBackoffFn(func(int) time.Duration { return 50 * time.Millisecond }))
+		kgo.RetryBackoffFn(func(int) time.Duration { return scenario.RetryBackoff }))
 	if !options.Idempotent {
 		opts = append(opts, kgo.DisableIdempotentWrite())
 	}
@@ -147,7 +141,7 @@ func groupClient(options scenario.Options, extra ...kgo.Opt) (*kgo.Client, error
 	}
 	opts = append(opts, kgo.ConsumerGroup(options.Group), kgo.ConsumeTopics(options.Topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.SessionTimeout(time.Duration(options.SessionTimeoutMs)*time.Millisecond),
-		kgo.HeartbeatInterval(heartbeatInterval), kgo.FetchMaxWait(fetchMaxWait))
+		kgo.HeartbeatInterval(scenario.HeartbeatInterval), kgo.FetchMaxWait(scenario.FetchMaxWait))
 	return kgo.NewClient(append(opts, extra...)...)
 }
 
@@ -206,7 +200,7 @@ func newAssignment() (*assignment, []kgo.Opt) {
 
 func (franz) Member(ctx context.Context, options scenario.Options) error {
 	_, callbacks := newAssignment()
-	client, err := groupClient(options, append(callbacks, kgo.AutoCommitInterval(200*time.Millisecond))...)
+	client, err := groupClient(options, append(callbacks, kgo.AutoCommitInterval(scenario.AutoCommitInterval))...)
 	if err != nil {
 		return err
 	}

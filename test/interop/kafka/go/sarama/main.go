@@ -15,11 +15,9 @@ import (
 	"tributary.test/interop/kafka/go/scenario"
 )
 
-// heartbeatInterval is well inside the session timeout, so only a dead member expires.
-const heartbeatInterval = 500 * time.Millisecond
-
-// fetchMaxWait is short, so that the end of the log is noticed quickly.
-const fetchMaxWait = 100 * time.Millisecond
+// retriesMax bounds a message's retries (sarama's default is 3): the tests cut every
+// connection several times in one stream, and each cut costs a retry.
+const retriesMax = 100
 
 type saramaClient struct{}
 
@@ -65,8 +63,8 @@ func (saramaClient) Produce(ctx context.Context, options scenario.Options, recor
 	config.Producer.Compression = codec
 	config.Producer.RequiredAcks = sarama.WaitForAll
 	config.Producer.Return.Successes = true
-	config.Producer.Retry.Backoff = 50 * time.Millisecond
-	config.Producer.Retry.Max = 100
+	config.Producer.Retry.Backoff = scenario.RetryBackoff
+	config.Producer.Retry.Max = retriesMax
 	if options.Idempotent {
 		// sarama's idempotent producer requires one request in flight per connection.
 		config.Producer.Idempotent = true
@@ -126,9 +124,9 @@ func groupConfig(options scenario.Options) (*sarama.Config, error) {
 	}
 	config.Consumer.Offsets.Initial = sarama.OffsetOldest
 	config.Consumer.Group.Session.Timeout = time.Duration(options.SessionTimeoutMs) * time.Millisecond
-	config.Consumer.Group.Heartbeat.Interval = heartbeatInterval
-	config.Consumer.MaxWaitTime = fetchMaxWait
-	config.Consumer.Offsets.AutoCommit.Interval = 200 * time.Millisecond
+	config.Consumer.Group.Heartbeat.Interval = scenario.HeartbeatInterval
+	config.Consumer.MaxWaitTime = scenario.FetchMaxWait
+	config.Consumer.Offsets.AutoCommit.Interval = scenario.AutoCommitInterval
 	return config, nil
 }
 

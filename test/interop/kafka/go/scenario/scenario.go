@@ -28,10 +28,25 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Codecs are the compression names the tests use, as Kafka names them.
 var Codecs = []string{"none", "gzip", "snappy", "lz4", "zstd"}
+
+// HeartbeatInterval is well inside the session timeout, so only a dead member expires.
+const HeartbeatInterval = 500 * time.Millisecond
+
+// FetchMaxWait is short, so that the end of the log is noticed quickly.
+const FetchMaxWait = 100 * time.Millisecond
+
+// AutoCommitInterval is how often a member commits what it consumed; short, so that a
+// killed member leaves little to read again.
+const AutoCommitInterval = 200 * time.Millisecond
+
+// RetryBackoff is the wait before a producer retries; short, as the tests cut connections
+// on purpose and the broker is back at once.
+const RetryBackoff = 50 * time.Millisecond
 
 // RecordLineBytesMax bounds one JSON line read from standard input; test records are small.
 const RecordLineBytesMax = 1 << 20
