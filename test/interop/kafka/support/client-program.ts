@@ -114,6 +114,8 @@ export class StreamingProducer {
       this.#wake();
     });
     createInterface({ input: this.child.stderr! }).on('line', (text) => { this.#output += `${text}\n`; });
+    // A program that fails at once does not read its input; its exit status says so, not EPIPE.
+    this.child.stdin!.on('error', () => {});
     this.child.stdin!.end(input);
   }
 

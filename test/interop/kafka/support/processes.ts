@@ -20,6 +20,9 @@ export function run(command: string, args: string[], input = ''): Promise<Comman
     child.stderr.on('data', (chunk) => { stderr += chunk; });
     child.once('error', (error) => { clearTimeout(timer); reject(error); });
     child.once('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
+    // A command may exit without reading its input (kcat -V): the write then fails with
+    // EPIPE, and the exit status, not the pipe, says how the command went.
+    child.stdin.on('error', () => {});
     child.stdin.end(input);
   });
 }
