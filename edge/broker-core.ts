@@ -95,6 +95,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
     const ports: NodePorts = { kafka: kafka.port, http: 0 };
     if (kafka.tlsPort !== undefined) ports.kafkaTls = kafka.tlsPort;
     const admin = new AdminServer({
+      key: 'listeners.http',
       host: config.listeners.http.host,
       port: config.listeners.http.port,
       registry,

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 
@@ -13,6 +14,21 @@ const CLI = resolve(import.meta.dirname, '../../bin/tributary.js');
 const READY_TIMEOUT_MS = 60_000;
 /** How long a test waits for a log line it expects; generous for a loaded machine. */
 const LOG_LINE_TIMEOUT_MS = 10_000;
+/** After a daemon exits, how long its stderr may take to reach the end. */
+const STDERR_DRAIN_MS = 2_000;
+
+/** A daemon that exited before it was ready: its exit code and what it wrote to stderr, for tests of refused starts. */
+export class DaemonStartError extends Error {
+  readonly exitCode: number | null;
+  readonly stderr: string;
+
+  constructor(message: string, exitCode: number | null, stderr: string) {
+    super(message);
+    this.name = 'DaemonStartError';
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
 
 export interface DaemonPorts { kafka?: number; kafkaTls?: number; mqtt?: number; mqttWs?: number; mqtts?: number; http: number }
 
@@ -77,7 +93,12 @@ export class Daemon {
         logLines.push(entry);
         if (entry.event === 'ready') { clearTimeout(timer); resolveReady(entry.ports as DaemonPorts); }
       });
-      void exited.then(({ code, signal }) => { clearTimeout(timer); rejectReady(new Error(`daemon exited (${code ?? signal}) before ready\n${stderr}\n${logLines.map((l) => JSON.stringify(l)).join('\n')}`)); });
+      void exited.then(async ({ code, signal }) => {
+        clearTimeout(timer);
+        // 'exit' may come before the last of stderr is read; a grandchild may hold the pipe, so the wait is bounded.
+        if (!child.stderr!.readableEnded) await Promise.race([once(child.stderr!, 'end'), new Promise((resolveWait) => setTimeout(resolveWait, STDERR_DRAIN_MS).unref())]);
+        rejectReady(new DaemonStartError(`daemon exited (${code ?? signal}) before ready\n${stderr}\n${logLines.map((l) => JSON.stringify(l)).join('\n')}`, code, stderr));
+      });
     });
     let ports: DaemonPorts;
     try {
