@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 
-const CLI = resolve(import.meta.dirname, '../../bin/tributary.js');
+const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
+const CLI = resolve(PROJECT_ROOT, 'bin/tributary.js');
 /** Start-up includes recovery of the data directory; generous for a loaded machine. */
 const READY_TIMEOUT_MS = 60_000;
 /** How long a test waits for a log line it expects; generous for a loaded machine. */
@@ -42,6 +43,14 @@ export interface DaemonOptions {
   nodeArguments?: string[];
   /** A command the daemon runs under, e.g. ['taskset', '-c', '0'] to pin it to one core. */
   wrapper?: string[];
+  /**
+   * How it is started: `node bin/tributary.js` (the default, as the systemd unit does), or
+   * the way the README starts it inside the project, `npm start` (edge only) or `npx tributary`.
+   * `process` is then npm's process; `pid` is the daemon's own.
+   */
+  via?: 'node' | 'npm start' | 'npx';
+  /** Variables for the daemon's environment in place of this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class Daemon {
@@ -64,6 +73,11 @@ export class Daemon {
     this.#ownsDataDir = fields.ownsDataDir;
   }
 
+  /** The daemon's own process id, from its ready line: started through npm, `process` is npm's. */
+  get pid(): number {
+    return this.logLines.find((line) => line.event === 'ready')!.pid as number;
+  }
+
   static async start(options: DaemonOptions = {}): Promise<Daemon> {
     const ownsDataDir = options.dataDir === undefined;
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-test-'));
@@ -79,8 +93,14 @@ export class Daemon {
       log: { level: 'info' },
     }, options.config ?? {});
     writeFileSync(configPath, stringify(config));
-    const command = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArguments ?? []), CLI, options.subcommand ?? 'edge', '--config', configPath];
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const subcommand = options.subcommand ?? 'edge';
+    const launch = {
+      node: [process.execPath, ...(options.nodeArguments ?? []), CLI, subcommand],
+      'npm start': ['npm', 'start', '--'],
+      npx: ['npx', 'tributary', subcommand],
+    }[options.via ?? 'node'];
+    const command = [...(options.wrapper ?? []), ...launch, '--config', configPath];
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: PROJECT_ROOT, env: options.env ?? process.env });
     const logLines: Record<string, unknown>[] = [];
     let stderr = '';
     child.stderr!.on('data', (chunk) => { stderr += chunk; });
@@ -123,6 +143,10 @@ export class Daemon {
   async kill(): Promise<void> {
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
     await this.exited;
+    // Under npm the daemon is npm's grandchild, and npm's SIGKILL does not reach it.
+    if (this.pid !== this.process.pid) {
+      try { process.kill(this.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
   }
 
   /** Starts a new daemon on the same data directory; the new one removes it at cleanup if this one would have. */
