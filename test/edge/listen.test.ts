@@ -14,6 +14,7 @@ import { isTributaryError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../helpers/certificates.ts';
 import { Daemon, DaemonStartError, type DaemonOptions } from '../helpers/daemon.ts';
+import { requireProgram } from '../helpers/system-programs.ts';
 
 const TLS_FILES = { certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY };
 /** An address of TEST-NET-1 (RFC 5737): no interface of a test machine has it, and binding sends nothing. */
@@ -118,7 +119,7 @@ test('an address no interface has is named with the reason (EADDRNOTAVAIL)', asy
 test('a privileged port without the privilege is named with the reason (EACCES)', async () => {
   // As root every port binds, so the daemon runs as nobody (setpriv, util-linux) there.
   const asRoot = process.getuid?.() === 0;
-  const options: DaemonOptions = { config: { listeners: { http: { port: 1 } } }, ...(asRoot ? { wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] } : {}) };
+  const options: DaemonOptions = { config: { listeners: { http: { port: 1 } } }, ...(asRoot ? { wrapper: [requireProgram('setpriv'), '--reuid=65534', '--regid=65534', '--clear-groups'] } : {}) };
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-listen-'));
   chmodSync(dataDir, 0o777);
   try {

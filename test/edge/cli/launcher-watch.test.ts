@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { lockDataDir } from '../../../edge/data-dir-lock.ts';
 import { Daemon, type DaemonOptions } from '../../helpers/daemon.ts';
+import { requireProgram } from '../../helpers/system-programs.ts';
 
 /** Launchers are checked every 500 ms; a stop that has not come after this did not come. */
 const STOP_DEADLINE_MS = 20_000;
@@ -46,6 +47,7 @@ async function assertReleased(daemon: Daemon): Promise<void> {
 }
 
 async function stopsWithNpm(options: DaemonOptions, signal: NodeJS.Signals): Promise<void> {
+  requireProgram(options.via === 'npx' ? 'npx' : 'npm');
   const daemon = await Daemon.start(options);
   try {
     assert.is.not(daemon.pid, daemon.process.pid, 'npm runs the daemon as a child process of its own');

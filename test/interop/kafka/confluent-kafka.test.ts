@@ -4,6 +4,6 @@
 import { test } from 'uvu';
 import { definePythonClientTests } from './support/python-client-tests.ts';
 
-await definePythonClientTests({ name: 'confluent-kafka', script: 'confluent_kafka_client.py', topicPrefix: 'confluent' });
+await definePythonClientTests({ name: 'confluent-kafka', module: 'confluent_kafka', script: 'confluent_kafka_client.py', topicPrefix: 'confluent' });
 
 test.run();

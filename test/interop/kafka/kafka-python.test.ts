@@ -7,6 +7,6 @@
 import { test } from 'uvu';
 import { definePythonClientTests } from './support/python-client-tests.ts';
 
-await definePythonClientTests({ name: 'kafka-python', script: 'kafka_python_client.py', topicPrefix: 'kafka-python' });
+await definePythonClientTests({ name: 'kafka-python', module: 'kafka', script: 'kafka_python_client.py', topicPrefix: 'kafka-python' });
 
 test.run();

@@ -12,7 +12,8 @@ import { KafkaProxy } from '../../../edge/kafka/clients/support/kafka-proxy.ts';
 import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from '../../../edge/kafka/clients/support/keyed-records.ts';
 import { readPartition } from '../../../edge/kafka/clients/support/log-reader.ts';
 import { MemberProcess, waitForMembers, type MemberLine } from '../../../edge/kafka/clients/support/member-process.ts';
-import { PYTHON, runOk } from './processes.ts';
+import { runOk } from './processes.ts';
+import { requirePythonModule, type PythonModule } from '../../../helpers/system-programs.ts';
 import { assertNoServerErrors } from '../../../edge/kafka/clients/support/server-log.ts';
 
 /** Kafka's smallest allowed session timeout here; a killed member is noticed this long after its last heartbeat. */
@@ -23,6 +24,8 @@ const ALL_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 export interface PythonClient {
   /** As named in test titles. */
   name: string;
+  /** The Python module it is, for Debian's Python. */
+  module: PythonModule;
   /** File name of the script beside the interop tests. */
   script: string;
   /** Starts the names of the topics and groups the tests use. */
@@ -37,15 +40,16 @@ interface ProducedRecord { key?: string; value: string; headers?: Record<string,
 /** Registers the scenarios the installed client supports; call before `test.run()`. */
 export async function definePythonClientTests(client: PythonClient): Promise<void> {
   const script = resolve(import.meta.dirname, '..', client.script);
-  const features = JSON.parse((await runOk(PYTHON, [script, 'features'])).stdout) as ClientFeatures;
+  const python = requirePythonModule(client.module);
+  const features = JSON.parse((await runOk(python, [script, 'features'])).stdout) as ClientFeatures;
   const bootstrap = (port: number) => `127.0.0.1:${port}`;
 
   async function produce(port: number, topic: string, records: ProducedRecord[], extra: string[] = []): Promise<void> {
-    await runOk(PYTHON, [script, 'produce', '--bootstrap', bootstrap(port), '--topic', topic, ...extra], records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+    await runOk(python, [script, 'produce', '--bootstrap', bootstrap(port), '--topic', topic, ...extra], records.map((record) => `${JSON.stringify(record)}\n`).join(''));
   }
 
   async function drain(port: number, groupId: string, topic: string): Promise<(KeyedRecord & { partition: number; offset: bigint })[]> {
-    const result = await runOk(PYTHON, [script, 'drain', '--bootstrap', bootstrap(port), '--group', groupId, '--topic', topic]);
+    const result = await runOk(python, [script, 'drain', '--bootstrap', bootstrap(port), '--group', groupId, '--topic', topic]);
     return result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as MemberLine).map((line) => ({
       partition: line.partition!, offset: BigInt(line.offset!), key: line.key!, value: line.value!, headers: line.headers!,
     }));
@@ -84,7 +88,7 @@ export async function definePythonClientTests(client: PythonClient): Promise<voi
     const daemon = await Daemon.start({ config: { topics: { overrides: { [topic]: { partitions: 6 } } } } });
     const port = daemon.ports.kafka!;
     const args = [script, 'member', '--bootstrap', bootstrap(port), '--group', `${topic}-group`, '--topic', topic, '--session-timeout-ms', String(SESSION_TIMEOUT_MS)];
-    const members = [0, 1, 2].map((index) => new MemberProcess(`${client.name} member ${index}`, PYTHON, args));
+    const members = [0, 1, 2].map((index) => new MemberProcess(`${client.name} member ${index}`, python, args));
     try {
       await waitForEvenSplit(members, 2, WAIT_MS);
 
