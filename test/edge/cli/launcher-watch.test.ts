@@ -81,10 +81,12 @@ test('`npx tributary central` stops with npm too', async () => {
 });
 
 test('without npm, the daemon outlives the shell that started it in the background', async () => {
-  // `sh -c 'tributary edge … &'`: the shell exits at once, the daemon is handed to init.
+  // `sh -c 'tributary edge … &'`, whose shell exits (on SIGUSR1, once the daemon is ready)
+  // and leaves the daemon to init.
   const env = environmentWithoutNpm();
-  const daemon = await Daemon.start({ env, wrapper: ['sh', '-c', '"$@" &', 'sh'] });
+  const daemon = await Daemon.start({ env, wrapper: ['sh', '-c', 'trap "exit 0" USR1; "$@" & while :; do sleep 0.1; done', 'sh'] });
   try {
+    daemon.process.kill('SIGUSR1');
     await daemon.exited;
     assert.is.not(daemon.pid, daemon.process.pid);
     await new Promise((resolveWait) => setTimeout(resolveWait, SEVERAL_CHECKS_MS));

@@ -54,6 +54,14 @@ function bucketBit(count: number): number {
   return 128;
 }
 
+/** Marks the bucket of `count` as seen at `slot`; 1 if it had not been, else 0. */
+function record(seen: Uint8Array, slot: number, count: number): number {
+  const bit = bucketBit(count);
+  if ((seen[slot]! & bit) !== 0) return 0;
+  seen[slot] = seen[slot]! | bit;
+  return 1;
+}
+
 export interface CoverageFigures {
   files: number;
   statements: { covered: number; total: number };
@@ -104,30 +112,17 @@ export class CoverageMap {
     let found = 0;
     for (const file of this.#files) {
       const { s, f, b } = file.coverage;
-      const seen = file.seen;
       let slot = 0;
       for (let index = 0; index < file.statements; index++, slot++) {
-        const count = s[index]!;
-        if (count === 0) continue;
-        s[index] = 0;
-        const bit = bucketBit(count);
-        if ((seen[slot]! & bit) === 0) { seen[slot] = seen[slot]! | bit; found++; }
+        if (s[index] !== 0) { found += record(file.seen, slot, s[index]!); s[index] = 0; }
       }
       for (let index = 0; index < file.functions; index++, slot++) {
-        const count = f[index]!;
-        if (count === 0) continue;
-        f[index] = 0;
-        const bit = bucketBit(count);
-        if ((seen[slot]! & bit) === 0) { seen[slot] = seen[slot]! | bit; found++; }
+        if (f[index] !== 0) { found += record(file.seen, slot, f[index]!); f[index] = 0; }
       }
       for (let index = 0; index < file.branches.length; index++) {
         const arms = b[index]!;
         for (let arm = 0; arm < arms.length; arm++, slot++) {
-          const count = arms[arm]!;
-          if (count === 0) continue;
-          arms[arm] = 0;
-          const bit = bucketBit(count);
-          if ((seen[slot]! & bit) === 0) { seen[slot] = seen[slot]! | bit; found++; }
+          if (arms[arm] !== 0) { found += record(file.seen, slot, arms[arm]!); arms[arm] = 0; }
         }
       }
     }
