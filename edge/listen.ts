@@ -34,7 +34,7 @@ export async function listenOn(server: Server, target: ListenTarget): Promise<nu
   return address.port;
 }
 
-export function listenError(target: ListenTarget, error: NodeJS.ErrnoException): TributaryError {
+function listenError(target: ListenTarget, error: NodeJS.ErrnoException): TributaryError {
   const where = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
   return new TributaryError('LISTEN_FAILED', `${target.key}: ${where} ${reasonOf(target, error)}`, { key: target.key, host: target.host, port: target.port, errno: error.code }, { cause: error });
 }

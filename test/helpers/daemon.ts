@@ -2,7 +2,7 @@
 // ephemeral ports and a temporary data directory. Tests read the bound ports from the
 // daemon's "ready" log line and stop it with a real signal.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
@@ -143,9 +143,12 @@ export class Daemon {
   async kill(): Promise<void> {
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
     await this.exited;
-    // Under npm the daemon is npm's grandchild, and npm's SIGKILL does not reach it.
+    // Under npm (or a wrapper) the daemon is a grandchild, and SIGKILL to its parent does
+    // not reach it. Its pid is checked to still be a tributary process: it may have been reused.
     if (this.pid !== this.process.pid) {
-      try { process.kill(this.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        if (readFileSync(`/proc/${this.pid}/cmdline`, 'utf8').includes('tributary')) process.kill(this.pid, 'SIGKILL');
+      } catch { /* already gone */ }
     }
   }
 
