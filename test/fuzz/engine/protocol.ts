@@ -3,6 +3,11 @@ import type { CoverageFigures } from './coverage.ts';
 
 export interface WorkerData {
   target: string;
+  /** URL of the module whose default export is the FuzzTarget. */
+  moduleUrl: string;
+  /** Files and folders whose coverage guides the fuzzer, from the project root. */
+  coverage: string[];
+  inputBytesMax: number;
   seconds: number;
   /** Stop after this many inputs even if time is left (for repeatable runs). */
   executionsMax: number;
@@ -13,7 +18,7 @@ export interface WorkerData {
   discoveredDirectory: string;
   /** Tokens the mutator inserts (latin1 strings). */
   dictionary: string[];
-  /** 8 bytes (executions, current input length as int32s), then the input being run. */
+  /** 8 bytes (inputs started, length of the current one, as int32s), then the input being run. */
   shared: SharedArrayBuffer;
 }
 

@@ -12,7 +12,6 @@ import { installAllocationCounter, takeAllocatedBytes } from './allocations.ts';
 import { readCorpus } from './corpus.ts';
 import { Mutator, Random } from './mutator.ts';
 import { describeThrown, type WorkerData, type WorkerMessage } from './protocol.ts';
-import { TARGETS } from '../targets/index.ts';
 import type { FuzzTarget } from '../targets/target.ts';
 
 /** How often progress is reported to the supervisor. */
@@ -21,11 +20,10 @@ const STATS_INTERVAL_MS = 2_000;
 const FINDINGS_MAX = 20;
 
 const data = workerData as WorkerData;
-const entry = TARGETS[data.target]!;
 const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
-instrumentSources(PROJECT_ROOT, entry.coverage);
+instrumentSources(PROJECT_ROOT, data.coverage);
 installAllocationCounter();
-const target = (await import(new URL(`../targets/${entry.module}`, import.meta.url).href)).default as FuzzTarget;
+const target = (await import(data.moduleUrl)).default as FuzzTarget;
 
 const header = new Int32Array(data.shared, 0, 2);
 const inputView = new Uint8Array(data.shared, 8);
@@ -39,6 +37,8 @@ let executions = 0;
 function run(input: Buffer): number {
   inputView.set(input.subarray(0, inputView.length));
   Atomics.store(header, 1, Math.min(input.length, inputView.length));
+  // Counted before it runs: the supervisor sees an input that never returns, the first one too.
+  Atomics.store(header, 0, executions + 1);
   takeAllocatedBytes();
   try {
     target.fuzz(input);
@@ -49,7 +49,6 @@ function run(input: Buffer): number {
   const allowed = target.allocationBytesMax(input);
   if (allocated > allowed) report('allocation', input, `allocated ${allocated} bytes of Buffers for a ${input.length}-byte input; the bound is ${allowed}`);
   executions++;
-  Atomics.store(header, 0, executions);
   coverage.refresh();
   return coverage.collect();
 }
@@ -62,8 +61,8 @@ function report(kind: 'crash' | 'allocation', input: Buffer, message: string): v
 }
 
 const random = new Random(data.seed);
-const corpus = readCorpus(data.corpusDirectories, entry.inputBytesMax);
-const mutator = new Mutator(random, entry.inputBytesMax, data.dictionary.map((token) => Buffer.from(token, 'latin1')));
+const corpus = readCorpus(data.corpusDirectories, data.inputBytesMax);
+const mutator = new Mutator(random, data.inputBytesMax, data.dictionary.map((token) => Buffer.from(token, 'latin1')));
 mkdirSync(data.discoveredDirectory, { recursive: true });
 
 coverage.reset();
