@@ -18,6 +18,8 @@ import type { FuzzTarget } from '../targets/target.ts';
 const STATS_INTERVAL_MS = 2_000;
 /** Distinct findings reported per run; past this the target is too broken to learn more. */
 const FINDINGS_MAX = 20;
+/** Corpus entries kept in memory to mutate; later discoveries are still written to disk. */
+const CORPUS_ENTRIES_MAX = 20_000;
 
 const data = workerData as WorkerData;
 const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
@@ -87,7 +89,7 @@ while (executions < data.executionsMax) {
   const base = corpus[random.below(corpus.length)]!;
   const input = mutator.mutate(base, corpus[random.below(corpus.length)]!);
   if (run(input) > 0) {
-    corpus.push(input);
+    if (corpus.length < CORPUS_ENTRIES_MAX) corpus.push(input);
     writeFileSync(join(data.discoveredDirectory, createHash('sha1').update(input).digest('hex')), input);
   }
 }
