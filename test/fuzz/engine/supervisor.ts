@@ -56,7 +56,8 @@ export function runTarget(data: Omit<WorkerData, 'shared' | 'seconds' | 'executi
   const report: TargetReport = { target, seconds: 0, executions: 0, executionsPerSecond: 0, seeds: 0, corpus: 0, coverage: undefined, findings: [] };
   const currentInput = (): Buffer => Buffer.from(new Uint8Array(shared, 8, Atomics.load(header, 1)));
   return new Promise((resolveRun) => {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    // stripTypeScriptTypes is marked experimental; its warning would open every run's output.
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB }, execArgv: ['--disable-warning=ExperimentalWarning'] });
     let lastExecutions = -1;
     let lastProgress = Date.now();
     let running = true;
