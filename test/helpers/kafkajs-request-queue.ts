@@ -4,7 +4,7 @@
 // after 1 ms, again and again, for as long as a connection is open (kafkajs issues 1704
 // and 1751, unreleased fix in pull request 1768). With nothing pending and no throttle
 // there is nothing to check later: a request queued afterwards schedules its own check.
-// Imported for its effect by the kafkajs helper the tests use.
+// Imported for its effect by test/edge/kafka/clients/support/kafkajs.ts, through which the tests reach kafkajs.
 import { createRequire } from 'node:module';
 
 interface RequestQueue {
