@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Daemon } from '../test/helpers/daemon.ts';
+import { requireProgram } from '../test/helpers/system-programs.ts';
 import { cpuSeconds, memoryKiB } from './process-stats.ts';
 import { frame as packet, mqttString, remainingLength } from '../test/edge/mqtt/raw-client.ts';
 
@@ -343,7 +344,7 @@ async function startMosquitto(): Promise<Broker> {
   });
   const config = join(directory, 'mosquitto.conf');
   writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
-  const mosquitto = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const mosquitto = spawn(requireProgram('mosquitto'), ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   // Ready once a client can connect.
   for (;;) {
     try {

@@ -45,7 +45,7 @@ try {
 } catch (error) {
   // Operating errors (bad config, data directory in use, port taken) are the user's to
   // fix: print the message alone. Anything else is a bug: print the stack.
-  if (isTributaryError(error) || (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+  if (isTributaryError(error) || (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     console.error(`tributary: ${(error as Error).message}`);
   } else {
     console.error(error);

@@ -6,7 +6,6 @@
 // At start it reads back at most FLEET_HISTORY_RECORDS heartbeats per partition, enough to
 // know every edge that reported recently without reading years of them.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { TributaryError } from '../shared/errors.ts';
 import { decodeRecords, iterateBatchHeaders } from '../shared/kafka/record-batch.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -14,6 +13,7 @@ import type { Logger } from '../shared/logger.ts';
 import '../shared/kafka/compression.ts';
 import { decodeHeartbeat, type Heartbeat } from '../mirror/heartbeat.ts';
 import { describeError, KafkaClient, KafkaError } from '../mirror/kafka-client.ts';
+import { listenOn } from '../edge/listen.ts';
 import { renderFleetPage } from './fleet-page.ts';
 
 /** Heartbeats read back per partition at start. */
@@ -70,15 +70,7 @@ export class FleetView {
 
   static async start(options: FleetOptions): Promise<FleetView> {
     const view = new FleetView(options);
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(new TributaryError('LISTEN_FAILED', `fleet view cannot listen on ${options.host}:${options.port}: ${error.message}`, { host: options.host, port: options.port }, { cause: error }));
-      view.#server.once('error', onError);
-      view.#server.listen(options.port, options.host, () => {
-        view.#server.off('error', onError);
-        resolve();
-      });
-    });
-    view.port = (view.#server.address() as AddressInfo).port;
+    view.port = await listenOn(view.#server, { key: '--listen', host: options.host, port: options.port });
     view.#reading = view.#read();
     return view;
   }

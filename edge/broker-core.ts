@@ -50,7 +50,7 @@ export interface BrokerCoreOptions {
 export async function startBrokerCore(config: Config, logger: Logger, options: BrokerCoreOptions): Promise<BrokerCore> {
   const dataDir = resolve(config.node.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const closers: (() => Promise<void> | void)[] = [lockDataDir(dataDir)];
+  const closers: (() => Promise<void> | void)[] = [await lockDataDir(dataDir)];
   let state: 'starting' | 'ok' | 'stopping' = 'starting';
   const startedAt = Date.now();
 
@@ -95,6 +95,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
     const ports: NodePorts = { kafka: kafka.port, http: 0 };
     if (kafka.tlsPort !== undefined) ports.kafkaTls = kafka.tlsPort;
     const admin = new AdminServer({
+      key: 'listeners.http',
       host: config.listeners.http.host,
       port: config.listeners.http.port,
       registry,

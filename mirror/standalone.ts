@@ -49,6 +49,7 @@ export async function startStandaloneMirror(config: Config, logger: Logger): Pro
   }
   let state: 'ok' | 'stopping' = 'ok';
   const admin = new AdminServer({
+    key: 'mirror.http',
     host: mirrorConfig.http.host,
     port: mirrorConfig.http.port,
     registry,

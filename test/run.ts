@@ -92,6 +92,11 @@ function runFile(file: string): Promise<FileResult> {
       const failedTests = Math.max(0, total - passed - sumOf(output, /Skipped:\s+(\d+)/g));
       // A file that exits non-zero without reporting a failed test still failed.
       const failed = exitCode === 0 ? failedTests : Math.max(1, failedTests);
+      // uvu 0.5 does not print an error thrown by a test.before or test.after hook: the
+      // suite's tests are counted but neither pass nor say FAIL. Say so rather than nothing.
+      if (failedTests > 0 && !/FAIL/.test(output)) {
+        output += `\n[test/run] ${failedTests} test(s) of ${file} did not run and none reported a failure: a test.before or test.after hook threw, and uvu does not print hook errors (look above for a reason the hook wrote itself).\n`;
+      }
       resolve({ file, passed, failed, exitCode, output, durationMs: Date.now() - started });
     });
   });

@@ -1,6 +1,8 @@
-// Runs a daemon until SIGTERM or SIGINT, then closes it and exits 0; a second signal, or
-// a close that takes too long, exits at once with 1.
+// Runs a daemon until SIGTERM or SIGINT (or, under npm, until npm exits: launcher-watch.ts),
+// then closes it and exits 0; a second signal, or a close that takes too long, exits at
+// once with 1.
 import type { Logger } from '../../shared/logger.ts';
+import { watchLauncher } from './launcher-watch.ts';
 
 /** A clean stop flushes the log and closes listeners; past this something is stuck. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -8,13 +10,22 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
 export async function runUntilSignal(logger: Logger, start: () => Promise<{ close(): Promise<void> }>): Promise<number> {
   // Listen before starting: a signal that arrives while the daemon starts (it may already
   // have reported ready) must still stop it cleanly rather than kill it.
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+  const signal = new Promise<{ signal: NodeJS.Signals }>((resolve) => {
+    process.once('SIGTERM', () => resolve({ signal: 'SIGTERM' }));
+    process.once('SIGINT', () => resolve({ signal: 'SIGINT' }));
   });
-  const daemon = await start();
-  const received = await signal;
-  logger.info({ signal: received }, 'stopping');
+  const launcher = watchLauncher();
+  const stopRequested = launcher === undefined ? signal : Promise.race([signal, launcher.gone.then((launcherExited) => ({ launcherExited }))]);
+  let daemon: { close(): Promise<void> };
+  try {
+    daemon = await start();
+  } catch (error) {
+    launcher?.stop();
+    throw error;
+  }
+  const reason = await stopRequested;
+  launcher?.stop();
+  logger.info(reason, 'stopping');
   const forceExit = setTimeout(() => {
     logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'stop took too long; exiting');
     logger.flush();

@@ -14,6 +14,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 export interface AdminServerOptions {
+  /** The setting that chose the address, named when it cannot be bound: `listeners.http`, `mirror.http`. */
+  key: string;
   host: string;
   port: number;
   registry: Registry;
@@ -49,7 +51,7 @@ export class AdminServer {
   }
 
   listen(): Promise<number> {
-    return listenOn(this.#server, this.#options.host, this.#options.port);
+    return listenOn(this.#server, { key: this.#options.key, host: this.#options.host, port: this.#options.port });
   }
 
   async close(): Promise<void> {

@@ -51,7 +51,8 @@ export class KafkaListener {
   }
 
   listen(): Promise<number> {
-    return listenOn(this.#server, this.#options.host, this.#options.port);
+    const key = this.#options.tls === undefined ? 'listeners.kafka' : 'listeners.kafkaTls';
+    return listenOn(this.#server, { key, host: this.#options.host, port: this.#options.port });
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -18,6 +17,7 @@ import { Database } from '../../shared/sqlite.ts';
 import { createBrokerHooks, remoteAddress } from './broker-hooks.ts';
 import { MqttUsers } from './users.ts';
 import type { TlsListen } from '../tls-listen.ts';
+import { listenOn } from '../listen.ts';
 import { guardConnection, type Violation } from './connection-guard.ts';
 import { coalesceWrites } from './write-coalescing.ts';
 import { PublishIngest } from './ingest.ts';
@@ -200,9 +200,8 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       socket.setNoDelay(true);
       accept(socket, socket.remoteAddress);
     });
-    await listen(tcpServer, options.listeners.mqtt, 'MQTT', logger);
     closers.push(() => closeServer(tcpServer));
-    const ports: MqttFrontEnd['ports'] = { mqtt: (tcpServer.address() as { port: number }).port };
+    const ports: MqttFrontEnd['ports'] = { mqtt: await listen(tcpServer, 'listeners.mqtt', options.listeners.mqtt, logger) };
 
     const tlsListen = options.listeners.mqtts;
     if (tlsListen !== null && tlsListen !== undefined) {
@@ -215,9 +214,8 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
         metricsNow.refusedConnections.labels('tls-handshake').inc();
         logger.warn({ remote: socket.remoteAddress, err: error.message }, 'MQTT over TLS: handshake failed; connection closed');
       });
-      await listen(tlsServer, tlsListen, 'MQTT over TLS', logger);
       closers.push(() => closeServer(tlsServer));
-      ports.mqtts = (tlsServer.address() as { port: number }).port;
+      ports.mqtts = await listen(tlsServer, 'listeners.mqtts', tlsListen, logger);
     }
 
     const wsAddress = options.listeners.mqttWs;
@@ -225,6 +223,10 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       const httpServer = createHttpServer((_request, response) => {
         response.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with a WebSocket client (subprotocol "mqtt").\n');
       });
+      closers.push(() => closeServer(httpServer));
+      // Bound before the WebSocket server is attached: ws re-emits the HTTP server's
+      // 'error' events on itself, so a failed bind would otherwise be an unhandled event.
+      ports.mqttWs = await listen(httpServer, 'listeners.mqttWs', wsAddress, logger);
       // maxPayload bounds one WebSocket message; MQTT packets inside are checked by the guard.
       const wsServer = new WebSocketServer({ server: httpServer, maxPayload: limits.maxPacketBytes + 8 });
       wsServer.on('connection', (ws, request) => {
@@ -233,13 +235,10 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
         stream.on('error', () => {});
         accept(stream, request.socket.remoteAddress);
       });
-      await listen(httpServer, wsAddress, 'MQTT over WebSocket', logger);
       closers.push(async () => {
         for (const client of wsServer.clients) client.terminate();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-        await closeServer(httpServer);
       });
-      ports.mqttWs = (httpServer.address() as { port: number }).port;
     }
 
     const reverse = new ReverseRouter({ routes: reverseRoutes, store: options.store, broker: aedes, database, writes, metrics: metricsNow, logger, maxTopicLevels: limits.maxTopicLevels });
@@ -263,14 +262,10 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
   }
 }
 
-async function listen(server: TcpServer | HttpServer, address: ListenAddress, what: string, logger: Logger): Promise<void> {
-  server.listen(address.port, address.host);
-  try {
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => { throw error; })]);
-  } catch (error) {
-    throw new TributaryError('LISTEN_FAILED', `the ${what} listener cannot bind ${address.host}:${address.port}: ${(error as Error).message}`, { host: address.host, port: address.port }, { cause: error });
-  }
-  logger.debug({ host: address.host, port: (server.address() as { port: number }).port }, `${what} listener bound`);
+async function listen(server: TcpServer | HttpServer, key: string, address: ListenAddress, logger: Logger): Promise<number> {
+  const port = await listenOn(server, { key, host: address.host, port: address.port });
+  logger.debug({ key, host: address.host, port }, 'MQTT listener bound');
+  return port;
 }
 
 function closeServer(server: TcpServer | HttpServer): Promise<void> {

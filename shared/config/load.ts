@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { TributaryError } from '../errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
@@ -37,7 +37,14 @@ export function parseConfig(text: string, fileName: string): Config {
     });
     throw new TributaryError('CONFIG_INVALID', messages.join('\n'), { path: fileName });
   }
-  const value: unknown = document.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = document.toJS() ?? {};
+  } catch (error) {
+    // Aliases are resolved here: one naming an anchor set only later, or aliases that would
+    // expand beyond yaml's maxAliasCount (a "billion laughs" file), throw a bare ReferenceError.
+    throw new TributaryError('CONFIG_INVALID', `${fileName}:${lineOfAlias(document, lineCounter)}: ${(error as Error).message}`, { path: fileName }, { cause: error });
+  }
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new TributaryError('CONFIG_INVALID', `${fileName}:1: the configuration must be a mapping of keys (node, listeners, …)`, { path: fileName });
   }
@@ -115,6 +122,24 @@ function lineOfKey(document: Document, lineCounter: LineCounter, parentPath: str
     }
   }
   return lineOfValue(document, lineCounter, parentPath);
+}
+
+/** Line of the first alias whose anchor is not set before it, else of the first alias. */
+function lineOfAlias(document: Document, lineCounter: LineCounter): number {
+  let first: number | undefined;
+  let unresolved: number | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      const line = node.range ? lineCounter.linePos(node.range[0]).line : 1;
+      first ??= line;
+      if (node.resolve(document) === undefined) {
+        unresolved = line;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return unresolved ?? first ?? 1;
 }
 
 /** The JSON Schema of the YAML file, for editors (published as tributary.schema.json). */

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { MissingSystemPackageError, requireProgram } from '../helpers/system-programs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const UNIT = readFileSync(join(ROOT, 'deploy/systemd/tributary.service'), 'utf8');
@@ -64,10 +65,10 @@ test('systemd accepts the unit', () => {
     writeFileSync(path, UNIT.replaceAll('/opt/tributary', ROOT));
     let output: string;
     try {
-      output = execFileSync('systemd-analyze', ['verify', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      output = execFileSync(requireProgram('systemd-analyze'), ['verify', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
-      const failure = error as { code?: string; stderr?: string; stdout?: string };
-      if (failure.code === 'ENOENT') throw new Error('systemd-analyze is not installed (Debian package systemd); it checks the unit file');
+      if (error instanceof MissingSystemPackageError) throw error;
+      const failure = error as { stderr?: string; stdout?: string };
       throw new Error(`systemd-analyze verify refused the unit:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
     }
     assert.is(output.trim(), '');

@@ -13,6 +13,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
+import { requireProgram } from './system-programs.ts';
 
 /** The folder fetch.sh fills: $TRIBUTARY_CACHE_DIR/apache-kafka/<set>/lib. */
 const CACHE_DIR = process.env.TRIBUTARY_CACHE_DIR ?? join(homedir(), '.cache', 'tributary');
@@ -80,7 +81,7 @@ function quietLog4j(): string {
 export function spawnJava(main: string, args: readonly string[], options: JavaOptions = {}): ChildProcess {
   const jvm = options.jvmOptions ?? TEST_JVM_OPTIONS;
   const command = [...jvm, `-Dlog4j2.configurationFile=${quietLog4j()}`, '-cp', kafkaClasspath(options.set), main, ...args];
-  return spawn('java', command, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  return spawn(requireProgram('java'), command, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
 }
 
 /** Runs a Java main class to its end and returns its exit status and output. */
@@ -228,7 +229,7 @@ export class ApacheKafka {
   #spawn(node: KafkaNode): void {
     const log4j = join(this.directory, 'log4j2.yaml');
     if (!existsSync(log4j)) writeFileSync(log4j, QUIET_LOG4J.replace('level: warn, AppenderRef', 'level: info, AppenderRef'));
-    const child = spawn('java', [...this.#jvmOptions, `-Dlog4j2.configurationFile=${log4j}`, '-cp', kafkaClasspath(), 'kafka.Kafka', node.propertiesPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(requireProgram('java'), [...this.#jvmOptions, `-Dlog4j2.configurationFile=${log4j}`, '-cp', kafkaClasspath(), 'kafka.Kafka', node.propertiesPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     node.process = child;
     node.output = '';
     const keep = (chunk: Buffer): void => {

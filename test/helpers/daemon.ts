@@ -2,17 +2,34 @@
 // ephemeral ports and a temporary data directory. Tests read the bound ports from the
 // daemon's "ready" log line and stop it with a real signal.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 
-const CLI = resolve(import.meta.dirname, '../../bin/tributary.js');
+const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
+const CLI = resolve(PROJECT_ROOT, 'bin/tributary.js');
 /** Start-up includes recovery of the data directory; generous for a loaded machine. */
 const READY_TIMEOUT_MS = 60_000;
 /** How long a test waits for a log line it expects; generous for a loaded machine. */
 const LOG_LINE_TIMEOUT_MS = 10_000;
+/** After a daemon exits, how long its stderr may take to reach the end. */
+const STDERR_DRAIN_MS = 2_000;
+
+/** A daemon that exited before it was ready: its exit code and what it wrote to stderr, for tests of refused starts. */
+export class DaemonStartError extends Error {
+  readonly exitCode: number | null;
+  readonly stderr: string;
+
+  constructor(message: string, exitCode: number | null, stderr: string) {
+    super(message);
+    this.name = 'DaemonStartError';
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
 
 export interface DaemonPorts { kafka?: number; kafkaTls?: number; mqtt?: number; mqttWs?: number; mqtts?: number; http: number }
 
@@ -26,6 +43,14 @@ export interface DaemonOptions {
   nodeArguments?: string[];
   /** A command the daemon runs under, e.g. ['taskset', '-c', '0'] to pin it to one core. */
   wrapper?: string[];
+  /**
+   * How it is started: `node bin/tributary.js` (the default, as the systemd unit does), or
+   * the way the README starts it inside the project, `npm start` (edge only) or `npx tributary`.
+   * `process` is then npm's process; `pid` is the daemon's own.
+   */
+  via?: 'node' | 'npm start' | 'npx';
+  /** Variables for the daemon's environment in place of this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class Daemon {
@@ -48,6 +73,11 @@ export class Daemon {
     this.#ownsDataDir = fields.ownsDataDir;
   }
 
+  /** The daemon's own process id, from its ready line: started through npm, `process` is npm's. */
+  get pid(): number {
+    return this.logLines.find((line) => line.event === 'ready')!.pid as number;
+  }
+
   static async start(options: DaemonOptions = {}): Promise<Daemon> {
     const ownsDataDir = options.dataDir === undefined;
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-test-'));
@@ -63,8 +93,14 @@ export class Daemon {
       log: { level: 'info' },
     }, options.config ?? {});
     writeFileSync(configPath, stringify(config));
-    const command = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArguments ?? []), CLI, options.subcommand ?? 'edge', '--config', configPath];
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const subcommand = options.subcommand ?? 'edge';
+    const launch = {
+      node: [process.execPath, ...(options.nodeArguments ?? []), CLI, subcommand],
+      'npm start': ['npm', 'start', '--'],
+      npx: ['npx', 'tributary', subcommand],
+    }[options.via ?? 'node'];
+    const command = [...(options.wrapper ?? []), ...launch, '--config', configPath];
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: PROJECT_ROOT, env: options.env ?? process.env });
     const logLines: Record<string, unknown>[] = [];
     let stderr = '';
     child.stderr!.on('data', (chunk) => { stderr += chunk; });
@@ -77,7 +113,12 @@ export class Daemon {
         logLines.push(entry);
         if (entry.event === 'ready') { clearTimeout(timer); resolveReady(entry.ports as DaemonPorts); }
       });
-      void exited.then(({ code, signal }) => { clearTimeout(timer); rejectReady(new Error(`daemon exited (${code ?? signal}) before ready\n${stderr}\n${logLines.map((l) => JSON.stringify(l)).join('\n')}`)); });
+      void exited.then(async ({ code, signal }) => {
+        clearTimeout(timer);
+        // 'exit' may come before the last of stderr is read; a grandchild may hold the pipe, so the wait is bounded.
+        if (!child.stderr!.readableEnded) await Promise.race([once(child.stderr!, 'end'), new Promise((resolveWait) => setTimeout(resolveWait, STDERR_DRAIN_MS).unref())]);
+        rejectReady(new DaemonStartError(`daemon exited (${code ?? signal}) before ready\n${stderr}\n${logLines.map((l) => JSON.stringify(l)).join('\n')}`, code, stderr));
+      });
     });
     let ports: DaemonPorts;
     try {
@@ -102,6 +143,13 @@ export class Daemon {
   async kill(): Promise<void> {
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
     await this.exited;
+    // Under npm (or a wrapper) the daemon is a grandchild, and SIGKILL to its parent does
+    // not reach it. Its pid is checked to still be a tributary process: it may have been reused.
+    if (this.pid !== this.process.pid) {
+      try {
+        if (readFileSync(`/proc/${this.pid}/cmdline`, 'utf8').includes('tributary')) process.kill(this.pid, 'SIGKILL');
+      } catch { /* already gone */ }
+    }
   }
 
   /** Starts a new daemon on the same data directory; the new one removes it at cleanup if this one would have. */

@@ -14,6 +14,7 @@ import { BROKER_CERTIFICATE, BROKER_KEY, makeClientCertificates } from '../../he
 import { readPartition } from '../kafka/clients/support/log-reader.ts';
 import { tlsListen } from '../../../edge/tls-listen.ts';
 import { isTributaryError } from '../../../shared/errors.ts';
+import { requireProgram } from '../../helpers/system-programs.ts';
 
 const CERT = BROKER_CERTIFICATE;
 const KEY = BROKER_KEY;
@@ -79,7 +80,7 @@ test('settings that cannot work stop the daemon at start, naming the key', async
   const directory = mkdtempSync(join(tmpdir(), 'tributary-test-certs-'));
   try {
     const otherKey = join(directory, 'other-key.pem');
-    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', otherKey], { stdio: 'pipe' });
+    execFileSync(requireProgram('openssl'), ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', otherKey], { stdio: 'pipe' });
     const garbage = join(directory, 'garbage.pem');
     writeFileSync(garbage, 'not a certificate\n');
     const base = { enabled: true, host: '127.0.0.1', port: 0, certFile: CERT, keyFile: KEY, caFile: '', requireClientCertificate: false };

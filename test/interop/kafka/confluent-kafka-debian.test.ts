@@ -5,6 +5,6 @@ import { test } from 'uvu';
 import { debianPythonClient } from './support/client-program.ts';
 import { defineClientScenarios } from './support/client-scenarios.ts';
 
-await defineClientScenarios(() => debianPythonClient('confluent-kafka', 'confluent_kafka_client.py'), 'confluent-debian', import.meta.filename);
+await defineClientScenarios(() => debianPythonClient('confluent-kafka', 'confluent_kafka', 'confluent_kafka_client.py'), 'confluent-debian', import.meta.filename);
 
 test.run();

@@ -8,6 +8,6 @@ import { test } from 'uvu';
 import { debianPythonClient } from './support/client-program.ts';
 import { defineClientScenarios } from './support/client-scenarios.ts';
 
-await defineClientScenarios(() => debianPythonClient('kafka-python', 'kafka_python_client.py'), 'kafka-python-debian', import.meta.filename);
+await defineClientScenarios(() => debianPythonClient('kafka-python', 'kafka', 'kafka_python_client.py'), 'kafka-python-debian', import.meta.filename);
 
 test.run();

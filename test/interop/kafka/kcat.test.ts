@@ -12,7 +12,7 @@ import { KafkaProxy } from '../../edge/kafka/clients/support/kafka-proxy.ts';
 import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from '../../edge/kafka/clients/support/keyed-records.ts';
 import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
 import { MemberProcess, waitForMembers } from '../../edge/kafka/clients/support/member-process.ts';
-import { KCAT, kcatMemberAdapter, kcatRecord, run, runOk } from './support/processes.ts';
+import { kcat, kcatMemberAdapter, kcatRecord, run, runOk } from './support/processes.ts';
 import { hashPassword } from '../../../edge/passwords.ts';
 import { assertNoServerErrors } from '../../edge/kafka/clients/support/server-log.ts';
 import { ClientResults } from '../../helpers/client-results.ts';
@@ -26,7 +26,7 @@ const broker = (port: number) => `127.0.0.1:${port}`;
 
 /** `kcat -V`: "Version 1.7.1 (JSON, ..., librdkafka 2.0.2 builtin.features=...)". */
 async function kcatVersion(): Promise<{ version: string; details: string }> {
-  const text = (await runOk(KCAT, ['-V'])).stdout;
+  const text = (await runOk(kcat(), ['-V'])).stdout;
   const match = /Version (\S+) .*librdkafka (\S+)/.exec(text);
   if (!match) throw new Error(`kcat -V printed no version and librdkafka version:\n${text}`);
   return { version: match[1]!, details: `librdkafka ${match[2]!}` };
@@ -38,12 +38,12 @@ const results = new ClientResults({ client: 'kcat', ...await kcatVersion(), dist
 async function kcatProduce(port: number, topic: string, records: KeyedRecord[], extra: string[] = []): Promise<void> {
   const headers = Object.entries(records[0]!.headers).flatMap(([key, value]) => ['-H', `${key}=${value}`]);
   const input = records.map((record) => `${record.key}:${record.value}\n`).join('');
-  await runOk(KCAT, ['-b', broker(port), '-P', '-t', topic, '-K:', ...headers, ...extra], input);
+  await runOk(kcat(), ['-b', broker(port), '-P', '-t', topic, '-K:', ...headers, ...extra], input);
 }
 
 /** Reads the topic in a balanced consumer group until the end of every partition; kcat commits on exit. */
 async function kcatConsumeGroup(port: number, groupId: string, topic: string): Promise<(KeyedRecord & { partition: number; offset: bigint })[]> {
-  const result = await runOk(KCAT, ['-b', broker(port), '-G', groupId, '-X', 'auto.offset.reset=earliest', '-e', '-J', topic]);
+  const result = await runOk(kcat(), ['-b', broker(port), '-G', groupId, '-X', 'auto.offset.reset=earliest', '-e', '-J', topic]);
   return result.stdout.split('\n').map(kcatRecord).filter((line) => line !== undefined).map((line) => ({
     partition: line.partition!, offset: BigInt(line.offset!), key: line.key!, value: line.value!, headers: line.headers!,
   }));
@@ -61,7 +61,7 @@ test('kcat over TLS (security.protocol=ssl) produces and consumes on listeners.k
     const tls = ['-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${BROKER_CERTIFICATE}`];
     const records = [0, 1, 2].map((index) => ({ key: `k${index}`, value: `over-tls-${index}`, headers: {} }));
     await kcatProduce(daemon.ports.kafkaTls!, topic, records, tls);
-    const consumed = await runOk(KCAT, ['-b', broker(daemon.ports.kafkaTls!), ...tls, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n']);
+    const consumed = await runOk(kcat(), ['-b', broker(daemon.ports.kafkaTls!), ...tls, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n']);
     assert.equal(consumed.stdout.trim().split('\n'), ['k0=over-tls-0', 'k1=over-tls-1', 'k2=over-tls-2']);
     assertNoServerErrors(daemon);
   } finally {
@@ -81,9 +81,9 @@ test('kcat with SASL PLAIN over TLS (security.protocol=sasl_ssl) gets in with th
   try {
     const sasl = (password: string) => ['-X', 'security.protocol=sasl_ssl', '-X', `ssl.ca.location=${BROKER_CERTIFICATE}`, '-X', 'sasl.mechanisms=PLAIN', '-X', 'sasl.username=kcat-user', '-X', `sasl.password=${password}`];
     await kcatProduce(daemon.ports.kafkaTls!, topic, [{ key: 'k', value: 'authenticated', headers: {} }], sasl('kcat-secret'));
-    const consumed = await runOk(KCAT, ['-b', broker(daemon.ports.kafkaTls!), ...sasl('kcat-secret'), '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\\n']);
+    const consumed = await runOk(kcat(), ['-b', broker(daemon.ports.kafkaTls!), ...sasl('kcat-secret'), '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\\n']);
     assert.equal(consumed.stdout.trim(), 'authenticated');
-    const refused = await run(KCAT, ['-b', broker(daemon.ports.kafkaTls!), ...sasl('wrong'), '-L', '-m', '5']);
+    const refused = await run(kcat(), ['-b', broker(daemon.ports.kafkaTls!), ...sasl('wrong'), '-L', '-m', '5']);
     assert.is.not(refused.code, 0, 'a wrong password gets no metadata');
     assert.match(refused.stderr, /authentication|SASL/i);
   } finally {
@@ -97,7 +97,7 @@ test('three kcat members share six partitions; a member killed with SIGKILL has 
   const port = daemon.ports.kafka!;
   // -u: records are written as they arrive, not when a pipe's buffer fills.
   const args = ['-b', broker(port), '-G', 'kcat-shared-group', '-J', '-u', '-X', `session.timeout.ms=${SESSION_TIMEOUT_MS}`, '-X', 'heartbeat.interval.ms=500', '-X', 'auto.offset.reset=earliest', '-X', 'fetch.wait.max.ms=100', topic];
-  const members = [0, 1, 2].map((index) => new MemberProcess(`kcat member ${index}`, KCAT, args, { adapter: kcatMemberAdapter }));
+  const members = [0, 1, 2].map((index) => new MemberProcess(`kcat member ${index}`, kcat(), args, { adapter: kcatMemberAdapter }));
   try {
     await waitForEvenSplit(members, 2, WAIT_MS);
 
@@ -105,7 +105,7 @@ test('three kcat members share six partitions; a member killed with SIGKILL has 
       const values: string[] = [];
       for (let partition = 0; partition < 6; partition++) {
         const lines = [0, 1, 2].map((index) => `${label}-p${partition}-${index}`);
-        await runOk(KCAT, ['-b', broker(port), '-P', '-t', topic, '-p', String(partition)], `${lines.join('\n')}\n`);
+        await runOk(kcat(), ['-b', broker(port), '-P', '-t', topic, '-p', String(partition)], `${lines.join('\n')}\n`);
         values.push(...lines);
       }
       return values;
@@ -164,7 +164,7 @@ test('kcat with enable.idempotence: connections cut after pipelined appends leav
     // Small batches so that the stream takes many Produce requests, several in flight at once.
     proxy.cutAfterProduces([2, 9, 17]);
     // -E: kcat would otherwise give up when its only broker connection drops; the producer must retry.
-    await runOk(KCAT, [
+    await runOk(kcat(), [
       '-b', broker(proxy.port), '-P', '-E', '-t', topic, '-p', '0', '-K:',
       '-X', 'enable.idempotence=true', '-X', 'batch.num.messages=20', '-X', 'linger.ms=0', '-X', 'retry.backoff.ms=50', '-z', 'lz4',
     ], values.map((value) => `sensor:${value}\n`).join(''));

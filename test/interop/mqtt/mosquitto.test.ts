@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { Daemon, metricValue } from '../../helpers/daemon.ts';
 import { kafkajsClient } from '../../edge/kafka/clients/support/kafkajs.ts';
 import { ClientProcess } from './support/client-process.ts';
+import { requireProgram } from '../../helpers/system-programs.ts';
 import { hashPassword } from '../../../edge/passwords.ts';
 import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
 
@@ -13,7 +14,7 @@ const DEVICES = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6'];
 const READINGS_PER_DEVICE = 200;
 
 function mosquittoPub(port: number, args: string[], input?: string): ClientProcess {
-  return new ClientProcess('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...args], input);
+  return new ClientProcess(requireProgram('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(port), ...args], input);
 }
 
 /** How long a test waits for commands to be queued; generous for a loaded machine. */
@@ -30,7 +31,7 @@ async function waitForQueuedMessages(daemon: Daemon, count: number): Promise<voi
 }
 
 function mosquittoSub(port: number, args: string[]): ClientProcess {
-  return new ClientProcess('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+  return new ClientProcess(requireProgram('mosquitto_sub'), ['-h', '127.0.0.1', '-p', String(port), ...args]);
 }
 
 test('QoS 1 readings from mosquitto_pub are read back by a Kafka consumer in order per device, with their MQTT headers', async () => {

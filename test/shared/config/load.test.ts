@@ -54,6 +54,16 @@ test('an unknown key is refused with file, line, key and the allowed keys', () =
   assert.is(message, 'edge.yaml:5: listeners.kafka.prot: unknown key (allowed: host, port)');
 });
 
+test('an alias before its anchor is refused with its line (found by fuzzing: a bare ReferenceError before)', () => {
+  assert.is(errorOf('node:\n  id: *x\nlog: &x\n  level: info\n'), 'edge.yaml:2: Unresolved alias (the anchor must be set before the alias): x');
+});
+
+test('aliases that would expand without bound are refused, not expanded', () => {
+  const rows = ['a: &a [1,1,1,1,1,1,1,1,1,1]'];
+  for (const [index, name] of [...'bcdefg'].entries()) rows.push(`${name}: &${name} [${Array(10).fill(`*${'abcdefg'[index]}`).join(',')}]`);
+  assert.match(errorOf(rows.join('\n')), /^edge\.yaml:\d+: Excessive alias count indicates a resource exhaustion attack$/);
+});
+
 test('an unknown top-level key is refused', () => {
   assert.match(errorOf('nodes:\n  id: a\n'), /^edge\.yaml:1: nodes: unknown key \(allowed: node, listeners/);
 });

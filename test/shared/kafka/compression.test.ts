@@ -20,6 +20,7 @@ import {
 } from '../../../shared/kafka/compression.ts';
 import { TributaryError } from '../../../shared/errors.ts';
 import { compressionCodec as recordBatchCodec, decodeRecords, encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
+import { requireProgram } from '../../helpers/system-programs.ts';
 
 /** Text-like data that compresses, with enough variety that a wrong byte shows. */
 function sampleData(byteCount: number): Buffer {
@@ -98,7 +99,7 @@ test('lz4: frames from the lz4 tool, with content size and checksums, decode', (
     // -BD: linked blocks; --content-size; -BX: block checksums; 64 KiB blocks (-B4).
     for (const flags of [['-B4'], ['-B4', '--content-size', '-BX'], ['-B7', '--no-frame-crc'], ['-B5', '-BD']]) {
       const output = join(directory, `data-${flags.join('')}.lz4`);
-      execFileSync('lz4', ['-q', '-f', ...flags, input, output]);
+      execFileSync(requireProgram('lz4'), ['-q', '-f', ...flags, input, output]);
       assert.ok(lz4Codec.decompress(readFileSync(output)).equals(data), flags.join(' '));
     }
   } finally {
@@ -113,7 +114,7 @@ test('lz4: what we write is read by the lz4 tool and by another implementation',
     const compressed = lz4Codec.compress(data);
     const input = join(directory, 'data.lz4');
     writeFileSync(input, compressed);
-    assert.ok(execFileSync('lz4', ['-q', '-d', '-c', input], { maxBuffer: 1 << 24 }).equals(data));
+    assert.ok(execFileSync(requireProgram('lz4'), ['-q', '-d', '-c', input], { maxBuffer: 1 << 24 }).equals(data));
     assert.ok(Buffer.from(compressionsAlgorithms.lz4.decompressSync(compressed)).equals(data));
     assert.ok(lz4Codec.decompress(compressionsAlgorithms.lz4.compressSync(data)).equals(data));
   } finally {

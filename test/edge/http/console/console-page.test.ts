@@ -10,8 +10,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { encodeCbor, encodeSenmlCbor } from '../../../../shared/payloads.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { kafkajsClient } from '../../kafka/clients/support/kafkajs.ts';
+import { requireProgram } from '../../../helpers/system-programs.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium (playwright-core downloads no browser of its own). */
+const CHROMIUM = requireProgram('chromium');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ARTIFACTS = resolve(import.meta.dirname, '../../../../test-artifacts');
 /** The page refreshes every 2 s; a value must appear within a few refreshes on a loaded machine. */

@@ -9,9 +9,9 @@ import { GO_PROGRAMS, interopClientPaths, isPrepared, PREPARE_COMMAND, PYTHON_SC
 import { MemberProcess, type MemberLine } from '../../../edge/kafka/clients/support/member-process.ts';
 import type { KeyedRecord } from '../../../edge/kafka/clients/support/keyed-records.ts';
 import { run, runOk, type CommandResult } from './processes.ts';
+import { requirePythonModule, type PythonModule } from '../../../helpers/system-programs.ts';
 
 /** Debian's Python Kafka modules load only in the system interpreter. */
-export const DEBIAN_PYTHON = '/usr/bin/python3';
 
 export interface ClientFeatures {
   client: string;
@@ -155,8 +155,8 @@ export class StreamingProducer {
 }
 
 /** A client script run by Debian's interpreter with Debian's module (the old versions devices keep). */
-export function debianPythonClient(name: string, script: string): ClientProgram {
-  return new ClientProgram(name, 'Debian 12', DEBIAN_PYTHON, [join(PYTHON_SCRIPTS, script)]);
+export function debianPythonClient(name: string, module: PythonModule, script: string): ClientProgram {
+  return new ClientProgram(name, 'Debian 12', requirePythonModule(module), [join(PYTHON_SCRIPTS, script)]);
 }
 
 /** A client script run in the virtual environment with the newest versions from PyPI (python/requirements.txt). */

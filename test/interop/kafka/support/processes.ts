@@ -3,7 +3,10 @@
 import { spawn } from 'node:child_process';
 import type { MemberLine, MemberOutputAdapter } from '../../../edge/kafka/clients/support/member-process.ts';
 
-export const KCAT = 'kcat';
+import { requireProgram } from '../../../helpers/system-programs.ts';
+
+/** kcat's full path; a missing kcat fails the test that asks, naming the Debian package. */
+export const kcat = (): string => requireProgram('kcat');
 /** A one-shot client command that runs longer than this is killed and fails its test. */
 const COMMAND_TIMEOUT_MS = 60_000;
 

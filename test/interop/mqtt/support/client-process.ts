@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 
-/** Debian's Python MQTT module loads only in the system interpreter. */
-export const PYTHON = '/usr/bin/python3';
+import { requirePythonModule } from '../../../helpers/system-programs.ts';
+
 export const PAHO_CLIENT = resolve(import.meta.dirname, '../paho_client.py');
 /** A client still running after this is killed, so that a broken test ends. */
 const CLIENT_TIMEOUT_MS = 90_000;
@@ -67,5 +67,5 @@ export class ClientProcess {
 }
 
 export function paho(args: string[]): ClientProcess {
-  return new ClientProcess(PYTHON, [PAHO_CLIENT, ...args]);
+  return new ClientProcess(requirePythonModule('paho.mqtt.client'), [PAHO_CLIENT, ...args]);
 }

@@ -44,6 +44,8 @@ export class KafkaProxy {
   readonly #cutIndexes = new Set<number>();
   #cuts = 0;
   #cutWaiters: (() => void)[] = [];
+  /** Called with every request frame a client sends (without its size prefix), to record what clients send. */
+  onRequest: ((frame: Buffer) => void) | undefined;
   /** Produce requests that passed through, cut or not. */
   producesForwarded = 0;
   /** Produce requests with acks 1 or -1 that passed through; numbers them for cutAfterProduces. */
@@ -119,6 +121,7 @@ export class KafkaProxy {
       try { frames = fromClient.push(chunk); } catch { cut(); return; }
       for (const frame of frames) {
         const body = frame.subarray(SIZE_PREFIX_BYTES);
+        this.onRequest?.(body);
         const header = parseRequestHeader(body);
         let cutThis = false;
         if (header.apiKey === PRODUCE_KEY) {

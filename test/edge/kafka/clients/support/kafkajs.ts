@@ -2,6 +2,7 @@
 // export), quiet logging, and snappy, lz4 and zstd codecs registered from the project's
 // own compression module (kafkajs ships gzip only and expects plug-in codecs for the rest).
 import kafkajs from 'kafkajs';
+import '../../../../helpers/kafkajs-request-queue.ts';
 import type { KafkaConfig } from 'kafkajs';
 import { lz4Codec, snappyCodec, zstdCodec, type CompressionCodec } from '../../../../../shared/kafka/compression.ts';
 

@@ -1,0 +1,42 @@
+// The fuzz targets, by name. Each entry names the module that exports the target and the
+// source files the fuzzer measures coverage of (paths from the project root, or packages
+// in node_modules). It is kept apart from the targets themselves so that the coverage
+// hooks are in place before any code under test is loaded.
+
+export interface TargetEntry {
+  /** Module (relative to this folder) whose default export is a FuzzTarget. */
+  module: string;
+  /** Files and folders whose coverage guides the fuzzer, from the project root. */
+  coverage: string[];
+  /** Largest input the fuzzer makes; seeds are cut to it. */
+  inputBytesMax: number;
+  /** What the target decodes, for the report. */
+  description: string;
+}
+
+export const TARGETS: Record<string, TargetEntry> = {
+  'kafka-request': {
+    module: './kafka-request.ts',
+    coverage: ['shared/kafka/protocol/', 'shared/kafka/apis/'],
+    inputBytesMax: 64 * 1024,
+    description: 'Kafka request frames, every served API and version (shared/kafka/protocol decodeRequest)',
+  },
+  'record-batch': {
+    module: './record-batch.ts',
+    coverage: ['shared/kafka/record-batch.ts', 'shared/kafka/compression.ts'],
+    inputBytesMax: 64 * 1024,
+    description: 'RecordBatch v2 checks and record decoding under every codec (none, gzip, snappy, lz4, zstd)',
+  },
+  'mqtt-311': {
+    module: './mqtt-311.ts',
+    coverage: ['edge/mqtt/connection-guard.ts', 'node_modules/mqtt-packet/'],
+    inputBytesMax: 16 * 1024,
+    description: 'MQTT 3.1.1 byte streams in any chunking: the connection guard, then the packet parser aedes uses (mqtt-packet). An mqtt-5 target goes beside it.',
+  },
+  'config-yaml': {
+    module: './config-yaml.ts',
+    coverage: ['shared/config/'],
+    inputBytesMax: 8 * 1024,
+    description: 'YAML configuration files (shared/config/load.ts parseConfig)',
+  },
+};
