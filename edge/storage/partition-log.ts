@@ -597,10 +597,11 @@ export class PartitionLog {
   };
 
   /**
-   * Reads whole batches starting with the one that holds `offset`, up to maxBytes (always
-   * at least one batch, KIP-74), never past the high watermark and never from two segments.
+   * Reads whole batches starting with the one that holds `offset`, up to maxBytes (at least
+   * one batch, KIP-74, unless `minOneBatch` is false), never past the high watermark and
+   * never from two segments.
    */
-  async read(offset: bigint, maxBytes: number): Promise<ReadResult> {
+  async read(offset: bigint, maxBytes: number, { minOneBatch = true }: { minOneBatch?: boolean } = {}): Promise<ReadResult> {
     if (this.#state !== 'open') throw this.#closedError();
     const highWatermark = this.highWatermark;
     const logStartOffset = this.logStartOffset;
@@ -631,7 +632,7 @@ export class PartitionLog {
         const reader = segment === this.#active && limit - start <= RECENT_TAIL_BYTES ? files.pageCache : files;
         const found = await segment.findBatch(reader, fd, start, limit, (header) => header.lastOffset >= offset);
         if (found === undefined) continue;
-        const batches = await segment.readBatches(reader, fd, found.position, Math.max(1, maxBytes), limit, this.#onCorrupt);
+        const batches = await segment.readBatches(reader, fd, found.position, Math.max(minOneBatch ? 1 : 0, maxBytes), limit, this.#onCorrupt, minOneBatch);
         return { batches, highWatermark, logStartOffset };
       } finally {
         segment.release(files);
