@@ -161,6 +161,13 @@ export class PartitionLog {
     return this.#active.committedNextOffset;
   }
 
+  /** The largest timestamp of a durable record, -1 when there is none (ListOffsets MAX_TIMESTAMP, KIP-734). */
+  get maxTimestamp(): bigint {
+    let largest = -1n;
+    for (const segment of this.#segments) if (segment.committedMaxTimestamp > largest) largest = segment.committedMaxTimestamp;
+    return largest;
+  }
+
   /** Segments oldest first; the last is active. For retention and metrics. */
   get segments(): readonly Segment[] {
     return this.#segments;
