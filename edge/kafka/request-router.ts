@@ -92,7 +92,7 @@ export class RequestRouter implements RequestHandler {
       case 32: return handleDescribeConfigs(context, request.body);
       case 36: return connection.sasl?.authenticate(request.body, this.#context.logger, `${connection.remoteAddress}:${connection.remotePort}`) ?? authenticateWithoutSasl();
       case 37: return handleCreatePartitions(context, request.body);
-      case 60: return handleDescribeCluster(this.#asSeenBy(connection));
+      case 60: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
     }
   }
 }

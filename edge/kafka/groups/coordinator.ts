@@ -26,6 +26,7 @@ import { KafkaErrorCode } from './error-codes.ts';
 import { ClassicGroup, EMPTY_BYTES, GroupMember, GroupStates, type GroupState, type JoinPhase, type JoinWaiter, type MemberProtocol } from './group.ts';
 import { GroupMetrics, type MemberRemovalReason, type RefusedLimit } from './metrics.ts';
 import { OffsetStore, type OffsetWrite } from './offset-store.ts';
+import { authorizedOperations, GROUP_OPERATIONS } from '../authorized-operations.ts';
 import type {
   DeleteGroupsResponse,
   DescribedGroup,
@@ -57,10 +58,6 @@ export type { MemberRemovalReason } from './metrics.ts';
 export const GROUPS_DATABASE_PATH = join('meta', 'groups.sqlite');
 /** Every group here is a classic group (ListGroups v5 GroupType). */
 const CLASSIC_GROUP_TYPE = 'classic';
-/** AuthorizedOperations when the client did not ask for them (Kafka's Integer.MIN_VALUE). */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
-/** There are no ACLs: every group operation (READ = 3, DELETE = 6, DESCRIBE = 8) is allowed. */
-const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 /** A warning about a refused request is logged at most this often, so a retrying client cannot flood the log. */
 const LIMIT_WARNING_INTERVAL_MS = 60_000;
 
@@ -840,12 +837,12 @@ export class GroupCoordinator {
   }
 
   describeGroups(request: DescribeGroupsRequest): DescribeGroupsResponse {
-    const authorizedOperations = request.includeAuthorizedOperations === true ? GROUP_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
-    return { groups: request.groups.map((groupId) => this.#describe(groupId, authorizedOperations)) };
+    const operations = authorizedOperations(request.includeAuthorizedOperations === true, GROUP_OPERATIONS);
+    return { groups: request.groups.map((groupId) => this.#describe(groupId, operations)) };
   }
 
-  #describe(groupId: string, authorizedOperations: number): DescribedGroup {
-    const described = (errorCode: number, groupState: string): DescribedGroup => ({ errorCode, groupId, groupState, protocolType: '', protocolData: '', members: [], authorizedOperations });
+  #describe(groupId: string, operations: number): DescribedGroup {
+    const described = (errorCode: number, groupState: string): DescribedGroup => ({ errorCode, groupId, groupState, protocolType: '', protocolData: '', members: [], authorizedOperations: operations });
     const groupIdError = this.#checkGroupId(groupId, { allowEmpty: true });
     if (groupIdError !== KafkaErrorCode.NONE) return described(groupIdError, '');
     if (this.#closed) return described(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE, '');
@@ -868,7 +865,7 @@ export class GroupCoordinator {
         memberMetadata: stableProtocol === null ? EMPTY_BYTES : member.metadataFor(stableProtocol),
         memberAssignment: stableProtocol === null ? EMPTY_BYTES : member.assignment,
       })),
-      authorizedOperations,
+      authorizedOperations: operations,
     };
   }
 

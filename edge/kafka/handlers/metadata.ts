@@ -1,9 +1,11 @@
 // Metadata: one broker (this one) leading every partition, and the topics asked for —
 // all of them when the list is null (v1+) or empty (v0). Asked-for topics are created when
-// auto-creation is on and the client allows it (v4+).
+// auto-creation is on and the client allows it (v4+). The authorized operations of each
+// topic (v8+) and of the cluster (v8-10) are sent when asked for (KIP-430).
 import type { MetadataRequest, MetadataResponse } from '../../../shared/kafka/apis/metadata.ts';
 import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
+import { authorizedOperations, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.ts';
 import { BROKER_NODE_ID, isValidTopicName, topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
 import type { TopicDescription } from '../../storage/index.ts';
 
@@ -23,13 +25,15 @@ export async function handleMetadata(context: BrokerContext, request: MetadataRe
       return topic ? describe(topic) : missing(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }));
   }
+  const topicOperations = authorizedOperations(request.includeTopicAuthorizedOperations, TOPIC_OPERATIONS);
+  for (const topic of topics) topic.topicAuthorizedOperations = topicOperations;
   return {
     throttleTimeMs: 0,
     brokers: [{ nodeId: BROKER_NODE_ID, host: context.advertised.host, port: context.advertised.port, rack: null }],
     clusterId: context.clusterId,
     controllerId: BROKER_NODE_ID,
     topics,
-    clusterAuthorizedOperations: -2147483648,
+    clusterAuthorizedOperations: authorizedOperations(request.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),
   };
 }
 
@@ -48,10 +52,9 @@ function describe(topic: TopicDescription): TopicResponse {
       isrNodes: [BROKER_NODE_ID],
       offlineReplicas: [],
     })),
-    topicAuthorizedOperations: -2147483648,
   };
 }
 
 function missing(name: string | null, topicId: string, errorCode: number): TopicResponse {
-  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
+  return { errorCode, name, topicId, isInternal: false, partitions: [] };
 }
