@@ -14,7 +14,8 @@ import { handleFetch } from './handlers/fetch.ts';
 import { handleListOffsets } from './handlers/list-offsets.ts';
 import { handleMetadata } from './handlers/metadata.ts';
 import { handleProduce } from './handlers/produce.ts';
-import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics, handleDescribeConfigs } from './handlers/topic-admin.ts';
+import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './handlers/topic-admin.ts';
+import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/configs.ts';
 import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch } from './handlers/cluster.ts';
 import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl.ts';
 import { handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
@@ -90,9 +91,16 @@ export class RequestRouter implements RequestHandler {
       case 22: return handleInitProducerId(context, request.body);
       case 23: return handleOffsetForLeaderEpoch(context, request.body);
       case 32: return handleDescribeConfigs(context, request.body);
+      case 33: return handleAlterConfigs(context, request.body);
       case 36: return connection.sasl?.authenticate(request.body, this.#context.logger, `${connection.remoteAddress}:${connection.remotePort}`) ?? authenticateWithoutSasl();
       case 37: return handleCreatePartitions(context, request.body);
+      case 44: return handleIncrementalAlterConfigs(context, request.body);
       case 60: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
+      default: {
+        // Every served API has its case above: one advertised without a handler fails type checking here.
+        const unhandled: never = request;
+        throw new Error(`assertion failed: no handler for API key ${(unhandled as DecodedRequest).apiKey}`);
+      }
     }
   }
 }

@@ -70,6 +70,8 @@ interface TopicState {
 export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [EvictedSegment] }> {
   readonly recoveryReport: RecoveryReport;
   readonly dataDir: string;
+  /** The directory of the partition directories (Kafka's log.dirs). */
+  readonly logDirectory: string;
   readonly #options: LogStoreOptions;
   readonly #files: FileLayer;
   readonly #catalog: TopicCatalog;
@@ -94,6 +96,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     this.#files = files;
     this.#catalog = catalog;
     this.#logDirectory = join(options.dataDir, LOG_DIRECTORY);
+    this.logDirectory = this.#logDirectory;
     this.#caches = createSegmentCaches(files);
     this.#metrics = new StorageMetrics(registry, {
       segmentsByTopic: () => new Map([...this.#topics.values()].map((topic) => [topic.name, topic.partitions.reduce((sum, partition) => sum + partition.segments.length, 0)])),
@@ -211,7 +214,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
   }
 
   #describe(state: TopicState): TopicDescription {
-    return { name: state.name, id: state.id, partitions: state.partitions.length, config: { ...state.config, flush: { ...state.config.flush }, partitions: state.partitions.length } };
+    return { name: state.name, id: state.id, partitions: state.partitions.length, config: { ...state.config, flush: { ...state.config.flush }, partitions: state.partitions.length }, overrides: structuredClone(state.overrides) };
   }
 
   #topic(name: string): TopicState {
@@ -298,18 +301,27 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     });
   }
 
+  /** Replaces the settings given for a topic itself (not its partition count); what it no longer sets falls back to the defaults. */
+  replaceTopicConfig(name: string, overrides: TopicOverride): Promise<TopicDescription> {
+    return this.#changeSettings(name, overrides, (_current, given) => structuredClone(given));
+  }
+
   /** Changes settings of a topic (not its partition count: use createPartitions). Applies to the next append, roll and retention run. */
   alterTopicConfig(name: string, overrides: Partial<TopicConfig> | TopicOverride): Promise<TopicDescription> {
+    return this.#changeSettings(name, overrides, (current, given) => ({ ...current, ...given, ...(given.flush || current.flush ? { flush: { ...current.flush, ...given.flush } } : {}) }));
+  }
+
+  #changeSettings(name: string, overrides: unknown, combine: (current: TopicOverride, given: TopicOverride) => TopicOverride): Promise<TopicDescription> {
     return this.#admin(async () => {
       const state = this.#topic(name);
       const override = validateTopicOverride(name, overrides);
       if (override.partitions !== undefined) {
         throw new TributaryError('INVALID_TOPIC_CONFIG', `topic "${name}": partitions cannot be altered as a setting; use createPartitions`, { topic: name });
       }
-      const merged: TopicOverride = { ...state.overrides, ...override, ...(override.flush || state.overrides.flush ? { flush: { ...state.overrides.flush, ...override.flush } } : {}) };
-      await this.#catalog.setOverrides(name, merged);
-      state.overrides = merged;
-      state.config = this.#resolve(merged, state.partitions.length);
+      const next = combine(state.overrides, override);
+      await this.#catalog.setOverrides(name, next);
+      state.overrides = next;
+      state.config = this.#resolve(next, state.partitions.length);
       return this.#describe(state);
     });
   }

@@ -1,5 +1,5 @@
 // The data types of the log store's public API.
-import type { TopicConfig } from '../../shared/config/topic-config.ts';
+import type { TopicConfig, TopicOverride } from '../../shared/config/topic-config.ts';
 
 export interface TopicDescription {
   name: string;
@@ -7,6 +7,8 @@ export interface TopicDescription {
   id: string;
   partitions: number;
   config: TopicConfig;
+  /** The settings given for this topic itself (the rest come from the defaults). */
+  overrides: TopicOverride;
 }
 
 export interface AppendResult {

@@ -25,6 +25,8 @@ import { describeConfigsApi } from './describe-configs.ts';
 import { saslAuthenticateApi } from './sasl-authenticate.ts';
 import { createPartitionsApi } from './create-partitions.ts';
 import { describeClusterApi } from './describe-cluster.ts';
+import { alterConfigsApi } from './alter-configs.ts';
+import { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
 
 export { produceApi } from './produce.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
@@ -72,6 +74,10 @@ export { createPartitionsApi } from './create-partitions.ts';
 export type { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.ts';
 export { describeClusterApi } from './describe-cluster.ts';
 export type { DescribeClusterRequest, DescribeClusterResponse } from './describe-cluster.ts';
+export { alterConfigsApi } from './alter-configs.ts';
+export type { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs.ts';
+export { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
+export type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
 
 /** Every API this broker serves, by ascending API key. */
 export const API_DEFINITIONS = [
@@ -95,8 +101,10 @@ export const API_DEFINITIONS = [
   initProducerIdApi,
   offsetForLeaderEpochApi,
   describeConfigsApi,
+  alterConfigsApi,
   saslAuthenticateApi,
   createPartitionsApi,
+  incrementalAlterConfigsApi,
   describeClusterApi,
 ] as const;
 
