@@ -18,7 +18,7 @@ import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from '
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/configs.ts';
 import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch } from './handlers/cluster.ts';
 import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl.ts';
-import { handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
+import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleOffsetDelete, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
 
 const API_VERSIONS_KEY = 18;
 
@@ -94,7 +94,9 @@ export class RequestRouter implements RequestHandler {
       case 33: return handleAlterConfigs(context, request.body);
       case 36: return connection.sasl?.authenticate(request.body, this.#context.logger, `${connection.remoteAddress}:${connection.remotePort}`) ?? authenticateWithoutSasl();
       case 37: return handleCreatePartitions(context, request.body);
+      case 42: return handleDeleteGroups(context, request.body);
       case 44: return handleIncrementalAlterConfigs(context, request.body);
+      case 47: return handleOffsetDelete(context, request.body);
       case 60: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
       default: {
         // Every served API has its case above: one advertised without a handler fails type checking here.

@@ -11,6 +11,8 @@ import type { OffsetCommitRequest, OffsetCommitResponse } from '../../../shared/
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../../../shared/kafka/apis/offset-fetch.ts';
 import type { ListGroupsRequest, ListGroupsResponse } from '../../../shared/kafka/apis/list-groups.ts';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../../shared/kafka/apis/describe-groups.ts';
+import type { DeleteGroupsRequest, DeleteGroupsResponse } from '../../../shared/kafka/apis/delete-groups.ts';
+import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../../shared/kafka/apis/offset-delete.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
 import type { RequestContext } from '../groups/types.ts';
@@ -110,4 +112,20 @@ export function handleDescribeGroups(context: BrokerContext, request: DescribeGr
       members: group.members.map((member) => ({ ...member, memberMetadata: asBuffer(member.memberMetadata), memberAssignment: asBuffer(member.memberAssignment) })),
     })),
   };
+}
+
+/** Why a group could not be deleted, for DeleteGroups v3+. */
+const DELETE_GROUP_MESSAGES: Partial<Record<number, string>> = {
+  [ErrorCode.NON_EMPTY_GROUP]: 'the group has members; stop its consumers first',
+  [ErrorCode.GROUP_ID_NOT_FOUND]: 'no such group',
+  [ErrorCode.COORDINATOR_NOT_AVAILABLE]: 'the group coordinator is busy or stopping; retry',
+};
+
+export async function handleDeleteGroups(context: BrokerContext, request: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
+  const { results } = await context.groups.deleteGroups(request.groupsNames);
+  return { throttleTimeMs: 0, results: results.map((result) => ({ ...result, errorMessage: DELETE_GROUP_MESSAGES[result.errorCode] ?? null })) };
+}
+
+export async function handleOffsetDelete(context: BrokerContext, request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+  return { throttleTimeMs: 0, ...(await context.groups.deleteOffsets(request)) };
 }

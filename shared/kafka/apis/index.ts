@@ -27,6 +27,8 @@ import { createPartitionsApi } from './create-partitions.ts';
 import { describeClusterApi } from './describe-cluster.ts';
 import { alterConfigsApi } from './alter-configs.ts';
 import { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
+import { deleteGroupsApi } from './delete-groups.ts';
+import { offsetDeleteApi } from './offset-delete.ts';
 
 export { produceApi } from './produce.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
@@ -78,6 +80,10 @@ export { alterConfigsApi } from './alter-configs.ts';
 export type { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs.ts';
 export { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
 export type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
+export { deleteGroupsApi } from './delete-groups.ts';
+export type { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.ts';
+export { offsetDeleteApi } from './offset-delete.ts';
+export type { OffsetDeleteRequest, OffsetDeleteResponse } from './offset-delete.ts';
 
 /** Every API this broker serves, by ascending API key. */
 export const API_DEFINITIONS = [
@@ -104,7 +110,9 @@ export const API_DEFINITIONS = [
   alterConfigsApi,
   saslAuthenticateApi,
   createPartitionsApi,
+  deleteGroupsApi,
   incrementalAlterConfigsApi,
+  offsetDeleteApi,
   describeClusterApi,
 ] as const;
 

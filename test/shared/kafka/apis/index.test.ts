@@ -84,7 +84,7 @@ const ADVERTISED = [
   'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
   'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics',
   'InitProducerId', 'OffsetForLeaderEpoch', 'DescribeConfigs', 'AlterConfigs', 'SaslAuthenticate', 'CreatePartitions',
-  'IncrementalAlterConfigs', 'DescribeCluster',
+  'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete', 'DescribeCluster',
 ];
 
 test('SUPPORTED_APIS lists each served API once, with its Kafka name', () => {
