@@ -10,6 +10,7 @@ import { apiName } from '../../shared/kafka/protocol/api-keys.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import type { BrokerContext } from './broker-context.ts';
 import type { ConnectionInfo, RequestHandler, Response } from './connection.ts';
+import { handleDeleteRecords } from './handlers/delete-records.ts';
 import { handleFetch } from './handlers/fetch.ts';
 import { handleListOffsets } from './handlers/list-offsets.ts';
 import { handleMetadata } from './handlers/metadata.ts';
@@ -88,6 +89,7 @@ export class RequestRouter implements RequestHandler {
       case 18: return apiVersionsBody();
       case 19: return handleCreateTopics(context, request.body);
       case 20: return handleDeleteTopics(context, request.body, version);
+      case 21: return handleDeleteRecords(context, request.body);
       case 22: return handleInitProducerId(context, request.body);
       case 23: return handleOffsetForLeaderEpoch(context, request.body);
       case 32: return handleDescribeConfigs(context, request.body);

@@ -162,7 +162,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
         const recovered = await recoverPartition(recoveryContext, row.name, index, directory);
         if (metadata?.topicId !== row.topicId) await writePartitionMetadata(this.#files, directory, { topicId: row.topicId, topic: row.name, partition: index });
         report.partitions.push(recovered.recovery);
-        state.partitions.push(new PartitionLog(this.#partitionContext(state), row.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets));
+        state.partitions.push(new PartitionLog(this.#partitionContext(state), row.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets, recovered.deletedBefore));
       }
     }
     report.durationMs = Date.now() - started;
@@ -228,7 +228,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     if ((await this.#files.stat(directory)) !== undefined) await this.#setAside(directory, 'left over from an earlier topic of the same name');
     const recovered = await recoverPartition({ files: this.#files, logger: this.#options.logger, metrics: this.#metrics, report: { partitions: [], truncations: [], rebuiltIndexes: [], removedDirectories: [], durationMs: 0 } }, state.name, index, directory);
     await writePartitionMetadata(this.#files, directory, { topicId: state.id, topic: state.name, partition: index });
-    return new PartitionLog(this.#partitionContext(state), state.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets);
+    return new PartitionLog(this.#partitionContext(state), state.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets, recovered.deletedBefore);
   }
 
   /** Creates a topic with the defaults plus `overrides`; TOPIC_EXISTS, INVALID_TOPIC, INVALID_TOPIC_CONFIG. */
@@ -343,6 +343,20 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
       throw new TributaryError('PARTITION_NOT_FOUND', `topic "${topic}" has no partition ${index} (it has ${state.partitions.length})`, { topic, partition: index });
     }
     return partition;
+  }
+
+  /**
+   * DeleteRecords (KIP-107): records of the partition below `offset` are deleted; resolves
+   * with the new log start offset once it is durable. Segments wholly below it are removed
+   * by a retention run started here. OFFSET_OUT_OF_RANGE past the high watermark.
+   */
+  async deleteRecords(topic: string, index: number, offset: bigint): Promise<bigint> {
+    const partition = this.partition(topic, index);
+    const logStartOffset = await partition.deleteRecordsBefore(offset);
+    if (partition.segments.length > 1 && partition.segments[0]!.nextOffset <= logStartOffset && this.#accepting) {
+      this.enforceRetention().catch((error: unknown) => this.#options.logger.error({ err: error }, 'retention after DeleteRecords failed'));
+    }
+    return logStartOffset;
   }
 
   /** Bytes of segment and index files of every partition. */

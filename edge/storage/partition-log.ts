@@ -5,7 +5,8 @@
 //   highWatermark  (committed)  the offset after the last batch that is durable under the
 //                               topic's flush policy. Readers never see past it, so a
 //                               consumer never sees a record a power cut could take back.
-//   logStartOffset              the base offset of the oldest segment kept.
+//   logStartOffset              the base offset of the oldest segment kept, or a later
+//                               offset inside it up to which DeleteRecords deleted (KIP-107).
 // An append resolves when the high watermark passes its last offset.
 import type { TopicConfig } from '../../shared/config/topic-config.ts';
 import { TributaryError, isTributaryError } from '../../shared/errors.ts';
@@ -22,7 +23,7 @@ import { join } from 'node:path';
 // Registers snappy and lz4 with the batch codec, so that a search by timestamp can look
 // inside every stored batch, whatever its compression.
 import '../../shared/kafka/compression.ts';
-import { writeCheckpoint } from './checkpoint.ts';
+import { writeCheckpoint, writeLogStartOffset } from './checkpoint.ts';
 import { storageError, type FileLayer } from './file-io.ts';
 import type { GroupCommitter, PendingAppend } from './group-commit.ts';
 import type { StorageMetrics } from './metrics.ts';
@@ -130,8 +131,12 @@ export class PartitionLog {
   #lastSyncFailure: TributaryError | undefined;
   /** The committer is writing to the active segment now. */
   #writing = false;
+  /** Records below this offset were deleted by DeleteRecords; 0 when none were. */
+  #deletedBefore: bigint;
+  /** DeleteRecords calls on this partition, one after another, so the log start only moves forward. */
+  #deletions: Promise<unknown> = Promise.resolve();
 
-  constructor(context: PartitionContext, topic: string, index: number, directory: string, segments: Segment[], producers: ProducerStateManager, snapshotOffsets: bigint[]) {
+  constructor(context: PartitionContext, topic: string, index: number, directory: string, segments: Segment[], producers: ProducerStateManager, snapshotOffsets: bigint[], deletedBefore = 0n) {
     this.#context = context;
     this.topic = topic;
     this.index = index;
@@ -139,6 +144,7 @@ export class PartitionLog {
     this.#segments = segments;
     this.#producers = producers;
     this.#snapshotOffsets = snapshotOffsets;
+    this.#deletedBefore = deletedBefore;
   }
 
   get #active(): Segment {
@@ -150,7 +156,31 @@ export class PartitionLog {
   }
 
   get logStartOffset(): bigint {
-    return this.#segments[0]!.baseOffset;
+    const base = this.#segments[0]!.baseOffset;
+    return this.#deletedBefore > base ? this.#deletedBefore : base;
+  }
+
+  /**
+   * DeleteRecords (KIP-107): moves the log start offset up to `offset`, durably, before it
+   * resolves with the new log start. Reads below it are out of range from then on; retention
+   * deletes the segments wholly below it. An offset at or below the log start changes
+   * nothing; one past the high watermark is OFFSET_OUT_OF_RANGE.
+   */
+  deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    const run = this.#deletions.then(async () => {
+      if (this.#state !== 'open') throw this.#closedError();
+      const highWatermark = this.highWatermark;
+      if (offset > highWatermark) {
+        throw new TributaryError('OFFSET_OUT_OF_RANGE', `${this.#name}: cannot delete records before offset ${offset}, past the high watermark ${highWatermark}`, { topic: this.topic, partition: this.index, offset, highWatermark });
+      }
+      if (offset <= this.logStartOffset) return this.logStartOffset;
+      await writeLogStartOffset(this.#context.files, this.directory, offset);
+      this.#deletedBefore = offset;
+      this.#context.logger.info({ event: 'records-deleted', topic: this.topic, partition: this.index, logStartOffset: offset.toString() }, 'records deleted: the log start offset moved');
+      return offset;
+    });
+    this.#deletions = run.catch(() => undefined);
+    return run;
   }
 
   get logEndOffset(): bigint {
@@ -648,27 +678,32 @@ export class PartitionLog {
     return empty;
   }
 
-  /** The first record (by offset) whose timestamp is >= timestampMs, below the high watermark. */
+  /** The first record (by offset) at or after the log start whose timestamp is >= timestampMs, below the high watermark. */
   async offsetForTimestamp(timestampMs: bigint): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
     if (this.#state !== 'open') throw this.#closedError();
     const files = this.#context.files;
+    const start = this.logStartOffset;
     for (const segment of this.#segments.slice()) {
       const limit = segment.committedBytes;
       if (limit === 0 || segment.committedMaxTimestamp < timestampMs) continue;
       const index = await this.#indexOf(segment);
       const fd = await segment.acquire(files, this.#context.caches);
       try {
-        const found = await segment.findBatch(files, fd, index.lookupTimestamp(timestampMs), limit, (header) => header.maxTimestamp >= timestampMs);
-        if (found === undefined) continue;
-        const batch = await segment.readBatches(files, fd, found.position, found.sizeBytes, limit, this.#onCorrupt);
-        try {
-          const record = decodeRecords(batch).find((candidate) => candidate.timestamp >= timestampMs);
-          if (record !== undefined) return { offset: record.offset, timestamp: record.timestamp };
-        } catch (error) {
-          // A batch we cannot decode (a codec not registered here) is answered at batch granularity.
-          if (!isTributaryError(error, 'INVALID_RECORD_BATCH')) throw error;
+        // Usually the first batch found holds the record; one that DeleteRecords cut into may not.
+        for (let position = index.lookupTimestamp(timestampMs); ;) {
+          const found = await segment.findBatch(files, fd, position, limit, (header) => header.maxTimestamp >= timestampMs && header.lastOffset >= start);
+          if (found === undefined) break;
+          const batch = await segment.readBatches(files, fd, found.position, found.sizeBytes, limit, this.#onCorrupt);
+          try {
+            const record = decodeRecords(batch).find((candidate) => candidate.timestamp >= timestampMs && candidate.offset >= start);
+            if (record !== undefined) return { offset: record.offset, timestamp: record.timestamp };
+          } catch (error) {
+            // A batch we cannot decode (a codec not registered here) is answered at batch granularity.
+            if (!isTributaryError(error, 'INVALID_RECORD_BATCH')) throw error;
+            return { offset: found.baseOffset > start ? found.baseOffset : start, timestamp: found.maxTimestamp };
+          }
+          position = found.position + found.sizeBytes;
         }
-        return { offset: found.baseOffset, timestamp: found.maxTimestamp };
       } finally {
         segment.release(files);
       }

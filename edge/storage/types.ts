@@ -68,7 +68,8 @@ export interface RecoveryReport {
   durationMs: number;
 }
 
-export type EvictionReason = 'time' | 'size' | 'budget';
+/** 'deleted-records': every record of the segment lies below the log start offset DeleteRecords set. */
+export type EvictionReason = 'deleted-records' | 'time' | 'size' | 'budget';
 
 export interface EvictedSegment {
   topic: string;

@@ -29,6 +29,7 @@ import { alterConfigsApi } from './alter-configs.ts';
 import { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
 import { deleteGroupsApi } from './delete-groups.ts';
 import { offsetDeleteApi } from './offset-delete.ts';
+import { deleteRecordsApi } from './delete-records.ts';
 
 export { produceApi } from './produce.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
@@ -84,6 +85,8 @@ export { deleteGroupsApi } from './delete-groups.ts';
 export type { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.ts';
 export { offsetDeleteApi } from './offset-delete.ts';
 export type { OffsetDeleteRequest, OffsetDeleteResponse } from './offset-delete.ts';
+export { deleteRecordsApi } from './delete-records.ts';
+export type { DeleteRecordsRequest, DeleteRecordsResponse } from './delete-records.ts';
 
 /** Every API this broker serves, by ascending API key. */
 export const API_DEFINITIONS = [
@@ -104,6 +107,7 @@ export const API_DEFINITIONS = [
   apiVersionsApi,
   createTopicsApi,
   deleteTopicsApi,
+  deleteRecordsApi,
   initProducerIdApi,
   offsetForLeaderEpochApi,
   describeConfigsApi,

@@ -83,7 +83,7 @@ function checkFixture(label: string, frame: Buffer): void {
 const ADVERTISED = [
   'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
   'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics',
-  'InitProducerId', 'OffsetForLeaderEpoch', 'DescribeConfigs', 'AlterConfigs', 'SaslAuthenticate', 'CreatePartitions',
+  'DeleteRecords', 'InitProducerId', 'OffsetForLeaderEpoch', 'DescribeConfigs', 'AlterConfigs', 'SaslAuthenticate', 'CreatePartitions',
   'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete', 'DescribeCluster',
 ];
 
