@@ -11,6 +11,8 @@ import { TributaryError } from '../../shared/errors.ts';
 import type { BrokerContext } from './broker-context.ts';
 import type { ConnectionInfo, RequestHandler, Response } from './connection.ts';
 import { handleDeleteRecords } from './handlers/delete-records.ts';
+import { handleDescribeLogDirs } from './handlers/describe-log-dirs.ts';
+import { handleDescribeProducers } from './handlers/describe-producers.ts';
 import { handleFetch } from './handlers/fetch.ts';
 import { handleListOffsets } from './handlers/list-offsets.ts';
 import { handleMetadata } from './handlers/metadata.ts';
@@ -94,12 +96,14 @@ export class RequestRouter implements RequestHandler {
       case 23: return handleOffsetForLeaderEpoch(context, request.body);
       case 32: return handleDescribeConfigs(context, request.body);
       case 33: return handleAlterConfigs(context, request.body);
+      case 35: return handleDescribeLogDirs(context, request.body);
       case 36: return connection.sasl?.authenticate(request.body, this.#context.logger, `${connection.remoteAddress}:${connection.remotePort}`) ?? authenticateWithoutSasl();
       case 37: return handleCreatePartitions(context, request.body);
       case 42: return handleDeleteGroups(context, request.body);
       case 44: return handleIncrementalAlterConfigs(context, request.body);
       case 47: return handleOffsetDelete(context, request.body);
       case 60: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
+      case 61: return handleDescribeProducers(context, request.body);
       default: {
         // Every served API has its case above: one advertised without a handler fails type checking here.
         const unhandled: never = request;

@@ -27,7 +27,7 @@ import { writeCheckpoint, writeLogStartOffset } from './checkpoint.ts';
 import { storageError, type FileLayer } from './file-io.ts';
 import type { GroupCommitter, PendingAppend } from './group-commit.ts';
 import type { StorageMetrics } from './metrics.ts';
-import { ProducerStateManager, type ProducerBatch } from './producer-state.ts';
+import { ProducerStateManager, type ProducerBatch, type ProducerEntry } from './producer-state.ts';
 import { loadSegmentIndex, writeSegmentIndex } from './recovery.ts';
 import { SegmentIndex } from './segment-index.ts';
 import { SNAPSHOT_SUFFIX, Segment, offsetFileName, type SegmentCaches } from './segment.ts';
@@ -207,6 +207,11 @@ export class PartitionLog {
     let total = 0;
     for (const segment of this.#segments) total += segment.sizeBytes + segment.indexFileBytes;
     return total;
+  }
+
+  /** The idempotent producers this partition keeps state for, with their last batches (DescribeProducers). */
+  get producers(): ProducerEntry[] {
+    return this.#producers.entries();
   }
 
   /** Idempotent-producer state of one producer (for tests and diagnostics). */

@@ -30,6 +30,8 @@ import { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
 import { deleteGroupsApi } from './delete-groups.ts';
 import { offsetDeleteApi } from './offset-delete.ts';
 import { deleteRecordsApi } from './delete-records.ts';
+import { describeLogDirsApi } from './describe-log-dirs.ts';
+import { describeProducersApi } from './describe-producers.ts';
 
 export { produceApi } from './produce.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
@@ -87,6 +89,10 @@ export { offsetDeleteApi } from './offset-delete.ts';
 export type { OffsetDeleteRequest, OffsetDeleteResponse } from './offset-delete.ts';
 export { deleteRecordsApi } from './delete-records.ts';
 export type { DeleteRecordsRequest, DeleteRecordsResponse } from './delete-records.ts';
+export { describeLogDirsApi } from './describe-log-dirs.ts';
+export type { DescribeLogDirsRequest, DescribeLogDirsResponse } from './describe-log-dirs.ts';
+export { describeProducersApi } from './describe-producers.ts';
+export type { DescribeProducersRequest, DescribeProducersResponse } from './describe-producers.ts';
 
 /** Every API this broker serves, by ascending API key. */
 export const API_DEFINITIONS = [
@@ -112,12 +118,14 @@ export const API_DEFINITIONS = [
   offsetForLeaderEpochApi,
   describeConfigsApi,
   alterConfigsApi,
+  describeLogDirsApi,
   saslAuthenticateApi,
   createPartitionsApi,
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
   describeClusterApi,
+  describeProducersApi,
 ] as const;
 
 export type ServedApi = (typeof API_DEFINITIONS)[number];
