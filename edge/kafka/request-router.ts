@@ -13,6 +13,7 @@ import type { ConnectionInfo, RequestHandler, Response } from './connection.ts';
 import { handleDeleteRecords } from './handlers/delete-records.ts';
 import { handleDescribeLogDirs } from './handlers/describe-log-dirs.ts';
 import { handleDescribeProducers } from './handlers/describe-producers.ts';
+import { handleDescribeTopicPartitions } from './handlers/describe-topic-partitions.ts';
 import { handleFetch } from './handlers/fetch.ts';
 import { handleListOffsets } from './handlers/list-offsets.ts';
 import { handleMetadata } from './handlers/metadata.ts';
@@ -104,6 +105,7 @@ export class RequestRouter implements RequestHandler {
       case 47: return handleOffsetDelete(context, request.body);
       case 60: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
       case 61: return handleDescribeProducers(context, request.body);
+      case 75: return handleDescribeTopicPartitions(context, request.body);
       default: {
         // Every served API has its case above: one advertised without a handler fails type checking here.
         const unhandled: never = request;

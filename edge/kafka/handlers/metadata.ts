@@ -7,7 +7,7 @@ import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { authorizedOperations, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.ts';
 import { BROKER_NODE_ID, isValidTopicName, topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
-import type { TopicDescription } from '../../storage/index.ts';
+import { PARTITION_LEADER_EPOCH, type TopicDescription } from '../../storage/index.ts';
 
 type TopicResponse = MetadataResponse['topics'][number];
 
@@ -37,21 +37,26 @@ export async function handleMetadata(context: BrokerContext, request: MetadataRe
   };
 }
 
+/** One partition as Metadata and DescribeTopicPartitions describe it: led by this broker, its only replica, in epoch 0. */
+export function partitionLeadership(partitionIndex: number) {
+  return {
+    errorCode: ErrorCode.NONE,
+    partitionIndex,
+    leaderId: BROKER_NODE_ID,
+    leaderEpoch: PARTITION_LEADER_EPOCH,
+    replicaNodes: [BROKER_NODE_ID],
+    isrNodes: [BROKER_NODE_ID],
+    offlineReplicas: [],
+  };
+}
+
 function describe(topic: TopicDescription): TopicResponse {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: topic.id,
     isInternal: false,
-    partitions: Array.from({ length: topic.partitions }, (_, partitionIndex) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex,
-      leaderId: BROKER_NODE_ID,
-      leaderEpoch: 0,
-      replicaNodes: [BROKER_NODE_ID],
-      isrNodes: [BROKER_NODE_ID],
-      offlineReplicas: [],
-    })),
+    partitions: Array.from({ length: topic.partitions }, (_, partitionIndex) => partitionLeadership(partitionIndex)),
   };
 }
 

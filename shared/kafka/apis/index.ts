@@ -32,6 +32,7 @@ import { offsetDeleteApi } from './offset-delete.ts';
 import { deleteRecordsApi } from './delete-records.ts';
 import { describeLogDirsApi } from './describe-log-dirs.ts';
 import { describeProducersApi } from './describe-producers.ts';
+import { describeTopicPartitionsApi } from './describe-topic-partitions.ts';
 
 export { produceApi } from './produce.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
@@ -93,6 +94,8 @@ export { describeLogDirsApi } from './describe-log-dirs.ts';
 export type { DescribeLogDirsRequest, DescribeLogDirsResponse } from './describe-log-dirs.ts';
 export { describeProducersApi } from './describe-producers.ts';
 export type { DescribeProducersRequest, DescribeProducersResponse } from './describe-producers.ts';
+export { describeTopicPartitionsApi } from './describe-topic-partitions.ts';
+export type { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from './describe-topic-partitions.ts';
 
 /** Every API this broker serves, by ascending API key. */
 export const API_DEFINITIONS = [
@@ -126,6 +129,7 @@ export const API_DEFINITIONS = [
   offsetDeleteApi,
   describeClusterApi,
   describeProducersApi,
+  describeTopicPartitionsApi,
 ] as const;
 
 export type ServedApi = (typeof API_DEFINITIONS)[number];
