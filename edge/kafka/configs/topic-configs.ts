@@ -6,7 +6,8 @@
 //
 // cleanup.policy and message.timestamp.type are reported with the only value this broker
 // implements and can be set to that value alone, so that a tool that sets them explicitly
-// learns at once what is not supported.
+// learns at once what is not supported. Like every topic config, they read as alterable, as
+// in Kafka: a value Kafka would refuse is refused the same way, with INVALID_CONFIG.
 import { DEFAULT_TOPIC_CONFIG, TopicConfigSchema, type CompressionType, type TopicConfig, type TopicOverride } from '../../../shared/config/topic-config.ts';
 import { ConfigSource, ConfigType, layeredEntry, type ConfigEntry, type ConfigTypeCode } from './config-entry.ts';
 
@@ -16,8 +17,6 @@ export interface TopicConfigDefinition {
   /** The broker config that gives the default, e.g. log.retention.ms for retention.ms. */
   readonly brokerSynonym: string;
   readonly documentation: string;
-  /** Only one value is possible here; the config reads as read-only. */
-  readonly fixed: boolean;
   /** The value of a resolved config, as Kafka writes it. */
   read(config: TopicConfig): string;
   /** Whether the topic's own settings give it. */
@@ -36,7 +35,7 @@ function integerSetting(name: string, key: IntegerKey, type: ConfigTypeCode, bro
   const minimum = schema.minimum ?? Number.MIN_SAFE_INTEGER;
   const maximum = Math.min(schema.maximum ?? Number.MAX_SAFE_INTEGER, type === ConfigType.INT ? 0x7fffffff : Number.MAX_SAFE_INTEGER);
   return {
-    name, type, brokerSynonym, documentation, fixed: false,
+    name, type, brokerSynonym, documentation,
     read: (config) => String(config[key]),
     isSetIn: (override) => override[key] !== undefined,
     write: (override, value) => {
@@ -52,7 +51,7 @@ function integerSetting(name: string, key: IntegerKey, type: ConfigTypeCode, bro
 /** A config with one possible value here. */
 function fixedSetting(name: string, type: ConfigTypeCode, brokerSynonym: string, value: string, why: string, documentation: string): TopicConfigDefinition {
   return {
-    name, type, brokerSynonym, documentation, fixed: true,
+    name, type, brokerSynonym, documentation,
     read: () => value,
     isSetIn: () => false,
     write: (_override, wanted) => (normalizeList(wanted) === value ? undefined : `only "${value}" is supported: ${why}`),
@@ -75,7 +74,7 @@ const definitions: TopicConfigDefinition[] = [
   fixedSetting('cleanup.policy', ConfigType.LIST, 'log.cleanup.policy', 'delete', 'this broker deletes old segments and does not compact logs',
     'How old data goes: delete removes whole segments by retention.ms and retention.bytes.'),
   {
-    name: 'compression.type', type: ConfigType.STRING, brokerSynonym: 'compression.type', fixed: false,
+    name: 'compression.type', type: ConfigType.STRING, brokerSynonym: 'compression.type',
     documentation: 'Codec of the stored batches: producer keeps each as its producer compressed it; uncompressed, gzip, snappy, lz4 or zstd recompress batches that arrive in another codec.',
     read: (config) => config.compressionType,
     isSetIn: (override) => override.compressionType !== undefined,
@@ -89,7 +88,7 @@ const definitions: TopicConfigDefinition[] = [
   },
   {
     // Kafka's flush.ms bounds the time between fsyncs: Tributary's flush policy.
-    name: 'flush.ms', type: ConfigType.LONG, brokerSynonym: 'log.flush.interval.ms', fixed: false,
+    name: 'flush.ms', type: ConfigType.LONG, brokerSynonym: 'log.flush.interval.ms',
     documentation: `Time between fdatasyncs: 0 syncs before every acknowledgement (policy always), 1 to ${FLUSH_INTERVAL_MS_MAX} syncs at that interval (policy interval), ${FLUSH_NEVER} leaves it to the operating system (policy os).`,
     read: (config) => (config.flush.policy === 'always' ? '0' : config.flush.policy === 'interval' ? String(config.flush.intervalMs) : FLUSH_NEVER),
     isSetIn: (override) => override.flush?.policy !== undefined || override.flush?.intervalMs !== undefined,
@@ -111,7 +110,7 @@ const definitions: TopicConfigDefinition[] = [
   integerSetting('segment.bytes', 'segmentBytes', ConfigType.INT, 'log.segment.bytes', 'A segment file rolls when it would grow past this many bytes.'),
   integerSetting('segment.ms', 'segmentMs', ConfigType.LONG, 'log.roll.ms', 'A segment rolls when its first record is older than this.'),
   {
-    name: 'tributary.flush.policy', type: ConfigType.STRING, brokerSynonym: 'tributary.flush.policy', fixed: false,
+    name: 'tributary.flush.policy', type: ConfigType.STRING, brokerSynonym: 'tributary.flush.policy',
     documentation: 'When an append counts as durable: always (fdatasync before acknowledging), interval (at most every flush.ms) or os (once in the page cache).',
     read: (config) => config.flush.policy,
     isSetIn: (override) => override.flush?.policy !== undefined,
@@ -137,7 +136,7 @@ export const TOPIC_CONFIGS: ReadonlyMap<string, TopicConfigDefinition> = new Map
 export function topicConfigEntry(definition: TopicConfigDefinition, topic: { config: TopicConfig; overrides: TopicOverride }, topicDefaults: TopicConfig): ConfigEntry {
   const fromYaml = definition.read(topicDefaults);
   const builtIn = definition.read(DEFAULT_TOPIC_CONFIG);
-  return layeredEntry({ name: definition.name, type: definition.type, readOnly: definition.fixed, documentation: definition.documentation }, [
+  return layeredEntry({ name: definition.name, type: definition.type, readOnly: false, documentation: definition.documentation }, [
     definition.isSetIn(topic.overrides) ? { name: definition.name, value: definition.read(topic.config), source: ConfigSource.DYNAMIC_TOPIC_CONFIG } : undefined,
     fromYaml === builtIn ? undefined : { name: definition.brokerSynonym, value: fromYaml, source: ConfigSource.STATIC_BROKER_CONFIG },
     { name: definition.brokerSynonym, value: builtIn, source: ConfigSource.DEFAULT_CONFIG },

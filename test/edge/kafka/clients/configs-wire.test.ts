@@ -63,7 +63,7 @@ test('DescribeConfigs of a topic: values with their source, Kafka type, synonyms
   const segment = configs.get('segment.bytes')!;
   assert.equal({ value: segment.value, source: segment.configSource, type: segment.configType }, { value: String(16 * 1024 * 1024), source: Source.STATIC_BROKER_CONFIG, type: Type.INT }, 'a default the YAML file sets');
   assert.equal({ value: configs.get('compression.type')!.value, source: configs.get('compression.type')!.configSource, type: configs.get('compression.type')!.configType }, { value: 'producer', source: Source.DEFAULT_CONFIG, type: Type.STRING });
-  assert.equal({ value: configs.get('cleanup.policy')!.value, type: configs.get('cleanup.policy')!.configType, readOnly: configs.get('cleanup.policy')!.readOnly }, { value: 'delete', type: Type.LIST, readOnly: true });
+  assert.equal({ value: configs.get('cleanup.policy')!.value, type: configs.get('cleanup.policy')!.configType, readOnly: configs.get('cleanup.policy')!.readOnly }, { value: 'delete', type: Type.LIST, readOnly: false });
   for (const config of result.configs) assert.is.not(config.configType, 0, `${config.name} has a type`);
   // v0 carries only is_default; a subset of names leaves the rest out, unknown names are ignored.
   const v0 = await describe(0, TOPIC, 'settings', ['retention.ms', 'retention.bytes', 'no.such.config']);
