@@ -8,6 +8,17 @@
 import { defineApi, array, bool, int8, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
+/** The response fields, which IncrementalAlterConfigs shares (Kafka's AlterConfigsResourceResponse). */
+export const alterConfigsResponse = {
+  throttleTimeMs: int32('0+'),
+  responses: array('0+', {
+    errorCode: int16('0+'),
+    errorMessage: string('0+').nullable('0+'),
+    resourceType: int8('0+'),
+    resourceName: string('0+'),
+  }),
+};
+
 export const alterConfigsApi = defineApi({
   apiKey: 33,
   name: 'AlterConfigs',
@@ -24,15 +35,7 @@ export const alterConfigsApi = defineApi({
     }),
     validateOnly: bool('0+'),
   },
-  response: {
-    throttleTimeMs: int32('0+'),
-    responses: array('0+', {
-      errorCode: int16('0+'),
-      errorMessage: string('0+').nullable('0+'),
-      resourceType: int8('0+'),
-      resourceName: string('0+'),
-    }),
-  },
+  response: alterConfigsResponse,
 });
 
 export type AlterConfigsRequest = RequestOf<typeof alterConfigsApi>;

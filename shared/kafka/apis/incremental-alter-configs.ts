@@ -5,7 +5,8 @@
 //     configs => name config_operation value TAG_BUFFER
 // IncrementalAlterConfigs Response (Version: 1) => throttle_time_ms [responses] TAG_BUFFER
 //   responses => error_code error_message resource_type resource_name TAG_BUFFER
-import { defineApi, array, bool, int8, int16, int32, string } from '../protocol/schema.ts';
+import { defineApi, array, bool, int8, string } from '../protocol/schema.ts';
+import { alterConfigsResponse } from './alter-configs.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const incrementalAlterConfigsApi = defineApi({
@@ -25,15 +26,7 @@ export const incrementalAlterConfigsApi = defineApi({
     }),
     validateOnly: bool('0+'),
   },
-  response: {
-    throttleTimeMs: int32('0+'),
-    responses: array('0+', {
-      errorCode: int16('0+'),
-      errorMessage: string('0+').nullable('0+'),
-      resourceType: int8('0+'),
-      resourceName: string('0+'),
-    }),
-  },
+  response: alterConfigsResponse,
 });
 
 export type IncrementalAlterConfigsRequest = RequestOf<typeof incrementalAlterConfigsApi>;
