@@ -32,8 +32,9 @@ export async function handleCreateTopics(context: BrokerContext, request: Create
     if (context.store.describeTopic(requested.name)) { topics.push(refuse(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${requested.name}" already exists`)); continue; }
     const override = { ...settings.override, ...(partitions.count === undefined ? {} : { partitions: partitions.count }) };
     try {
+      const config = resolveTopicConfig(context.topicDefaults, override);
       const description = request.validateOnly
-        ? { name: requested.name, id: ZERO_UUID, partitions: resolveTopicConfig(context.topicDefaults, override).partitions, config: resolveTopicConfig(context.topicDefaults, override), overrides: settings.override }
+        ? { name: requested.name, id: ZERO_UUID, partitions: config.partitions, config, overrides: settings.override }
         : await context.store.createTopic(requested.name, override);
       if (!request.validateOnly) context.logger.info({ topic: description.name, partitions: description.partitions }, 'created topic');
       const configs = topicConfigEntries(description, context.topicDefaults).map((entry) => ({ name: entry.name, value: entry.value, readOnly: entry.readOnly, configSource: entry.source, isSensitive: false }));
