@@ -3,8 +3,8 @@
 // from the log start, and the central holds an exact copy of what is left.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Producer } from '@platformatic/kafka';
 import { ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
+import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { createLink } from '../../../../firmware-sim/link/link.ts';
 import { Daemon, metricValue } from '../../../helpers/daemon.ts';
 import { assertExactCopy, freePort, kafkaClient, mirrorThrough, readPartition, waitFor } from '../../../mirror/cluster.ts';
@@ -12,15 +12,12 @@ import { RawKafkaConnection } from './support/raw-kafka.ts';
 
 const EDGE = 'edge-trimmed';
 
-async function produce(port: number, from: number, count: number): Promise<void> {
-  const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: [`127.0.0.1:${port}`], acks: -1 });
-  try {
-    // One batch of 100 records per send, so that the deletion below cuts into a batch.
-    for (let sent = 0; sent < count; sent += 100) {
-      await producer.send({ messages: Array.from({ length: 100 }, (_, index) => ({ topic: 'sensors', partition: 0, value: Buffer.from(`reading-${from + sent + index}`) })) });
-    }
-  } finally {
-    await producer.close();
+/** Appends readings `from` to `from + count - 1` in batches of 100 records, so that the deletion below cuts into a batch. */
+async function produce(connection: RawKafkaConnection, from: number, count: number): Promise<void> {
+  for (let first = from; first < from + count; first += 100) {
+    const records = encodeRecordBatch({ records: Array.from({ length: 100 }, (_, index) => ({ value: `reading-${first + index}` })) });
+    const produced = await connection.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'sensors', partitionData: [{ index: 0, records }] }] });
+    assert.is(produced.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
   }
 }
 
@@ -39,11 +36,11 @@ test('records deleted while the link is down are counted as lost; the rest reach
   const edgeReader = kafkaClient(`127.0.0.1:${edge.ports.kafka}`);
   const connection = await RawKafkaConnection.connect(edge.ports.kafka!);
   try {
-    await produce(edge.ports.kafka!, 0, 200);
+    await produce(connection, 0, 200);
     await waitFor('the first 200 records on the central', async () => ((await centralReader.offsets(`${EDGE}.sensors`, 0)).highWatermark === 200n ? true : undefined));
 
     link.cut();
-    await produce(edge.ports.kafka!, 200, 300);
+    await produce(connection, 200, 300);
     const deleted = await connection.request(21, 2, { topics: [{ name: 'sensors', partitions: [{ partitionIndex: 0, offset: 350n }] }], timeoutMs: 5000 });
     assert.equal([deleted.topics[0]!.partitions[0]!.errorCode, deleted.topics[0]!.partitions[0]!.lowWatermark], [ErrorCode.NONE, 350n]);
 
