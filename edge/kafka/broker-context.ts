@@ -5,6 +5,7 @@ import type { TopicConfig } from '../../shared/config/topic-config.ts';
 import { isTributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { LogStore, TopicDescription } from '../storage/index.ts';
+import type { BrokerDescription } from './configs/broker-configs.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
 import type { ProducerIdAllocator } from './producer-ids.ts';
 
@@ -19,6 +20,8 @@ export interface BrokerContext {
   readonly topicDefaults: TopicConfig;
   readonly clusterId: string;
   readonly advertised: { host: string; port: number };
+  /** This node's listeners, log directory and settings, as DescribeConfigs reports them. */
+  readonly broker: BrokerDescription;
   readonly logger: Logger;
 }
 

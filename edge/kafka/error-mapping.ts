@@ -16,6 +16,9 @@ const KAFKA_CODE_OF: Partial<Record<TributaryErrorCode, number>> = {
   STORAGE_IO: ErrorCode.KAFKA_STORAGE_ERROR,
   STORAGE_CORRUPT: ErrorCode.KAFKA_STORAGE_ERROR,
   STORAGE_CLOSED: ErrorCode.KAFKA_STORAGE_ERROR,
+  INVALID_TOPIC: ErrorCode.INVALID_TOPIC_EXCEPTION,
+  INVALID_PARTITIONS: ErrorCode.INVALID_PARTITIONS,
+  INVALID_TOPIC_CONFIG: ErrorCode.INVALID_CONFIG,
 };
 
 /** The Kafka error code for a failure; anything unexpected is UNKNOWN_SERVER_ERROR. */

@@ -10,14 +10,19 @@ import { apiName } from '../../shared/kafka/protocol/api-keys.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import type { BrokerContext } from './broker-context.ts';
 import type { ConnectionInfo, RequestHandler, Response } from './connection.ts';
+import { handleDeleteRecords } from './handlers/delete-records.ts';
+import { handleDescribeLogDirs } from './handlers/describe-log-dirs.ts';
+import { handleDescribeProducers } from './handlers/describe-producers.ts';
+import { handleDescribeTopicPartitions } from './handlers/describe-topic-partitions.ts';
 import { handleFetch } from './handlers/fetch.ts';
 import { handleListOffsets } from './handlers/list-offsets.ts';
 import { handleMetadata } from './handlers/metadata.ts';
 import { handleProduce } from './handlers/produce.ts';
-import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics, handleDescribeConfigs } from './handlers/topic-admin.ts';
+import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './handlers/topic-admin.ts';
+import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/configs.ts';
 import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch } from './handlers/cluster.ts';
 import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl.ts';
-import { handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
+import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleOffsetDelete, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
 
 const API_VERSIONS_KEY = 18;
 
@@ -87,12 +92,25 @@ export class RequestRouter implements RequestHandler {
       case 18: return apiVersionsBody();
       case 19: return handleCreateTopics(context, request.body);
       case 20: return handleDeleteTopics(context, request.body, version);
+      case 21: return handleDeleteRecords(context, request.body);
       case 22: return handleInitProducerId(context, request.body);
       case 23: return handleOffsetForLeaderEpoch(context, request.body);
       case 32: return handleDescribeConfigs(context, request.body);
+      case 33: return handleAlterConfigs(context, request.body);
+      case 35: return handleDescribeLogDirs(context, request.body);
       case 36: return connection.sasl?.authenticate(request.body, this.#context.logger, `${connection.remoteAddress}:${connection.remotePort}`) ?? authenticateWithoutSasl();
       case 37: return handleCreatePartitions(context, request.body);
-      case 60: return handleDescribeCluster(this.#asSeenBy(connection));
+      case 42: return handleDeleteGroups(context, request.body);
+      case 44: return handleIncrementalAlterConfigs(context, request.body);
+      case 47: return handleOffsetDelete(context, request.body);
+      case 60: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
+      case 61: return handleDescribeProducers(context, request.body);
+      case 75: return handleDescribeTopicPartitions(context, request.body);
+      default: {
+        // Every served API has its case above: one advertised without a handler fails type checking here.
+        const unhandled: never = request;
+        throw new Error(`assertion failed: no handler for API key ${(unhandled as DecodedRequest).apiKey}`);
+      }
     }
   }
 }

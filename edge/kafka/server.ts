@@ -9,7 +9,8 @@ import type { KafkaConfig, ListenerConfig } from '../../shared/config/schema.ts'
 import type { TopicConfig } from '../../shared/config/topic-config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { LogStore } from '../storage/index.ts';
-import type { BrokerContext } from './broker-context.ts';
+import { BROKER_NODE_ID, type BrokerContext } from './broker-context.ts';
+import type { BrokerListener } from './configs/broker-configs.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
@@ -42,11 +43,18 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   const { store, dataDir, logger, registry } = options;
   // Settings no client could get through stop the start before anything is opened.
   const sasl = saslUsersOf(options.config.sasl, options.tlsListener !== null);
+  if (options.config.groupMinSessionTimeoutMs > options.config.groupMaxSessionTimeoutMs) {
+    throw new TributaryError('CONFIG_INVALID', `kafka.groupMinSessionTimeoutMs (${options.config.groupMinSessionTimeoutMs}) is above kafka.groupMaxSessionTimeoutMs (${options.config.groupMaxSessionTimeoutMs}), so no consumer could join a group`, { key: 'kafka.groupMinSessionTimeoutMs' });
+  }
   const groups = await GroupCoordinator.open({
     dataDir,
     logger: logger.child({ part: 'groups' }),
     registry,
-    config: { initialRebalanceDelayMs: options.config.groupInitialRebalanceDelayMs },
+    config: {
+      initialRebalanceDelayMs: options.config.groupInitialRebalanceDelayMs,
+      sessionTimeoutMsMin: options.config.groupMinSessionTimeoutMs,
+      sessionTimeoutMsMax: options.config.groupMaxSessionTimeoutMs,
+    },
     partitionExists: (topic, partition) => {
       const description = store.describeTopic(topic);
       return description !== undefined && partition >= 0 && partition < description.partitions;
@@ -54,6 +62,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   });
   const producerIds = await ProducerIdAllocator.open({ dataDir, logger: logger.child({ part: 'producer-ids' }) });
   const advertised = { host: advertisedHost(options.listener.host, options.config.advertisedHost), port: options.listener.port };
+  const brokerListeners: BrokerListener[] = [];
   const context: BrokerContext = {
     store,
     groups,
@@ -62,6 +71,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     topicDefaults: options.topicDefaults,
     clusterId: clusterIdOf(dataDir),
     advertised,
+    broker: { nodeId: BROKER_NODE_ID, listeners: brokerListeners, logDirectory: store.logDirectory, kafka: options.config, topicDefaults: options.topicDefaults },
     logger,
   };
   const router = new RequestRouter(context, registry);
@@ -83,7 +93,11 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   try {
     // With port 0 the port is known only now; clients must be told the bound one.
     advertised.port = await listeners[0]!.listen();
-    if (tlsAdvertised !== undefined) tlsAdvertised.port = await listeners[1]!.listen();
+    brokerListeners.push({ securityProtocol: sasl.listeners.has('plain') ? 'SASL_PLAINTEXT' : 'PLAINTEXT', bind: { host: options.listener.host, port: advertised.port }, advertised });
+    if (tlsListen !== null && tlsAdvertised !== undefined) {
+      tlsAdvertised.port = await listeners[1]!.listen();
+      brokerListeners.push({ securityProtocol: sasl.listeners.has('tls') ? 'SASL_SSL' : 'SSL', bind: { host: tlsListen.host, port: tlsAdvertised.port }, advertised: tlsAdvertised });
+    }
   } catch (error) {
     for (const listener of listeners) await listener.close();
     await groups.close();

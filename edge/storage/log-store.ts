@@ -70,6 +70,8 @@ interface TopicState {
 export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [EvictedSegment] }> {
   readonly recoveryReport: RecoveryReport;
   readonly dataDir: string;
+  /** The directory of the partition directories (Kafka's log.dirs). */
+  readonly logDirectory: string;
   readonly #options: LogStoreOptions;
   readonly #files: FileLayer;
   readonly #catalog: TopicCatalog;
@@ -94,6 +96,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     this.#files = files;
     this.#catalog = catalog;
     this.#logDirectory = join(options.dataDir, LOG_DIRECTORY);
+    this.logDirectory = this.#logDirectory;
     this.#caches = createSegmentCaches(files);
     this.#metrics = new StorageMetrics(registry, {
       segmentsByTopic: () => new Map([...this.#topics.values()].map((topic) => [topic.name, topic.partitions.reduce((sum, partition) => sum + partition.segments.length, 0)])),
@@ -159,7 +162,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
         const recovered = await recoverPartition(recoveryContext, row.name, index, directory);
         if (metadata?.topicId !== row.topicId) await writePartitionMetadata(this.#files, directory, { topicId: row.topicId, topic: row.name, partition: index });
         report.partitions.push(recovered.recovery);
-        state.partitions.push(new PartitionLog(this.#partitionContext(state), row.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets));
+        state.partitions.push(new PartitionLog(this.#partitionContext(state), row.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets, recovered.deletedBefore));
       }
     }
     report.durationMs = Date.now() - started;
@@ -211,7 +214,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
   }
 
   #describe(state: TopicState): TopicDescription {
-    return { name: state.name, id: state.id, partitions: state.partitions.length, config: { ...state.config, flush: { ...state.config.flush }, partitions: state.partitions.length } };
+    return { name: state.name, id: state.id, partitions: state.partitions.length, config: { ...state.config, flush: { ...state.config.flush }, partitions: state.partitions.length }, overrides: structuredClone(state.overrides) };
   }
 
   #topic(name: string): TopicState {
@@ -225,7 +228,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     if ((await this.#files.stat(directory)) !== undefined) await this.#setAside(directory, 'left over from an earlier topic of the same name');
     const recovered = await recoverPartition({ files: this.#files, logger: this.#options.logger, metrics: this.#metrics, report: { partitions: [], truncations: [], rebuiltIndexes: [], removedDirectories: [], durationMs: 0 } }, state.name, index, directory);
     await writePartitionMetadata(this.#files, directory, { topicId: state.id, topic: state.name, partition: index });
-    return new PartitionLog(this.#partitionContext(state), state.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets);
+    return new PartitionLog(this.#partitionContext(state), state.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets, recovered.deletedBefore);
   }
 
   /** Creates a topic with the defaults plus `overrides`; TOPIC_EXISTS, INVALID_TOPIC, INVALID_TOPIC_CONFIG. */
@@ -298,18 +301,27 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     });
   }
 
+  /** Replaces the settings given for a topic itself (not its partition count); what it no longer sets falls back to the defaults. */
+  replaceTopicConfig(name: string, overrides: TopicOverride): Promise<TopicDescription> {
+    return this.#changeSettings(name, overrides, (_current, given) => structuredClone(given));
+  }
+
   /** Changes settings of a topic (not its partition count: use createPartitions). Applies to the next append, roll and retention run. */
   alterTopicConfig(name: string, overrides: Partial<TopicConfig> | TopicOverride): Promise<TopicDescription> {
+    return this.#changeSettings(name, overrides, (current, given) => ({ ...current, ...given, ...(given.flush || current.flush ? { flush: { ...current.flush, ...given.flush } } : {}) }));
+  }
+
+  #changeSettings(name: string, overrides: unknown, combine: (current: TopicOverride, given: TopicOverride) => TopicOverride): Promise<TopicDescription> {
     return this.#admin(async () => {
       const state = this.#topic(name);
       const override = validateTopicOverride(name, overrides);
       if (override.partitions !== undefined) {
         throw new TributaryError('INVALID_TOPIC_CONFIG', `topic "${name}": partitions cannot be altered as a setting; use createPartitions`, { topic: name });
       }
-      const merged: TopicOverride = { ...state.overrides, ...override, ...(override.flush || state.overrides.flush ? { flush: { ...state.overrides.flush, ...override.flush } } : {}) };
-      await this.#catalog.setOverrides(name, merged);
-      state.overrides = merged;
-      state.config = this.#resolve(merged, state.partitions.length);
+      const next = combine(state.overrides, override);
+      await this.#catalog.setOverrides(name, next);
+      state.overrides = next;
+      state.config = this.#resolve(next, state.partitions.length);
       return this.#describe(state);
     });
   }
@@ -331,6 +343,20 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
       throw new TributaryError('PARTITION_NOT_FOUND', `topic "${topic}" has no partition ${index} (it has ${state.partitions.length})`, { topic, partition: index });
     }
     return partition;
+  }
+
+  /**
+   * DeleteRecords (KIP-107): records of the partition below `offset` are deleted; resolves
+   * with the new log start offset once it is durable. Segments wholly below it are removed
+   * by a retention run started here. OFFSET_OUT_OF_RANGE past the high watermark.
+   */
+  async deleteRecords(topic: string, index: number, offset: bigint): Promise<bigint> {
+    const partition = this.partition(topic, index);
+    const logStartOffset = await partition.deleteRecordsBefore(offset);
+    if (partition.segments.length > 1 && partition.segments[0]!.nextOffset <= logStartOffset && this.#accepting) {
+      this.enforceRetention().catch((error: unknown) => this.#options.logger.error({ err: error }, 'retention after DeleteRecords failed'));
+    }
+    return logStartOffset;
   }
 
   /** Bytes of segment and index files of every partition. */

@@ -5,7 +5,8 @@
 //   highWatermark  (committed)  the offset after the last batch that is durable under the
 //                               topic's flush policy. Readers never see past it, so a
 //                               consumer never sees a record a power cut could take back.
-//   logStartOffset              the base offset of the oldest segment kept.
+//   logStartOffset              the base offset of the oldest segment kept, or a later
+//                               offset inside it up to which DeleteRecords deleted (KIP-107).
 // An append resolves when the high watermark passes its last offset.
 import type { TopicConfig } from '../../shared/config/topic-config.ts';
 import { TributaryError, isTributaryError } from '../../shared/errors.ts';
@@ -22,11 +23,11 @@ import { join } from 'node:path';
 // Registers snappy and lz4 with the batch codec, so that a search by timestamp can look
 // inside every stored batch, whatever its compression.
 import '../../shared/kafka/compression.ts';
-import { writeCheckpoint } from './checkpoint.ts';
+import { writeCheckpoint, writeLogStartOffset } from './checkpoint.ts';
 import { storageError, type FileLayer } from './file-io.ts';
 import type { GroupCommitter, PendingAppend } from './group-commit.ts';
 import type { StorageMetrics } from './metrics.ts';
-import { ProducerStateManager, type ProducerBatch } from './producer-state.ts';
+import { ProducerStateManager, type ProducerBatch, type ProducerEntry } from './producer-state.ts';
 import { loadSegmentIndex, writeSegmentIndex } from './recovery.ts';
 import { SegmentIndex } from './segment-index.ts';
 import { SNAPSHOT_SUFFIX, Segment, offsetFileName, type SegmentCaches } from './segment.ts';
@@ -130,8 +131,12 @@ export class PartitionLog {
   #lastSyncFailure: TributaryError | undefined;
   /** The committer is writing to the active segment now. */
   #writing = false;
+  /** Records below this offset were deleted by DeleteRecords; 0 when none were. */
+  #deletedBefore: bigint;
+  /** DeleteRecords calls on this partition, one after another, so the log start only moves forward. */
+  #deletions: Promise<unknown> = Promise.resolve();
 
-  constructor(context: PartitionContext, topic: string, index: number, directory: string, segments: Segment[], producers: ProducerStateManager, snapshotOffsets: bigint[]) {
+  constructor(context: PartitionContext, topic: string, index: number, directory: string, segments: Segment[], producers: ProducerStateManager, snapshotOffsets: bigint[], deletedBefore = 0n) {
     this.#context = context;
     this.topic = topic;
     this.index = index;
@@ -139,6 +144,7 @@ export class PartitionLog {
     this.#segments = segments;
     this.#producers = producers;
     this.#snapshotOffsets = snapshotOffsets;
+    this.#deletedBefore = deletedBefore;
   }
 
   get #active(): Segment {
@@ -150,7 +156,31 @@ export class PartitionLog {
   }
 
   get logStartOffset(): bigint {
-    return this.#segments[0]!.baseOffset;
+    const base = this.#segments[0]!.baseOffset;
+    return this.#deletedBefore > base ? this.#deletedBefore : base;
+  }
+
+  /**
+   * DeleteRecords (KIP-107): moves the log start offset up to `offset`, durably, before it
+   * resolves with the new log start. Reads below it are out of range from then on; retention
+   * deletes the segments wholly below it. An offset at or below the log start changes
+   * nothing; one past the high watermark is OFFSET_OUT_OF_RANGE.
+   */
+  deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    const run = this.#deletions.then(async () => {
+      if (this.#state !== 'open') throw this.#closedError();
+      const highWatermark = this.highWatermark;
+      if (offset > highWatermark) {
+        throw new TributaryError('OFFSET_OUT_OF_RANGE', `${this.#name}: cannot delete records before offset ${offset}, past the high watermark ${highWatermark}`, { topic: this.topic, partition: this.index, offset, highWatermark });
+      }
+      if (offset <= this.logStartOffset) return this.logStartOffset;
+      await writeLogStartOffset(this.#context.files, this.directory, offset);
+      this.#deletedBefore = offset;
+      this.#context.logger.info({ event: 'records-deleted', topic: this.topic, partition: this.index, logStartOffset: offset.toString() }, 'records deleted: the log start offset moved');
+      return offset;
+    });
+    this.#deletions = run.catch(() => undefined);
+    return run;
   }
 
   get logEndOffset(): bigint {
@@ -159,6 +189,13 @@ export class PartitionLog {
 
   get highWatermark(): bigint {
     return this.#active.committedNextOffset;
+  }
+
+  /** The largest timestamp of a durable record, -1 when there is none (ListOffsets MAX_TIMESTAMP, KIP-734). */
+  get maxTimestamp(): bigint {
+    let largest = -1n;
+    for (const segment of this.#segments) if (segment.committedMaxTimestamp > largest) largest = segment.committedMaxTimestamp;
+    return largest;
   }
 
   /** Segments oldest first; the last is active. For retention and metrics. */
@@ -170,6 +207,11 @@ export class PartitionLog {
     let total = 0;
     for (const segment of this.#segments) total += segment.sizeBytes + segment.indexFileBytes;
     return total;
+  }
+
+  /** The idempotent producers this partition keeps state for, with their last batches (DescribeProducers). */
+  get producers(): ProducerEntry[] {
+    return this.#producers.entries();
   }
 
   /** Idempotent-producer state of one producer (for tests and diagnostics). */
@@ -597,10 +639,11 @@ export class PartitionLog {
   };
 
   /**
-   * Reads whole batches starting with the one that holds `offset`, up to maxBytes (always
-   * at least one batch, KIP-74), never past the high watermark and never from two segments.
+   * Reads whole batches starting with the one that holds `offset`, up to maxBytes (at least
+   * one batch, KIP-74, unless `minOneBatch` is false), never past the high watermark and
+   * never from two segments.
    */
-  async read(offset: bigint, maxBytes: number): Promise<ReadResult> {
+  async read(offset: bigint, maxBytes: number, { minOneBatch = true }: { minOneBatch?: boolean } = {}): Promise<ReadResult> {
     if (this.#state !== 'open') throw this.#closedError();
     const highWatermark = this.highWatermark;
     const logStartOffset = this.logStartOffset;
@@ -631,7 +674,7 @@ export class PartitionLog {
         const reader = segment === this.#active && limit - start <= RECENT_TAIL_BYTES ? files.pageCache : files;
         const found = await segment.findBatch(reader, fd, start, limit, (header) => header.lastOffset >= offset);
         if (found === undefined) continue;
-        const batches = await segment.readBatches(reader, fd, found.position, Math.max(1, maxBytes), limit, this.#onCorrupt);
+        const batches = await segment.readBatches(reader, fd, found.position, Math.max(minOneBatch ? 1 : 0, maxBytes), limit, this.#onCorrupt, minOneBatch);
         return { batches, highWatermark, logStartOffset };
       } finally {
         segment.release(files);
@@ -640,27 +683,32 @@ export class PartitionLog {
     return empty;
   }
 
-  /** The first record (by offset) whose timestamp is >= timestampMs, below the high watermark. */
+  /** The first record (by offset) at or after the log start whose timestamp is >= timestampMs, below the high watermark. */
   async offsetForTimestamp(timestampMs: bigint): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
     if (this.#state !== 'open') throw this.#closedError();
     const files = this.#context.files;
+    const start = this.logStartOffset;
     for (const segment of this.#segments.slice()) {
       const limit = segment.committedBytes;
       if (limit === 0 || segment.committedMaxTimestamp < timestampMs) continue;
       const index = await this.#indexOf(segment);
       const fd = await segment.acquire(files, this.#context.caches);
       try {
-        const found = await segment.findBatch(files, fd, index.lookupTimestamp(timestampMs), limit, (header) => header.maxTimestamp >= timestampMs);
-        if (found === undefined) continue;
-        const batch = await segment.readBatches(files, fd, found.position, found.sizeBytes, limit, this.#onCorrupt);
-        try {
-          const record = decodeRecords(batch).find((candidate) => candidate.timestamp >= timestampMs);
-          if (record !== undefined) return { offset: record.offset, timestamp: record.timestamp };
-        } catch (error) {
-          // A batch we cannot decode (a codec not registered here) is answered at batch granularity.
-          if (!isTributaryError(error, 'INVALID_RECORD_BATCH')) throw error;
+        // Usually the first batch found holds the record; one that DeleteRecords cut into may not.
+        for (let position = index.lookupTimestamp(timestampMs); ;) {
+          const found = await segment.findBatch(files, fd, position, limit, (header) => header.maxTimestamp >= timestampMs && header.lastOffset >= start);
+          if (found === undefined) break;
+          const batch = await segment.readBatches(files, fd, found.position, found.sizeBytes, limit, this.#onCorrupt);
+          try {
+            const record = decodeRecords(batch).find((candidate) => candidate.timestamp >= timestampMs && candidate.offset >= start);
+            if (record !== undefined) return { offset: record.offset, timestamp: record.timestamp };
+          } catch (error) {
+            // A batch we cannot decode (a codec not registered here) is answered at batch granularity.
+            if (!isTributaryError(error, 'INVALID_RECORD_BATCH')) throw error;
+            return { offset: found.baseOffset > start ? found.baseOffset : start, timestamp: found.maxTimestamp };
+          }
+          position = found.position + found.sizeBytes;
         }
-        return { offset: found.baseOffset, timestamp: found.maxTimestamp };
       } finally {
         segment.release(files);
       }

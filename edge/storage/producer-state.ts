@@ -90,6 +90,11 @@ export class ProducerStateManager {
     return this.#producers.get(producerId);
   }
 
+  /** Every producer known here (DescribeProducers). */
+  entries(): ProducerEntry[] {
+    return [...this.#producers.values()];
+  }
+
   get pendingChanges(): number {
     return this.#journal.length;
   }

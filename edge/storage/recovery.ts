@@ -11,7 +11,7 @@
 // 4. Producer state is loaded from the newest usable snapshot and brought up to date by
 //    replaying the batch headers after it.
 import type { Logger } from '../../shared/logger.ts';
-import { readCheckpoint, writeCheckpoint, type RecoveryCheckpoint } from './checkpoint.ts';
+import { readCheckpoint, readLogStartOffset, writeCheckpoint, writeLogStartOffset, type RecoveryCheckpoint } from './checkpoint.ts';
 import { TEMPORARY_SUFFIX, type FileLayer } from './file-io.ts';
 import type { StorageMetrics } from './metrics.ts';
 import { ProducerStateManager } from './producer-state.ts';
@@ -41,6 +41,8 @@ export interface RecoveredPartition {
   segments: Segment[];
   producers: ProducerStateManager;
   snapshotOffsets: bigint[];
+  /** Records below this offset were deleted by DeleteRecords; 0 when none were. */
+  deletedBefore: bigint;
   recovery: PartitionRecovery;
 }
 
@@ -110,6 +112,7 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
       segments: [segment],
       producers: new ProducerStateManager(`${topic}-${partition}`),
       snapshotOffsets,
+      deletedBefore: await recoverDeletedBefore(context, log, directory, segment.baseOffset),
       recovery: { topic, partition, verifiedFrom: { file: segment.path, position: 0 }, clean: true, verifiedBytes: 0, verifiedBatches: 0, logStartOffset: segment.baseOffset, logEndOffset: segment.baseOffset, producerStateFrom: segment.baseOffset, producers: 0 },
     };
   }
@@ -347,10 +350,12 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
   }
 
   const clean = startIndex === segments.length - 1 && startPosition === active.sizeBytes && verifiedBatches === 0;
+  const deletedBefore = await recoverDeletedBefore(context, log, directory, active.nextOffset);
   return {
     segments,
     producers,
     snapshotOffsets,
+    deletedBefore,
     recovery: {
       topic,
       partition,
@@ -358,10 +363,29 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
       clean,
       verifiedBytes,
       verifiedBatches,
-      logStartOffset: segments[0]!.baseOffset,
+      logStartOffset: deletedBefore > segments[0]!.baseOffset ? deletedBefore : segments[0]!.baseOffset,
       logEndOffset: active.nextOffset,
       producerStateFrom,
       producers: producers.size,
     },
   };
+}
+
+/**
+ * The log start offset DeleteRecords set, no later than the log end: a crash may have cut
+ * the log below it, and records appended from there on must stay visible, so the file is
+ * brought down to the log end. An unreadable file is reported and ignored: the deleted
+ * records become readable again until they are deleted anew, which loses nothing.
+ */
+async function recoverDeletedBefore(context: RecoveryContext, log: Logger, directory: string, logEndOffset: bigint): Promise<bigint> {
+  const stored = await readLogStartOffset(context.files, directory);
+  if (stored === undefined) return 0n;
+  if (typeof stored !== 'bigint') {
+    log.warn({ problem: stored.problem }, 'the log start offset set by DeleteRecords is unreadable; records below it are served again');
+    return 0n;
+  }
+  if (stored <= logEndOffset) return stored;
+  log.warn({ deletedBefore: stored.toString(), logEndOffset: logEndOffset.toString() }, 'the log ends before the log start offset set by DeleteRecords; it moves back to the log end');
+  await writeLogStartOffset(context.files, directory, logEndOffset);
+  return logEndOffset;
 }

@@ -1,5 +1,7 @@
 // Retention: whole segments are deleted, oldest first, never the active one.
 //
+//   deleted-records  a segment whose every record lies below the log start offset that
+//                    DeleteRecords set (the records are already gone to readers);
 //   time    a segment whose newest batch (maxTimestamp) is older than retentionMs;
 //   size    the oldest segments while the partition would still hold retentionBytes without them;
 //   budget  device-wide: while all segments together exceed diskBudgetBytes, the segment
@@ -77,6 +79,11 @@ export async function enforceRetention(targets: RetentionTarget[], options: Rete
     const { partition, config } = target;
     const delivered = options.deliveredOffset?.(partition.topic, partition.index);
     const keptForMirror = (segment: Segment): boolean => delivered !== undefined && segment.nextOffset > delivered;
+
+    // An operator deleted these records on purpose: no mirror keeps them.
+    while (partition.segments.length > 1 && partition.segments[0]!.nextOffset <= partition.logStartOffset) {
+      if (!(await evict(target, 'deleted-records', delivered))) break;
+    }
 
     if (config.retentionMs >= 0) {
       const cutoff = BigInt(options.nowMs - config.retentionMs);

@@ -343,16 +343,24 @@ export class Segment {
    * first one even if it is larger (KIP-74). Each batch's CRC is checked before it is
    * served; the read stops before a corrupt batch and fails if the first one is corrupt.
    */
-  async readBatches(files: PositionalReader, fd: number, position: number, maxBytes: number, limit: number, onCorrupt: (problem: BatchProblem) => void): Promise<Buffer> {
+  /**
+   * Whole batches from `position`, at most maxBytes of them. The first batch comes whole even
+   * when it is larger (KIP-74), unless `minOneBatch` is false: then a read whose first batch
+   * does not fit returns nothing.
+   */
+  async readBatches(files: PositionalReader, fd: number, position: number, maxBytes: number, limit: number, onCorrupt: (problem: BatchProblem) => void, minOneBatch = true): Promise<Buffer> {
     const wanted = Math.min(maxBytes, READ_BYTES_MAX, limit - position);
     let buffer = Buffer.allocUnsafe(Math.max(wanted, RECORD_BATCH_HEADER_BYTES));
     let length = await files.read(fd, this.path, buffer, Math.min(buffer.length, limit - position), position);
+    // A buffer of a header's size may hold more than maxBytes; batches past maxBytes do not count.
+    const usable = Math.min(length, Math.max(wanted, 0));
     let end = 0;
-    while (length - end >= RECORD_BATCH_LOG_OVERHEAD) {
+    while (usable - end >= RECORD_BATCH_LOG_OVERHEAD) {
       const size = buffer.readInt32BE(end + 8) + RECORD_BATCH_LOG_OVERHEAD;
-      if (size < RECORD_BATCH_HEADER_BYTES || end + size > length) break;
+      if (size < RECORD_BATCH_HEADER_BYTES || end + size > usable) break;
       end += size;
     }
+    if (end === 0 && !minOneBatch) return Buffer.alloc(0);
     if (end === 0) {
       // The first batch is larger than maxBytes: read it whole (KIP-74).
       if (length < RECORD_BATCH_LOG_OVERHEAD) return Buffer.alloc(0);

@@ -1,5 +1,5 @@
 // The data types of the log store's public API.
-import type { TopicConfig } from '../../shared/config/topic-config.ts';
+import type { TopicConfig, TopicOverride } from '../../shared/config/topic-config.ts';
 
 export interface TopicDescription {
   name: string;
@@ -7,6 +7,8 @@ export interface TopicDescription {
   id: string;
   partitions: number;
   config: TopicConfig;
+  /** The settings given for this topic itself (the rest come from the defaults). */
+  overrides: TopicOverride;
 }
 
 export interface AppendResult {
@@ -66,7 +68,8 @@ export interface RecoveryReport {
   durationMs: number;
 }
 
-export type EvictionReason = 'time' | 'size' | 'budget';
+/** 'deleted-records': every record of the segment lies below the log start offset DeleteRecords set. */
+export type EvictionReason = 'deleted-records' | 'time' | 'size' | 'budget';
 
 export interface EvictedSegment {
   topic: string;

@@ -65,6 +65,8 @@ const KafkaSchema = section({
   maxRequestBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024, default: 16 * 1024 * 1024, description: 'Largest Kafka request frame accepted; a larger length prefix closes the connection (bounds memory per connection).' }),
   maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'Kafka client connections served at once; more are refused.' }),
   groupInitialRebalanceDelayMs: Type.Integer({ minimum: 0, maximum: 300_000, default: 300, description: 'How long a new consumer group waits for more members before its first rebalance.' }),
+  groupMinSessionTimeoutMs: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 6_000, description: 'Shortest session timeout a consumer may ask for (Kafka group.min.session.timeout.ms); a JoinGroup below it gets INVALID_SESSION_TIMEOUT. Shorter sessions expire members on ordinary pauses.' }),
+  groupMaxSessionTimeoutMs: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 1_800_000, description: 'Longest session timeout a consumer may ask for (Kafka group.max.session.timeout.ms): a member that vanished holds its partitions at most this long.' }),
   sasl: KafkaSaslSchema,
 }, 'The Kafka-protocol server.');
 

@@ -20,6 +20,9 @@ export const FlushPolicySchema = Type.Object({
   intervalMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'Sync period for the interval policy, in milliseconds.' }),
 }, { additionalProperties: false, default: {}, description: 'Flush policy: what must happen before an append is acknowledged.' });
 
+const COMPRESSION_TYPES = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+const COMPRESSION_TYPE_DESCRIPTION = 'Codec of the stored record batches (Kafka compression.type). producer: each batch is kept as its producer compressed it. uncompressed, gzip, snappy, lz4 or zstd: a batch that arrives in another codec is recompressed before it is appended, at the cost of CPU on the device.';
+
 const topicFields = {
   partitions: Type.Integer({ minimum: 1, maximum: 1024, default: 1, description: 'Number of partitions of a new topic. Records with the same key stay in order in one partition.' }),
   retentionMs: Type.Integer({ minimum: -1, default: 7 * DAY_MS, description: 'Segments whose newest record is older than this are deleted; -1 keeps them forever.' }),
@@ -28,6 +31,7 @@ const topicFields = {
   segmentMs: Type.Integer({ minimum: 1000, default: 7 * DAY_MS, description: 'A segment rolls when its first record is older than this.' }),
   flush: FlushPolicySchema,
   maxMessageBytes: Type.Integer({ minimum: 64, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'The largest record batch a producer may append (Kafka max.message.bytes).' }),
+  compressionType: oneOf(COMPRESSION_TYPES, { default: 'producer', description: COMPRESSION_TYPE_DESCRIPTION }),
 };
 
 export const TopicConfigSchema = Type.Object(topicFields, { additionalProperties: false, default: {}, description: 'Settings every topic gets unless overridden.' });
@@ -44,6 +48,7 @@ export const TopicOverrideSchema = Type.Object({
     intervalMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: FlushPolicySchema.properties.intervalMs.description })),
   }, { additionalProperties: false })),
   maxMessageBytes: Type.Optional(Type.Integer({ minimum: 64, maximum: 64 * 1024 * 1024, description: topicFields.maxMessageBytes.description })),
+  compressionType: Type.Optional(oneOf(COMPRESSION_TYPES, { description: COMPRESSION_TYPE_DESCRIPTION })),
 }, { additionalProperties: false });
 
 export const StorageConfigSchema = Type.Object({
@@ -57,6 +62,7 @@ export type FlushPolicy = Static<typeof FlushPolicySchema>;
 export type FlushPolicyName = FlushPolicy['policy'];
 export type TopicConfig = Static<typeof TopicConfigSchema>;
 export type TopicOverride = Static<typeof TopicOverrideSchema>;
+export type CompressionType = TopicConfig['compressionType'];
 export type StorageConfig = Static<typeof StorageConfigSchema>;
 
 export const DEFAULT_TOPIC_CONFIG: TopicConfig = {
@@ -67,6 +73,7 @@ export const DEFAULT_TOPIC_CONFIG: TopicConfig = {
   segmentMs: topicFields.segmentMs.default,
   flush: { policy: 'always', intervalMs: FlushPolicySchema.properties.intervalMs.default },
   maxMessageBytes: topicFields.maxMessageBytes.default,
+  compressionType: topicFields.compressionType.default,
 };
 
 export const DEFAULT_STORAGE_CONFIG: StorageConfig = {

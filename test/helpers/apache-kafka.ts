@@ -44,6 +44,8 @@ export interface JavaResult { code: number | null; signal: NodeJS.Signals | null
 
 export interface JavaOptions {
   set?: 'kafka' | 'mirror-maker';
+  /** Folders or jars put on the classpath before the jar set's, e.g. classes from compileJava. */
+  classpath?: readonly string[];
   jvmOptions?: readonly string[];
   env?: NodeJS.ProcessEnv;
   /** Killed (SIGKILL) after this long; the result then carries signal SIGKILL. */
@@ -79,9 +81,36 @@ function quietLog4j(): string {
  * kafka-topics.sh.
  */
 export function spawnJava(main: string, args: readonly string[], options: JavaOptions = {}): ChildProcess {
+  return spawn(requireProgram('java'), javaArguments(main, args, options), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+}
+
+/** The arguments of `java` that spawnJava uses, for a caller that starts the process itself. */
+export function javaArguments(main: string, args: readonly string[], options: JavaOptions = {}): string[] {
   const jvm = options.jvmOptions ?? TEST_JVM_OPTIONS;
-  const command = [...jvm, `-Dlog4j2.configurationFile=${quietLog4j()}`, '-cp', kafkaClasspath(options.set), main, ...args];
-  return spawn(requireProgram('java'), command, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  const classpath = [...(options.classpath ?? []), kafkaClasspath(options.set)].join(':');
+  return [...jvm, `-Dlog4j2.configurationFile=${quietLog4j()}`, '-cp', classpath, main, ...args];
+}
+
+/**
+ * Compiles Java sources against a jar set into a temporary folder, once, so that a test
+ * starting a program many times does not pay the single-file launcher's compilation each
+ * time. Pass `directory` as JavaOptions.classpath; `remove` deletes it.
+ */
+export async function compileJava(sources: readonly string[], set: 'kafka' | 'mirror-maker' = 'kafka'): Promise<{ directory: string; remove: () => void }> {
+  const directory = mkdtempSync(join(tmpdir(), 'tributary-java-classes-'));
+  const child = spawn(requireProgram('javac'), ['-cp', kafkaClasspath(set), '-d', directory, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => { output += chunk; });
+  child.stderr!.on('data', (chunk) => { output += chunk; });
+  const code = await new Promise<number | null>((resolveRun, rejectRun) => {
+    child.once('error', (error) => rejectRun(new Error(`javac could not be started (apt-get install openjdk-17-jdk-headless; .ci/run does this): ${error.message}`)));
+    child.once('close', resolveRun);
+  });
+  if (code !== 0) {
+    rmSync(directory, { recursive: true, force: true });
+    throw new Error(`javac failed (${code}):\n${output}`);
+  }
+  return { directory, remove: () => rmSync(directory, { recursive: true, force: true }) };
 }
 
 /** Runs a Java main class to its end and returns its exit status and output. */

@@ -16,6 +16,7 @@ const PROGRAM_PACKAGES = {
   openssl: 'openssl',
   chromium: 'chromium',
   java: 'openjdk-17-jdk-headless',
+  javac: 'openjdk-17-jdk-headless',
   mvn: 'maven',
   lz4: 'lz4',
   'systemd-analyze': 'systemd',

@@ -26,6 +26,8 @@ import { KafkaErrorCode } from './error-codes.ts';
 import { ClassicGroup, EMPTY_BYTES, GroupMember, GroupStates, type GroupState, type JoinPhase, type JoinWaiter, type MemberProtocol } from './group.ts';
 import { GroupMetrics, type MemberRemovalReason, type RefusedLimit } from './metrics.ts';
 import { OffsetStore, type OffsetWrite } from './offset-store.ts';
+import { authorizedOperations, GROUP_OPERATIONS } from '../authorized-operations.ts';
+import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from './consumer-subscription.ts';
 import type {
   DeleteGroupsResponse,
   DescribedGroup,
@@ -43,6 +45,8 @@ import type {
   ListGroupsResponse,
   OffsetCommitRequest,
   OffsetCommitResponse,
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
   OffsetFetchRequestGroup,
   OffsetFetchResponseGroup,
   OffsetFetchResponseTopic,
@@ -57,10 +61,6 @@ export type { MemberRemovalReason } from './metrics.ts';
 export const GROUPS_DATABASE_PATH = join('meta', 'groups.sqlite');
 /** Every group here is a classic group (ListGroups v5 GroupType). */
 const CLASSIC_GROUP_TYPE = 'classic';
-/** AuthorizedOperations when the client did not ask for them (Kafka's Integer.MIN_VALUE). */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
-/** There are no ACLs: every group operation (READ = 3, DELETE = 6, DESCRIBE = 8) is allowed. */
-const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 /** A warning about a refused request is logged at most this often, so a retrying client cannot flood the log. */
 const LIMIT_WARNING_INTERVAL_MS = 60_000;
 
@@ -840,12 +840,12 @@ export class GroupCoordinator {
   }
 
   describeGroups(request: DescribeGroupsRequest): DescribeGroupsResponse {
-    const authorizedOperations = request.includeAuthorizedOperations === true ? GROUP_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
-    return { groups: request.groups.map((groupId) => this.#describe(groupId, authorizedOperations)) };
+    const operations = authorizedOperations(request.includeAuthorizedOperations === true, GROUP_OPERATIONS);
+    return { groups: request.groups.map((groupId) => this.#describe(groupId, operations)) };
   }
 
-  #describe(groupId: string, authorizedOperations: number): DescribedGroup {
-    const described = (errorCode: number, groupState: string): DescribedGroup => ({ errorCode, groupId, groupState, protocolType: '', protocolData: '', members: [], authorizedOperations });
+  #describe(groupId: string, operations: number): DescribedGroup {
+    const described = (errorCode: number, groupState: string): DescribedGroup => ({ errorCode, groupId, groupState, protocolType: '', protocolData: '', members: [], authorizedOperations: operations });
     const groupIdError = this.#checkGroupId(groupId, { allowEmpty: true });
     if (groupIdError !== KafkaErrorCode.NONE) return described(groupIdError, '');
     if (this.#closed) return described(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE, '');
@@ -868,7 +868,7 @@ export class GroupCoordinator {
         memberMetadata: stableProtocol === null ? EMPTY_BYTES : member.metadataFor(stableProtocol),
         memberAssignment: stableProtocol === null ? EMPTY_BYTES : member.assignment,
       })),
-      authorizedOperations,
+      authorizedOperations: operations,
     };
   }
 
@@ -900,6 +900,52 @@ export class GroupCoordinator {
     this.#logger.info({ groupId }, 'consumer group deleted');
     this.events.emit('groupRemoved', { groupId, reason: 'deleted' });
     return KafkaErrorCode.NONE;
+  }
+
+  /**
+   * OffsetDelete (KIP-496): forgets a group's committed offsets of some partitions. A group
+   * with members keeps the offsets of the topics its consumers subscribe to
+   * (GROUP_SUBSCRIBED_TO_TOPIC per partition); when their subscriptions cannot be read, or
+   * the group is not a consumer group, none are deleted while it has members.
+   */
+  async deleteOffsets(request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+    const refuse = (errorCode: number): OffsetDeleteResponse => ({ errorCode, topics: [] });
+    const groupIdError = this.#checkGroupId(request.groupId, { allowEmpty: true });
+    if (groupIdError !== KafkaErrorCode.NONE) return refuse(groupIdError);
+    if (this.#closed || this.#store.isBacklogged) return refuse(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const group = this.#groups.get(request.groupId);
+    if (group === undefined ? !this.#store.hasOffsets(request.groupId) : group.is('Dead')) return refuse(KafkaErrorCode.GROUP_ID_NOT_FOUND);
+    const active = group !== undefined && !group.is('Empty');
+    if (active && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return refuse(KafkaErrorCode.NON_EMPTY_GROUP);
+    const subscribed = active ? this.#subscribedTopics(group) : new Set<string>();
+    const isSubscribed = (topic: string): boolean => subscribed === undefined || subscribed.has(topic);
+    const deletable = request.topics.flatMap((topic) => (isSubscribed(topic.name) ? [] : topic.partitions.map((partition) => ({ topic: topic.name, partition: partition.partitionIndex }))));
+    try {
+      if (deletable.length > 0) await this.#store.deleteOffsets(request.groupId, deletable);
+    } catch (error) {
+      this.#logger.error({ groupId: request.groupId, err: error }, 'deleting committed offsets failed');
+      return refuse(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE);
+    }
+    if (group !== undefined) this.#forgetGroupIfUnused(group);
+    return {
+      errorCode: KafkaErrorCode.NONE,
+      topics: request.topics.map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode: isSubscribed(topic.name) ? KafkaErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : KafkaErrorCode.NONE })),
+      })),
+    };
+  }
+
+  /** The topics the group's members subscribe to, or undefined when any member's subscription cannot be read. */
+  #subscribedTopics(group: ClassicGroup): Set<string> | undefined {
+    const topics = new Set<string>();
+    for (const member of group.members.values()) {
+      const protocol = group.protocolName ?? member.protocols[0]?.name;
+      const subscription = protocol === undefined ? undefined : subscribedTopics(member.metadataFor(protocol));
+      if (subscription === undefined) return undefined;
+      for (const topic of subscription) topics.add(topic);
+    }
+    return topics;
   }
 
   // --- Shutdown -----------------------------------------------------------------------

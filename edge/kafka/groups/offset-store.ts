@@ -48,7 +48,13 @@ export type GroupOffsets = ReadonlyMap<string, ReadonlyMap<number, CommittedOffs
 
 type Job =
   | { kind: 'commit'; groupId: string; protocolType: string; writes: OffsetWrite[]; resolve: () => void; reject: (error: Error) => void }
-  | { kind: 'delete'; groupId: string; resolve: () => void; reject: (error: Error) => void };
+  | { kind: 'delete'; groupId: string; resolve: () => void; reject: (error: Error) => void }
+  | { kind: 'delete-offsets'; groupId: string; partitions: readonly OffsetKey[]; resolve: () => void; reject: (error: Error) => void };
+
+export interface OffsetKey {
+  topic: string;
+  partition: number;
+}
 
 interface OffsetRow {
   group_id: string;
@@ -154,6 +160,11 @@ export class OffsetStore {
     return this.#enqueue((resolve, reject) => ({ kind: 'delete', groupId, resolve, reject }));
   }
 
+  /** Forgets the group's offsets of these partitions, durably; a group left without offsets is forgotten with them. */
+  deleteOffsets(groupId: string, partitions: readonly OffsetKey[]): Promise<void> {
+    return this.#enqueue((resolve, reject) => ({ kind: 'delete-offsets', groupId, partitions, resolve, reject }));
+  }
+
   /** Finishes the queued writes, then closes the database. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -200,6 +211,13 @@ export class OffsetStore {
       await this.#db.run('DELETE FROM consumer_groups WHERE group_id = ?', [job.groupId]);
       return;
     }
+    if (job.kind === 'delete-offsets') {
+      for (const { topic, partition } of job.partitions) {
+        await this.#db.run('DELETE FROM committed_offsets WHERE group_id = ? AND topic = ? AND partition_index = ?', [job.groupId, topic, partition]);
+      }
+      await this.#db.run('DELETE FROM consumer_groups WHERE group_id = ? AND NOT EXISTS (SELECT 1 FROM committed_offsets WHERE group_id = ?)', [job.groupId, job.groupId]);
+      return;
+    }
     await this.#db.run(
       'INSERT INTO consumer_groups (group_id, protocol_type) VALUES (?, ?) ON CONFLICT (group_id) DO UPDATE SET protocol_type = excluded.protocol_type',
       [job.groupId, job.protocolType],
@@ -215,7 +233,15 @@ export class OffsetStore {
   }
 
   #apply(job: Job): void {
-    if (job.kind === 'delete') {
+    if (job.kind === 'delete-offsets') {
+      const topics = this.#offsets.get(job.groupId);
+      for (const { topic, partition } of job.partitions) {
+        topics?.get(topic)?.delete(partition);
+        if (topics?.get(topic)?.size === 0) topics.delete(topic);
+      }
+      if (topics !== undefined && topics.size > 0) return;
+    }
+    if (job.kind === 'delete' || job.kind === 'delete-offsets') {
       this.#groups.delete(job.groupId);
       this.#offsets.delete(job.groupId);
       return;

@@ -269,3 +269,15 @@ export interface DeletableGroupResult {
 export interface DeleteGroupsResponse {
   results: DeletableGroupResult[];
 }
+
+// --- OffsetDelete (API key 47) ------------------------------------------------------
+
+export interface OffsetDeleteRequest {
+  groupId: string;
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number }> }>;
+}
+
+export interface OffsetDeleteResponse {
+  errorCode: number;
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
+}

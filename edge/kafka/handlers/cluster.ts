@@ -1,11 +1,12 @@
 // The small APIs that describe the broker and its producers: ApiVersions, DescribeCluster,
 // InitProducerId, OffsetForLeaderEpoch and the SASL handshake.
 import type { ApiVersionsResponse } from '../../../shared/kafka/apis/api-versions.ts';
-import type { DescribeClusterResponse } from '../../../shared/kafka/apis/describe-cluster.ts';
+import type { DescribeClusterRequest, DescribeClusterResponse } from '../../../shared/kafka/apis/describe-cluster.ts';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../../shared/kafka/apis/init-producer-id.ts';
 import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../../shared/kafka/apis/offset-for-leader-epoch.ts';
 import { SUPPORTED_APIS } from '../../../shared/kafka/apis/index.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
+import { authorizedOperations, CLUSTER_OPERATIONS } from '../authorized-operations.ts';
 import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
 
 /** Every partition has had one leader, this broker, since it was created. */
@@ -19,7 +20,7 @@ export function apiVersionsBody(errorCode: number = ErrorCode.NONE): ApiVersions
   };
 }
 
-export function handleDescribeCluster(context: BrokerContext): DescribeClusterResponse {
+export function handleDescribeCluster(context: BrokerContext, request: DescribeClusterRequest): DescribeClusterResponse {
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
@@ -27,6 +28,7 @@ export function handleDescribeCluster(context: BrokerContext): DescribeClusterRe
     clusterId: context.clusterId,
     controllerId: BROKER_NODE_ID,
     brokers: [{ brokerId: BROKER_NODE_ID, host: context.advertised.host, port: context.advertised.port, rack: null }],
+    clusterAuthorizedOperations: authorizedOperations(request.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),
   };
 }
 

@@ -1,7 +1,8 @@
 // Fetch: serves stored record batches as they are, up to the durable high watermark.
-// Honours max_bytes per partition and per response (always at least one batch, KIP-74),
-// and long-polls: with fewer than min_bytes available the request waits for an append to
-// any of its partitions, at most max_wait_ms, without polling in a loop.
+// Honours max_bytes per partition and per response (only the first batch of the first
+// partition with data may exceed them, KIP-74), and long-polls: with fewer than min_bytes
+// available the request waits for an append to any of its partitions, at most max_wait_ms,
+// without polling in a loop.
 //
 // Fetch sessions (KIP-227) are not kept: every response says session 0, which tells the
 // client to send full fetch requests.
@@ -96,45 +97,61 @@ function partitionLog(context: BrokerContext, topic: TopicDescription | undefine
 }
 
 /**
- * Reads every partition again; returns the bytes gathered. When no partition can take the
- * response past its max_bytes, the partitions are read at once, up to a bound, so that a
- * fetch of several partitions waits for one round of file reads instead of one per
- * partition; otherwise they are read in order, each within what the previous ones left.
+ * Reads every partition again; returns the bytes gathered. The response stays within
+ * max_bytes and each partition within its partition_max_bytes, with one exception (KIP-74):
+ * the first batch of the first partition that has data comes whole even when it is larger,
+ * so that a consumer can always make progress. Every other partition gets only whole batches
+ * that fit what is left, and nothing once the budget is spent.
+ *
+ * When the partitions' limits together fit the response, they are read at once, up to a
+ * bound, so that a fetch of several partitions waits for one round of file reads instead of
+ * one per partition; otherwise, or when the first partition with data holds a batch larger
+ * than its limit, they are read in order, each within what the previous ones left.
  */
 async function readAll(context: BrokerContext, targets: PartitionTarget[], responseMaxBytes: number): Promise<number> {
   const readable = targets.filter((target) => target.log !== undefined && (target.response.errorCode === ErrorCode.NONE || target.response.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE));
   let wanted = 0;
   for (const target of readable) wanted += target.partitionMaxBytes;
   if (readable.length > 1 && wanted <= responseMaxBytes && readable.every((target) => target.partitionMaxBytes > 0)) {
-    let total = 0;
+    const read: number[] = [];
     for (let start = 0; start < readable.length; start += PARALLEL_READS_MAX) {
-      const reads = readable.slice(start, start + PARALLEL_READS_MAX).map((target) => readPartition(context, target, target.partitionMaxBytes));
-      for (const bytes of await Promise.all(reads)) total += bytes;
+      const reads = readable.slice(start, start + PARALLEL_READS_MAX).map((target) => readPartition(context, target, target.partitionMaxBytes, false));
+      read.push(...(await Promise.all(reads)));
     }
-    return total;
+    const first = readable.findIndex((target, index) => read[index]! > 0 || hasUnreadData(target));
+    // The first partition with data is held back by a batch larger than its limit: only
+    // the reads in order can give it that batch and keep the rest within what is left.
+    if (first < 0 || read[first]! > 0) return read.reduce((sum, bytes) => sum + bytes, 0);
   }
   let total = 0;
+  let served = false;
   for (const target of readable) {
     const budget = Math.min(target.partitionMaxBytes, Math.max(responseMaxBytes - total, 0));
-    // The first partition with data gets at least one whole batch even past the budget (KIP-74).
-    const maxBytes = total === 0 ? Math.max(budget, 1) : budget;
-    if (maxBytes === 0) {
+    if (budget === 0 && served) {
       target.response.errorCode = ErrorCode.NONE;
+      target.response.records = NO_RECORDS;
       setOffsets(target.response, target.log!);
       continue;
     }
-    total += await readPartition(context, target, maxBytes);
+    const bytes = await readPartition(context, target, served ? budget : Math.max(budget, 1), !served);
+    total += bytes;
+    if (bytes > 0) served = true;
   }
   return total;
 }
 
+/** The partition has durable records at or after the fetch offset that this read did not return. */
+function hasUnreadData(target: PartitionTarget): boolean {
+  return target.response.errorCode === ErrorCode.NONE && target.fetchOffset < target.response.highWatermark;
+}
+
 /** Reads one partition into its response; returns the bytes read. */
-async function readPartition(context: BrokerContext, target: PartitionTarget, maxBytes: number): Promise<number> {
+async function readPartition(context: BrokerContext, target: PartitionTarget, maxBytes: number, minOneBatch: boolean): Promise<number> {
   const log = target.log!;
   const response = target.response;
   response.errorCode = ErrorCode.NONE;
   try {
-    const result = await log.read(target.fetchOffset, maxBytes);
+    const result = await log.read(target.fetchOffset, maxBytes, { minOneBatch });
     response.highWatermark = result.highWatermark;
     response.lastStableOffset = result.highWatermark;
     response.logStartOffset = result.logStartOffset;

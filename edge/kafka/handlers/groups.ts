@@ -11,31 +11,49 @@ import type { OffsetCommitRequest, OffsetCommitResponse } from '../../../shared/
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../../../shared/kafka/apis/offset-fetch.ts';
 import type { ListGroupsRequest, ListGroupsResponse } from '../../../shared/kafka/apis/list-groups.ts';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../../shared/kafka/apis/describe-groups.ts';
+import type { DeleteGroupsRequest, DeleteGroupsResponse } from '../../../shared/kafka/apis/delete-groups.ts';
+import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../../shared/kafka/apis/offset-delete.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
 import type { RequestContext } from '../groups/types.ts';
 
-/** FindCoordinator key types: 0 = consumer group, 1 = transaction. */
-const KEY_TYPE_GROUP = 0;
+/** FindCoordinator key types: consumer group, transaction (KIP-98), share group (KIP-932). */
+const KeyType = { GROUP: 0, TRANSACTION: 1, SHARE: 2 } as const;
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Why this broker is not the coordinator for a key type, or undefined when it is. */
+function coordinatorRefusal(context: BrokerContext, keyType: number): { errorCode: number; errorMessage: string } | undefined {
+  switch (keyType) {
+    case KeyType.GROUP:
+      return context.groups.isActive ? undefined : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group coordinator is stopping' };
+    case KeyType.TRANSACTION:
+      // Until this broker coordinates transactions, a transactional client must fail at once
+      // rather than retry for its whole timeout. librdkafka retries every error here but this
+      // one every 500 ms (and shows this message); Java, kafkajs and @platformatic/kafka stop
+      // at it as well.
+      return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'transactions are not supported by this broker: use an idempotent producer without a transactional.id' };
+    case KeyType.SHARE:
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'share groups (KIP-932) are not supported by this broker' };
+    default:
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };
+  }
+}
+
 export function handleFindCoordinator(context: BrokerContext, request: FindCoordinatorRequest): FindCoordinatorResponse {
-  const supported = request.keyType === KEY_TYPE_GROUP && context.groups.isActive;
-  const errorCode = supported ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  const errorMessage = supported ? null : request.keyType !== KEY_TYPE_GROUP ? 'transactions are not supported by this broker' : 'the group coordinator is stopping';
-  const { host, port } = context.advertised;
+  const refusal = coordinatorRefusal(context, request.keyType);
+  const errorCode = refusal?.errorCode ?? ErrorCode.NONE;
+  const errorMessage = refusal?.errorMessage ?? null;
+  const node = refusal === undefined ? { nodeId: BROKER_NODE_ID, host: context.advertised.host, port: context.advertised.port } : { nodeId: -1, host: '', port: -1 };
   const keys = request.coordinatorKeys.length > 0 ? request.coordinatorKeys : [request.key];
   return {
     throttleTimeMs: 0,
     errorCode,
     errorMessage,
-    nodeId: supported ? BROKER_NODE_ID : -1,
-    host: supported ? host : '',
-    port: supported ? port : -1,
-    coordinators: keys.map((key) => ({ key, nodeId: supported ? BROKER_NODE_ID : -1, host: supported ? host : '', port: supported ? port : -1, errorCode, errorMessage })),
+    ...node,
+    coordinators: keys.map((key) => ({ key, ...node, errorCode, errorMessage })),
   };
 }
 
@@ -94,4 +112,20 @@ export function handleDescribeGroups(context: BrokerContext, request: DescribeGr
       members: group.members.map((member) => ({ ...member, memberMetadata: asBuffer(member.memberMetadata), memberAssignment: asBuffer(member.memberAssignment) })),
     })),
   };
+}
+
+/** Why a group could not be deleted, for DeleteGroups v3+. */
+const DELETE_GROUP_MESSAGES: Partial<Record<number, string>> = {
+  [ErrorCode.NON_EMPTY_GROUP]: 'the group has members; stop its consumers first',
+  [ErrorCode.GROUP_ID_NOT_FOUND]: 'no such group',
+  [ErrorCode.COORDINATOR_NOT_AVAILABLE]: 'the group coordinator is busy or stopping; retry',
+};
+
+export async function handleDeleteGroups(context: BrokerContext, request: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
+  const { results } = await context.groups.deleteGroups(request.groupsNames);
+  return { throttleTimeMs: 0, results: results.map((result) => ({ ...result, errorMessage: DELETE_GROUP_MESSAGES[result.errorCode] ?? null })) };
+}
+
+export async function handleOffsetDelete(context: BrokerContext, request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+  return { throttleTimeMs: 0, ...(await context.groups.deleteOffsets(request)) };
 }

@@ -1,11 +1,13 @@
 // Metadata: one broker (this one) leading every partition, and the topics asked for —
 // all of them when the list is null (v1+) or empty (v0). Asked-for topics are created when
-// auto-creation is on and the client allows it (v4+).
+// auto-creation is on and the client allows it (v4+). The authorized operations of each
+// topic (v8+) and of the cluster (v8-10) are sent when asked for (KIP-430).
 import type { MetadataRequest, MetadataResponse } from '../../../shared/kafka/apis/metadata.ts';
 import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
+import { authorizedOperations, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.ts';
 import { BROKER_NODE_ID, isValidTopicName, topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
-import type { TopicDescription } from '../../storage/index.ts';
+import { PARTITION_LEADER_EPOCH, type TopicDescription } from '../../storage/index.ts';
 
 type TopicResponse = MetadataResponse['topics'][number];
 
@@ -23,13 +25,28 @@ export async function handleMetadata(context: BrokerContext, request: MetadataRe
       return topic ? describe(topic) : missing(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }));
   }
+  const topicOperations = authorizedOperations(request.includeTopicAuthorizedOperations, TOPIC_OPERATIONS);
+  for (const topic of topics) topic.topicAuthorizedOperations = topicOperations;
   return {
     throttleTimeMs: 0,
     brokers: [{ nodeId: BROKER_NODE_ID, host: context.advertised.host, port: context.advertised.port, rack: null }],
     clusterId: context.clusterId,
     controllerId: BROKER_NODE_ID,
     topics,
-    clusterAuthorizedOperations: -2147483648,
+    clusterAuthorizedOperations: authorizedOperations(request.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),
+  };
+}
+
+/** One partition as Metadata and DescribeTopicPartitions describe it: led by this broker, its only replica, in epoch 0. */
+export function partitionLeadership(partitionIndex: number) {
+  return {
+    errorCode: ErrorCode.NONE,
+    partitionIndex,
+    leaderId: BROKER_NODE_ID,
+    leaderEpoch: PARTITION_LEADER_EPOCH,
+    replicaNodes: [BROKER_NODE_ID],
+    isrNodes: [BROKER_NODE_ID],
+    offlineReplicas: [],
   };
 }
 
@@ -39,19 +56,10 @@ function describe(topic: TopicDescription): TopicResponse {
     name: topic.name,
     topicId: topic.id,
     isInternal: false,
-    partitions: Array.from({ length: topic.partitions }, (_, partitionIndex) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex,
-      leaderId: BROKER_NODE_ID,
-      leaderEpoch: 0,
-      replicaNodes: [BROKER_NODE_ID],
-      isrNodes: [BROKER_NODE_ID],
-      offlineReplicas: [],
-    })),
-    topicAuthorizedOperations: -2147483648,
+    partitions: Array.from({ length: topic.partitions }, (_, partitionIndex) => partitionLeadership(partitionIndex)),
   };
 }
 
 function missing(name: string | null, topicId: string, errorCode: number): TopicResponse {
-  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
+  return { errorCode, name, topicId, isInternal: false, partitions: [] };
 }

@@ -5,6 +5,7 @@ import type { ProduceRequest, ProduceResponse } from '../../../shared/kafka/apis
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
 import { isExpectedError, kafkaErrorCodeOf } from '../error-mapping.ts';
+import { recompressForTopic } from '../recompression.ts';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
@@ -56,7 +57,7 @@ async function appendPartition(context: BrokerContext, topicName: string, index:
     const topic = await topicOrAutoCreate(context, topicName);
     if (!topic) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topicName}" does not exist`);
     if (index < 0 || index >= topic.partitions) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topicName}" has no partition ${index}`);
-    const result = await context.store.partition(topicName, index).append(records);
+    const result = await context.store.partition(topicName, index).append(recompressForTopic(records, topic.config.compressionType));
     return { errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: -1n, logStartOffset: result.logStartOffset, recordErrors: [], errorMessage: null };
   } catch (error) {
     if (!isExpectedError(error)) context.logger.error({ err: error, topic: topicName, partition: index }, 'produce failed');

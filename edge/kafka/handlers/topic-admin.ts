@@ -1,51 +1,77 @@
-// CreateTopics, DeleteTopics, CreatePartitions and DescribeConfigs: the topics that Kafka
-// admin clients manage are the same topics the YAML declares.
+// CreateTopics, DeleteTopics and CreatePartitions: the topics that Kafka admin clients
+// manage are the same topics the YAML declares.
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../../shared/kafka/apis/create-topics.ts';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../../shared/kafka/apis/delete-topics.ts';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../../shared/kafka/apis/create-partitions.ts';
-import type { DescribeConfigsRequest, DescribeConfigsResponse } from '../../../shared/kafka/apis/describe-configs.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
 import { resolveTopicConfig } from '../../../shared/config/topic-config.ts';
-import { isValidTopicName, type BrokerContext } from '../broker-context.ts';
+import { BROKER_NODE_ID, isValidTopicName, type BrokerContext } from '../broker-context.ts';
 import { kafkaErrorCodeOf } from '../error-mapping.ts';
-import { overrideFromKafkaConfigs, TOPIC_CONFIG_NAMES } from '../topic-config-names.ts';
+import { changeTopicSettings, ConfigOperation } from '../configs/topic-config-changes.ts';
+import { topicConfigEntries } from '../configs/topic-configs.ts';
 
-/** DescribeConfigs resource types (Kafka's ConfigResource.Type). */
-const RESOURCE_TOPIC = 2;
-const RESOURCE_BROKER = 4;
-/** Config sources (Kafka's DescribeConfigsResponse.ConfigSource). */
-const SOURCE_DYNAMIC_TOPIC = 1;
-const SOURCE_DEFAULT = 5;
-
+type RequestedTopic = CreateTopicsRequest['topics'][number];
 type CreatedTopic = CreateTopicsResponse['topics'][number];
+
+/** num_partitions and replication_factor of a request that leaves them to the broker (KIP-464). */
+const BROKER_DEFAULT = -1;
 
 export async function handleCreateTopics(context: BrokerContext, request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
   const topics: CreatedTopic[] = [];
+  const named = new Map<string, number>();
+  for (const requested of request.topics) named.set(requested.name, (named.get(requested.name) ?? 0) + 1);
   for (const requested of request.topics) {
     const refuse = (errorCode: number, errorMessage: string): CreatedTopic => ({ name: requested.name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
+    if (named.get(requested.name)! > 1) { topics.push(refuse(ErrorCode.INVALID_REQUEST, `topic "${requested.name}" is named more than once in the request`)); continue; }
     if (!isValidTopicName(requested.name)) { topics.push(refuse(ErrorCode.INVALID_TOPIC_EXCEPTION, `"${requested.name}" is not a valid topic name ([a-zA-Z0-9._-], at most 249 characters)`)); continue; }
-    if (requested.replicationFactor > 1) { topics.push(refuse(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${requested.replicationFactor} is larger than the 1 broker of this node`)); continue; }
-    if (requested.assignments.length > 0) { topics.push(refuse(ErrorCode.INVALID_REQUEST, 'manual replica assignments are not supported')); continue; }
-    const parsed = overrideFromKafkaConfigs(requested.configs);
-    if ('error' in parsed) { topics.push(refuse(ErrorCode.INVALID_CONFIG, parsed.error)); continue; }
-    const override = { ...parsed.override, ...(requested.numPartitions > 0 ? { partitions: requested.numPartitions } : {}) };
-    if (requested.numPartitions === 0 || requested.numPartitions < -1) { topics.push(refuse(ErrorCode.INVALID_PARTITIONS, `numPartitions must be at least 1 (or -1 for the default), not ${requested.numPartitions}`)); continue; }
+    const partitions = partitionCount(requested);
+    if ('errorCode' in partitions) { topics.push(refuse(partitions.errorCode, partitions.errorMessage)); continue; }
+    const settings = changeTopicSettings({}, context.topicDefaults, requested.configs.map((config) => ({ name: config.name, operation: ConfigOperation.SET, value: config.value })));
+    if ('errorCode' in settings) { topics.push(refuse(settings.errorCode, settings.errorMessage)); continue; }
     if (context.store.describeTopic(requested.name)) { topics.push(refuse(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${requested.name}" already exists`)); continue; }
+    const override = { ...settings.override, ...(partitions.count === undefined ? {} : { partitions: partitions.count }) };
     try {
-      if (request.validateOnly) {
-        const config = resolveTopicConfig(context.topicDefaults, override);
-        topics.push({ name: requested.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: config.partitions, replicationFactor: 1, configs: [] });
-        continue;
-      }
-      const created = await context.store.createTopic(requested.name, override);
-      context.logger.info({ topic: created.name, partitions: created.partitions }, 'created topic');
-      topics.push({ name: created.name, topicId: created.id, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: created.partitions, replicationFactor: 1, configs: [] });
+      const config = resolveTopicConfig(context.topicDefaults, override);
+      const description = request.validateOnly
+        ? { name: requested.name, id: ZERO_UUID, partitions: config.partitions, config, overrides: settings.override }
+        : await context.store.createTopic(requested.name, override);
+      if (!request.validateOnly) context.logger.info({ topic: description.name, partitions: description.partitions }, 'created topic');
+      const configs = topicConfigEntries(description, context.topicDefaults).map((entry) => ({ name: entry.name, value: entry.value, readOnly: entry.readOnly, configSource: entry.source, isSensitive: false }));
+      topics.push({ name: description.name, topicId: description.id, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: description.partitions, replicationFactor: 1, configs });
     } catch (error) {
       topics.push(refuse(kafkaErrorCodeOf(error), (error as Error).message));
     }
   }
   return { throttleTimeMs: 0, topics };
+}
+
+/**
+ * The partition count a CreateTopics entry asks for (undefined: the default), from
+ * num_partitions and replication_factor or from a manual replica assignment, which may name
+ * only this broker: one replica per partition, partitions numbered 0 to n-1.
+ */
+function partitionCount(requested: RequestedTopic): { count: number | undefined } | { errorCode: number; errorMessage: string } {
+  const { numPartitions, replicationFactor, assignments } = requested;
+  if (assignments.length === 0) {
+    if (numPartitions === 0 || numPartitions < BROKER_DEFAULT) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `numPartitions must be at least 1 (or -1 for the default), not ${numPartitions}` };
+    if (replicationFactor === 0 || replicationFactor < BROKER_DEFAULT) return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: `replicationFactor must be 1 (or -1 for the default), not ${replicationFactor}` };
+    if (replicationFactor > 1) return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: `replication factor ${replicationFactor} is larger than the 1 broker of this node` };
+    return { count: numPartitions === BROKER_DEFAULT ? undefined : numPartitions };
+  }
+  if (numPartitions !== BROKER_DEFAULT || replicationFactor !== BROKER_DEFAULT) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'a manual replica assignment comes with numPartitions and replicationFactor -1; both were given' };
+  }
+  const indexes = assignments.map((assignment) => assignment.partitionIndex).sort((a, b) => a - b);
+  if (indexes.some((index, position) => index !== position)) {
+    return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `the assigned partitions must be numbered 0 to ${assignments.length - 1}, each once; got ${indexes.join(', ')}` };
+  }
+  for (const assignment of assignments) {
+    if (assignment.brokerIds.length !== 1 || assignment.brokerIds[0] !== BROKER_NODE_ID) {
+      return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `partition ${assignment.partitionIndex} is assigned to brokers [${assignment.brokerIds.join(', ')}]; this node has one broker, ${BROKER_NODE_ID}, and each partition one replica on it` };
+    }
+  }
+  return { count: assignments.length };
 }
 
 export async function handleDeleteTopics(context: BrokerContext, request: DeleteTopicsRequest, apiVersion: number): Promise<DeleteTopicsResponse> {
@@ -84,24 +110,5 @@ export async function handleCreatePartitions(context: BrokerContext, request: Cr
       results.push({ name: requested.name, errorCode: kafkaErrorCodeOf(error), errorMessage: (error as Error).message });
     }
   }
-  return { throttleTimeMs: 0, results };
-}
-
-export function handleDescribeConfigs(context: BrokerContext, request: DescribeConfigsRequest): DescribeConfigsResponse {
-  const results = request.resources.map((resource) => {
-    const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-    if (resource.resourceType === RESOURCE_BROKER) return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
-    if (resource.resourceType !== RESOURCE_TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${resource.resourceType} is not supported`, configs: [] };
-    const topic = context.store.describeTopic(resource.resourceName);
-    if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `no such topic: ${resource.resourceName}`, configs: [] };
-    const defaults = context.topicDefaults;
-    const names = resource.configurationKeys ?? Object.keys(TOPIC_CONFIG_NAMES);
-    const configs = names.filter((name) => TOPIC_CONFIG_NAMES[name]).map((name) => {
-      const value = TOPIC_CONFIG_NAMES[name].read(topic.config);
-      const isDefault = value === TOPIC_CONFIG_NAMES[name].read(defaults);
-      return { name, value, readOnly: false, isDefault, configSource: isDefault ? SOURCE_DEFAULT : SOURCE_DYNAMIC_TOPIC, isSensitive: false, synonyms: [], configType: 0, documentation: null };
-    });
-    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
-  });
   return { throttleTimeMs: 0, results };
 }

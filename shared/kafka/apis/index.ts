@@ -25,6 +25,14 @@ import { describeConfigsApi } from './describe-configs.ts';
 import { saslAuthenticateApi } from './sasl-authenticate.ts';
 import { createPartitionsApi } from './create-partitions.ts';
 import { describeClusterApi } from './describe-cluster.ts';
+import { alterConfigsApi } from './alter-configs.ts';
+import { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
+import { deleteGroupsApi } from './delete-groups.ts';
+import { offsetDeleteApi } from './offset-delete.ts';
+import { deleteRecordsApi } from './delete-records.ts';
+import { describeLogDirsApi } from './describe-log-dirs.ts';
+import { describeProducersApi } from './describe-producers.ts';
+import { describeTopicPartitionsApi } from './describe-topic-partitions.ts';
 
 export { produceApi } from './produce.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
@@ -72,6 +80,22 @@ export { createPartitionsApi } from './create-partitions.ts';
 export type { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.ts';
 export { describeClusterApi } from './describe-cluster.ts';
 export type { DescribeClusterRequest, DescribeClusterResponse } from './describe-cluster.ts';
+export { alterConfigsApi } from './alter-configs.ts';
+export type { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs.ts';
+export { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
+export type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
+export { deleteGroupsApi } from './delete-groups.ts';
+export type { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.ts';
+export { offsetDeleteApi } from './offset-delete.ts';
+export type { OffsetDeleteRequest, OffsetDeleteResponse } from './offset-delete.ts';
+export { deleteRecordsApi } from './delete-records.ts';
+export type { DeleteRecordsRequest, DeleteRecordsResponse } from './delete-records.ts';
+export { describeLogDirsApi } from './describe-log-dirs.ts';
+export type { DescribeLogDirsRequest, DescribeLogDirsResponse } from './describe-log-dirs.ts';
+export { describeProducersApi } from './describe-producers.ts';
+export type { DescribeProducersRequest, DescribeProducersResponse } from './describe-producers.ts';
+export { describeTopicPartitionsApi } from './describe-topic-partitions.ts';
+export type { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from './describe-topic-partitions.ts';
 
 /** Every API this broker serves, by ascending API key. */
 export const API_DEFINITIONS = [
@@ -92,12 +116,20 @@ export const API_DEFINITIONS = [
   apiVersionsApi,
   createTopicsApi,
   deleteTopicsApi,
+  deleteRecordsApi,
   initProducerIdApi,
   offsetForLeaderEpochApi,
   describeConfigsApi,
+  alterConfigsApi,
+  describeLogDirsApi,
   saslAuthenticateApi,
   createPartitionsApi,
+  deleteGroupsApi,
+  incrementalAlterConfigsApi,
+  offsetDeleteApi,
   describeClusterApi,
+  describeProducersApi,
+  describeTopicPartitionsApi,
 ] as const;
 
 export type ServedApi = (typeof API_DEFINITIONS)[number];

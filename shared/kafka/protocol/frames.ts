@@ -184,7 +184,11 @@ function decodeBody(
   const reader = new ByteReader(frame, offset);
   try {
     const body = readStruct(reader, direction === 'request' ? api.request : api.response, apiVersion, flexible);
-    if (reader.remaining !== 0) reader.fail(`${reader.remaining} bytes follow the end of the message`);
+    // Bytes after the end of a request are ignored, as Apache Kafka's broker ignores them:
+    // librdkafka 2.3 and later send three stray bytes after Metadata v12 (librdkafka #5049),
+    // and refusing them cut off kcat -L and every regex subscription. A request that ends
+    // too soon is still refused, field by field. Responses are ours to read strictly.
+    if (direction === 'response' && reader.remaining !== 0) reader.fail(`${reader.remaining} bytes follow the end of the message`);
     return body;
   } catch (error) {
     if (error instanceof DecodeFailure) {

@@ -97,6 +97,21 @@ test('truncated frames: a body shorter than its fields, and a frame cut off by t
   assert.is(connection.framesReceived, 0, 'no answer to half a frame');
 });
 
+test('bytes after the end of a request are ignored, as Kafka ignores them: librdkafka 2.3+ sends Metadata v12 with three', async () => {
+  const request = encodeRequest(3, 12, 5, 'rdkafka', { topics: null, allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  const padded = Buffer.concat([request, Buffer.from([0, 0, 0])]);
+  padded.writeInt32BE(padded.length - 4, 0);
+  const connection = await RawKafkaConnection.connect(daemon.ports.kafka!);
+  try {
+    const response = decodeResponse(3, 12, await within(connection.replay(padded), WAIT_MS, 'the Metadata response'));
+    assert.is(response.correlationId, 5);
+    assert.ok(response.body.topics.some((topic) => topic.name === TOPIC), 'every topic, the declared one among them');
+    assert.not.ok(connection.isClosed, 'the connection stays open');
+  } finally {
+    await connection.close();
+  }
+});
+
 test('an unknown API key and an unknown version of a served API close that connection', async () => {
   await expectClosed(frame(1000, 0, 3, Buffer.alloc(0)), 'API key 1000');
   await expectClosed(frame(3, 99, 4, Buffer.alloc(0), true), 'Metadata v99');

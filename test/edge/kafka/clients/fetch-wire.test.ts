@@ -3,6 +3,7 @@
 // confluent-kafka) fail every such fetch with "invalid MessageSetSize -1". And the response
 // honours max_bytes across partitions (KIP-74).
 import { test } from 'uvu';
+import { randomBytes } from 'node:crypto';
 import * as assert from 'uvu/assert';
 import { decodeResponse, encodeRequest, ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
 import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
@@ -76,6 +77,45 @@ test('max_bytes: every partition is served when they all fit; past the response 
     const tight = await fetch(100, 65_536);
     assert.equal(tight.responses[0]!.partitions.map((partition) => partition.records!.length), [batchBytes[0], 0, 0], 'the first batch although larger than max_bytes, then nothing');
     assert.equal(tight.responses[0]!.partitions.map((partition) => partition.highWatermark), [20n, 20n, 20n], 'every partition still reports its high watermark');
+    assertNoServerErrors(daemon);
+  } finally {
+    await connection.close();
+    await daemon.cleanup();
+  }
+});
+
+test('max_bytes with batches near it: only the first batch may pass the limit; partitions after it get nothing (KIP-74)', async () => {
+  // Three partitions each holding one batch of about 900 KiB, fetched with max_bytes
+  // 1,000,000: the broker once answered 1,843,787 bytes, giving every partition its whole
+  // batch, and librdkafka dropped the connection.
+  const daemon = await Daemon.start({ config: { topics: { overrides: { large: { partitions: 3 } } } } });
+  const connection = await RawKafkaConnection.connect(daemon.ports.kafka!);
+  try {
+    const batches = [0, 1, 2].map((partition) => encodeRecordBatch({ records: [{ key: `p${partition}`, value: randomBytes(900 * 1024) }] }));
+    for (const [partition, batch] of batches.entries()) {
+      const produced = await connection.request(0, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'large', partitionData: [{ index: partition, records: batch }] }] });
+      assert.is(produced.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    }
+    const RESPONSE_MAX_BYTES = 1_000_000;
+    const fetch = (partitionMaxBytes: number, fetchOffsets: bigint[]) => connection.request(FETCH, 11, {
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: RESPONSE_MAX_BYTES,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: 'large', topicId: '', partitions: fetchOffsets.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes })) }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const recordBytes = (response: Awaited<ReturnType<typeof fetch>>) => response.responses[0]!.partitions.map((partition) => partition.records!.length);
+    // librdkafka's default partition limit (1 MiB): the partitions' limits exceed the response's.
+    assert.equal(recordBytes(await fetch(1024 * 1024, [0n, 0n, 0n])), [batches[0]!.length, 0, 0]);
+    // Partition limits that together fit the response, each smaller than a batch.
+    assert.equal(recordBytes(await fetch(300_000, [0n, 0n, 0n])), [batches[0]!.length, 0, 0]);
+    // The first partition is read to its end: the first partition with data is the second.
+    assert.equal(recordBytes(await fetch(300_000, [1n, 0n, 0n])), [0, batches[1]!.length, 0]);
+    assert.equal(recordBytes(await fetch(1024 * 1024, [1n, 0n, 0n])), [0, batches[1]!.length, 0]);
     assertNoServerErrors(daemon);
   } finally {
     await connection.close();

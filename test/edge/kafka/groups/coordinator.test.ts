@@ -517,6 +517,53 @@ test('deleteGroups removes an empty group and its offsets, refuses a group with 
   assert.equal(reopened.listGroups().groups, []);
 });
 
+/** A consumer's JoinGroup metadata (ConsumerProtocolSubscription v0): version, topics, user data. */
+function subscription(topics: string[]): Buffer {
+  const parts = [Buffer.from([0, 0]), Buffer.alloc(4)];
+  parts[1]!.writeInt32BE(topics.length);
+  for (const topic of topics) {
+    const name = Buffer.from(topic);
+    const length = Buffer.alloc(2);
+    length.writeInt16BE(name.length);
+    parts.push(length, name);
+  }
+  parts.push(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+  return Buffer.concat(parts);
+}
+
+test('deleteOffsets (KIP-496): an empty group loses the offsets named; a live group keeps those of topics it consumes', async () => {
+  const dataDir = temporaryDirectory();
+  const coordinator = await openCoordinator({}, { dataDir });
+  await coordinator.commitOffsets(commit('idle', -1, '', [['a', 0, 1n], ['a', 1, 2n], ['b', 0, 3n]]));
+  const idle = await coordinator.deleteOffsets({ groupId: 'idle', topics: [{ name: 'a', partitions: [{ partitionIndex: 0 }, { partitionIndex: 7 }] }] });
+  assert.equal(idle, { errorCode: E.NONE, topics: [{ name: 'a', partitions: [{ partitionIndex: 0, errorCode: E.NONE }, { partitionIndex: 7, errorCode: E.NONE }] }] });
+  assert.equal(coordinator.fetchOffsets({ groupId: 'idle', topics: null }).topics.map((topic) => [topic.name, topic.partitions.map((partition) => partition.partitionIndex)]), [['a', [1]], ['b', [0]]]);
+
+  const [member] = await joinMembers(coordinator, 'live', 1, { metadata: subscription(['a']) });
+  await syncAll(coordinator, 'live', [member!]);
+  await coordinator.commitOffsets(commit('live', member!.generationId, member!.memberId, [['a', 0, 5n], ['b', 0, 6n]]));
+  const live = await coordinator.deleteOffsets({ groupId: 'live', topics: [{ name: 'a', partitions: [{ partitionIndex: 0 }] }, { name: 'b', partitions: [{ partitionIndex: 0 }] }] });
+  assert.equal(live.topics.map((topic) => [topic.name, topic.partitions[0]!.errorCode]), [['a', E.GROUP_SUBSCRIBED_TO_TOPIC], ['b', E.NONE]]);
+  assert.equal(coordinator.fetchOffsets({ groupId: 'live', topics: null }).topics.map((topic) => topic.name), ['a']);
+
+  const [unreadable] = await joinMembers(coordinator, 'opaque', 1, { metadata: Buffer.from([1]) });
+  await syncAll(coordinator, 'opaque', [unreadable!]);
+  const opaque = await coordinator.deleteOffsets({ groupId: 'opaque', topics: [{ name: 'c', partitions: [{ partitionIndex: 0 }] }] });
+  assert.is(opaque.topics[0]!.partitions[0]!.errorCode, E.GROUP_SUBSCRIBED_TO_TOPIC, 'a subscription that cannot be read counts as every topic');
+  const [other] = await joinMembers(coordinator, 'connect', 1, { protocolType: 'connect' });
+  await syncAll(coordinator, 'connect', [other!]);
+  assert.is((await coordinator.deleteOffsets({ groupId: 'connect', topics: [] })).errorCode, E.NON_EMPTY_GROUP);
+  assert.is((await coordinator.deleteOffsets({ groupId: 'nobody', topics: [] })).errorCode, E.GROUP_ID_NOT_FOUND);
+
+  // Deleting a group's last offsets forgets the group, durably.
+  await coordinator.deleteOffsets({ groupId: 'idle', topics: [{ name: 'a', partitions: [{ partitionIndex: 1 }] }, { name: 'b', partitions: [{ partitionIndex: 0 }] }] });
+  assert.not.ok(coordinator.listGroups().groups.some((group) => group.groupId === 'idle'));
+  await coordinator.close();
+  const reopened = await openCoordinator({}, { dataDir });
+  assert.equal(reopened.fetchOffsets({ groupId: 'live', topics: null }).topics.map((topic) => topic.name), ['a']);
+  assert.not.ok(reopened.listGroups().groups.some((group) => group.groupId === 'idle'));
+});
+
 // --- Limits -----------------------------------------------------------------------------
 
 test('limits: members per group, members in total, groups, metadata and assignment size', async () => {

@@ -74,10 +74,23 @@ function checkFixture(label: string, frame: Buffer): void {
   assert.is(frame.toString('hex'), expected, `${label} bytes changed`);
 }
 
+/**
+ * Every API this broker advertises, each fully served. An API advertised but not served
+ * changes what clients do: franz-go 1.19-1.21 switch to the KIP-848 consumer protocol as soon
+ * as ConsumerGroupHeartbeat is advertised, and kafka-python guesses the broker's version from
+ * the list.
+ */
+const ADVERTISED = [
+  'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
+  'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics',
+  'DeleteRecords', 'InitProducerId', 'OffsetForLeaderEpoch', 'DescribeConfigs', 'AlterConfigs', 'DescribeLogDirs', 'SaslAuthenticate', 'CreatePartitions',
+  'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete', 'DescribeCluster', 'DescribeProducers', 'DescribeTopicPartitions',
+];
+
 test('SUPPORTED_APIS lists each served API once, with its Kafka name', () => {
   const keys = SUPPORTED_APIS.map((api) => api.apiKey);
   assert.equal(keys, [...new Set(keys)].sort((a, b) => a - b));
-  assert.is(SUPPORTED_APIS.length, 23);
+  assert.equal(SUPPORTED_APIS.map((api) => api.name), ADVERTISED, 'the advertised list changes only on purpose');
   for (const api of SUPPORTED_APIS) {
     assert.is(KAFKA_APIS.find((known) => known.apiKey === api.apiKey)?.name, api.name, `API key ${api.apiKey}`);
     assert.ok(api.minVersion <= api.maxVersion, api.name);
