@@ -1,7 +1,8 @@
 // The fleet view: reads the heartbeat topic from any Kafka-API cluster (Apache Kafka in
 // production, `tributary central` in development) and keeps, for each edge, its newest
-// heartbeat: last contact, link state, backlog, throughput, errors and data lost. It serves
-// them as a small HTML page (GET /) and as JSON (GET /api/edges, GET /api/edges/<id>).
+// heartbeat (last contact, link state, backlog, throughput, errors and data lost), its recent
+// history and its alerts (fleet-history.ts, fleet-alerts.ts). It serves them as pages, JSON
+// and Prometheus metrics (fleet-routes.ts).
 //
 // At start it reads back at most FLEET_HISTORY_RECORDS heartbeats per partition, enough to
 // know every edge that reported recently without reading years of them.
@@ -14,7 +15,9 @@ import '../shared/kafka/compression.ts';
 import { decodeHeartbeat, type Heartbeat } from '../mirror/heartbeat.ts';
 import { describeError, KafkaClient, KafkaError } from '../mirror/kafka-client.ts';
 import { listenOn } from '../edge/listen.ts';
-import { renderFleetPage } from './fleet-page.ts';
+import { alertsOf, type AlertName, type AlertThresholds } from './fleet-alerts.ts';
+import { EdgeHistory } from './fleet-history.ts';
+import { handleFleetRequest } from './fleet-routes.ts';
 
 /** Heartbeats read back per partition at start. */
 export const FLEET_HISTORY_RECORDS = 100_000n;
@@ -36,6 +39,11 @@ export interface EdgeSummary extends Heartbeat {
   receivedAtMs: number;
   heartbeatsSeen: number;
   health: EdgeHealth;
+  alerts: AlertName[];
+  /** Read time minus send time of the newest heartbeat read as it arrived (positive: the edge's clock is behind); null before one. */
+  clockSkewSeconds: number | null;
+  /** How much the backlog grew over the alert's window; null before the window is covered. */
+  backlogGrowthRecords: number | null;
 }
 
 export interface FleetOptions {
@@ -47,6 +55,8 @@ export interface FleetOptions {
   silentAfterMs: number;
   /** An edge more than this many seconds behind is shown as lagging. */
   laggingAfterSeconds: number;
+  /** When each alert fires; see fleet-alerts.ts. */
+  thresholds: AlertThresholds;
   logger: Logger;
   now?: () => number;
 }
@@ -54,7 +64,7 @@ export interface FleetOptions {
 export class FleetView {
   readonly #options: FleetOptions;
   readonly #client: KafkaClient;
-  readonly #edges = new Map<string, { heartbeat: Heartbeat; receivedAtMs: number; seen: number }>();
+  readonly #edges = new Map<string, { heartbeat: Heartbeat; receivedAtMs: number; seen: number; history: EdgeHistory }>();
   readonly #server: Server;
   readonly #abort = new AbortController();
   #reading: Promise<void> | undefined;
@@ -79,11 +89,28 @@ export class FleetView {
     return this.#invalidRecords;
   }
 
+  get options(): Readonly<FleetOptions> {
+    return this.#options;
+  }
+
   edges(): EdgeSummary[] {
     const now = (this.#options.now ?? Date.now)();
     return [...this.#edges.values()]
-      .map(({ heartbeat, receivedAtMs, seen }) => ({ ...heartbeat, receivedAtMs, heartbeatsSeen: seen, health: this.#health(heartbeat, now) }))
+      .map(({ heartbeat, receivedAtMs, seen, history }) => ({
+        ...heartbeat,
+        receivedAtMs,
+        heartbeatsSeen: seen,
+        health: this.#health(heartbeat, now),
+        alerts: alertsOf(heartbeat, history, this.#options.thresholds, now),
+        clockSkewSeconds: history.clockSkewMs === null ? null : history.clockSkewMs / 1000,
+        backlogGrowthRecords: history.backlogGrowth(this.#options.thresholds.backlogGrowthWindowSeconds * 1000),
+      }))
       .sort((a, b) => a.edge.localeCompare(b.edge));
+  }
+
+  /** An edge's recent heartbeats and the errors it reported; undefined for an edge never heard of. */
+  history(edge: string): EdgeHistory | undefined {
+    return this.#edges.get(edge)?.history;
   }
 
   #health(heartbeat: Heartbeat, now: number): EdgeHealth {
@@ -109,6 +136,8 @@ export class FleetView {
   async #read(): Promise<void> {
     const { topic, logger } = this.#options;
     const positions = new Map<number, bigint>();
+    // Partitions read up to their end once: what comes after is read as it arrives (for clock skew).
+    const caughtUp = new Set<number>();
     let waitingLogged = false;
     while (!this.#abort.signal.aborted) {
       try {
@@ -133,7 +162,8 @@ export class FleetView {
             continue;
           }
           if (fetched.errorCode !== KafkaError.NONE) throw new TributaryError('BROKER_REQUEST_FAILED', `fetch ${topic}/${partition}: Kafka error ${fetched.errorCode}`, { kafkaErrorCode: fetched.errorCode });
-          positions.set(partition, this.#take(fetched.records, position));
+          positions.set(partition, this.#take(fetched.records, position, caughtUp.has(partition)));
+          if (fetched.records.length === 0) caughtUp.add(partition);
         }
         if (partitions > 1) await this.#pause(FETCH_WAIT_MS);
       } catch (error) {
@@ -144,8 +174,8 @@ export class FleetView {
     }
   }
 
-  /** Applies the heartbeats in `records` from `position` on; returns the next position. */
-  #take(records: Buffer, position: bigint): bigint {
+  /** Applies the heartbeats in `records` from `position` on; returns the next position. `live`: read as they arrived. */
+  #take(records: Buffer, position: bigint, live: boolean): bigint {
     let next = position;
     const now = (this.#options.now ?? Date.now)();
     for (const header of iterateBatchHeaders(records)) {
@@ -168,7 +198,9 @@ export class FleetView {
           continue;
         }
         this.#edges.delete(heartbeat.edge);
-        this.#edges.set(heartbeat.edge, { heartbeat, receivedAtMs: now, seen: (known?.seen ?? 0) + 1 });
+        const history = known?.history ?? new EdgeHistory();
+        history.observe(heartbeat, now, live);
+        this.#edges.set(heartbeat.edge, { heartbeat, receivedAtMs: now, seen: (known?.seen ?? 0) + 1, history });
         if (this.#edges.size > FLEET_EDGES_MAX) this.#edges.delete(this.#edges.keys().next().value!);
       }
     }
@@ -183,21 +215,10 @@ export class FleetView {
   }
 
   #handle(request: IncomingMessage, response: ServerResponse): void {
-    const url = new URL(request.url ?? '/', 'http://fleet');
-    if (request.method !== 'GET') return send(response, 405, 'application/json', JSON.stringify({ error: `${request.method} is not allowed` }));
-    if (url.pathname === '/') return send(response, 200, 'text/html; charset=utf-8', renderFleetPage(this.edges(), { topic: this.#options.topic, bootstrap: this.#options.bootstrap.join(','), generatedAtMs: Date.now() }));
-    if (url.pathname === '/api/edges') return send(response, 200, 'application/json', JSON.stringify({ generatedAtMs: Date.now(), topic: this.#options.topic, edges: this.edges() }));
-    if (url.pathname.startsWith('/api/edges/')) {
-      const id = decodeURIComponent(url.pathname.slice('/api/edges/'.length));
-      const edge = this.edges().find((entry) => entry.edge === id);
-      return edge === undefined ? send(response, 404, 'application/json', JSON.stringify({ error: `no heartbeat from an edge named ${id}` })) : send(response, 200, 'application/json', JSON.stringify(edge));
-    }
-    if (url.pathname === '/health') return send(response, 200, 'application/json', JSON.stringify({ status: 'ok', role: 'fleet', edges: this.#edges.size }));
-    return send(response, 404, 'application/json', JSON.stringify({ error: `no such path: ${url.pathname} (try /, /api/edges, /api/edges/<id>)` }));
+    handleFleetRequest(this, request, response).catch((error: unknown) => {
+      this.#options.logger.error({ err: error }, 'fleet view request failed');
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: (error as Error).message }));
+    });
   }
-}
-
-function send(response: ServerResponse, status: number, type: string, body: string): void {
-  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  response.end(body);
 }

@@ -11,7 +11,9 @@ import type { Logger } from '../shared/logger.ts';
 // Registers snappy and lz4 beside gzip and zstd, so every batch a client may send can be read.
 import '../shared/kafka/compression.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { adminAuthenticator } from './http/admin-auth.ts';
 import { AdminServer } from './http/admin-server.ts';
+import { registerNodeMetrics } from './http/node-metrics.ts';
 import { startKafkaServer, type KafkaServer } from './kafka/server.ts';
 import { tlsListen } from './tls-listen.ts';
 import { LogStore, type LogStoreOptions } from './storage/index.ts';
@@ -69,6 +71,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
   try {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'tributary_' });
+    registerNodeMetrics(registry, config);
     const store = await LogStore.open({
       dataDir,
       logger: logger.child({ part: 'storage' }),
@@ -100,6 +103,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
       port: config.listeners.http.port,
       registry,
       logger: logger.child({ part: 'http' }),
+      authenticate: adminAuthenticator(config),
       health: () => ({ status: state, role: options.role, node: config.node.id, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ports, topics: store.listTopics().length, diskUsageBytes: store.diskUsageBytes() }),
     });
 

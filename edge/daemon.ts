@@ -5,7 +5,8 @@ import type { Config } from '../shared/config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
 import { startBrokerCore, type NodePorts } from './broker-core.ts';
 import { registerConsole } from './http/console/console-routes.ts';
-import { groupsProviderFor, mqttClientsProviderFor, topicsProviderFor } from './http/console/daemon-providers.ts';
+import { aedesClientsProvider } from './http/console/aedes-clients-adapter.ts';
+import { groupsProviderFor, topicsProviderFor } from './http/console/daemon-providers.ts';
 import { startMqttFrontEnd } from './mqtt/index.ts';
 import type { LogStore } from './storage/index.ts';
 import type { Mirror, OffsetStore } from '../mirror/index.ts';
@@ -46,11 +47,12 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     if (mirrorParts.mirror) core.onClose(() => mirrorParts.mirror?.close());
 
     admin.route('GET /api/mirror', mirrorRoute(config, () => mirrorParts.mirror));
-    const consoleRoutes = registerConsole(admin, {
+    const consoleRoutes = registerConsole(admin, core.registry, {
+      node: { health: () => admin.health(), dataDir: core.dataDir, topicDefaults: { ...config.topics.defaults } },
       topics: topicsProviderFor(store),
       groups: groupsProviderFor(kafka.groups),
-      mqttClients: mqttClientsProviderFor(mqtt.broker),
-      mirror: { report: () => mirrorParts.mirror?.report() },
+      mqttClients: aedesClientsProvider(mqtt.broker),
+      mirror: mirrorConfigured(config) ? { report: () => mirrorParts.mirror?.report(), deliveredGroup: config.mirror.source.deliveredGroup } : undefined,
     });
     core.onClose(() => consoleRoutes.close());
     await core.ready();

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../shared/config/schema.ts';
 import { TributaryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { configVersion } from '../shared/config/config-version.ts';
 import { LocalEndpoint, type LocalLog } from './local-endpoint.ts';
 import { Mirror, mirroredTopicSelector } from './mirror.ts';
 import { mirrorConfigured } from './status-route.ts';
@@ -45,7 +46,7 @@ export function startEmbeddedMirror(options: EmbeddedMirrorOptions): Mirror | un
     const failed = response.topics.flatMap((topic) => topic.partitions.filter((partition) => partition.errorCode !== 0).map((partition) => `${topic.name}/${partition.partitionIndex}: error ${partition.errorCode}`));
     if (failed.length > 0) throw new TributaryError('MIRROR_SOURCE_FAILED', `edge log: committing delivered offsets of group ${group} failed for ${failed.join(', ')}`, {});
   });
-  return Mirror.start({ config: config.mirror, edgeId: config.node.id, edge, registry: options.registry, logger: options.logger });
+  return Mirror.start({ config: config.mirror, edgeId: config.node.id, configVersion: configVersion(config), edge, registry: options.registry, logger: options.logger });
 }
 
 /**

@@ -15,7 +15,8 @@ import type { Logger } from '../shared/logger.ts';
 import '../shared/kafka/compression.ts';
 import { BandwidthShaper, sleep } from './bandwidth.ts';
 import { KafkaEndpoint, type LogEndpoint } from './endpoint.ts';
-import { encodeHeartbeat, type Heartbeat, type LinkStateName } from './heartbeat.ts';
+import { encodeHeartbeat, topicBacklogs, type Heartbeat, type LinkStateName } from './heartbeat.ts';
+import { SOFTWARE_VERSION } from '../shared/version.ts';
 import { describeError, KafkaError, tlsOptionsFromConfig } from './kafka-client.ts';
 import { LinkMonitor } from './link-monitor.ts';
 import { LinkScheduler, type SenderClass } from './link-scheduler.ts';
@@ -50,6 +51,8 @@ export interface MirrorOptions {
   edge: LogEndpoint;
   registry: Registry;
   logger: Logger;
+  /** The edge's configuration version, reported in heartbeats for the fleet view. */
+  configVersion?: string;
 }
 
 interface PumpState {
@@ -73,8 +76,18 @@ export interface MirrorReport {
   lostRecordsTotal: number;
   errorsTotal: number;
   lastError: string | null;
-  partitions: { topic: string; partition: number; target: string; deliveredOffset: string; logEndOffset: string }[];
-  reverse: { topic: string; partition: number; target: string; deliveredOffset: string; logEndOffset: string }[];
+  partitions: MirrorPartitionReport[];
+  reverse: MirrorPartitionReport[];
+}
+
+export interface MirrorPartitionReport {
+  topic: string;
+  partition: number;
+  target: string;
+  deliveredOffset: string;
+  logEndOffset: string;
+  /** Records of this partition not yet delivered: the part of backlogRecords it holds. */
+  backlogRecords: number;
 }
 
 export interface MirrorStatus {
@@ -240,6 +253,7 @@ export class Mirror {
         target: state.pump.options.targetTopic,
         deliveredOffset: state.pump.nextOffset!.toString(),
         logEndOffset: (state.highWatermark >= state.pump.nextOffset! ? state.highWatermark : state.pump.nextOffset!).toString(),
+        backlogRecords: lagOf(state),
       }))
       .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
     return {
@@ -519,6 +533,9 @@ export class Mirror {
       lastErrorAtMs: status.lastError?.atMs ?? 0,
       evictedUndeliveredRecords: status.recordsLost,
       partitions: status.partitions,
+      configVersion: this.#options.configVersion ?? null,
+      softwareVersion: SOFTWARE_VERSION,
+      topics: topicBacklogs(this.report().partitions),
     };
   }
 

@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../shared/config/schema.ts';
 import { TributaryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { configVersion } from '../shared/config/config-version.ts';
 import { AdminServer } from '../edge/http/admin-server.ts';
 import { KafkaEndpoint } from './endpoint.ts';
 import { mirrorRoute } from './status-route.ts';
@@ -42,7 +43,7 @@ export async function startStandaloneMirror(config: Config, logger: Logger): Pro
   collectDefaultMetrics({ register: registry, prefix: 'tributary_' });
   let mirror: Mirror;
   try {
-    mirror = Mirror.start({ config: mirrorConfig, edgeId: config.node.id, edge, registry, logger });
+    mirror = Mirror.start({ config: mirrorConfig, edgeId: config.node.id, configVersion: configVersion(config), edge, registry, logger });
   } catch (error) {
     await edge.close();
     throw error;

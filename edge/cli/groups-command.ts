@@ -6,6 +6,7 @@ import { TributaryError } from '../../shared/errors.ts';
 import { partitionOffsets, requireTopic, withAdmin } from './kafka-admin-client.ts';
 import { DEFAULT_BOOTSTRAP, optionInvalid, parseBootstrap } from './ops/bootstrap.ts';
 import { integerOption, offsetOption, parseCommandArgs, requiredName, timestampOption } from './ops/command-args.ts';
+import { partitionLag } from './ops/group-lag.ts';
 import { ProgressBar } from './ops/progress-bar.ts';
 
 const USAGE = `usage: tributary groups <action> [options]
@@ -127,8 +128,7 @@ export async function describeGroup(admin: Admin, groupId: string): Promise<Grou
       const committedOffset = committed.get(key);
       const owner = owners.get(key);
       if (committedOffset === undefined && owner === undefined) continue;
-      const lag = entry.logEndOffset - (committedOffset ?? entry.logStartOffset);
-      const clamped = lag < 0n ? 0n : lag;
+      const clamped = partitionLag(entry.logStartOffset, entry.logEndOffset, committedOffset);
       totalLag += clamped;
       partitions.push({
         topic: topicName,

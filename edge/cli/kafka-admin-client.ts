@@ -91,14 +91,45 @@ export async function requireTopic(admin: Admin, name: string): Promise<TopicLay
   const metadata = await admin.metadata({ topics: [name], forceUpdate: true });
   const topic = metadata.topics.get(name);
   if (!topic) throw noSuchTopic(name, names);
+  return layoutOf(name, topic);
+}
+
+/**
+ * The topic a producer writes to, created on first use when the broker creates topics
+ * (kafka.autoCreateTopics on an edge, auto.create.topics.enable on Kafka), as Kafka's
+ * console producer leaves that to the broker: a Metadata request that allows auto-creation.
+ * `created` says whether the topic is new; a broker that does not create it is named.
+ */
+export async function topicForProducing(admin: Admin, name: string): Promise<{ topic: TopicLayout; created: boolean }> {
+  const names = (await admin.listTopics()).sort();
+  if (names.includes(name)) return { topic: await requireTopic(admin, name), created: false };
+  let metadata;
+  try {
+    metadata = await admin.metadata({ topics: [name], autocreateTopics: true, forceUpdate: true });
+  } catch {
+    // The broker answered UNKNOWN_TOPIC_OR_PARTITION: it does not create topics on first use.
+    metadata = undefined;
+  }
+  const topic = metadata?.topics.get(name);
+  if (!topic || topic.partitionsCount === 0) {
+    throw new TributaryError('TOPIC_NOT_FOUND', `no topic named ${name}, and the broker does not create topics on first use (kafka.autoCreateTopics is false); create it with: tributary topics create --topic ${name} --partitions N; ${topicList(names)}`, { topic: name });
+  }
+  return { topic: layoutOf(name, topic), created: true };
+}
+
+function layoutOf(name: string, topic: { id: string; partitionsCount: number; partitions: { leader: number }[] }): TopicLayout {
   return { name, id: topic.id, partitions: topic.partitionsCount, leaders: topic.partitions.map((partition) => partition.leader) };
 }
 
 export function noSuchTopic(name: string, known: readonly string[]): TributaryError {
+  return new TributaryError('TOPIC_NOT_FOUND', `no topic named ${name}; ${topicList(known)}`, { topic: name });
+}
+
+/** "topics: a, b, c and 7 more", or "there are no topics". */
+function topicList(known: readonly string[]): string {
   const shown = known.slice(0, TOPICS_LISTED_MAX).join(', ');
   const more = known.length > TOPICS_LISTED_MAX ? ` and ${known.length - TOPICS_LISTED_MAX} more` : '';
-  const list = known.length === 0 ? 'there are no topics' : `topics: ${shown}${more}`;
-  return new TributaryError('TOPIC_NOT_FOUND', `no topic named ${name}; ${list}`, { topic: name });
+  return known.length === 0 ? 'there are no topics' : `topics: ${shown}${more}`;
 }
 
 export interface PartitionOffsets {

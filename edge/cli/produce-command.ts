@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import type { MessageToProduce } from '@platformatic/kafka';
 import { TributaryError } from '../../shared/errors.ts';
 import { encodePayload, PAYLOAD_FORMATS, type PayloadFormat } from '../../shared/payloads.ts';
-import { createProducer, requireTopic, withAdmin, type TopicLayout } from './kafka-admin-client.ts';
+import { createProducer, topicForProducing, withAdmin, type TopicLayout } from './kafka-admin-client.ts';
 import { DEFAULT_BOOTSTRAP, optionInvalid, parseBootstrap } from './ops/bootstrap.ts';
 import { integerOption, pairsOption, parseCommandArgs } from './ops/command-args.ts';
 import { explainKafkaError } from './ops/kafka-errors.ts';
@@ -22,7 +22,9 @@ Sends one record per line of standard input, or one per --value.
 
 options:
   --bootstrap HOST:PORT    the broker (default ${DEFAULT_BOOTSTRAP})
-  --topic NAME             the topic (must exist)
+  --topic NAME             the topic; a new name is created on first use when the
+                           broker creates topics (kafka.autoCreateTopics), as with
+                           Kafka's console producer
   --value TEXT             a record value; repeat for several; stdin is not read then
   --key TEXT               the key of every record (records with one key stay in order)
   --key-separator SEP      read "KEY<SEP>VALUE" lines instead
@@ -74,7 +76,9 @@ export async function main(argv: string[]): Promise<number> {
   const partition = integerOption('partition', values.partition, 0);
   const topicName = values.topic;
 
-  const topic = await withAdmin(bootstrap, `producing to ${topicName}`, (admin) => requireTopic(admin, topicName));
+  const { topic, created } = await withAdmin(bootstrap, `producing to ${topicName}`, (admin) => topicForProducing(admin, topicName));
+  // On standard error, so that a script reading standard output sees only the summary.
+  if (created) console.error(`topic ${topic.name} did not exist; the broker created it with its defaults (${topic.partitions} partition${topic.partitions === 1 ? '' : 's'})`);
   if (partition !== undefined && partition >= topic.partitions) {
     throw new TributaryError('PARTITION_NOT_FOUND', `topic ${topic.name} has partitions 0–${topic.partitions - 1}; there is no partition ${partition}`, { topic: topic.name, partition });
   }

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
 import { listenOn } from '../listen.ts';
+import type { AdminAuthenticator } from './admin-auth.ts';
 
 /** Requests served at once; the admin port is for operators and scrapers, not for load. */
 const MAX_CONNECTIONS = 64;
@@ -22,7 +23,12 @@ export interface AdminServerOptions {
   logger: Logger;
   /** Returns the health document; `status` other than "ok" answers 503. */
   health: () => { status: 'ok' | 'degraded' | 'starting' | 'stopping'; [key: string]: unknown };
+  /** Checks the credentials of every request but GET /health; absent, the port is open (see admin-auth.ts). */
+  authenticate?: AdminAuthenticator;
 }
+
+/** Paths answered without credentials: liveness only. */
+const OPEN_PATHS = new Set(['GET /health']);
 
 export class AdminServer {
   readonly #server: Server;
@@ -45,6 +51,11 @@ export class AdminServer {
     });
   }
 
+  /** The health document GET /health answers with. */
+  health(): ReturnType<AdminServerOptions['health']> {
+    return this.#options.health();
+  }
+
   /** Adds a route, e.g. `route('GET /api/topics', handler)`; exact paths only. */
   route(methodAndPath: string, handler: RouteHandler): void {
     this.#routes.set(methodAndPath, handler);
@@ -61,6 +72,12 @@ export class AdminServer {
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://admin').pathname;
+    const authenticate = this.#options.authenticate;
+    if (authenticate !== undefined && !OPEN_PATHS.has(`${request.method} ${path}`) && !(await authenticate(request.headers.authorization))) {
+      response.setHeader('www-authenticate', 'Basic realm="tributary", charset="UTF-8"');
+      sendJson(response, 401, { error: 'this admin port asks for the user name and password of an MQTT or Kafka user of this broker' });
+      return;
+    }
     const handler = this.#routes.get(`${request.method} ${path}`);
     if (!handler) {
       const knownPath = [...this.#routes.keys()].some((key) => key.endsWith(` ${path}`));

@@ -9,6 +9,7 @@ import { decodeRequest, encodeApiVersionsFallback, encodeResponseChunks, KafkaPr
 import { apiName } from '../../shared/kafka/protocol/api-keys.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import type { BrokerContext } from './broker-context.ts';
+import { KafkaTrafficMetrics } from './traffic-metrics.ts';
 import type { ConnectionInfo, RequestHandler, Response } from './connection.ts';
 import { handleDeleteRecords } from './handlers/delete-records.ts';
 import { handleDescribeLogDirs } from './handlers/describe-log-dirs.ts';
@@ -30,11 +31,13 @@ export class RequestRouter implements RequestHandler {
   readonly #context: BrokerContext;
   readonly #requests: Counter<'api' | 'outcome'>;
   readonly #latency: Histogram<'api'>;
+  readonly #traffic: KafkaTrafficMetrics;
 
   constructor(context: BrokerContext, registry?: Registry) {
     this.#context = context;
     const registers = registry ? [registry] : [];
     this.#requests = new Counter({ name: 'tributary_kafka_requests_total', help: 'Kafka requests by API and outcome (ok, unsupported, malformed, unauthenticated)', labelNames: ['api', 'outcome'], registers });
+    this.#traffic = new KafkaTrafficMetrics(registry);
     this.#latency = new Histogram({ name: 'tributary_kafka_request_seconds', help: 'Time from a Kafka request frame to its response, by API (long-polled fetches included)', labelNames: ['api'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers });
   }
 
@@ -62,6 +65,8 @@ export class RequestRouter implements RequestHandler {
     const body = await this.#dispatch(request, connection);
     stopTimer();
     this.#requests.inc({ api, outcome: 'ok' });
+    if (request.apiKey === 0) this.#traffic.produced(request.body, body as never);
+    else if (request.apiKey === 1) this.#traffic.fetched(body as never);
     if (body === undefined) return undefined;
     return encodeResponseChunks(request.apiKey, request.apiVersion, header.correlationId, body as never);
   }

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decode, encode } from 'cbor-x';
 import { isTributaryError } from '../../shared/errors.ts';
-import { decodeHeartbeat, encodeHeartbeat, HEARTBEAT_ERROR_CHARACTERS_MAX, type Heartbeat } from '../../mirror/heartbeat.ts';
+import { decodeHeartbeat, encodeHeartbeat, HEARTBEAT_ERROR_CHARACTERS_MAX, HEARTBEAT_TOPICS_MAX, topicBacklogs, type Heartbeat } from '../../mirror/heartbeat.ts';
 
 const sample: Heartbeat = {
   edge: 'pump-7',
@@ -24,8 +24,21 @@ const sample: Heartbeat = {
 
 test('a heartbeat round-trips and stays small', () => {
   const bytes = encodeHeartbeat(sample);
-  assert.equal(decodeHeartbeat(bytes), sample);
+  assert.equal(decodeHeartbeat(bytes), { ...sample, configVersion: null, softwareVersion: null, topics: [] }, 'a heartbeat without the optional fields reads as before');
   assert.ok(bytes.length < 160, `a heartbeat is ${bytes.length} bytes; it crosses a metered link every interval`);
+});
+
+test('the configuration and software versions and the backlog per topic travel too, bounded', () => {
+  const topics = topicBacklogs([{ topic: 'sensors', backlogRecords: 5 }, { topic: 'alarms', backlogRecords: 0 }, { topic: 'sensors', backlogRecords: 7 }]);
+  assert.equal(topics, [{ topic: 'sensors', partitions: 2, backlogRecords: 12 }, { topic: 'alarms', partitions: 1, backlogRecords: 0 }]);
+  const full = { ...sample, configVersion: '0a1b2c3d4e5f', softwareVersion: '0.1.0', topics };
+  const bytes = encodeHeartbeat(full);
+  assert.equal(decodeHeartbeat(bytes), full);
+  assert.ok(bytes.length < 240, `${bytes.length} bytes`);
+  const many = topicBacklogs(Array.from({ length: 100 }, (_, index) => ({ topic: `t${index}`, backlogRecords: index })));
+  assert.is(many.length, HEARTBEAT_TOPICS_MAX);
+  assert.is(many[0]!.topic, 't99', 'the largest backlogs are kept');
+  assert.ok(encodeHeartbeat({ ...sample, topics: many }).length < 1024);
 });
 
 test('the error message is cut, gauges are rounded', () => {

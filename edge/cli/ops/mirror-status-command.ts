@@ -4,6 +4,7 @@
 import { TributaryError } from '../../../shared/errors.ts';
 import { optionInvalid } from './bootstrap.ts';
 import { parseCommandArgs } from './command-args.ts';
+import type { MirrorPartitionJson } from './mirror-report.ts';
 
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:8080';
 
@@ -83,10 +84,10 @@ function mirrorText(body: Record<string, unknown>): string {
   if (typeof body.lostRecordsTotal === 'number' && body.lostRecordsTotal > 0) lines.push(`lost: ${body.lostRecordsTotal} records evicted before delivery`);
   if (typeof body.errorsTotal === 'number') lines.push(`errors: ${body.errorsTotal}`);
   if (body.lastError) lines.push(`last error: ${String(body.lastError)}`);
-  const partitions = Array.isArray(body.partitions) ? body.partitions as { topic: string; partition: number; deliveredOffset: string; logEndOffset: string }[] : [];
+  const partitions = Array.isArray(body.partitions) ? body.partitions as MirrorPartitionJson[] : [];
   if (partitions.length > 0) {
     lines.push('', 'TOPIC\tPARTITION\tDELIVERED\tLOG-END\tBACKLOG');
-    for (const entry of partitions) lines.push(`${entry.topic}\t${entry.partition}\t${entry.deliveredOffset}\t${entry.logEndOffset}\t${BigInt(entry.logEndOffset) - BigInt(entry.deliveredOffset)}`);
+    for (const entry of partitions) lines.push(`${entry.topic}\t${entry.partition}\t${entry.deliveredOffset}\t${entry.logEndOffset}\t${entry.backlogRecords}`);
   }
   return lines.join('\n');
 }

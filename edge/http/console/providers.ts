@@ -1,7 +1,10 @@
 // What the web console and its JSON API read from the parts of the daemon. Each part that
 // has something to show passes a provider; a part that is not configured (no mirror) or
-// not wired passes nothing, and its API answers {"configured": false}.
+// not wired passes nothing, and its API answers {"configured": false}. The interfaces are
+// narrow on purpose: another engine (the MQTT front end, for one) only has to implement
+// the same few methods for the console to show it.
 import type { RecordData } from '../../cli/ops/record-view.ts';
+import type { MirrorReportJson } from '../../cli/ops/mirror-report.ts';
 
 export interface PartitionSnapshot {
   partition: number;
@@ -9,26 +12,39 @@ export interface PartitionSnapshot {
   logEndOffset: bigint;
   /** Bytes of the partition's segments on disk. */
   sizeBytes: number;
+  segments: number;
 }
 
 export interface TopicSnapshot {
   name: string;
   partitions: PartitionSnapshot[];
-  /** Effective settings worth showing (retention, segment size, flush policy). */
+  /** The topic's effective settings (retention, segments, flush, cleanup, …), as configured. */
   config: Record<string, unknown>;
 }
 
 export interface TopicsProvider {
   topics(): TopicSnapshot[];
-  /** The newest `limit` records of one partition, oldest first; undefined when the topic or partition does not exist. */
-  latestRecords(topic: string, partition: number, limit: number): Promise<RecordData[] | undefined>;
+  /** Records of one partition from `offset` on, oldest first, at most `maxRecords` and about `maxBytes` read; undefined when the partition does not exist. */
+  read(topic: string, partition: number, offset: bigint, maxRecords: number, maxBytes: number): Promise<RecordData[] | undefined>;
+  /** The first offset whose timestamp is at or after `timestampMs`; the log end when there is none; undefined when the partition does not exist. */
+  offsetForTimestamp(topic: string, partition: number, timestampMs: bigint): Promise<bigint | undefined>;
+  /** Calls `listener` whenever a partition's high watermark advances; returns the function that stops it. */
+  onDurable(listener: (topic: string, partition: number, highWatermark: bigint) => void): () => void;
+}
+
+export interface GroupMemberSnapshot {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  /** Partitions assigned to this member (consumer groups that are Stable); empty otherwise. */
+  assignments: { topic: string; partitions: number[] }[];
 }
 
 export interface GroupSnapshot {
   groupId: string;
   state: string;
   protocolType: string;
-  members: { memberId: string; clientId: string; clientHost: string }[];
+  members: GroupMemberSnapshot[];
   /** Committed offsets; partitions with nothing committed are left out. */
   offsets: { topic: string; partition: number; committedOffset: bigint }[];
 }
@@ -37,30 +53,58 @@ export interface GroupsProvider {
   groups(): GroupSnapshot[];
 }
 
-export interface MqttClientSnapshot {
+/** One MQTT client as the client list shows it. */
+export interface MqttClientSummary {
   clientId: string;
+  /** The user name it connected with, or null (anonymous). */
+  username: string | null;
   address: string | null;
+  /** 3 (MQTT 3.1), 4 (3.1.1) or 5. */
   protocolVersion: number | null;
   cleanSession: boolean;
   connectedAt: string | null;
 }
 
-export interface MqttClientsProvider {
-  clients(): MqttClientSnapshot[];
+/** One MQTT client's session, for its own page. */
+export interface MqttClientDetail extends MqttClientSummary {
+  connected: boolean;
+  /** connected; offline with a persistent session kept; or none (not connected, nothing kept). */
+  sessionState: 'connected' | 'offline' | 'none';
+  keepAliveSeconds: number | null;
+  subscriptions: { filter: string; qos: number }[];
+  /** QoS 1/2 messages held for the session and not yet sent. */
+  queuedMessages: number;
+  /** QoS 1/2 messages sent and not yet acknowledged (outgoing), plus QoS 2 messages received and awaiting PUBREL (incoming). */
+  inflightOutgoing: number;
+  inflightIncoming: number;
+  will: { topic: string; qos: number; retain: boolean; payloadBytes: number } | null;
 }
 
-/** The parts of the mirror's report (GET /api/mirror) the throughput chart samples. */
-export interface MirrorSample {
-  deliveredRecordsTotal: number;
-  backlogRecords: number;
+export interface MqttClientsProvider {
+  /** The clients connected now, in any order. */
+  clients(): MqttClientSummary[];
+  /** One client's session (connected or kept offline); undefined when the broker knows nothing of it. */
+  client(clientId: string): Promise<MqttClientDetail | undefined>;
 }
 
 export interface MirrorProvider {
-  /** Undefined while no mirror runs. */
-  report(): MirrorSample | undefined;
+  /** The running mirror's report (the one behind GET /api/mirror); undefined while no mirror runs here. */
+  report(): MirrorReportJson | undefined;
+  /** The consumer group under which the mirror commits what it delivered (mirror.source.deliveredGroup). */
+  deliveredGroup: string;
+}
+
+/** What the overview says about the node itself. */
+export interface NodeProvider {
+  health(): { status: string; [key: string]: unknown };
+  /** The log's data directory, for the free space of its file system. */
+  dataDir: string;
+  /** Settings every topic gets unless overridden (retention by time and size). */
+  topicDefaults: Record<string, unknown>;
 }
 
 export interface ConsoleProviders {
+  node: NodeProvider;
   topics: TopicsProvider;
   groups?: GroupsProvider;
   mqttClients?: MqttClientsProvider;

@@ -85,10 +85,6 @@ test('bad input names the line; a wrong topic or partition is named; nothing is 
   assert.is(notJson.code, 1);
   assert.match(notJson.stderr, /^tributary: line 2 is not JSON, which --encode cbor needs/);
 
-  const wrongTopic = await runCli(['produce', '--topic', 'strcit', '--value', 'x', '--bootstrap', bootstrap]);
-  assert.is(wrongTopic.code, 1);
-  assert.match(wrongTopic.stderr, /^tributary: no topic named strcit; topics: .*strict/);
-
   const wrongPartition = await runCli(['produce', '--topic', 'strict', '--partition', '5', '--value', 'x', '--bootstrap', bootstrap]);
   assert.is(wrongPartition.code, 1);
   assert.is(wrongPartition.stderr, 'tributary: topic strict has partitions 0–0; there is no partition 5\n');
@@ -96,6 +92,31 @@ test('bad input names the line; a wrong topic or partition is named; nothing is 
   const described = JSON.parse((await runCli(['topics', 'describe', 'strict', '--json', '--bootstrap', bootstrap])).stdout) as { partitions: { logEndOffset: string }[] }[];
   // The first line of the bad input went nowhere either: a batch is sent only when whole.
   assert.is(described[0]!.partitions[0]!.logEndOffset, '0');
+});
+
+test('a topic that does not exist is created on first use when the broker creates topics, as with Kafka\'s console producer', async () => {
+  const produced = await runCli(['produce', '--topic', 'brand-new', '--value', 'first', '--bootstrap', bootstrap]);
+  assert.is(produced.code, 0, produced.stderr);
+  assert.is(produced.stderr, 'topic brand-new did not exist; the broker created it with its defaults (1 partition)\n');
+  assert.is(produced.stdout, 'produced 1 record to brand-new (partition 0)\n');
+  assert.equal((await readAll('brand-new', 1)).map((record) => record.value.toString()), ['first']);
+  const again = await runCli(['produce', '--topic', 'brand-new', '--value', 'second', '--bootstrap', bootstrap]);
+  assert.is(again.stderr, '', 'an existing topic is not announced');
+});
+
+test('a broker that does not create topics: the refusal says so and how to create the topic', async () => {
+  const strict = await Daemon.start({ config: { kafka: { autoCreateTopics: false } } });
+  try {
+    const address = `127.0.0.1:${strict.ports.kafka}`;
+    await runCli(['topics', 'create', '--topic', 'readings', '--bootstrap', address]);
+    const refused = await runCli(['produce', '--topic', 'demo', '--value', 'x', '--bootstrap', address]);
+    assert.is(refused.code, 1);
+    assert.is(refused.stderr, 'tributary: no topic named demo, and the broker does not create topics on first use (kafka.autoCreateTopics is false); create it with: tributary topics create --topic demo --partitions N; topics: readings\n');
+    const listed = await runCli(['topics', 'list', '--bootstrap', address]);
+    assert.is(listed.stdout, 'readings\n', 'nothing was created');
+  } finally {
+    await strict.cleanup();
+  }
 });
 
 test.run();

@@ -38,7 +38,7 @@ test('a running mirror\'s state, backlog and per-partition offsets are shown', a
   const report = {
     configured: true, state: 'connected', target: 'central:9092', backlogRecords: 120, backlogBytes: 9600, backlogSeconds: 4.5,
     deliveredRecordsTotal: 5000, lostRecordsTotal: 0, errorsTotal: 2, lastError: 'connection reset',
-    partitions: [{ topic: 'sensors', partition: 0, target: 'edge-1.sensors', deliveredOffset: '4880', logEndOffset: '5000' }],
+    partitions: [{ topic: 'sensors', partition: 0, target: 'edge-1.sensors', deliveredOffset: '4880', logEndOffset: '5000', backlogRecords: 120 }],
   };
   const { server, url } = await serve({ '/api/mirror': { status: 200, body: JSON.stringify(report) } });
   try {

@@ -1,28 +1,21 @@
 // The web console in a real browser (Debian's headless Chromium driven by playwright-core)
 // against a real edge daemon: records produced over Kafka, a consumer group with lag and a
-// connected MQTT client must show in the page. A screenshot is kept under test-artifacts/.
+// connected MQTT client must show on their pages; the message browser finds a record by
+// key and decodes it. Screenshots are kept under test-artifacts/.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { encodeCbor, encodeSenmlCbor } from '../../../../shared/payloads.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { kafkajsClient } from '../../kafka/clients/support/kafkajs.ts';
-import { requireProgram } from '../../../helpers/system-programs.ts';
-
-/** Debian's Chromium (playwright-core downloads no browser of its own). */
-const CHROMIUM = requireProgram('chromium');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const ARTIFACTS = resolve(import.meta.dirname, '../../../../test-artifacts');
-/** The page refreshes every 2 s; a value must appear within a few refreshes on a loaded machine. */
-const APPEAR_TIMEOUT_MS = 30_000;
+import { launchChromium, screenshot, APPEAR_TIMEOUT_MS } from './support/browser.ts';
 
 let daemon: Daemon;
 let browser: Browser;
 let page: Page;
 let device: mqtt.MqttClient;
+const errors: string[] = [];
 
 test.before(async () => {
   daemon = await Daemon.start();
@@ -45,8 +38,10 @@ test.before(async () => {
   await admin.setOffsets({ groupId: 'dashboard', topic: 'readings', partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '0' }] });
   await admin.disconnect();
   device = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { clientId: 'greenhouse-7', clean: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+  await device.subscribeAsync('commands/greenhouse-7', { qos: 1 });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on('pageerror', (error) => errors.push(error.message));
 });
 
 test.after(async () => {
@@ -55,46 +50,49 @@ test.after(async () => {
   await daemon?.cleanup();
 });
 
-test('the console lists the topics with their records, the group\'s lag and the MQTT client', async () => {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`http://127.0.0.1:${daemon.ports.http}/`);
+const open = async (fragment: string): Promise<void> => {
+  await page.goto(`http://127.0.0.1:${daemon.ports.http}/#${fragment}`);
+  await page.locator('body[data-loaded="true"]').waitFor({ timeout: APPEAR_TIMEOUT_MS });
+};
 
-  const readings = page.locator('#topics tbody tr[data-topic="readings"]');
-  await readings.waitFor({ timeout: APPEAR_TIMEOUT_MS });
-  const cells = await readings.locator('td').allTextContents();
-  assert.equal(cells.slice(0, 3), ['readings', '2', '9']);
-  assert.ok(await page.locator('#topics tbody tr[data-topic="commands"]').count() === 1);
-
-  const group = page.locator('#groups tbody tr', { hasText: 'dashboard' });
-  await group.waitFor({ timeout: APPEAR_TIMEOUT_MS });
-  const groupCells = await group.locator('td').allTextContents();
-  assert.equal(groupCells.slice(0, 4), ['dashboard', 'Empty', '0', '5']);
-  assert.is(groupCells[4], 'readings/0: 2, readings/1: 3');
-
-  const client = page.locator('#mqtt-clients tbody tr', { hasText: 'greenhouse-7' });
-  await client.waitFor({ timeout: APPEAR_TIMEOUT_MS });
-  assert.match(await client.textContent() ?? '', 'MQTT 3.1.1');
-
-  assert.match(await page.locator('#mirror').textContent() ?? '', 'not configured');
-  await page.locator('#throughput-chart svg').waitFor({ timeout: APPEAR_TIMEOUT_MS });
-  assert.equal(errors, [], 'no script errors in the page');
+test('the overview shows health, throughput, disk, the mirror and connected devices', async () => {
+  await open('/overview');
+  assert.match(await page.locator('[data-card="health"]').textContent() ?? '', 'ok');
+  assert.match(await page.locator('[data-card="connected"] .big').textContent() ?? '', '1');
+  assert.match(await page.locator('[data-card="mirror"]').textContent() ?? '', 'not running');
+  await page.locator('#throughput-in svg').waitFor({ timeout: APPEAR_TIMEOUT_MS });
+  await screenshot(page, 'console-overview');
 });
 
-test('a topic\'s latest records are shown with CBOR and SenML payloads decoded', async () => {
-  await page.locator('#topics tbody tr[data-topic="readings"]').click();
-  const newest = page.locator('#records tbody tr').first();
-  await newest.locator('td.value').waitFor({ timeout: APPEAR_TIMEOUT_MS });
-  const cells = await newest.locator('td').allTextContents();
-  assert.is(cells[0], '5');
-  assert.is(cells[2], 'dev-2');
-  assert.is(cells[3], 'senml-cbor');
-  assert.equal(JSON.parse(cells[4]!), [{ bn: 'dev-2/', n: 'temp', u: 'Cel', v: 23.5 }]);
-  assert.equal(JSON.parse((await page.locator('#records tbody tr').nth(1).locator('td.value').textContent())!), { t: 24, h: 40 });
-  assert.is(await page.locator('#partitions tbody tr').count(), 2);
+test('topics list their records; a topic page has its partitions and browses by key, decoding CBOR and SenML', async () => {
+  await open('/topics');
+  const readings = page.locator('#topics tbody tr[data-topic="readings"]');
+  assert.equal((await readings.locator('td').allTextContents()).slice(0, 3), ['readings', '2', '9']);
+  await readings.locator('a').click();
+  await page.locator('#partitions tbody tr').nth(1).waitFor({ timeout: APPEAR_TIMEOUT_MS });
+  assert.match(await page.locator('#topic-facts').textContent() ?? '', 'delete');
+  await page.locator('#browse-key').fill('dev-2');
+  await page.locator('#browse-run').click();
+  const row = page.locator('#records tbody tr[data-offset="5"]');
+  await row.waitFor({ timeout: APPEAR_TIMEOUT_MS });
+  assert.is(await page.locator('#records tbody tr').count(), 1, 'only the record with that key');
+  assert.is(await row.locator('td.format').textContent(), 'senml-cbor');
+  assert.equal(JSON.parse((await row.locator('td.value pre').textContent())!), [{ bn: 'dev-2/', n: 'temp', u: 'Cel', v: 23.5 }]);
+  await screenshot(page, 'console-topic');
+});
 
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, 'console.png'), fullPage: true });
+test('the group page shows lag per partition; the MQTT pages find a client and show its session', async () => {
+  await open('/groups/dashboard');
+  await page.locator('#group-partitions tbody tr').nth(1).waitFor({ timeout: APPEAR_TIMEOUT_MS });
+  assert.is(await page.locator('[data-total-lag]').textContent(), '5');
+  assert.equal(await page.locator('#group-partitions tbody tr').evaluateAll((rows) => rows.map((row) => row.children[4]!.textContent)), ['2', '3']);
+  await open('/mqtt');
+  await page.locator('#mqtt-search').fill('GREEN');
+  await page.locator('#mqtt-clients tbody tr', { hasText: 'greenhouse-7' }).waitFor({ timeout: APPEAR_TIMEOUT_MS });
+  await page.locator('#mqtt-clients a', { hasText: 'greenhouse-7' }).click();
+  await page.locator('#client-subscriptions tbody tr', { hasText: 'commands/greenhouse-7' }).waitFor({ timeout: APPEAR_TIMEOUT_MS });
+  assert.match(await page.locator('#client-facts').textContent() ?? '', 'MQTT 3.1.1');
+  assert.equal(errors, [], 'no script errors in the page');
 });
 
 test.run();

@@ -1,16 +1,20 @@
 // The console's JSON API on a real edge daemon, with records written by kafkajs (gzip
-// compressed, so the records route reads stored compressed batches).
+// compressed, so the browser reads stored compressed batches), a consumer group, an MQTT
+// device with a will and a subscription, and the daemon's own /metrics to compare with.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import mqtt from 'mqtt';
 import { encodeCbor } from '../../../../shared/payloads.ts';
-import { Daemon } from '../../../helpers/daemon.ts';
+import { Daemon, metricValue } from '../../../helpers/daemon.ts';
 import { CompressionTypes, kafkajsClient } from '../../kafka/clients/support/kafkajs.ts';
 
 let daemon: Daemon;
 let base: string;
+let device: mqtt.MqttClient;
+let beforeAppendMs: number;
 
 test.before(async () => {
-  daemon = await Daemon.start();
+  daemon = await Daemon.start({ config: { storage: { diskBudgetBytes: 64 * 1024 * 1024 } } });
   base = `http://127.0.0.1:${daemon.ports.http}`;
   const kafka = kafkajsClient(daemon.ports.kafka!, 'console-api-test');
   const admin = kafka.admin();
@@ -20,14 +24,19 @@ test.before(async () => {
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
-  // Two batches in partition 0, so that "the latest N" starts inside the first one.
+  beforeAppendMs = Date.now();
+  // Two batches in partition 0, so that a page starts inside the first one.
   await producer.send({ topic: 'meters', compression: CompressionTypes.GZIP, messages: Array.from({ length: 20 }, (_, index) => ({ partition: 0, key: `m${index % 3}`, value: encodeCbor({ kwh: index }), headers: { unit: 'kWh' } })) });
-  await producer.send({ topic: 'meters', compression: CompressionTypes.GZIP, messages: Array.from({ length: 5 }, (_, index) => ({ partition: 0, value: encodeCbor({ kwh: 20 + index }) })) });
-  await producer.send({ topic: 'meters', messages: [{ partition: 1, value: 'text reading' }] });
+  await producer.send({ topic: 'meters', compression: CompressionTypes.GZIP, messages: Array.from({ length: 5 }, (_, index) => ({ partition: 0, key: 'late', value: encodeCbor({ kwh: 20 + index }) })) });
+  await producer.send({ topic: 'meters', messages: [{ partition: 1, key: 'm1', value: Buffer.from([0, 1, 2, 255]) }] });
   await producer.disconnect();
+  device = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { clientId: 'pump-7', clean: false, will: { topic: 'status/pump-7', payload: Buffer.from('gone'), qos: 1, retain: true } });
+  await device.subscribeAsync('commands/pump-7', { qos: 1 });
+  await device.publishAsync('sensors/pump-7/flow', 'reading', { qos: 1 });
 });
 
 test.after(async () => {
+  await device?.endAsync();
   await daemon.cleanup();
 });
 
@@ -37,59 +46,102 @@ async function get(path: string): Promise<{ status: number; body: any; type: str
   return { status: response.status, body: type?.startsWith('application/json') ? await response.json() : await response.text(), type };
 }
 
-test('/api/topics: partitions with offsets, records and sizes', async () => {
-  const { status, body } = await get('/api/topics');
-  assert.is(status, 200);
-  const [meters] = body.topics;
-  assert.is(meters.name, 'meters');
-  assert.is(meters.records, '26');
-  assert.equal(meters.partitions.map((partition: any) => [partition.partition, partition.logStartOffset, partition.logEndOffset, partition.records]), [[0, '0', '25', '25'], [1, '0', '1', '1']]);
-  assert.ok(meters.sizeBytes > 0 && meters.partitions[0].sizeBytes > 0);
-  assert.type(meters.recordsPerSecond, 'number');
+test('/api/topics and /api/topic: sizes, offsets, segments, settings and the groups reading a topic', async () => {
+  const { body } = await get('/api/topics');
+  const meters = body.topics.find((topic: any) => topic.name === 'meters');
+  assert.equal([meters.partitions, meters.records, meters.segments], [2, '26', 2]);
+  assert.ok(meters.sizeBytes > 0);
+  const detail = (await get('/api/topic?name=meters')).body;
+  assert.equal(detail.partitions.map((partition: any) => [partition.partition, partition.logStartOffset, partition.logEndOffset, partition.records, partition.segments]), [[0, '0', '25', '25', 1], [1, '0', '1', '1', 1]]);
+  assert.is(detail.cleanupPolicy, 'delete');
+  assert.is(detail.config.retentionMs, 7 * 24 * 3600_000);
+  assert.equal(detail.consumers, [{ groupId: 'billing', state: 'Empty', mirror: false, lag: '15' }]);
+  assert.is((await get('/api/topic?name=nothing')).status, 404);
 });
 
-test('/api/groups: committed offsets and lag per partition', async () => {
+test('/api/groups and /api/group: lag per partition as `tributary groups describe` computes it', async () => {
   const { body } = await get('/api/groups');
-  assert.is(body.configured, true);
-  const billing = body.groups.find((group: any) => group.groupId === 'billing');
-  assert.equal(billing.partitions, [{ topic: 'meters', partition: 0, committedOffset: '10', logEndOffset: '25', lag: '15' }]);
-  assert.is(billing.totalLag, '15');
+  assert.equal(body.groups, [{ groupId: 'billing', state: 'Empty', protocolType: 'consumer', mirror: false, members: 0, partitions: 1, totalLag: '15' }]);
+  const group = (await get('/api/group?id=billing')).body;
+  assert.equal(group.partitions, [{ topic: 'meters', partition: 0, committedOffset: '10', logEndOffset: '25', lag: '15', memberId: null, clientId: null }]);
+  assert.ok(Array.isArray(group.lagHistory));
+  assert.equal((await get('/api/group?id=nobody')).body, { error: 'no consumer group named nobody; groups: billing' });
 });
 
-test('/api/records: the newest records, decoded, across batch boundaries', async () => {
-  const { status, body } = await get('/api/records?topic=meters&partition=0&limit=7');
-  assert.is(status, 200, JSON.stringify(body));
-  assert.equal(body.records.map((record: any) => record.offset), ['18', '19', '20', '21', '22', '23', '24']);
-  assert.equal(body.records.map((record: any) => record.value.kwh), [18, 19, 20, 21, 22, 23, 24]);
-  assert.is(body.records[0].valueFormat, 'cbor');
-  assert.equal(body.records[0].headers, { unit: 'kWh' });
-  assert.is(body.records[0].key, 'm0');
-  const text = await get('/api/records?topic=meters&partition=1');
-  assert.equal(text.body.records.map((record: any) => record.value), ['text reading']);
-  const raw = await get('/api/records?topic=meters&partition=0&limit=1&decode=none');
-  assert.is(raw.body.records[0].valueFormat, 'bytes');
+test('/api/records: the newest page, from an offset, from a time, filtered by key, decoded, with headers', async () => {
+  const newest = (await get('/api/records?topic=meters&partition=0&limit=7')).body;
+  assert.equal(newest.records.map((record: any) => record.offset), ['18', '19', '20', '21', '22', '23', '24']);
+  assert.equal(newest.records.map((record: any) => record.payload.value.kwh), [18, 19, 20, 21, 22, 23, 24]);
+  assert.is(newest.records[0].payload.format, 'cbor');
+  assert.equal(newest.records[0].headers, [{ name: 'unit', value: 'kWh', mqtt: false }]);
+  const fromOffset = (await get('/api/records?topic=meters&partition=0&from=offset&offset=3&limit=2')).body;
+  assert.equal(fromOffset.records.map((record: any) => [record.offset, record.key]), [['3', 'm0'], ['4', 'm1']]);
+  const fromTime = (await get(`/api/records?topic=meters&partition=0&from=timestamp&timestamp=${beforeAppendMs - 60_000}&limit=1`)).body;
+  assert.equal(fromTime.records.map((record: any) => record.offset), ['0']);
+  const byKey = (await get('/api/records?topic=meters&key=late&limit=100')).body;
+  assert.equal(byKey.records.map((record: any) => record.offset), ['20', '21', '22', '23', '24'], 'across every partition, only the key asked for');
+  const binary = (await get('/api/records?topic=meters&partition=1')).body.records[0];
+  assert.equal([binary.payload.format, binary.payload.hex], ['binary', '00 01 02 ff']);
+  const mqttRecord = (await get('/api/records?topic=mqtt&limit=1')).body.records[0];
+  assert.equal(mqttRecord.headers.filter((header: any) => header.mqtt).map((header: any) => header.name).sort(), ['mqtt.clientId', 'mqtt.qos', 'mqtt.retain', 'mqtt.topic']);
+  assert.equal([mqttRecord.payload.format, mqttRecord.payload.value], ['text', 'reading']);
 });
 
-test('/api/records: bad parameters and unknown names are answered with what was wrong', async () => {
-  assert.equal(await get('/api/records?topic=metres'), { status: 404, body: { error: 'no topic named metres; topics: meters' }, type: 'application/json; charset=utf-8' });
-  assert.equal((await get('/api/records?topic=meters&partition=2')).body, { error: 'topic meters has no partition 2' });
+test('/api/records: Sparkplug B has its slot: recognised by its MQTT topic and shown as hex until its decoder arrives', async () => {
+  await device.publishAsync('spBv1.0/plant/NDATA/node-1', Buffer.from([8, 1, 18, 3]), { qos: 1 });
+  const record = (await get('/api/records?topic=mqtt&limit=1')).body.records[0];
+  assert.equal([record.payload.format, record.payload.hex], ['sparkplug-b', '08 01 12 03']);
+  assert.match(record.payload.note, 'Sparkplug B');
+});
+
+test('/api/records: bad parameters are answered with what was wrong, and the bounds hold', async () => {
+  assert.equal(await get('/api/records?topic=metres'), { status: 404, body: { error: 'no topic named metres; topics: meters, mqtt' }, type: 'application/json; charset=utf-8' });
+  assert.match((await get('/api/records?topic=meters&partition=2')).body.error, 'partition must be a whole number from 0 to 1');
   assert.is((await get('/api/records')).status, 400);
-  assert.match((await get('/api/records?topic=meters&limit=1000')).body.error, 'limit must be 1 to 100');
-  assert.match((await get('/api/records?topic=meters&partition=x')).body.error, 'partition must be a whole number');
+  assert.match((await get('/api/records?topic=meters&limit=1000')).body.error, 'limit must be a whole number from 1 to 100');
+  assert.match((await get('/api/records?topic=meters&from=offset')).body.error, 'query parameter offset is required');
+  assert.match((await get('/api/records?topic=meters&from=timestamp&timestamp=yesterday')).body.error, 'timestamp must be');
   assert.match((await get('/api/records?topic=meters&decode=xml')).body.error, 'decode must be one of');
+  assert.match((await get(`/api/records?topic=meters&key=${'k'.repeat(300)}`)).body.error, 'key may be at most 256 characters');
 });
 
-test('/api/mqtt/clients and /api/history answer; the page and its files are served', async () => {
-  assert.equal((await get('/api/mqtt/clients')).body, { configured: true, clients: [] });
-  const history = await get('/api/history');
-  assert.is(history.body.intervalMs, 2000);
-  assert.ok(history.body.samples.length >= 1);
-  for (const [path, type] of [['/', 'text/html'], ['/console', 'text/html'], ['/console/console.js', 'text/javascript'], ['/console/console.css', 'text/css']] as const) {
+test('/api/mqtt/clients and /api/mqtt/client: search, paging, and one client\'s session', async () => {
+  const other = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { clientId: 'valve-2' });
+  try {
+    const all = (await get('/api/mqtt/clients')).body;
+    assert.equal([all.connected, all.matched, all.clients.map((client: any) => client.clientId)], [2, 2, ['pump-7', 'valve-2']]);
+    const searched = (await get('/api/mqtt/clients?search=VALVE')).body;
+    assert.equal(searched.clients.map((client: any) => client.clientId), ['valve-2']);
+    const paged = (await get('/api/mqtt/clients?pageSize=1&page=2')).body;
+    assert.equal([paged.pages, paged.clients.map((client: any) => client.clientId)], [2, ['valve-2']]);
+    assert.match((await get('/api/mqtt/clients?pageSize=5000')).body.error, 'pageSize must be a whole number from 1 to 200');
+  } finally {
+    await other.endAsync();
+  }
+  const client = (await get('/api/mqtt/client?id=pump-7')).body;
+  assert.equal([client.sessionState, client.protocolVersion, client.cleanSession, client.keepAliveSeconds], ['connected', 4, false, 60]);
+  assert.equal(client.subscriptions, [{ filter: 'commands/pump-7', qos: 1 }]);
+  assert.equal(client.will, { topic: 'status/pump-7', qos: 1, retain: true, payloadBytes: 4 });
+  assert.is((await get('/api/mqtt/client?id=nobody')).status, 404);
+});
+
+test('/api/overview: the same numbers as /metrics; the pages and their modules are served', async () => {
+  const metrics = await daemon.metrics();
+  const overview = (await get('/api/overview')).body;
+  assert.is(overview.disk.budgetBytes, 64 * 1024 * 1024);
+  assert.is(overview.disk.budgetBytes, metricValue(metrics, 'tributary_storage_disk_budget_bytes'));
+  assert.is(overview.mqtt.connected, metricValue(metrics, 'tributary_mqtt_connected_clients'));
+  assert.is(overview.mirror.configured, false);
+  assert.is(metricValue(metrics, 'tributary_kafka_produced_records_total'), 26);
+  const history = (await get('/api/history')).body;
+  assert.is(history.intervalMs, 5000);
+  assert.ok(history.atMs.length >= 1 && history.rates.mqttIn.length === history.atMs.length);
+  for (const [path, type] of [['/', 'text/html'], ['/console', 'text/html'], ['/console/app.js', 'text/javascript'], ['/console/pages/topic.js', 'text/javascript'], ['/console/web/chart.js', 'text/javascript'], ['/console/web/base.css', 'text/css']] as const) {
     const page = await get(path);
     assert.is(page.status, 200, path);
     assert.ok(page.type?.startsWith(type), `${path}: ${page.type}`);
   }
-  assert.match((await get('/')).body, '<script src="/console/console.js" defer></script>');
+  assert.is((await fetch(`${base}/api/topics`, { method: 'POST' })).status, 405, 'the console is read-only');
 });
 
 test.run();
