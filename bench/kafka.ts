@@ -74,6 +74,8 @@ const ROWS: { key: keyof BrokerFigures; label: string; better: 'higher' | 'lower
   { key: 'pacedP50Ms', label: `paced ${count(SIZES.pacedRecordsPerSecond)}/s send-to-ack p50 ms (ProducerPerformance)`, better: 'lower', format: count },
   { key: 'pacedP99Ms', label: '  p99 ms', better: 'lower', format: count },
   { key: 'pacedP999Ms', label: '  p99.9 ms', better: 'lower', format: count },
+  { key: 'pacedMeanSyncMs', label: '  edge fdatasync mean ms', better: 'lower', format: fixed(1) },
+  { key: 'pacedSyncP99BoundMs', label: '  edge fdatasync p99 at most, ms', better: 'lower', format: fixed(1) },
   { key: 'endToEndP50Ms', label: `paced ${count(SIZES.pacedRecordsPerSecond)}/s end-to-end p50 ms (@platformatic/kafka)`, better: 'lower', format: fixed(2) },
   { key: 'endToEndP99Ms', label: '  p99 ms', better: 'lower', format: fixed(2) },
   { key: 'endToEndP999Ms', label: '  p99.9 ms', better: 'lower', format: fixed(2) },

@@ -18,10 +18,10 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { metricValue } from '../../test/helpers/daemon.ts';
 import { appendDurably } from '../durable-append.ts';
 import { cpuSeconds, endedChildrenCpuSeconds, memoryKiB } from '../process-stats.ts';
 import type { BrokerUnderTest } from './brokers.ts';
+import { meanSyncMs, readStorageCounters, subtract, syncPercentileBoundMs, type StorageCounters } from './edge-storage-counters.ts';
 import { consumerPerformance, producerPerformance } from './java-perf-tools.ts';
 import { kcatConsume, kcatProduce } from './kcat.ts';
 import { pacedLatency } from './paced-latency.ts';
@@ -62,6 +62,9 @@ export interface BrokerFigures {
   pacedP50Ms: number;
   pacedP99Ms: number;
   pacedP999Ms: number;
+  /** The edge's mean fdatasync time in the paced phase, and the histogram bound its p99 lies under (edge only). */
+  pacedMeanSyncMs: number;
+  pacedSyncP99BoundMs: number;
   endToEndP50Ms: number;
   endToEndP99Ms: number;
   endToEndP999Ms: number;
@@ -119,20 +122,22 @@ export async function measureBroker(broker: BrokerUnderTest, sizes: KafkaBenchSi
   const produced = sizes.records + sizes.warmUpRecords;
   const storageBeforeProduce = await storageCounters(broker, TOPICS.produce);
   const produce = await phase(marks, broker, 'produce', produced, () => producerPerformance({ bootstrap: broker.bootstrap, topic: TOPICS.produce, records: sizes.records, warmUpRecords: sizes.warmUpRecords, recordBytes: sizes.recordBytes, recordsPerSecond: -1 }));
-  const produceStorage = subtract(await storageCounters(broker, TOPICS.produce), storageBeforeProduce);
+  const produceStorage = difference(await storageCounters(broker, TOPICS.produce), storageBeforeProduce);
   const consume = await phase(marks, broker, 'consume', produced, () => consumerPerformance({ bootstrap: broker.bootstrap, topic: TOPICS.produce, records: produced, group: 'bench-perf' }));
 
   syncDisks();
   const appendedBefore = await storageCounters(broker, TOPICS.kcat);
   const kcatProduced = await phase(marks, broker, 'kcat produce', sizes.records, () => kcatProduce(broker.bootstrap, TOPICS.kcat, recordsFile));
-  const appended = subtract(await storageCounters(broker, TOPICS.kcat), appendedBefore);
+  const appended = difference(await storageCounters(broker, TOPICS.kcat), appendedBefore);
   const kcatConsumed = await phase(marks, broker, 'kcat consume', sizes.records, () => kcatConsume(broker.bootstrap, TOPICS.kcat));
   if (kcatConsumed.result.records !== sizes.records) throw new Error(`${broker.name}: kcat consumed ${kcatConsumed.result.records} records, ${sizes.records} were produced`);
   const durable = await durableAppendBaseline(appended, kcatProduced.result, directory);
 
   syncDisks();
   const pacedRecords = sizes.pacedRecordsPerSecond * sizes.pacedSeconds;
+  const storageBeforePaced = await storageCounters(broker, TOPICS.paced);
   const paced = await phase(marks, broker, 'paced produce', pacedRecords, () => producerPerformance({ bootstrap: broker.bootstrap, topic: TOPICS.paced, records: pacedRecords, warmUpRecords: sizes.pacedRecordsPerSecond * sizes.pacedWarmUpSeconds, recordBytes: sizes.recordBytes, recordsPerSecond: sizes.pacedRecordsPerSecond }));
+  const pacedStorage = difference(await storageCounters(broker, TOPICS.paced), storageBeforePaced);
   const endToEnd = await phase(marks, broker, 'paced end-to-end', pacedRecords, () => pacedLatency({ bootstrap: broker.bootstrap, topic: TOPICS.endToEnd, partitions: sizes.partitions, recordBytes: sizes.recordBytes, recordsPerSecond: sizes.pacedRecordsPerSecond, seconds: sizes.pacedSeconds, warmUpSeconds: sizes.pacedWarmUpSeconds }));
 
   const figures: BrokerFigures = {
@@ -142,7 +147,7 @@ export async function measureBroker(broker: BrokerUnderTest, sizes: KafkaBenchSi
     produceP999Ms: produce.result.p999Ms,
     produceCpuSecondsPerMillion: produce.cpuSecondsPerMillion,
     produceClientCpuSecondsPerMillion: produce.clientCpuSecondsPerMillion,
-    produceMeanSyncMs: produceStorage === undefined ? Number.NaN : (produceStorage.syncSeconds / produceStorage.syncs) * 1000,
+    produceMeanSyncMs: produceStorage === undefined ? Number.NaN : meanSyncMs(produceStorage),
     consumeRecordsPerSecond: consume.result.fetchRecordsPerSecond,
     consumeWithJoinRecordsPerSecond: consume.result.overallRecordsPerSecond,
     consumeCpuSecondsPerMillion: consume.cpuSecondsPerMillion,
@@ -158,6 +163,8 @@ export async function measureBroker(broker: BrokerUnderTest, sizes: KafkaBenchSi
     pacedP50Ms: paced.result.p50Ms,
     pacedP99Ms: paced.result.p99Ms,
     pacedP999Ms: paced.result.p999Ms,
+    pacedMeanSyncMs: pacedStorage === undefined ? Number.NaN : meanSyncMs(pacedStorage),
+    pacedSyncP99BoundMs: pacedStorage === undefined ? Number.NaN : syncPercentileBoundMs(pacedStorage, 0.99),
     endToEndP50Ms: endToEnd.result.p50Ms,
     endToEndP99Ms: endToEnd.result.p99Ms,
     endToEndP999Ms: endToEnd.result.p999Ms,
@@ -167,21 +174,13 @@ export async function measureBroker(broker: BrokerUnderTest, sizes: KafkaBenchSi
   return { figures, phases: marks };
 }
 
-interface StorageCounters { bytes: number; syncs: number; syncSeconds: number }
-
-/** Batch bytes the edge appended to a topic, and the fdatasyncs it made (all topics) and their time, from its metrics; undefined for Kafka. */
+/** The edge's storage counters now; undefined for Kafka, whose metrics are not read. */
 async function storageCounters(broker: BrokerUnderTest, topic: string): Promise<StorageCounters | undefined> {
-  if (broker.metrics === undefined) return undefined;
-  const text = await broker.metrics();
-  return {
-    bytes: metricValue(text, 'tributary_storage_append_bytes_total', { topic }) ?? 0,
-    syncs: metricValue(text, 'tributary_storage_flush_duration_seconds_count') ?? 0,
-    syncSeconds: metricValue(text, 'tributary_storage_flush_duration_seconds_sum') ?? 0,
-  };
+  return broker.metrics === undefined ? undefined : readStorageCounters(await broker.metrics(), topic);
 }
 
-function subtract(after: StorageCounters | undefined, before: StorageCounters | undefined): StorageCounters | undefined {
-  return after === undefined || before === undefined ? undefined : { bytes: after.bytes - before.bytes, syncs: after.syncs - before.syncs, syncSeconds: after.syncSeconds - before.syncSeconds };
+function difference(after: StorageCounters | undefined, before: StorageCounters | undefined): StorageCounters | undefined {
+  return after === undefined || before === undefined ? undefined : subtract(after, before);
 }
 
 /** The edge's kcat produce rate against the same bytes appended to one plain file at the same bytes per fdatasync. */
