@@ -9,8 +9,8 @@
 //                log before every append is acknowledged, the edge's durability.
 //
 // Kafka runs with kafka-server-start.sh's JVM flags (BENCH_JVM_OPTIONS), its own default thread
-// counts, and the test helper's small internal topics and log-cleaner buffer, which can only
-// lower its memory (nothing here is compacted), never flatter the edge's share of it.
+// counts, and the small internal topics and log-cleaner buffer of test/helpers/apache-kafka.ts,
+// which can only lower its memory (nothing here is compacted), never flatter the edge's share.
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { ApacheKafka, BENCH_JVM_OPTIONS } from '../../test/helpers/apache-kafka.ts';
@@ -26,14 +26,14 @@ export const BROKER_DESCRIPTIONS: Record<BrokerName, string> = {
 };
 
 /**
- * Kafka's defaults for the settings the test helper lowers so that three nodes fit two
- * cores: a produce with flush.messages=1 holds an I/O thread for its fsync, so their number
+ * Kafka's defaults for the settings test/helpers/apache-kafka.ts lowers so that three nodes
+ * fit two cores: a produce with flush.messages=1 holds an I/O thread for its fsync, so their number
  * bounds the fsyncs under way at once.
  */
 const KAFKA_DEFAULT_THREADS: Record<string, string> = { 'num.io.threads': '8', 'num.network.threads': '3' };
 /**
  * A new consumer group rebalances at once on every broker: Kafka's 3 s default (which the
- * test helper already sets to 0) and the edge's 300 ms would otherwise count in the first
+ * tests already set to 0) and the edge's 300 ms would otherwise count in the first
  * consume of a run.
  */
 const GROUP_INITIAL_REBALANCE_DELAY_MS = 0;
