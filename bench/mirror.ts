@@ -1,27 +1,39 @@
-// Mirror benchmark (not a test): an edge with its embedded mirror sends to a central
-// (`tributary central`) through the fault-injecting link capped at 1 MB/s.
+// Mirror benchmark (not a test): edge to central through the fault-injecting link, capped at
+// 1 MB/s. The central is Apache Kafka 4.4, one node (bench/mirror/central.ts): what the
+// mirror meets in production, and what MirrorMaker 2 is made for.
 //
-//   npm run bench:mirror                                   # 100 MB backlog: about 4 minutes
-//   BENCH_BACKLOG_MB=10 BENCH_LIVE_SECONDS=8 npm run bench:mirror     # a quick run
+//   npm run bench:mirror                          # about 10 minutes
+//   BENCH_BACKLOG_MB=10 BENCH_LIVE_SECONDS=8 BENCH_COMPARE_MB=10 BENCH_COMPARE_RUNS=1 npm run bench:mirror   # a quick run
 //
-// 1. Live: producers keep the edge ahead of the link for BENCH_LIVE_SECONDS. Measured over
-//    the second half: link utilisation (bytes the link carried / (cap × time)) and the
-//    mirror's goodput (source bytes delivered per second, from its metrics).
-// 2. Outage and drain: the link is cut, BENCH_BACKLOG_MB of records is produced at the
-//    edge, the link comes back, and the time until the central holds every record is the
-//    drain time. It is compared with two references for the bytes the mirror sent while
-//    draining: the cap's arithmetic (bytes / cap), and a raw TCP stream of the same bytes
-//    through an identical link to a sink, measured in the same run.
+// 1. The embedded mirror (the default), bench/mirror/embedded-mirror.ts: link utilisation and
+//    goodput while producers keep the edge ahead of the link; then the drain of a
+//    BENCH_BACKLOG_MB backlog built while the link was cut, next to the cap's arithmetic and
+//    a raw TCP stream of the same bytes through an identical link, measured in the same run.
+// 2. Side by side with MirrorMaker 2 (bench/mirror/mirrors.ts, bench/mirror/drain.ts): one
+//    edge holds a BENCH_COMPARE_MB backlog, and Tributary's standalone mirror and MirrorMaker
+//    2 take turns draining all of it, each from a cold start into topics of its own on the
+//    same central, through a fresh link with the same cap, BENCH_COMPARE_RUNS times each in
+//    alternating order. Drain time, link utilisation, bytes on the wire, the mirror process's
+//    peak RSS and CPU. Both are processes of their own reading the edge over Kafka, so their
+//    memory compares like for like.
 //
-// Record values are random bytes, so compression cannot hide the link: source bytes and
-// link bytes are close, and 100 MB at 1 MB/s is about 100 s. Goals: utilisation >= 0.9,
-// drain time <= 1.15 × the raw baseline.
-import { randomBytes } from 'node:crypto';
-import { createServer, connect, type AddressInfo } from 'node:net';
+// Record values are random bytes, so compression cannot hide the link: 100 MB at 1 MB/s is
+// about 100 s. Goals: utilisation >= 0.9, embedded drain <= 1.15 × the raw baseline; against
+// MirrorMaker 2, drain speed >= 1.0× at <= 0.25× its memory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Producer } from '@platformatic/kafka';
-import { createLink, type Link } from '../firmware-sim/link/link.ts';
 import { Daemon, metricValue } from '../test/helpers/daemon.ts';
-import { freePort, kafkaClient, mirrorThrough } from '../test/mirror/cluster.ts';
+import { cleanUpOnCrash } from './cleanup-on-crash.ts';
+import { startCentral, type Central } from './mirror/central.ts';
+import { drain, type Backlog, type DrainFigures } from './mirror/drain.ts';
+import { produceBytes } from './mirror/edge-records.ts';
+import { embeddedMirror } from './mirror/embedded-mirror.ts';
+import { MIRROR_NAMES, warmTributaryMirror, type MirrorName } from './mirror/mirrors.ts';
+import { rawTcpSeconds } from './mirror/raw-tcp-baseline.ts';
+import { loadAverage } from './process-stats.ts';
+import { fixed, goalLine, renderTable, runRatios, type FigureRow } from './report.ts';
 
 function option(name: string, fallback: number): number {
   const flag = process.argv.indexOf(`--${name.toLowerCase().replaceAll('_', '-')}`);
@@ -36,154 +48,121 @@ const BACKLOG_BYTES = option('BACKLOG_MB', 100) * 1_000_000;
 const LIVE_SECONDS = option('LIVE_SECONDS', 20);
 const PARTITIONS = option('PARTITIONS', 4);
 const RECORD_BYTES = option('RECORD_BYTES', 1000);
-/** Records per produce request to the edge. */
-const SEND_RECORDS = 500;
-/** Between two looks at the central's progress while draining; the drain time is this precise. */
-const POLL_MS = 100;
+const COMPARE_BYTES = option('COMPARE_MB', 50) * 1_000_000;
+const COMPARE_RUNS = option('COMPARE_RUNS', 3);
 
 const EDGE = 'bench-edge';
-const TOPIC = 'bench';
+const BACKLOG_TOPIC = 'backlog';
 
-function record(index: number) {
-  return { topic: TOPIC, partition: index % PARTITIONS, key: Buffer.from(`k${index % 64}`), value: randomBytes(RECORD_BYTES) };
+const mb = (bytes: number): string => `${(bytes / 1_000_000).toFixed(1)} MB`;
+const verdict = (met: boolean): string => (met ? 'met' : 'MISSED');
+const loadText = (): string => loadAverage().map((value) => value.toFixed(2)).join(' ');
+
+async function embeddedPhases(central: Central): Promise<void> {
+  const figures = await embeddedMirror(central, { capBytesPerSecond: CAP_BYTES_PER_SECOND, liveSeconds: LIVE_SECONDS, backlogBytes: BACKLOG_BYTES, partitions: PARTITIONS, recordBytes: RECORD_BYTES });
+  const theoretical = figures.drainLinkBytes / CAP_BYTES_PER_SECOND;
+  const baseline = await rawTcpSeconds(figures.drainLinkBytes, CAP_BYTES_PER_SECOND);
+  const ratio = figures.drainSeconds / baseline;
+  console.log([
+    '',
+    'embedded mirror, live (second half of the live phase)',
+    `  link utilisation      ${figures.utilisation.toFixed(3)}   (${mb(figures.liveLinkBytes)} in ${figures.liveSeconds.toFixed(1)} s at a cap of ${mb(CAP_BYTES_PER_SECOND)}/s)   goal >= 0.9: ${verdict(figures.utilisation >= 0.9)}`,
+    `  goodput               ${mb(figures.goodputBytesPerSecond)}/s of source bytes delivered   (${(figures.goodputBytesPerSecond / CAP_BYTES_PER_SECOND).toFixed(3)} × the cap)`,
+    `embedded mirror, drain of a ${mb(BACKLOG_BYTES)} backlog after an outage`,
+    `  drain time            ${figures.drainSeconds.toFixed(1)} s   (${mb(figures.drainLinkBytes)} on the link, ${mb(BACKLOG_BYTES / figures.drainSeconds)}/s of source bytes)`,
+    `  cap arithmetic        ${theoretical.toFixed(1)} s   (link bytes / cap)   ratio ${(figures.drainSeconds / theoretical).toFixed(3)}`,
+    `  raw TCP baseline      ${baseline.toFixed(1)} s   (same bytes, same link, no Kafka)   ratio ${ratio.toFixed(3)}   goal <= 1.15: ${verdict(ratio <= 1.15)}`,
+  ].join('\n'));
+  console.log(JSON.stringify({ bench: 'mirror-embedded', capBytesPerSecond: CAP_BYTES_PER_SECOND, ...figures, backlogBytes: BACKLOG_BYTES, theoreticalSeconds: theoretical, baselineSeconds: baseline, drainToBaseline: ratio }));
 }
 
-async function produceBytes(producer: Producer, from: number, bytes: number): Promise<number> {
-  const count = Math.ceil(bytes / RECORD_BYTES);
-  for (let sent = 0; sent < count; sent += SEND_RECORDS) {
-    await producer.send({ messages: Array.from({ length: Math.min(SEND_RECORDS, count - sent) }, (_, index) => record(from + sent + index)) });
+/** An edge holding the comparison's backlog, with no mirror of its own; the backlog's size in records and batch bytes. */
+async function backlogEdge(directory: string): Promise<{ edge: Daemon; backlog: Backlog }> {
+  const edge = await Daemon.start({ dataDir: join(directory, 'edge'), config: { node: { id: EDGE }, log: { level: 'warn' }, topics: { overrides: { [BACKLOG_TOPIC]: { partitions: PARTITIONS } } } } });
+  const producer = new Producer({ clientId: 'bench', bootstrapBrokers: [`127.0.0.1:${edge.ports.kafka}`], acks: -1 });
+  try {
+    const records = await produceBytes(producer, BACKLOG_TOPIC, 0, COMPARE_BYTES, { partitions: PARTITIONS, recordBytes: RECORD_BYTES });
+    const bytes = metricValue(await edge.metrics(), 'tributary_storage_append_bytes_total', { topic: BACKLOG_TOPIC }) ?? Number.NaN;
+    return { edge, backlog: { topic: BACKLOG_TOPIC, partitions: PARTITIONS, records, bytes } };
+  } finally {
+    await producer.close();
   }
-  return count;
 }
 
-async function edgeEnd(client: ReturnType<typeof kafkaClient>, topic: string): Promise<bigint> {
-  let total = 0n;
-  for (let partition = 0; partition < PARTITIONS; partition += 1) total += (await client.offsets(topic, partition)).highWatermark;
-  return total;
-}
-
-async function mirrorMetric(edge: Daemon, name: string): Promise<number> {
-  return metricValue(await edge.metrics(), name, { direction: 'forward' }) ?? metricValue(await edge.metrics(), name) ?? 0;
-}
-
-/** Time to push `bytes` through a link like the mirror's (same cap) to a TCP sink: the raw baseline. */
-async function rawBaseline(bytes: number): Promise<number> {
-  let received = 0;
-  let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => { done = resolve; });
-  const sink = createServer((socket) => {
-    // The link resets its side when the sender goes away; that is the end, not an error.
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received >= bytes) done();
-    });
-  });
-  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const link = await createLink({ listen: '127.0.0.1:0', target: `127.0.0.1:${(sink.address() as AddressInfo).port}`, bandwidthBytesPerSecond: CAP_BYTES_PER_SECOND });
-  const socket = connect(link.listen.port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  await new Promise((resolve) => socket.once('connect', resolve));
-  const chunk = randomBytes(64 * 1024);
-  const started = performance.now();
-  for (let sent = 0; sent < bytes; sent += chunk.length) {
-    if (!socket.write(chunk.subarray(0, Math.min(chunk.length, bytes - sent)))) await new Promise((resolve) => socket.once('drain', resolve));
+async function comparison(central: Central, root: string): Promise<void> {
+  const { edge, backlog } = await backlogEdge(root);
+  const forget = cleanUpOnCrash(() => edge.cleanup());
+  const figures: Record<MirrorName, DrainFigures[]> = { tributary: [], mm2: [] };
+  const loads: string[] = [];
+  console.log(`\nside by side: ${mb(backlog.bytes)} of record batches (${backlog.records.toLocaleString('en')} records) at the edge, drained ${COMPARE_RUNS} times by each mirror`);
+  const edgeBootstrap = `127.0.0.1:${edge.ports.kafka}`;
+  try {
+    await warmTributaryMirror({ edgeBootstrap, edgeId: EDGE, centralBootstrap: central.linkBootstrap, topic: BACKLOG_TOPIC, runName: 'warm-up', directory: root });
+    for (let run = 0; run < COMPARE_RUNS; run++) {
+      const order = run % 2 === 0 ? MIRROR_NAMES : [...MIRROR_NAMES].reverse();
+      for (const name of order) {
+        const directory = mkdtempSync(join(root, `${name}-${run + 1}-`));
+        try {
+          const result = await drain(name, central, { edgeBootstrap, edgeId: EDGE, runName: `${name}-run${run + 1}`, directory }, backlog, CAP_BYTES_PER_SECOND);
+          figures[name].push(result);
+          console.log(`run ${run + 1} ${name.padEnd(9)} drain ${result.drainSeconds.toFixed(1)} s (first byte ${result.startUpSeconds.toFixed(1)} s, first record ${result.firstRecordSeconds.toFixed(1)} s), ${mb(result.bytesUpstream)} up, ${mb(result.bytesDownstream)} down, peak RSS ${result.peakRssMiB.toFixed(1)} MiB`);
+        } finally {
+          rmSync(directory, { recursive: true, force: true });
+        }
+      }
+      loads.push(loadText());
+    }
+  } finally {
+    await edge.cleanup();
+    forget();
   }
-  await finished;
-  const seconds = (performance.now() - started) / 1000;
-  socket.destroy();
-  await link.close();
-  await new Promise<void>((resolve) => sink.close(() => resolve()));
-  return seconds;
+  reportComparison(figures, backlog, loads);
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+function reportComparison(figures: Record<MirrorName, DrainFigures[]>, backlog: Backlog, loads: string[]): void {
+  const of = (pick: (run: DrainFigures) => number): Record<MirrorName, number[]> => ({ tributary: figures.tributary.map(pick), mm2: figures.mm2.map(pick) });
+  const megabytes = (bytes: number): number => bytes / 1_000_000;
+  const drainSpeed: FigureRow<MirrorName> = { label: 'drain speed from start, source MB/s', better: 'higher', format: fixed(3), values: of((run) => megabytes(backlog.bytes) / run.drainSeconds) };
+  const transferSpeed: FigureRow<MirrorName> = { label: 'transfer speed, source MB/s', better: 'higher', format: fixed(3), values: of((run) => megabytes(backlog.bytes) / run.transferSeconds) };
+  const peakRss: FigureRow<MirrorName> = { label: 'mirror process peak RSS (VmHWM), MiB', better: 'lower', format: fixed(1), values: of((run) => run.peakRssMiB) };
+  const rows: FigureRow<MirrorName>[] = [
+    { label: 'drain time from process start, s', better: 'lower', format: fixed(1), values: of((run) => run.drainSeconds) },
+    { label: '  start-up: first byte on the link, s', better: 'lower', format: fixed(1), values: of((run) => run.startUpSeconds) },
+    { label: '  first record at the central, s', better: 'lower', format: fixed(1), values: of((run) => run.firstRecordSeconds) },
+    { label: '  transfer: first record to last, s', better: 'lower', format: fixed(1), values: of((run) => run.transferSeconds) },
+    drainSpeed,
+    transferSpeed,
+    { label: 'link utilisation while transferring', better: 'higher', format: fixed(3), values: of((run) => run.utilisation) },
+    { label: 'bytes on the wire upstream, MB', better: 'lower', format: fixed(1), values: of((run) => megabytes(run.bytesUpstream)) },
+    { label: 'bytes on the wire downstream, MB', better: 'lower', format: fixed(2), values: of((run) => megabytes(run.bytesDownstream)) },
+    { label: 'wire bytes (both ways) per source byte', better: 'lower', format: fixed(3), values: of((run) => (run.bytesUpstream + run.bytesDownstream) / backlog.bytes) },
+    { label: `records at the central (backlog ${backlog.records.toLocaleString('en')})`, better: 'lower', format: (value) => Math.round(value).toLocaleString('en'), values: of((run) => run.recordsAtCentral) },
+    peakRss,
+    { label: 'mirror process CPU, s', better: 'lower', format: fixed(1), values: of((run) => run.cpuSeconds) },
+  ];
+  const ratio = { numerator: 'tributary', denominator: 'mm2' } as const;
+  console.log(`median (lowest–highest) of ${COMPARE_RUNS} run${COMPARE_RUNS === 1 ? '' : 's'}; ratios within each run; load average (1, 5, 15 min) after each run: ${loads.join('; ')}`);
+  for (const line of renderTable(MIRROR_NAMES, [ratio], rows)) console.log(line);
+  console.log('goals (judged on the median of the same-run ratios)');
+  console.log(`  ${goalLine({ label: 'drain speed from process start vs MirrorMaker 2', values: runRatios(drainSpeed, ratio), atLeast: 1.0 })}`);
+  console.log(`  ${goalLine({ label: 'transfer speed vs MirrorMaker 2', values: runRatios(transferSpeed, ratio), atLeast: 1.0 })}`);
+  console.log(`  ${goalLine({ label: 'peak RSS vs MirrorMaker 2', values: runRatios(peakRss, ratio), atMost: 0.25 })}`);
+  console.log(JSON.stringify({ bench: 'mirror-comparison', capBytesPerSecond: CAP_BYTES_PER_SECOND, backlog, runs: COMPARE_RUNS, loadAverages: loads, figures }));
 }
 
 async function main(): Promise<void> {
-  console.log(`mirror benchmark: link cap ${mb(CAP_BYTES_PER_SECOND)}/s, ${PARTITIONS} partitions, ${RECORD_BYTES}-byte random values, live ${LIVE_SECONDS} s, backlog ${mb(BACKLOG_BYTES)}`);
-  const centralPort = await freePort();
-  const central = await Daemon.start({ subcommand: 'central', config: { node: { id: 'central' }, listeners: { kafka: { port: centralPort } } } });
-  let link: Link | undefined;
-  let edge: Daemon | undefined;
-  // A crash must not leave the central and the edge running behind it.
-  process.once('uncaughtException', (error) => {
-    console.error(error);
-    edge?.process.kill('SIGKILL');
-    central.process.kill('SIGKILL');
-    process.exit(1);
-  });
+  console.log(`mirror benchmark: link cap ${mb(CAP_BYTES_PER_SECOND)}/s, ${PARTITIONS} partitions, ${RECORD_BYTES}-byte random values, live ${LIVE_SECONDS} s, backlog ${mb(BACKLOG_BYTES)}; side by side with MirrorMaker 2: ${mb(COMPARE_BYTES)} × ${COMPARE_RUNS} runs; central Apache Kafka 4.4 (one node)`);
+  console.log(`load average (1, 5, 15 min) at start: ${loadText()}`);
+  const root = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'tributary-mirror-bench-'));
+  const central = await startCentral(root);
+  const forget = cleanUpOnCrash(() => central.cleanup());
   try {
-    link = await createLink({ listen: '127.0.0.1:0', target: `127.0.0.1:${centralPort}`, bandwidthBytesPerSecond: CAP_BYTES_PER_SECOND });
-    edge = await Daemon.start({
-      config: {
-        node: { id: EDGE },
-        topics: { overrides: { [TOPIC]: { partitions: PARTITIONS } } },
-        mirror: { ...mirrorThrough(centralPort, link.listen.port, { topics: { include: [TOPIC] } }), heartbeat: { intervalMs: 5_000 } },
-      },
-    });
-    const producer = new Producer({ clientId: 'bench', bootstrapBrokers: [`127.0.0.1:${edge.ports.kafka}`], acks: -1 });
-    const edgeReader = kafkaClient(`127.0.0.1:${edge.ports.kafka}`, 'bench-edge-reader');
-    const centralReader = kafkaClient(`127.0.0.1:${centralPort}`, 'bench-central-reader');
-    let produced = 0;
-
-    // 1. Live, saturated: keep the edge ahead of the link.
-    const liveEnd = Date.now() + LIVE_SECONDS * 1000;
-    const live = (async () => {
-      while (Date.now() < liveEnd) {
-        const lag = Number(await edgeEnd(edgeReader, TOPIC)) - Number(await mirrorMetric(edge!, 'tributary_mirror_records_delivered_total'));
-        if (lag * RECORD_BYTES < 4 * CAP_BYTES_PER_SECOND) produced += await produceBytes(producer, produced, CAP_BYTES_PER_SECOND);
-        else await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    })();
-    await new Promise((resolve) => setTimeout(resolve, (LIVE_SECONDS * 1000) / 2));
-    const startLink = link.stats().bytesUpstream;
-    const startSource = await mirrorMetric(edge, 'tributary_mirror_source_bytes_delivered_total');
-    const startMs = performance.now();
-    await live;
-    const liveSeconds = (performance.now() - startMs) / 1000;
-    const linkBytes = link.stats().bytesUpstream - startLink;
-    const sourceBytes = (await mirrorMetric(edge, 'tributary_mirror_source_bytes_delivered_total')) - startSource;
-    const utilisation = linkBytes / (CAP_BYTES_PER_SECOND * liveSeconds);
-    const goodput = sourceBytes / liveSeconds;
-    // Let the live phase's backlog drain before the outage.
-    while ((await edgeEnd(centralReader, `${EDGE}.${TOPIC}`).catch(() => 0n)) < BigInt(produced)) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-
-    // 2. Outage: the link is down while the backlog builds up at the edge.
-    link.cut();
-    produced += await produceBytes(producer, produced, BACKLOG_BYTES);
-    await producer.close();
-    const total = BigInt(produced);
-    const linkBefore = link.stats().bytesUpstream;
-    const drainStart = performance.now();
-    link.restore();
-    while ((await edgeEnd(centralReader, `${EDGE}.${TOPIC}`)) < total) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    const drainSeconds = (performance.now() - drainStart) / 1000;
-    const drainBytes = link.stats().bytesUpstream - linkBefore;
-    await edgeReader.close();
-    await centralReader.close();
-
-    const theoretical = drainBytes / CAP_BYTES_PER_SECOND;
-    const baseline = await rawBaseline(drainBytes);
-    const ratio = drainSeconds / baseline;
-    const lines = [
-      '',
-      'live (second half of the live phase)',
-      `  link utilisation      ${utilisation.toFixed(3)}   (${mb(linkBytes)} in ${liveSeconds.toFixed(1)} s at a cap of ${mb(CAP_BYTES_PER_SECOND)}/s)   goal >= 0.9: ${utilisation >= 0.9 ? 'met' : 'NOT MET'}`,
-      `  goodput               ${mb(goodput)}/s of source bytes delivered   (${(goodput / CAP_BYTES_PER_SECOND).toFixed(3)} × the cap)`,
-      '',
-      `drain of a ${mb(BACKLOG_BYTES)} backlog after an outage`,
-      `  drain time            ${drainSeconds.toFixed(1)} s   (${mb(drainBytes)} on the link, ${mb((BACKLOG_BYTES / drainSeconds))}/s of source bytes)`,
-      `  cap arithmetic        ${theoretical.toFixed(1)} s   (link bytes / cap)   ratio ${(drainSeconds / theoretical).toFixed(3)}`,
-      `  raw TCP baseline      ${baseline.toFixed(1)} s   (same bytes, same link, no Kafka)   ratio ${ratio.toFixed(3)}   goal <= 1.15: ${ratio <= 1.15 ? 'met' : 'NOT MET'}`,
-    ];
-    console.log(lines.join('\n'));
-    console.log(JSON.stringify({ bench: 'mirror', capBytesPerSecond: CAP_BYTES_PER_SECOND, utilisation, goodputBytesPerSecond: goodput, backlogBytes: BACKLOG_BYTES, drainSeconds, drainLinkBytes: drainBytes, theoreticalSeconds: theoretical, baselineSeconds: baseline, drainToBaseline: ratio }));
+    await embeddedPhases(central);
+    await comparison(central, root);
   } finally {
-    await edge?.cleanup();
     await central.cleanup();
-    await link?.close();
+    forget();
+    rmSync(root, { recursive: true, force: true });
   }
 }
 

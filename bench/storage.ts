@@ -16,7 +16,6 @@
 // that device meanwhile) and /proc/self/io write_bytes (bytes this process caused to be
 // written: data only, no journal). Both are printed.
 import { execSync } from 'node:child_process';
-import fs from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,8 @@ import { DEFAULT_STORAGE_CONFIG, DEFAULT_TOPIC_CONFIG } from '../shared/config/t
 import { encodeRecordBatch } from '../shared/kafka/record-batch.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { LogStore } from '../edge/storage/index.ts';
+import { appendDurably } from './durable-append.ts';
+import { median, percentile } from './statistics.ts';
 
 /** Seconds of log-store appending per configuration, split over the rounds; the baselines take about as long again. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 9);
@@ -69,11 +70,6 @@ function counters(device: string | undefined): DeviceCounters {
   const io = readFileSync('/proc/self/io', 'utf8');
   const processBytes = Number(/write_bytes:\s+(\d+)/.exec(io)?.[1] ?? Number.NaN);
   return { deviceBytes, processBytes };
-}
-
-function percentile(sorted: Float64Array, fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
 }
 
 async function metricValue(registry: Registry, name: string, suffix: string): Promise<number> {
@@ -143,33 +139,11 @@ async function runOurs(dataDir: string, device: string | undefined, seconds: num
   };
 }
 
-function write(fd: number, buffer: Buffer, position: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.write(fd, buffer, 0, buffer.length, position, (error) => (error ? reject(error) : resolve())));
-}
-
-function fdatasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
-}
-
 /** The same bytes, appended to one file in chunks of bytesPerSync with an fdatasync after each. */
 async function runBaseline(directory: string, totalBytes: number, bytesPerSync: number, device: string | undefined): Promise<{ seconds: number; device: DeviceCounters; syncs: number }> {
-  const path = join(directory, 'baseline.log');
-  const fd = fs.openSync(path, 'w');
-  const chunk = Buffer.alloc(bytesPerSync, 0x62);
   execSync('sync');
   const before = counters(device);
-  const started = process.hrtime.bigint();
-  let position = 0;
-  let syncs = 0;
-  while (position < totalBytes) {
-    const length = Math.min(bytesPerSync, totalBytes - position);
-    await write(fd, length === chunk.length ? chunk : chunk.subarray(0, length), position);
-    await fdatasync(fd);
-    position += length;
-    syncs += 1;
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  fs.closeSync(fd);
+  const { seconds, syncs } = await appendDurably(join(directory, 'baseline.log'), totalBytes, bytesPerSync);
   execSync('sync');
   const after = counters(device);
   return { seconds, syncs, device: { deviceBytes: after.deviceBytes - before.deviceBytes, processBytes: after.processBytes - before.processBytes } };
@@ -177,11 +151,6 @@ async function runBaseline(directory: string, totalBytes: number, bytesPerSync: 
 
 function mib(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(1);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function runConfiguration(root: string, device: string | undefined, partitions: number): Promise<string> {

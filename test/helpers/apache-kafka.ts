@@ -54,22 +54,30 @@ export interface JavaOptions {
   input?: string;
 }
 
-/** Where a Java program's log4j2 output goes: warnings and errors to standard error. */
-const QUIET_LOG4J = `Configuration:
-  status: warn
-  Appenders:
-    Console:
-      name: STDERR
-      target: SYSTEM_ERR
-      PatternLayout: { Pattern: "[%d] %p %m (%c)%n" }
-  Loggers:
-    Root: { level: warn, AppenderRef: [{ ref: STDERR }] }
-`;
+/**
+ * Where a Java program's log4j2 output goes: messages of `level` and above to standard
+ * error (warn for the tools, info for a broker). In log4j2's properties format, which
+ * log4j-core reads by itself: the YAML format needs jackson-dataformat-yaml, which the
+ * mirror-maker jar set does not carry.
+ */
+function log4jProperties(level: 'warn' | 'info'): string {
+  return [
+    'status = warn',
+    'appender.stderr.type = Console',
+    'appender.stderr.name = STDERR',
+    'appender.stderr.target = SYSTEM_ERR',
+    'appender.stderr.layout.type = PatternLayout',
+    'appender.stderr.layout.pattern = [%d] %p %m (%c)%n',
+    `rootLogger.level = ${level}`,
+    'rootLogger.appenderRef.stderr.ref = STDERR',
+    '',
+  ].join('\n');
+}
 let quietLog4jPath: string | undefined;
 function quietLog4j(): string {
   if (quietLog4jPath === undefined || !existsSync(quietLog4jPath)) {
-    quietLog4jPath = join(tmpdir(), `tributary-log4j2-quiet-${process.pid}.yaml`);
-    writeFileSync(quietLog4jPath, QUIET_LOG4J);
+    quietLog4jPath = join(tmpdir(), `tributary-log4j2-quiet-${process.pid}.properties`);
+    writeFileSync(quietLog4jPath, log4jProperties('warn'));
     process.once('exit', () => rmSync(quietLog4jPath!, { force: true }));
   }
   return quietLog4jPath;
@@ -149,9 +157,14 @@ export interface ApacheKafkaOptions {
    * Extra listeners each broker serves besides PLAINTEXT, by name, with their security
    * protocol and per-listener settings (e.g. SASL_SSL with a keystore); the helper adds
    * their ports and advertised addresses. Clients find them in `listenerPorts`.
+   * `advertisedPort` makes the broker name another port on 127.0.0.1 for that listener (one
+   * node only): a proxy in front of it, such as a link simulator, which every client that
+   * connects through it then keeps using.
    */
-  extraListeners?: Record<string, { securityProtocol: string; config?: Record<string, string> }>;
+  extraListeners?: Record<string, { securityProtocol: string; config?: Record<string, string>; advertisedPort?: number }>;
   jvmOptions?: readonly string[];
+  /** Folder the cluster's files go under (os.tmpdir() by default): a benchmark keeps every broker's log on one file system. */
+  parentDirectory?: string;
 }
 
 export interface KafkaNode {
@@ -193,7 +206,10 @@ export class ApacheKafka {
   static async start(options: ApacheKafkaOptions = {}): Promise<ApacheKafka> {
     kafkaClasspath();
     const count = options.nodes ?? 1;
-    const directory = mkdtempSync(join(tmpdir(), 'tributary-apache-kafka-'));
+    if (count > 1 && Object.values(options.extraListeners ?? {}).some((listener) => listener.advertisedPort !== undefined)) {
+      throw new Error('extraListeners[].advertisedPort names one address, so it serves a one-node cluster only');
+    }
+    const directory = mkdtempSync(join(options.parentDirectory ?? tmpdir(), 'tributary-apache-kafka-'));
     // Kafka's Uuid: 16 random bytes, URL-safe base64 without padding.
     const clusterId = randomBytes(16).toString('base64url');
     const nodes: KafkaNode[] = [];
@@ -212,7 +228,7 @@ export class ApacheKafka {
         'node.id': String(node.nodeId),
         'controller.quorum.voters': voters,
         'listeners': [`PLAINTEXT://127.0.0.1:${node.port}`, `CONTROLLER://127.0.0.1:${node.controllerPort}`, ...extra.map(([name]) => `${name}://127.0.0.1:${node.listenerPorts[name]}`)].join(','),
-        'advertised.listeners': [`PLAINTEXT://127.0.0.1:${node.port}`, ...extra.map(([name]) => `${name}://127.0.0.1:${node.listenerPorts[name]}`)].join(','),
+        'advertised.listeners': [`PLAINTEXT://127.0.0.1:${node.port}`, ...extra.map(([name, listener]) => `${name}://127.0.0.1:${listener.advertisedPort ?? node.listenerPorts[name]}`)].join(','),
         'controller.listener.names': 'CONTROLLER',
         'inter.broker.listener.name': 'PLAINTEXT',
         'listener.security.protocol.map': ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...extra.map(([name, listener]) => `${name}:${listener.securityProtocol}`)].join(','),
@@ -256,8 +272,8 @@ export class ApacheKafka {
   }
 
   #spawn(node: KafkaNode): void {
-    const log4j = join(this.directory, 'log4j2.yaml');
-    if (!existsSync(log4j)) writeFileSync(log4j, QUIET_LOG4J.replace('level: warn, AppenderRef', 'level: info, AppenderRef'));
+    const log4j = join(this.directory, 'log4j2.properties');
+    if (!existsSync(log4j)) writeFileSync(log4j, log4jProperties('info'));
     const child = spawn(requireProgram('java'), [...this.#jvmOptions, `-Dlog4j2.configurationFile=${log4j}`, '-cp', kafkaClasspath(), 'kafka.Kafka', node.propertiesPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     node.process = child;
     node.output = '';
