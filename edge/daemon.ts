@@ -5,7 +5,7 @@ import type { Config } from '../shared/config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
 import { startBrokerCore, type NodePorts } from './broker-core.ts';
 import { registerConsole } from './http/console/console-routes.ts';
-import { groupsProviderFor, mqttClientsProviderFor, topicsProviderFor } from './http/console/daemon-providers.ts';
+import { groupsProviderFor, topicsProviderFor } from './http/console/daemon-providers.ts';
 import { startMqttFrontEnd } from './mqtt/index.ts';
 import type { LogStore } from './storage/index.ts';
 import type { Mirror, OffsetStore } from '../mirror/index.ts';
@@ -49,7 +49,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     const consoleRoutes = registerConsole(admin, {
       topics: topicsProviderFor(store),
       groups: groupsProviderFor(kafka.groups),
-      mqttClients: mqttClientsProviderFor(mqtt.broker),
+      mqttClients: mqtt,
       mirror: { report: () => mirrorParts.mirror?.report() },
     });
     core.onClose(() => consoleRoutes.close());

@@ -1,14 +1,13 @@
 // The console's providers over the daemon's own parts: the log store, the group
-// coordinator and the aedes broker, read in process (no network round trip).
-import type { Aedes, Client } from 'aedes';
-import type { Socket } from 'node:net';
+// coordinator, read in process (no network round trip). The MQTT front end provides its
+// connected clients itself.
 import { iterateBatchHeaders, decodeRecords } from '../../../shared/kafka/record-batch.ts';
 // Registers the compression codecs with the batch decoder: stored batches stay compressed.
 import '../../../shared/kafka/compression.ts';
 import type { GroupCoordinator } from '../../kafka/groups/coordinator.ts';
 import type { LogStore } from '../../storage/index.ts';
 import type { RecordData } from '../../cli/ops/record-view.ts';
-import type { GroupsProvider, MqttClientSnapshot, MqttClientsProvider, TopicsProvider } from './providers.ts';
+import type { GroupsProvider, TopicsProvider } from './providers.ts';
 
 /** Bytes read from the log for one "latest records" request; bounds the memory a page view costs. */
 const LATEST_RECORDS_READ_BYTES_MAX = 1024 * 1024;
@@ -78,38 +77,6 @@ export function groupsProviderFor(coordinator: GroupCoordinator): GroupsProvider
             .map((entry) => ({ topic: topic.name, partition: entry.partitionIndex, committedOffset: entry.committedOffset }))),
         };
       });
-    },
-  };
-}
-
-/** aedes keeps its connected clients in `clients` (by client id) without declaring it in its types. */
-interface AedesWithClients {
-  clients: Record<string, Client>;
-}
-
-/**
- * Connected MQTT clients as aedes knows them, with the time each connected (aedes does
- * not keep it, so the provider listens for its events from the moment it is made).
- */
-export function mqttClientsProviderFor(broker: Aedes): MqttClientsProvider {
-  // One entry per connected client: aedes itself bounds that count (mqtt.limits).
-  const connectedAt = new Map<string, string>();
-  broker.on('client', (client) => connectedAt.set(client.id, new Date().toISOString()));
-  broker.on('clientDisconnect', (client) => connectedAt.delete(client.id));
-  return {
-    clients() {
-      const clients = Object.values((broker as unknown as AedesWithClients).clients);
-      return clients.filter((client) => client.connected).map((client): MqttClientSnapshot => {
-        const socket = client.conn as Partial<Socket>;
-        const address = socket.remoteAddress ?? client.req?.socket.remoteAddress ?? null;
-        return {
-          clientId: client.id,
-          address: address === null ? null : `${address}${socket.remotePort !== undefined ? `:${socket.remotePort}` : ''}`,
-          protocolVersion: client.version ?? null,
-          cleanSession: client.clean,
-          connectedAt: connectedAt.get(client.id) ?? null,
-        };
-      }).sort((a, b) => a.clientId.localeCompare(b.clientId));
     },
   };
 }

@@ -73,7 +73,7 @@ const DEFINITIONS: PropertyDefinition[] = [
   { id: 0x15, name: 'authenticationMethod', type: 'string', packets: bit(CONNECT, CONNACK, AUTH) },
   { id: 0x16, name: 'authenticationData', type: 'binary', packets: bit(CONNECT, CONNACK, AUTH) },
   { id: 0x17, name: 'requestProblemInformation', type: 'byte', packets: bit(CONNECT), max: 1 },
-  { id: 0x18, name: 'willDelayInterval', type: 'uint32', packets: WILL_PROPERTIES },
+  { id: 0x18, name: 'willDelayInterval', type: 'uint32', packets: bit(WILL_PROPERTIES) },
   { id: 0x19, name: 'requestResponseInformation', type: 'byte', packets: bit(CONNECT), max: 1 },
   { id: 0x1a, name: 'responseInformation', type: 'string', packets: bit(CONNACK) },
   { id: 0x1c, name: 'serverReference', type: 'string', packets: bit(CONNACK, DISCONNECT) },
