@@ -70,21 +70,24 @@ export class MqttAccess {
     return undefined;
   }
 
-  /** Whether a subscription to `filter` is allowed (mqtt.denySubscribe, the user's subscribe permissions). */
-  maySubscribe(filter: string, clientId: string, permissions: TopicPermissions | undefined): boolean {
+  /**
+   * Whether a subscription to `filter` is allowed: 'denied' by mqtt.denySubscribe (a filter
+   * nobody may use), 'not-authorized' outside the user's subscribe permissions.
+   */
+  subscriptionRefusal(filter: string, clientId: string, permissions: TopicPermissions | undefined): 'denied' | 'not-authorized' | undefined {
     // A shared subscription is judged by the filter it shares.
     const { topicFilter } = parseSharedFilter(filter);
     // A filter that, read as a topic, falls under a denied filter is refused.
     if (this.#deniedFilters.some((denied) => denied.matches(topicFilter))) {
       this.#metrics.refusedSubscriptions.inc();
       this.#logger.info({ clientId, filter }, 'MQTT subscription refused (mqtt.denySubscribe)');
-      return false;
+      return 'denied';
     }
     if (permissions?.maySubscribe(topicFilter) === false) {
       this.#metrics.refusedSubscriptions.inc();
       this.#logger.info({ clientId, filter }, 'MQTT subscription refused: outside the user\'s subscribe permissions');
-      return false;
+      return 'not-authorized';
     }
-    return true;
+    return undefined;
   }
 }

@@ -115,7 +115,7 @@ const MqttSchema = section({
     Type.Literal('reject'),
   ], { default: { topic: 'mqtt', key: '{topic}' }, description: 'Where publishes that match no route go, or "reject" to refuse them.' }),
   reverseRoutes: Type.Array(ReverseRouteSchema, { default: [], maxItems: 1000, description: 'Log topics whose records (for example commands) are delivered to MQTT subscribers.' }),
-  denySubscribe: Type.Array(Type.String(), { default: [], maxItems: 1000, description: 'Topic filters whose subscriptions are refused (SUBACK 0x80, or 0x87 for MQTT 5).' }),
+  denySubscribe: Type.Array(Type.String(), { default: [], maxItems: 1000, description: 'Topic filters whose subscriptions are refused (SUBACK 0x80).' }),
   responseInformation: Type.String({ default: 'responses/{clientId}', maxLength: 1024, description: 'Answer to an MQTT 5 client that sets Request Response Information: the base of its response topics; {clientId} is its client id. Empty sends none.' }),
   authentication: MqttAuthenticationSchema,
   limits: MqttLimitsSchema,

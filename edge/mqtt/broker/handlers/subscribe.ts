@@ -19,8 +19,10 @@ export async function handleSubscribe(connection: Connection, packet: SubscribeP
   const writes: Array<Promise<void>> = [];
   const withRetained: Array<Subscription<Session>> = [];
   for (const request of packet.subscriptions) {
-    if (!broker.access.maySubscribe(request.filter, connection.clientId, connection.permissions)) {
-      codes.push(connection.v5 ? ReasonCode.NOT_AUTHORIZED : SUBACK_FAILURE);
+    const refusal = broker.access.subscriptionRefusal(request.filter, connection.clientId, connection.permissions);
+    if (refusal !== undefined) {
+      // A filter nobody may use gets the code both versions share; MQTT 5 says "not authorised" for one this user may not.
+      codes.push(connection.v5 && refusal === 'not-authorized' ? ReasonCode.NOT_AUTHORIZED : SUBACK_FAILURE);
       continue;
     }
     const existed = session.subscriptions.has(request.filter);
