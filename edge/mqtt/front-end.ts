@@ -25,6 +25,7 @@ import { SessionStore } from './store/session-store.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { MqttAccess } from './access.ts';
 import { Broker } from './broker/broker.ts';
+import type { MqttClientSnapshot } from '../http/console/providers.ts';
 
 export interface ListenAddress {
   host: string;
@@ -38,15 +39,6 @@ export interface MqttFrontEndOptions {
   dataDir: string;
   logger: Logger;
   registry?: Registry;
-}
-
-/** A connected client, as the console shows it. */
-export interface MqttClientSnapshot {
-  clientId: string;
-  address: string | null;
-  protocolVersion: number | null;
-  cleanSession: boolean;
-  connectedAt: string | null;
 }
 
 export interface MqttFrontEnd {

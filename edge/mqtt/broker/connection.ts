@@ -96,10 +96,22 @@ export class Connection implements DeliveryChannel {
   #busy = false;
   #violation: Violation | undefined;
   #closed = false;
-  #corked = false;
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    if (!this.stream.destroyed) this.stream.uncork();
+  /** Packets sent this turn of the event loop, written together at its end. */
+  #outbox: Buffer[] = [];
+  #outboxBytes = 0;
+  readonly #flush = (): void => {
+    const outbox = this.#outbox;
+    if (outbox.length === 0) return;
+    this.#outbox = [];
+    const bytes = this.#outboxBytes;
+    this.#outboxBytes = 0;
+    if (this.stream.destroyed) return;
+    // One buffer, one write: a writev of many small packets costs more than the copy.
+    this.stream.write(outbox.length === 1 ? outbox[0]! : Buffer.concat(outbox, bytes));
+    if (this.stream.writableLength > OUTPUT_BUFFER_BYTES_MAX) {
+      this.broker.logger.warn({ clientId: this.clientId, bytes: this.stream.writableLength }, 'MQTT client does not read what is sent to it; disconnected');
+      this.destroy();
+    }
   };
 
   constructor(broker: Broker, stream: Duplex, remote: string | undefined, admitted: boolean) {
@@ -167,19 +179,17 @@ export class Connection implements DeliveryChannel {
     }
   }
 
-  /** Queues bytes for the socket; everything written in one turn of the event loop leaves in one write. */
+  /**
+   * Queues bytes for the socket; everything sent in one turn of the event loop leaves in
+   * one write at its end (acknowledgements of a whole batch, deliveries to a subscriber).
+   * An idle connection still writes at once: the write comes after the current turn,
+   * without a timer.
+   */
   send(bytes: Buffer): void {
     if (this.#closed) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.stream.cork();
-      setImmediate(this.#uncork);
-    }
-    this.stream.write(bytes);
-    if (this.stream.writableLength > OUTPUT_BUFFER_BYTES_MAX) {
-      this.broker.logger.warn({ clientId: this.clientId, bytes: this.stream.writableLength }, 'MQTT client does not read what is sent to it; disconnected');
-      this.destroy();
-    }
+    if (this.#outbox.length === 0) setImmediate(this.#flush);
+    this.#outbox.push(bytes);
+    this.#outboxBytes += bytes.length;
   }
 
   /** Properties for an acknowledgement: a reason string only where the client asked for them [MQTT-3.1.2-29]. */
@@ -206,21 +216,21 @@ export class Connection implements DeliveryChannel {
     const publish: OutboundPublish = { topic: topicBytes, payload: message.payload, qos: entry.qos, retain: entry.retain, dup, packetId: entry.packetId };
     let newAlias = false;
     if (this.v5) {
-      const properties: Properties = { ...message.properties };
-      const remaining = remainingExpirySeconds(message, Date.now());
-      if (remaining !== undefined) properties.messageExpiryInterval = remaining;
-      if (entry.subscriptionIdentifiers !== undefined) properties.subscriptionIdentifiers = entry.subscriptionIdentifiers;
+      // Most messages carry no properties: no property object is made for them.
+      let properties: Properties | undefined = message.properties === undefined ? undefined : { ...message.properties };
+      if (message.expiresAtMs !== undefined) (properties ??= {}).messageExpiryInterval = remainingExpirySeconds(message, Date.now());
+      if (entry.subscriptionIdentifiers !== undefined) (properties ??= {}).subscriptionIdentifiers = entry.subscriptionIdentifiers;
       if (this.topicAliasMaximum > 0) {
         const alias = this.#aliasesOut.get(message.topic);
         if (alias !== undefined) {
-          properties.topicAlias = alias;
+          (properties ??= {}).topicAlias = alias;
           publish.topic = EMPTY;
         } else if (this.#aliasesOut.size < Math.min(this.topicAliasMaximum, OUTBOUND_TOPIC_ALIASES_MAX)) {
-          properties.topicAlias = this.#aliasesOut.size + 1;
+          (properties ??= {}).topicAlias = this.#aliasesOut.size + 1;
           newAlias = true;
         }
       }
-      publish.properties = properties;
+      if (properties !== undefined) publish.properties = properties;
     }
     const sizes = publishBytes(this.protocolLevel, publish);
     // [MQTT-3.1.2-25] Nothing larger than the client's Maximum Packet Size is sent to it.
@@ -257,7 +267,7 @@ export class Connection implements DeliveryChannel {
     if (this.#closed) return;
     this.#closed = true;
     this.#inbox.length = 0;
-    if (this.#corked) this.#uncork();
+    this.#flush();
   }
 
   #onClose(): void {

@@ -61,6 +61,8 @@ export function writeAcknowledgement(level: number, type: number, packetId: numb
   if (level !== ProtocolLevel.V5 || (reasonCode === ReasonCode.SUCCESS && properties === undefined)) {
     return new ByteWriter(4).fixedHeader(type, flags, 2).uint16(packetId).done();
   }
+  // Without properties the property length is left out too (remaining length 3).
+  if (properties === undefined) return new ByteWriter(5).fixedHeader(type, flags, 3).uint16(packetId).uint8(reasonCode).done();
   const block = reasonBlock(reasonCode, properties);
   const remaining = 2 + block.size;
   const writer = new ByteWriter(fixedHeaderBytes(remaining) + remaining).fixedHeader(type, flags, remaining).uint16(packetId).uint8(reasonCode);
@@ -82,6 +84,8 @@ export function writeSubscriptionAck(level: number, type: typeof PacketType.SUBA
 
 /** DISCONNECT or AUTH from the server (MQTT 5 only). */
 export function writeReasonPacket(type: typeof PacketType.DISCONNECT | typeof PacketType.AUTH, reasonCode: number, properties?: Properties): Buffer {
+  // A DISCONNECT without properties may leave out the property length (section 3.14.2.2).
+  if (type === PacketType.DISCONNECT && properties === undefined) return new ByteWriter(3).fixedHeader(type, 0, 1).uint8(reasonCode).done();
   const block = reasonBlock(reasonCode, properties);
   const writer = new ByteWriter(fixedHeaderBytes(block.size) + block.size).fixedHeader(type, 0, block.size).uint8(reasonCode);
   writeProperties(writer, properties, block.propertiesSize);

@@ -73,4 +73,25 @@ test('a malformed CONNECT property closes the connection before any CONNACK', as
   }
 });
 
+test('reason codes of the remaining acknowledgements: UNSUBACK 0x11 for no subscription, PUBCOMP 0x92 for an unknown packet identifier, PUBREL 0x92 for an unknown PUBREC, DISCONNECT 0x8D for a keep alive run out', async () => {
+  const h = await Harness.start();
+  try {
+    const { client } = await V5Client.open(h.frontEnd.ports.mqtt, { clientId: 'codes', keepalive: 1 });
+    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'had/one', qos: 0 }] });
+    await client.nextOf('suback');
+    client.send({ cmd: 'unsubscribe', messageId: 2, unsubscriptions: ['had/one', 'never/had'] });
+    const unsuback = await client.nextReceived();
+    // UNSUBACK: packet id 2, no properties, codes 0x00 and 0x11.
+    assert.equal([...unsuback!.bytes], [0xb0, 5, 0, 2, 0, 0x00, 0x11]);
+    client.send({ cmd: 'pubrel', messageId: 40 });
+    assert.equal([...(await client.nextReceived())!.bytes], [0x70, 3, 0, 40, 0x92]);
+    client.send({ cmd: 'pubrec', messageId: 41 });
+    assert.equal([...(await client.nextReceived())!.bytes], [0x62, 3, 0, 41, 0x92]);
+    // Silent past one and a half keep alive periods.
+    assert.is((await client.nextOf('disconnect'))?.reasonCode, 0x8d);
+  } finally {
+    await h.cleanup();
+  }
+});
+
 test.run();
