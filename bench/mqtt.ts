@@ -44,6 +44,8 @@ const PHASE_TIMEOUT_MS = 120_000;
  * is the same for all (MQTT 5 clients are told it as the Receive Maximum).
  */
 const BROKER_INFLIGHT = 100;
+/** Pause between two counts of a subscriber's messages when deciding that delivery has ended. */
+const DELIVERY_SETTLE_MS = 500;
 
 type Version = 4 | 5;
 
@@ -327,6 +329,8 @@ async function idleRole(port: number, count: number, version: Version): Promise<
     const timedOut = new Promise<null>((resolve) => setTimeout(resolve, IDLE_CONNECT_TIMEOUT_MS, null).unref());
     const connected = await Promise.race([attempt, timedOut]);
     if (connected === null) break;
+    // A broker that drops idle connections must not end this process before it reports.
+    connected.socket.on('error', () => {});
     sockets.push(connected.socket);
   }
   report({ event: 'connected', count: sockets.length });
@@ -440,8 +444,15 @@ async function measureIngest(broker: Broker, version: Version, generator: Genera
   const cpuBefore = cpuSeconds(broker.pid);
   const ingest = await runPublishers(generator, broker.port, MESSAGES_PER_PUBLISHER, version);
   const cpuAfter = cpuSeconds(broker.pid);
-  subscriber.process.stdin!.write('count\n');
-  const delivered = Number((await subscriber.next()).received);
+  // A QoS 1 subscriber may still be receiving: count until the number stops growing.
+  let delivered = -1;
+  for (let settled = false; !settled;) {
+    subscriber.process.stdin!.write('count\n');
+    const received = Number((await subscriber.next()).received);
+    settled = received === delivered;
+    delivered = received;
+    if (!settled) await new Promise((resolve) => setTimeout(resolve, DELIVERY_SETTLE_MS));
+  }
   subscriber.process.stdin!.end();
   return {
     broker: broker.name,
@@ -464,8 +475,9 @@ async function measureFootprint(broker: Broker, idleRssKiB: number): Promise<Bro
   // Let the broker settle with the connections open before reading its memory.
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const after = memoryKiB(broker.pid, 'VmRSS');
+  const closed = new Promise((resolve) => (idle.process.exitCode !== null || idle.process.signalCode !== null ? resolve(undefined) : idle.process.once('close', resolve)));
   idle.process.stdin!.end();
-  await new Promise((resolve) => idle.process.once('close', resolve));
+  await closed;
   return {
     broker: broker.name,
     latencyP50Ms: Number(latency.p50),
