@@ -207,6 +207,30 @@ test('commands published while a persistent session reconnects, again and again,
   }
 });
 
+test('record headers reach an MQTT 5 subscriber as properties; a command whose Message Expiry Interval ran out in the log is not delivered', async () => {
+  const h = await Harness.start({ mqtt: commandsRoute });
+  try {
+    const device = await h.client({ clientId: 'dev-5', protocolVersion: 5 });
+    const received: Array<{ payload: string; properties: Record<string, unknown> | undefined }> = [];
+    device.on('message', (_topic, payload, packet) => received.push({ payload: payload.toString(), properties: packet.properties as Record<string, unknown> | undefined }));
+    await device.subscribeAsync('commands/dev-5', { qos: 1 });
+    const now = Date.now();
+    await h.store.partition('commands', 0).append(encodeRecordBatch({ records: [
+      { key: 'dev-5', value: 'stale', timestampMs: now - 10_000, headers: [{ key: 'mqtt.messageExpiryInterval', value: '5' }] },
+      { key: 'dev-5', value: 'fresh', timestampMs: now, headers: [{ key: 'mqtt.messageExpiryInterval', value: '600' }, { key: 'mqtt.responseTopic', value: 'replies/dev-5' }, { key: 'mqtt.correlationData', value: Buffer.from([9]) }, { key: 'origin', value: 'cloud' }] },
+    ] }));
+    while (received.length === 0) await new Promise((resolve) => device.once('message', resolve));
+    assert.is(received[0]!.payload, 'fresh', 'the expired command was skipped');
+    const properties = received[0]!.properties!;
+    assert.equal([properties.responseTopic, { ...(properties.userProperties as object) }], ['replies/dev-5', { origin: 'cloud' }]);
+    assert.ok(Buffer.from([9]).equals(properties.correlationData as Buffer));
+    assert.ok(Number(properties.messageExpiryInterval) > 590 && Number(properties.messageExpiryInterval) <= 600);
+    assert.is(await h.metric('tributary_mqtt_reverse_skipped_total', { reason: 'expired' }), 1);
+  } finally {
+    await h.cleanup();
+  }
+});
+
 test('a route switched on for an existing topic starts at its end, not its history', async () => {
   let h = await Harness.start();
   const directory = h.directory;
