@@ -5,7 +5,6 @@ import type { Config } from '../shared/config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
 import { startBrokerCore, type NodePorts } from './broker-core.ts';
 import { registerConsole } from './http/console/console-routes.ts';
-import { aedesClientsProvider } from './http/console/aedes-clients-adapter.ts';
 import { groupsProviderFor, topicsProviderFor } from './http/console/daemon-providers.ts';
 import { startMqttFrontEnd } from './mqtt/index.ts';
 import type { LogStore } from './storage/index.ts';
@@ -51,7 +50,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
       node: { health: () => admin.health(), dataDir: core.dataDir, topicDefaults: { ...config.topics.defaults } },
       topics: topicsProviderFor(store),
       groups: groupsProviderFor(kafka.groups),
-      mqttClients: aedesClientsProvider(mqtt.broker),
+      mqttClients: mqtt,
       mirror: mirrorConfigured(config) ? { report: () => mirrorParts.mirror?.report(), deliveredGroup: config.mirror.source.deliveredGroup } : undefined,
     });
     core.onClose(() => consoleRoutes.close());

@@ -1,58 +1,31 @@
-// The MQTT front end: aedes on a TCP listener and a WebSocket listener, with Tributary's
-// session store, publish path, limits and reverse routes. startMqttFrontEnd is the one
-// entry point the daemon calls.
+// The MQTT front end: Tributary's MQTT broker (3.1.1 and 5.0) on a TCP listener, a TLS
+// listener and a WebSocket listener, with the durable publish path into the log, the
+// session store, the limits and reverse routes. startMqttFrontEnd is the one entry point
+// the daemon calls.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import type { Duplex } from 'node:stream';
-import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Registry } from 'prom-client';
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Database } from '../../shared/sqlite.ts';
-import { createBrokerHooks, remoteAddress } from './broker-hooks.ts';
 import { MqttUsers } from './users.ts';
 import type { TlsListen } from '../tls-listen.ts';
 import { listenOn } from '../listen.ts';
-import { guardConnection, type Violation } from './connection-guard.ts';
-import { coalesceWrites } from './write-coalescing.ts';
 import { PublishIngest } from './ingest.ts';
 import { logStoreAdapter, type MqttLogStore } from './log-adapter.ts';
 import { MqttMetrics } from './metrics.ts';
 import { ReverseRouter } from './reverse-router.ts';
 import { RouteTable, compileReverseRoutes } from './routes.ts';
-import { SqliteSessionStore } from './session-store.ts';
+import { SessionStore } from './store/session-store.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
-
-/**
- * Connections beyond mqtt.limits.maxConnections that are still accepted so that they can
- * be told why (CONNACK 0x03); past this headroom a connection is closed on accept.
- */
-const REFUSAL_HEADROOM_CONNECTIONS = 64;
-/** A connection must send CONNECT within this time; bounds idle sockets holding a slot. */
-const CONNECT_TIMEOUT_MS = 10_000;
-/**
- * A subscriber whose socket does not drain within this time is disconnected, so that one
- * stalled client cannot hold up delivery to the others (aedes's drainTimeout).
- */
-const DRAIN_TIMEOUT_MS = 30_000;
-/**
- * Messages aedes routes to subscribers at once (its mqemitter concurrency). Above the
- * default 100 so bursts fan out without waiting; each holds one packet in memory.
- */
-const DELIVERY_CONCURRENCY = 1_000;
-/** How often the broker announces itself; wills of a dead broker wait four of these. */
-const HEARTBEAT_INTERVAL_MS = 15_000;
-/** MQTT 3.1 (protocol level 3) caps client identifiers at 23 bytes; aedes enforces it. */
-const MQTT31_CLIENT_ID_BYTES_MAX = 23;
-/** Packets aedes queues from a client before its CONNECT is processed. */
-const PACKETS_BEFORE_CONNACK_MAX = 42;
-/** aedes's (and qlobber's) own ceiling for topic levels. */
-const AEDES_TOPIC_LEVELS_MAX = 100;
+import { MqttAccess } from './access.ts';
+import { Broker } from './broker/broker.ts';
+import { clientDetail, connectedClients, type MqttClientDetail, type MqttClientSummary } from './client-view.ts';
 
 export interface ListenAddress {
   host: string;
@@ -70,17 +43,18 @@ export interface MqttFrontEndOptions {
 
 export interface MqttFrontEnd {
   ports: { mqtt: number; mqttWs?: number; mqtts?: number };
-  /** The aedes broker, for in-process publishing and inspection. */
-  broker: Aedes;
+  /** The broker, for in-process inspection. */
+  broker: Broker;
+  /** Connected clients, for the console. */
+  clients(): MqttClientSummary[];
+  /** One client's session, connected or kept offline, for the console. */
+  client(clientId: string): Promise<MqttClientDetail | undefined>;
   close(): Promise<void>;
 }
 
 export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<MqttFrontEnd> {
   const { config, logger } = options;
   const limits = config.limits;
-  if (limits.maxTopicLevels > AEDES_TOPIC_LEVELS_MAX) {
-    throw new TributaryError('CONFIG_INVALID', `mqtt.limits.maxTopicLevels: ${limits.maxTopicLevels} is above ${AEDES_TOPIC_LEVELS_MAX}, the most aedes can match`, { key: 'mqtt.limits.maxTopicLevels' });
-  }
   const routes = new RouteTable(config, limits.maxTopicLevels);
   const reverseRoutes = compileReverseRoutes(config, limits.maxTopicLevels);
   const users = MqttUsers.fromConfig(config.authentication, limits.maxTopicLevels);
@@ -104,101 +78,28 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     // Session changes and reverse-route positions share the database, so one queue
     // commits both: a connection runs one transaction at a time.
     const writes = new SqliteWriteQueue(database, logger);
+    const { store: sessions, state } = await SessionStore.open(database, { logger, writes });
+    closers.push(() => sessions.close());
 
-    let metrics: MqttMetrics | undefined;
-    let lastOverflowLog = 0;
-    const sessions = await SqliteSessionStore.open(database, {
-      logger,
-      writes,
-      maxQueuedPerClient: limits.maxQueuedPerClient,
-      onQueueOverflow(clientId, packet) {
-        metrics?.queueOverflows.inc();
-        // One line a second at most: a full queue overflows on every message.
-        const now = Date.now();
-        if (now - lastOverflowLog >= 1000) {
-          lastOverflowLog = now;
-          logger.warn({ clientId, topic: packet.topic, limit: limits.maxQueuedPerClient }, 'MQTT session queue full (mqtt.limits.maxQueuedPerClient): message not queued for this session; it stays in the log');
-        }
-      },
+    let broker: Broker | undefined;
+    const metrics = new MqttMetrics(options.registry, {
+      connectedClients: () => broker?.connectedCount ?? 0,
+      queuedMessages: () => broker?.stats().queued ?? 0,
+      retainedMessages: () => broker?.stats().retained ?? 0,
+      persistentSessions: () => broker?.stats().sessions ?? 0,
     });
-    closers.push(() => sessions.destroy());
 
-    const connections = new Set<Duplex>();
-    let broker: Aedes | undefined;
-    metrics = new MqttMetrics(options.registry, {
-      connectedClients: () => broker?.connectedClients ?? 0,
-      queuedMessages: () => sessions.stats().queued,
-      retainedMessages: () => sessions.stats().retained,
-      persistentSessions: () => sessions.stats().sessions,
-    });
-    const metricsNow = metrics;
-
-    const target = logStoreAdapter(options.store);
-    const ingest = new PublishIngest(target, routes, metricsNow, logger);
+    const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger);
     closers.push(() => ingest.drain());
-
-    /** Connections in accept order, so the ones past the limit are the newest. */
-    const admitted = new WeakMap<object, boolean>();
-    const hooks = createBrokerHooks({
-      config,
-      ingest,
-      sessions,
-      metrics: metricsNow,
-      logger,
-      overConnectionLimit: (client: Client) => admitted.get(client.conn) === false,
-      users,
-    });
-
-    broker = new Aedes({
-      persistence: sessions,
-      ...hooks,
-      concurrency: DELIVERY_CONCURRENCY,
-      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      drainTimeout: DRAIN_TIMEOUT_MS,
-      queueLimit: PACKETS_BEFORE_CONNACK_MAX,
-      maxClientsIdLength: MQTT31_CLIENT_ID_BYTES_MAX,
-      maxTopicLevels: limits.maxTopicLevels,
-      // Inbound QoS 2 packets awaiting PUBREL count against the same window.
-      maxInflightInbound: limits.maxInflightPerClient,
-    });
-    await broker.listen();
-    const aedes = broker;
-    closers.push(() => new Promise<void>((resolve) => aedes.close(() => resolve())));
-
-    aedes.on('clientError', (client: Client, error: Error) => {
-      logger.debug({ clientId: client.id, err: error.message }, 'MQTT client error; connection closed');
-    });
-    aedes.on('connectionError', (client: Client, error: Error) => {
-      logger.debug({ remote: remoteAddress(client), err: error.message }, 'MQTT connection error before CONNECT completed');
-    });
-
-    function onViolation(remote: string | undefined) {
-      return (found: Violation, clientId: string | undefined): void => {
-        metricsNow.protocolViolations.labels(found.kind).inc();
-        logger.warn({ remote, clientId, kind: found.kind }, `MQTT connection closed: ${found.reason}`);
-      };
-    }
-
-    function accept(stream: Duplex, remote: string | undefined): void {
-      if (connections.size >= limits.maxConnections + REFUSAL_HEADROOM_CONNECTIONS) {
-        metricsNow.refusedConnections.labels('max-connections').inc();
-        logger.warn({ remote, open: connections.size }, 'MQTT connection closed on accept: too many connections (mqtt.limits.maxConnections)');
-        stream.destroy();
-        return;
-      }
-      guardConnection(stream, { limits, onViolation: onViolation(remote) });
-      coalesceWrites(stream);
-      admitted.set(stream, connections.size < limits.maxConnections);
-      connections.add(stream);
-      stream.on('close', () => connections.delete(stream));
-      aedes.handle(stream);
-    }
+    const access = new MqttAccess(config, users, metrics, logger);
+    const engine = new Broker({ config, logger, metrics, ingest, access, store: sessions, state });
+    broker = engine;
+    closers.push(() => engine.close());
 
     const tcpServer = createTcpServer({ noDelay: true }, (socket: Socket) => {
       // Small acknowledgements must not wait for Nagle's algorithm.
       socket.setNoDelay(true);
-      accept(socket, socket.remoteAddress);
+      engine.handle(socket, socket.remoteAddress);
     });
     closers.push(() => closeServer(tcpServer));
     const ports: MqttFrontEnd['ports'] = { mqtt: await listen(tcpServer, 'listeners.mqtt', options.listeners.mqtt, logger) };
@@ -207,11 +108,11 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     if (tlsListen !== null && tlsListen !== undefined) {
       const tlsServer = createTlsServer({ ...tlsListen.tls, noDelay: true }, (socket: TLSSocket) => {
         socket.setNoDelay(true);
-        accept(socket, socket.remoteAddress);
+        engine.handle(socket, socket.remoteAddress);
       });
       // A failed handshake (plain MQTT on this port, an untrusted device certificate) ends only that connection.
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
-        metricsNow.refusedConnections.labels('tls-handshake').inc();
+        metrics.refusedConnections.labels('tls-handshake').inc();
         logger.warn({ remote: socket.remoteAddress, err: error.message }, 'MQTT over TLS: handshake failed; connection closed');
       });
       closers.push(() => closeServer(tlsServer));
@@ -233,7 +134,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
         request.socket.setNoDelay(true);
         const stream = createWebSocketStream(ws);
         stream.on('error', () => {});
-        accept(stream, request.socket.remoteAddress);
+        engine.handle(stream, request.socket.remoteAddress);
       });
       closers.push(async () => {
         for (const client of wsServer.clients) client.terminate();
@@ -241,18 +142,25 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       });
     }
 
-    const reverse = new ReverseRouter({ routes: reverseRoutes, store: options.store, broker: aedes, database, writes, metrics: metricsNow, logger, maxTopicLevels: limits.maxTopicLevels });
+    const reverse = new ReverseRouter({ routes: reverseRoutes, store: options.store, broker: engine, database, writes, metrics, logger, maxTopicLevels: limits.maxTopicLevels });
     await reverse.start();
     closers.push(() => reverse.close());
 
-    // Closing runs the above in reverse: tailers, listeners, aedes (and its clients),
-    // pending appends, the session store, the database.
+    // Closing runs the above in reverse: tailers, listeners, the broker (and its
+    // connections), pending appends, the session store, the database.
     logger.info({ ports, routes: config.routes.length, reverseRoutes: reverseRoutes.length }, 'MQTT front end listening');
     return {
       ports,
-      broker: aedes,
+      broker: engine,
+      clients() {
+        return connectedClients(engine);
+      },
+      async client(clientId) {
+        return clientDetail(engine, clientId);
+      },
       async close() {
-        for (const connection of connections) connection.destroy();
+        // Connections first: a listener's close waits for its connections to end.
+        await engine.close();
         await closeAll();
       },
     };

@@ -6,10 +6,12 @@
 // one batch header, one CRC and one place in the log's group commit, not one each. Within
 // a partition, records keep the order their publishes arrived in.
 import { RECORD_BATCH_HEADER_BYTES } from '../../shared/kafka/record-batch.ts';
+import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { MessageProperties } from './message.ts';
 import type { MqttMetrics } from './metrics.ts';
 import { partitionForKey } from './partitioner.ts';
-import { encodeMqttRecordBatch, MQTT_RECORD_FIXED_BYTES_MAX, type MqttRecord } from './record-encoder.ts';
+import { encodeMqttRecordBatch, MqttHeaders, MQTT_RECORD_FIXED_BYTES_MAX, type MqttRecord } from './record-encoder.ts';
 import type { RouteTable, RouteTarget } from './routes.ts';
 
 export { MqttHeaders } from './record-encoder.ts';
@@ -42,6 +44,35 @@ export interface MqttPublish {
   payload: Buffer | string;
   qos: number;
   retain: boolean;
+  /** MQTT 5: the properties forwarded to subscribers, which the record carries as headers. */
+  properties?: MessageProperties;
+  /** MQTT 5: the Message Expiry Interval as received, in seconds. */
+  messageExpiryInterval?: number;
+}
+
+const HEADER_NAME_BYTES = {
+  payloadFormat: Buffer.from(MqttHeaders.payloadFormat),
+  messageExpiryInterval: Buffer.from(MqttHeaders.messageExpiryInterval),
+  contentType: Buffer.from(MqttHeaders.contentType),
+  responseTopic: Buffer.from(MqttHeaders.responseTopic),
+  correlationData: Buffer.from(MqttHeaders.correlationData),
+};
+
+/**
+ * The record headers of a publish's MQTT 5 properties: the broker's mqtt.* ones, then
+ * the User Properties under their own names, in order (edge/mqtt/README.md).
+ */
+export function propertyHeaders(publish: MqttPublish): Array<[Buffer, Buffer]> | undefined {
+  const properties = publish.properties;
+  if (properties === undefined && publish.messageExpiryInterval === undefined) return undefined;
+  const headers: Array<[Buffer, Buffer]> = [];
+  if (properties?.payloadFormatIndicator !== undefined) headers.push([HEADER_NAME_BYTES.payloadFormat, Buffer.from(String(properties.payloadFormatIndicator))]);
+  if (publish.messageExpiryInterval !== undefined) headers.push([HEADER_NAME_BYTES.messageExpiryInterval, Buffer.from(String(publish.messageExpiryInterval))]);
+  if (properties?.contentType !== undefined) headers.push([HEADER_NAME_BYTES.contentType, Buffer.from(properties.contentType, 'utf8')]);
+  if (properties?.responseTopic !== undefined) headers.push([HEADER_NAME_BYTES.responseTopic, Buffer.from(properties.responseTopic, 'utf8')]);
+  if (properties?.correlationData !== undefined) headers.push([HEADER_NAME_BYTES.correlationData, properties.correlationData]);
+  for (const [name, value] of properties?.userProperties ?? []) headers.push([Buffer.from(name, 'utf8'), Buffer.from(value, 'utf8')]);
+  return headers;
 }
 
 interface PendingBatch {
@@ -61,10 +92,10 @@ interface EncodedTarget {
   key: Buffer;
 }
 
-export class RefusedPublishError extends Error {
+export class RefusedPublishError extends TributaryError {
   readonly reason: 'route-reject' | 'record-too-large' | 'backpressure';
-  constructor(reason: RefusedPublishError['reason'], message: string) {
-    super(message);
+  constructor(reason: RefusedPublishError['reason'], message: string, details: Record<string, unknown> = {}) {
+    super('MQTT_PUBLISH_REFUSED', message, { ...details, reason });
     this.name = 'RefusedPublishError';
     this.reason = reason;
   }
@@ -116,13 +147,16 @@ export class PublishIngest {
     }
     const value = typeof publish.payload === 'string' ? Buffer.from(publish.payload, 'utf8') : publish.payload;
     const clientIdBytes = this.#clientIdBytes(clientId);
-    const recordBytes = MQTT_RECORD_FIXED_BYTES_MAX + encoded.key.length + value.length + encoded.mqttTopic.length + clientIdBytes.length;
+    const extraHeaders = propertyHeaders(publish);
+    let recordBytes = MQTT_RECORD_FIXED_BYTES_MAX + encoded.key.length + value.length + encoded.mqttTopic.length + clientIdBytes.length;
+    // Each extra header: its name and value with a varint length prefix of at most five bytes each.
+    if (extraHeaders !== undefined) for (const [name, headerValue] of extraHeaders) recordBytes += 10 + name.length + headerValue.length;
     const limit = this.#target.maxBatchBytes(target.topic);
     if (recordBytes + RECORD_BATCH_HEADER_BYTES > limit) {
-      return Promise.reject(new RefusedPublishError('record-too-large', `a publish on "${publish.topic}" makes a record of about ${recordBytes} bytes, over the ${limit} bytes log topic "${target.topic}" accepts (maxMessageBytes)`));
+      return Promise.reject(new RefusedPublishError('record-too-large', `a publish on "${publish.topic}" makes a record of about ${recordBytes} bytes, over the ${limit} bytes log topic "${target.topic}" accepts (maxMessageBytes)`, { topic: target.topic, recordBytes, limit }));
     }
     if (publish.qos === 0 && this.#pendingBytes + recordBytes > PENDING_BYTES_MAX) {
-      return Promise.reject(new RefusedPublishError('backpressure', `QoS 0 publish on "${publish.topic}" dropped: ${this.#pendingBytes} bytes are already waiting for the log`));
+      return Promise.reject(new RefusedPublishError('backpressure', `QoS 0 publish on "${publish.topic}" dropped: ${this.#pendingBytes} bytes are already waiting for the log`, { pendingBytes: this.#pendingBytes }));
     }
 
     const partition = partitions === 1 ? 0 : partitionForKey(encoded.key, partitions);
@@ -136,7 +170,9 @@ export class PublishIngest {
       batch = this.#newBatch(target.topic, partition);
       this.#pending.set(batchKey, batch);
     }
-    batch.records.push({ key: encoded.key, value, topic: encoded.mqttTopic, qos: publish.qos, retain: publish.retain, clientId: clientIdBytes, timestampMs: Date.now() });
+    const record: MqttRecord = { key: encoded.key, value, topic: encoded.mqttTopic, qos: publish.qos, retain: publish.retain, clientId: clientIdBytes, timestampMs: Date.now() };
+    if (extraHeaders !== undefined) record.extraHeaders = extraHeaders;
+    batch.records.push(record);
     batch.bytes += recordBytes;
     this.#pendingBytes += recordBytes;
     if (!this.#flushScheduled) {

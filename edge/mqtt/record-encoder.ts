@@ -28,7 +28,16 @@ export const MqttHeaders = {
   qos: 'mqtt.qos',
   retain: 'mqtt.retain',
   clientId: 'mqtt.clientId',
+  // MQTT 5 properties, after the four above and before the User Properties.
+  payloadFormat: 'mqtt.payloadFormat',
+  messageExpiryInterval: 'mqtt.messageExpiryInterval',
+  contentType: 'mqtt.contentType',
+  responseTopic: 'mqtt.responseTopic',
+  correlationData: 'mqtt.correlationData',
 } as const;
+
+/** Header names a User Property may not take: they would read as the broker's own. */
+export const RESERVED_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(MqttHeaders));
 
 const HEADER_COUNT = 4;
 const TOPIC_HEADER = Buffer.from(MqttHeaders.topic);
@@ -51,6 +60,15 @@ export interface MqttRecord {
   clientId: Buffer;
   /** When the broker received the publish. */
   timestampMs: number;
+  /** Headers after the four above, in order (MQTT 5 properties), as UTF-8 name and value bytes. */
+  extraHeaders?: Array<[Buffer, Buffer]>;
+}
+
+function extraHeaderBytes(headers: Array<[Buffer, Buffer]> | undefined): number {
+  if (headers === undefined) return 0;
+  let size = 0;
+  for (const [name, value] of headers) size += varintBytes(zigzag(name.length)) + name.length + varintBytes(zigzag(value.length)) + value.length;
+  return size;
 }
 
 /** Bytes of an unsigned varint holding `value` (below 2^31 here: lengths and deltas). */
@@ -86,17 +104,19 @@ function writeBytes(buffer: Buffer, position: number, bytes: Buffer): number {
 /** The bytes of one record after its length prefix. */
 function recordBodyBytes(record: MqttRecord, timestampDelta: number, offsetDelta: number): number {
   const retain = record.retain ? RETAIN_TRUE : RETAIN_FALSE;
-  return 1
+  const headerCount = HEADER_COUNT + (record.extraHeaders?.length ?? 0);
+  return 1 // attributes
     + varintBytes(zigzag(timestampDelta))
     + varintBytes(zigzag(offsetDelta))
     + varintBytes(zigzag(record.key.length)) + record.key.length
     + varintBytes(zigzag(record.value.length)) + record.value.length
-    + 1
+    + varintBytes(zigzag(headerCount))
     + HEADER_NAMES_BYTES
     + varintBytes(zigzag(record.topic.length)) + record.topic.length
     + 2 // the qos value: length 1, one byte
     + 1 + retain.length
-    + varintBytes(zigzag(record.clientId.length)) + record.clientId.length;
+    + varintBytes(zigzag(record.clientId.length)) + record.clientId.length
+    + extraHeaderBytes(record.extraHeaders);
 }
 
 /** One uncompressed RecordBatch v2 holding `records` in order; base offset 0, for the log to assign. */
@@ -126,7 +146,7 @@ export function encodeMqttRecordBatch(records: readonly MqttRecord[]): Buffer {
     position = writeVarint(batch, position, zigzag(index));
     position = writeBytes(batch, position, record.key);
     position = writeBytes(batch, position, record.value);
-    position = writeVarint(batch, position, zigzag(HEADER_COUNT));
+    position = writeVarint(batch, position, zigzag(HEADER_COUNT + (record.extraHeaders?.length ?? 0)));
     position = writeBytes(batch, position, TOPIC_HEADER);
     position = writeBytes(batch, position, record.topic);
     position = writeBytes(batch, position, QOS_HEADER);
@@ -135,6 +155,12 @@ export function encodeMqttRecordBatch(records: readonly MqttRecord[]): Buffer {
     position = writeBytes(batch, position, record.retain ? RETAIN_TRUE : RETAIN_FALSE);
     position = writeBytes(batch, position, CLIENT_ID_HEADER);
     position = writeBytes(batch, position, record.clientId);
+    if (record.extraHeaders !== undefined) {
+      for (const [name, value] of record.extraHeaders) {
+        position = writeBytes(batch, position, name);
+        position = writeBytes(batch, position, value);
+      }
+    }
   }
   if (position !== size) throw new Error(`assertion failed: MQTT record batch sized ${size} bytes but ${position} written`);
 

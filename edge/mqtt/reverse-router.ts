@@ -1,20 +1,23 @@
 // Reverse routes: records appended to a log topic (by a Kafka client, or pulled down from
 // the cloud by the mirror) are published to MQTT subscribers. One tailer per partition
 // follows the log: it sleeps in waitForData until the high watermark moves (no polling),
-// reads the new batches, publishes each record into aedes with the route's QoS, and then
-// records its position in SQLite.
+// reads the new batches, publishes each record to the MQTT broker with the route's QoS,
+// and then records its position in SQLite. A record's headers reach MQTT 5 subscribers
+// as properties: the mqtt.* ones as the properties they name, the others as User
+// Properties (record-properties.ts).
 //
 // Delivery is at least once: the position is stored after the records are published (and,
 // for persistent sessions, queued durably by the session store), so a crash between the two
 // publishes the last records again after the restart. Records that came from MQTT (they
 // carry the mqtt.* headers) are skipped: their subscribers had them live already.
 import { isUtf8 } from 'node:buffer';
-import type { Aedes } from 'aedes';
 import { decodeRecords, readBatchHeader, RECORD_BATCH_HEADER_BYTES, type DecodedRecord } from '../../shared/kafka/record-batch.ts';
 import { isTributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Database } from '../../shared/sqlite.ts';
 import { MqttHeaders } from './ingest.ts';
+import type { Broker } from './broker/broker.ts';
+import { messageFromRecord } from './record-properties.ts';
 import type { MqttLogStore } from './log-adapter.ts';
 import type { DurableEvent } from '../storage/index.ts';
 import type { MqttMetrics } from './metrics.ts';
@@ -41,7 +44,7 @@ const POSITIONS_SCHEMA = `CREATE TABLE IF NOT EXISTS mqtt_reverse_positions (
 export interface ReverseRouterOptions {
   routes: ReverseRoute[];
   store: MqttLogStore;
-  broker: Aedes;
+  broker: Broker;
   database: Database;
   writes: SqliteWriteQueue;
   metrics: MqttMetrics;
@@ -188,9 +191,17 @@ export class ReverseRouter {
       logger.warn({ topic: route.topic, partition, offset: record.offset }, `reverse route: record not published to MQTT: ${problem}`);
       return;
     }
-    await new Promise<void>((resolve, reject) => {
-      broker.publish({ cmd: 'publish', topic: mqttTopic, payload: record.value ?? Buffer.alloc(0), qos: route.qos, retain: false, dup: false }, (error?: Error) => (error ? reject(error) : resolve()));
-    });
+    const { message, skippedHeaders } = messageFromRecord(record, mqttTopic, route.qos);
+    if (skippedHeaders > 0) {
+      metrics.reverseSkippedHeaders.inc(skippedHeaders);
+      logger.warn({ topic: route.topic, partition, offset: record.offset, skippedHeaders }, 'reverse route: headers whose name or value is not UTF-8 (or whose mqtt.* value is invalid) are not sent as MQTT properties');
+    }
+    // [MQTT-3.3.2-5] A command whose Message Expiry Interval ran out in the log is not delivered.
+    if (message.expiresAtMs !== undefined && message.expiresAtMs <= Date.now()) {
+      metrics.reverseSkipped.labels('expired').inc();
+      return;
+    }
+    await broker.publishFromLog(message);
     metrics.reversePublished.labels(route.topic).inc();
   }
 

@@ -85,10 +85,13 @@ const ReverseRouteSchema = Type.Object({
 const MqttLimitsSchema = section({
   maxPacketBytes: Type.Integer({ minimum: 128, maximum: 268_435_455, default: 256 * 1024, description: 'Largest MQTT packet accepted; a larger one disconnects the client (sensor readings are small; this bounds memory per client).' }),
   maxClientIdBytes: Type.Integer({ minimum: 23, maximum: 65_535, default: 128, description: 'Longest client identifier accepted (MQTT 3.1.1 requires at least 23).' }),
-  maxTopicLevels: Type.Integer({ minimum: 1, maximum: 100, default: 16, description: 'Most levels in a topic name or filter (aedes matches at most 100).' }),
-  maxInflightPerClient: Type.Integer({ minimum: 1, maximum: 65_535, default: 64, description: 'Publishes from one client being made durable at once (and QoS 2 packets awaiting PUBREL); while full, the client\'s socket is not read. What is sent to a client is bounded by maxQueuedPerClient.' }),
+  maxTopicLevels: Type.Integer({ minimum: 1, maximum: 100, default: 16, description: 'Most levels in a topic name or filter (deep topics cost matching time on every publish).' }),
+  maxInflightPerClient: Type.Integer({ minimum: 1, maximum: 65_535, default: 64, description: 'Publishes from one client being made durable at once (and QoS 2 packets awaiting PUBREL); MQTT 5 clients are told it as the Receive Maximum and disconnected (0x93) past it; for 3.1.1 clients the socket is not read while full. What is sent to a client is bounded by maxQueuedPerClient.' }),
   maxQueuedPerClient: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Messages queued for one offline or slow client; beyond it the overflow is counted in the metrics.' }),
   maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'MQTT client connections served at once; more are refused.' }),
+  maxSessionExpirySeconds: Type.Integer({ minimum: 0, maximum: 4_294_967_295, default: 4_294_967_295, description: 'Longest a session outlives its connection, in seconds: caps an MQTT 5 client\'s Session Expiry Interval and the life of 3.1.1 persistent sessions (clean session 0). 4294967295 means never expire.' }),
+  maxKeepAliveSeconds: Type.Integer({ minimum: 1, maximum: 65_535, default: 65_535, description: 'Longest keep alive an MQTT 5 client may use; one asking for more (or for none) is told this value (Server Keep Alive). 65535 leaves the client\'s choice.' }),
+  maxTopicAliases: Type.Integer({ minimum: 0, maximum: 65_535, default: 32, description: 'Topic aliases an MQTT 5 client may define on one connection (Topic Alias Maximum); each holds one topic in memory. 0 refuses aliases.' }),
 }, 'Limits of the MQTT front end.');
 
 
@@ -115,6 +118,7 @@ const MqttSchema = section({
   ], { default: { topic: 'mqtt', key: '{topic}' }, description: 'Where publishes that match no route go, or "reject" to refuse them.' }),
   reverseRoutes: Type.Array(ReverseRouteSchema, { default: [], maxItems: 1000, description: 'Log topics whose records (for example commands) are delivered to MQTT subscribers.' }),
   denySubscribe: Type.Array(Type.String(), { default: [], maxItems: 1000, description: 'Topic filters whose subscriptions are refused (SUBACK 0x80).' }),
+  responseInformation: Type.String({ default: 'responses/{clientId}', maxLength: 1024, description: 'Answer to an MQTT 5 client that sets Request Response Information: the base of its response topics; {clientId} is its client id. Empty sends none.' }),
   authentication: MqttAuthenticationSchema,
   limits: MqttLimitsSchema,
 }, 'The MQTT front end.');

@@ -1,5 +1,6 @@
-// The console's providers over the daemon's own parts: the log store and the group
-// coordinator, read in process (no network round trip).
+// The console's providers over the daemon's own parts: the log store, the group
+// coordinator, read in process (no network round trip). The MQTT front end provides its
+// connected clients itself.
 import { iterateBatchHeaders, decodeRecords } from '../../../shared/kafka/record-batch.ts';
 // Registers the compression codecs with the batch decoder: stored batches stay compressed.
 import '../../../shared/kafka/compression.ts';

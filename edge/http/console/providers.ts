@@ -5,6 +5,9 @@
 // the same few methods for the console to show it.
 import type { RecordData } from '../../cli/ops/record-view.ts';
 import type { MirrorReportJson } from '../../cli/ops/mirror-report.ts';
+import type { MqttClientDetail, MqttClientSummary } from '../../mqtt/client-view.ts';
+
+export type { MqttClientDetail, MqttClientSummary };
 
 export interface PartitionSnapshot {
   partition: number;
@@ -51,33 +54,6 @@ export interface GroupSnapshot {
 
 export interface GroupsProvider {
   groups(): GroupSnapshot[];
-}
-
-/** One MQTT client as the client list shows it. */
-export interface MqttClientSummary {
-  clientId: string;
-  /** The user name it connected with, or null (anonymous). */
-  username: string | null;
-  address: string | null;
-  /** 3 (MQTT 3.1), 4 (3.1.1) or 5. */
-  protocolVersion: number | null;
-  cleanSession: boolean;
-  connectedAt: string | null;
-}
-
-/** One MQTT client's session, for its own page. */
-export interface MqttClientDetail extends MqttClientSummary {
-  connected: boolean;
-  /** connected; offline with a persistent session kept; or none (not connected, nothing kept). */
-  sessionState: 'connected' | 'offline' | 'none';
-  keepAliveSeconds: number | null;
-  subscriptions: { filter: string; qos: number }[];
-  /** QoS 1/2 messages held for the session and not yet sent. */
-  queuedMessages: number;
-  /** QoS 1/2 messages sent and not yet acknowledged (outgoing), plus QoS 2 messages received and awaiting PUBREL (incoming). */
-  inflightOutgoing: number;
-  inflightIncoming: number;
-  will: { topic: string; qos: number; retain: boolean; payloadBytes: number } | null;
 }
 
 export interface MqttClientsProvider {

@@ -194,13 +194,19 @@ test('unsubscribe: no more messages for the filter removed, the others still flo
   assert.equal([(await box.next()).topic, (await box.next()).topic], ['unsub/b', 'unsub/c']);
 });
 
-test('an MQTT 5 CONNECT is answered with CONNACK 0x01 (unacceptable protocol version) [MQTT-3.1.2-2]', async () => {
+test('a protocol level other than 3, 4 and 5 is answered with CONNACK 0x01 (unacceptable protocol version) [MQTT-3.1.2-2]; level 5 is accepted', async () => {
   const raw = await RawClient.connect(h.frontEnd.ports.mqtt);
-  raw.send(frame(1, 0, Buffer.concat([mqttString('MQTT'), Buffer.from([5, 2]), uint16(0), Buffer.from([0]), mqttString('v5')])));
+  raw.send(frame(1, 0, Buffer.concat([mqttString('MQTT'), Buffer.from([6, 2]), uint16(0), Buffer.from([0]), mqttString('v6')])));
   const connack = await raw.next();
   assert.is(connack?.type, 2);
   assert.is(connack?.body[1], 1);
-  await raw.close();
+  assert.is(await raw.next(), null);
+  const v5 = await RawClient.connect(h.frontEnd.ports.mqtt);
+  v5.send(frame(1, 0, Buffer.concat([mqttString('MQTT'), Buffer.from([5, 2]), uint16(0), Buffer.from([0]), mqttString('v5')])));
+  const accepted = await v5.next();
+  assert.is(accepted?.type, 2);
+  assert.is(accepted?.body[1], 0, 'MQTT 5 CONNACK reason code Success');
+  await v5.close();
 });
 
 test('bad input closes only the offending connection, logs why, and counts it', async () => {
@@ -275,7 +281,7 @@ test('connections past mqtt.limits.maxConnections get CONNACK 0x03; a freed slot
     assert.is(await third.next(), null);
     await first.close();
     // The guard notices the closed socket on its own; wait for the count to drop.
-    while (limited.frontEnd.broker.connectedClients > 1) await new Promise((resolve) => setImmediate(resolve));
+    while (limited.frontEnd.broker.connectedCount > 1) await new Promise((resolve) => setImmediate(resolve));
     const fourth = await RawClient.connect(port);
     assert.equal(await fourth.handshake({ clientId: 'c4' }), [false, 0]);
     await fourth.close();

@@ -150,7 +150,7 @@ test('subscribers receive publishes live; retained messages and persistent subsc
   }
 });
 
-test('MQTT over WebSocket reaches the same broker and log', async () => {
+test('MQTT over WebSocket reaches the same broker and log, in both versions', async () => {
   const h = await Harness.start({ webSocket: true });
   try {
     const wsClient = await h.client({ clientId: 'browser' }, `ws://127.0.0.1:${h.frontEnd.ports.mqttWs}`);
@@ -159,6 +159,10 @@ test('MQTT over WebSocket reaches the same broker and log', async () => {
     const arriving = nextMessage(tcpClient);
     await wsClient.publishAsync('ws/hello', 'over websocket', { qos: 1 });
     assert.is((await arriving).payload.toString(), 'over websocket');
+    const ws5 = await h.client({ clientId: 'browser-5', protocolVersion: 5 }, `ws://127.0.0.1:${h.frontEnd.ports.mqttWs}`);
+    const arriving5 = nextMessage(tcpClient);
+    await ws5.publishAsync('ws/hello5', 'mqtt 5 over websocket', { qos: 1 });
+    assert.is((await arriving5).payload.toString(), 'mqtt 5 over websocket');
     const [record] = await h.records('mqtt');
     assert.is(header(record!, 'mqtt.clientId'), 'browser');
   } finally {

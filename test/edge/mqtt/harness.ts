@@ -61,10 +61,15 @@ export class Harness {
     return `mqtt://127.0.0.1:${this.frontEnd.ports.mqtt}`;
   }
 
-  /** A connected mqtt.js client (closed by stop()). */
-  async client(options: IClientOptions = {}, url = this.url): Promise<MqttClient> {
+  /**
+   * A connected mqtt.js client (closed by stop()). `beforeConnect` runs before the
+   * CONNECT is answered: a listener that must see messages queued for a session, which
+   * may arrive right behind the CONNACK, is attached there.
+   */
+  async client(options: IClientOptions = {}, url = this.url, beforeConnect?: (client: MqttClient) => void): Promise<MqttClient> {
     const client = mqtt.connect(url, { reconnectPeriod: 0, protocolVersion: 4, ...options });
     this.#clients.push(client);
+    beforeConnect?.(client);
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);

@@ -1,4 +1,4 @@
-import { once, type EventEmitter } from 'node:events';
+import { once } from 'node:events';
 // Reverse routes: records appended to a log topic (as a Kafka client or the mirror does)
 // reach MQTT subscribers, also persistent sessions that were away, also across restarts.
 import { test } from 'uvu';
@@ -113,12 +113,9 @@ test('records without a usable key are skipped, counted and logged', async () =>
   }
 });
 
-/** Messages queued or in flight for a client in the session store. */
-async function outgoingCount(h: Harness, clientId: string): Promise<number> {
-  let count = 0;
-  const persistence = (h.frontEnd.broker as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> } }).persistence;
-  for await (const _packet of persistence.outgoingStream({ id: clientId })) count++;
-  return count;
+/** Messages queued or in flight for a client's session. */
+function outgoingCount(h: Harness, clientId: string): number {
+  return h.frontEnd.broker.heldCount(clientId);
 }
 
 test('an offline persistent session gets its QoS 1 commands on reconnect, across a broker restart, and a restart does not redeliver', async () => {
@@ -139,21 +136,21 @@ test('an offline persistent session gets its QoS 1 commands on reconnect, across
     await store.close();
 
     h = await Harness.start({ mqtt: commandsRoute, directory });
-    const back = await h.client({ clientId: 'dev-42', clean: false });
-    const received = collect(back);
+    let received!: ReturnType<typeof collect>;
+    const back = await h.client({ clientId: 'dev-42', clean: false }, h.url, (client) => { received = collect(client); });
     await received.until(2);
     assert.equal(received.messages.slice(0, 2).map((m) => [m.topic, m.payload, m.qos]), [['commands/dev-42', 'first', 1], ['commands/dev-42', 'second', 1]]);
     // A message whose PUBACK the broker has not processed is rightly sent again after a
     // restart [MQTT-4.3.2]. Stop only once the session's queue is empty: from then on
     // nothing may come back.
-    while (await outgoingCount(h, 'dev-42') > 0) await once(h.frontEnd.broker, 'ack');
+    while (outgoingCount(h, 'dev-42') > 0) await once(h.frontEnd.broker, 'acknowledged');
     await back.endAsync();
     await h.stop();
 
     // Restarted again with nothing new: the device gets no old command a second time.
     h = await Harness.start({ mqtt: commandsRoute, directory });
-    const again = await h.client({ clientId: 'dev-42', clean: false });
-    const later = collect(again);
+    let later!: ReturnType<typeof collect>;
+    await h.client({ clientId: 'dev-42', clean: false }, h.url, (client) => { later = collect(client); });
     await appendCommands(h.store, [['dev-42', 'third']]);
     await later.until(1);
     assert.equal(later.messages.map((m) => m.payload), ['third']);
@@ -181,18 +178,16 @@ test('commands published while a persistent session reconnects, again and again,
     // What the device's connections got, and what it acknowledged: mqtt.js acknowledges a
     // command that arrives while the connection is being ended without handing it over.
     const received = new Set<string>();
-    (h.frontEnd.broker as unknown as EventEmitter).on('ack', (packet: { payload?: Buffer | string } | undefined) => { if (packet?.payload !== undefined) received.add(packet.payload.toString()); });
+    h.frontEnd.broker.on('acknowledged', (_clientId: string, message: { payload: Buffer }) => received.add(message.payload.toString()));
     const doubled: string[] = [];
     const connect = async (): Promise<MqttClient> => {
-      const client = await h.client({ clientId: 'dev-r', clean: false });
       const seen = new Set<string>();
-      client.on('message', (_topic, payload) => {
+      return h.client({ clientId: 'dev-r', clean: false }, h.url, (client) => client.on('message', (_topic, payload) => {
         const value = payload.toString();
         if (seen.has(value)) doubled.push(value);
         seen.add(value);
         received.add(value);
-      });
-      return client;
+      }));
     };
     for (let round = 0; round < RECONNECT_ROUNDS; round++) {
       const client = await connect();
@@ -207,6 +202,30 @@ test('commands published while a persistent session reconnects, again and again,
     const last = await connect();
     while (received.size < sent) await new Promise((resolve) => last.once('message', resolve));
     assert.is(received.size, sent, 'every command arrived');
+  } finally {
+    await h.cleanup();
+  }
+});
+
+test('record headers reach an MQTT 5 subscriber as properties; a command whose Message Expiry Interval ran out in the log is not delivered', async () => {
+  const h = await Harness.start({ mqtt: commandsRoute });
+  try {
+    const device = await h.client({ clientId: 'dev-5', protocolVersion: 5 });
+    const received: Array<{ payload: string; properties: Record<string, unknown> | undefined }> = [];
+    device.on('message', (_topic, payload, packet) => received.push({ payload: payload.toString(), properties: packet.properties as Record<string, unknown> | undefined }));
+    await device.subscribeAsync('commands/dev-5', { qos: 1 });
+    const now = Date.now();
+    await h.store.partition('commands', 0).append(encodeRecordBatch({ records: [
+      { key: 'dev-5', value: 'stale', timestampMs: now - 10_000, headers: [{ key: 'mqtt.messageExpiryInterval', value: '5' }] },
+      { key: 'dev-5', value: 'fresh', timestampMs: now, headers: [{ key: 'mqtt.messageExpiryInterval', value: '600' }, { key: 'mqtt.responseTopic', value: 'replies/dev-5' }, { key: 'mqtt.correlationData', value: Buffer.from([9]) }, { key: 'origin', value: 'cloud' }] },
+    ] }));
+    while (received.length === 0) await new Promise((resolve) => device.once('message', resolve));
+    assert.is(received[0]!.payload, 'fresh', 'the expired command was skipped');
+    const properties = received[0]!.properties!;
+    assert.equal([properties.responseTopic, { ...(properties.userProperties as object) }], ['replies/dev-5', { origin: 'cloud' }]);
+    assert.ok(Buffer.from([9]).equals(properties.correlationData as Buffer));
+    assert.ok(Number(properties.messageExpiryInterval) > 590 && Number(properties.messageExpiryInterval) <= 600);
+    assert.is(await h.metric('tributary_mqtt_reverse_skipped_total', { reason: 'expired' }), 1);
   } finally {
     await h.cleanup();
   }

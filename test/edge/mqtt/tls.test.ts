@@ -42,8 +42,14 @@ test('a device trusting the broker\'s certificate publishes over TLS; plain MQTT
     assert.not.ok(device instanceof Error, String(device));
     await (device as mqtt.MqttClient).publishAsync('sensors/dev-tls/temp', '19.0', { qos: 1 });
     await (device as mqtt.MqttClient).endAsync();
+    // MQTT 5 over the same TLS listener, with a User Property.
+    const device5 = await attempt(url, { clientId: 'dev-tls-5', ca: readFileSync(CERT), protocolVersion: 5 });
+    assert.not.ok(device5 instanceof Error, String(device5));
+    await (device5 as mqtt.MqttClient).publishAsync('sensors/dev-tls-5/temp', '19.5', { qos: 1, properties: { userProperties: { unit: 'C' } } });
+    await (device5 as mqtt.MqttClient).endAsync();
     const stored = await readPartition(daemon.ports.kafka!, 'mqtt', 0);
-    assert.equal(stored.records.map((record) => record.value!.toString()), ['19.0']);
+    assert.equal(stored.records.map((record) => record.value!.toString()), ['19.0', '19.5']);
+    assert.equal(stored.records[1]!.headers.slice(4).map((header) => [header.key, header.value?.toString()]), [['unit', 'C']]);
     const metrics = await daemon.metrics();
     assert.ok((metricValue(metrics, 'tributary_mqtt_refused_connections_total', { reason: 'tls-handshake' }) ?? 0) >= 1, 'failed handshakes are counted');
     await daemon.logLine((line) => line.msg === 'MQTT over TLS: handshake failed; connection closed', 'the failed handshake is logged');

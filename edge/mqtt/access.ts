@@ -1,0 +1,93 @@
+// Who may connect, publish and subscribe: mqtt.authentication (user names, scrypt
+// password hashes, per-user topic permissions) and mqtt.denySubscribe. The decisions
+// are the same for MQTT 3.1.1 and 5; only the codes that carry them differ.
+import type { Logger } from '../../shared/logger.ts';
+import type { MqttConfig } from '../../shared/config/schema.ts';
+import type { MqttMetrics } from './metrics.ts';
+import type { TopicPermissions } from './permissions.ts';
+import type { MqttUsers } from './users.ts';
+import { TopicFilter } from './topic-filter.ts';
+import { parseSharedFilter } from './broker/subscription-index.ts';
+
+/** Why a connection is refused: a metrics label, with the codes of both versions. */
+export type RefusalReason = 'max-connections' | 'client-id' | 'bad-credentials' | 'anonymous' | 'not-authorized' | 'bad-authentication-method' | 'unsupported-protocol';
+
+export interface Admission {
+  /** Undefined: let in. */
+  refused?: RefusalReason;
+  message?: string;
+  permissions?: TopicPermissions;
+}
+
+export class MqttAccess {
+  readonly #config: MqttConfig;
+  readonly #users: MqttUsers;
+  readonly #metrics: MqttMetrics;
+  readonly #logger: Logger;
+  readonly #deniedFilters: TopicFilter[];
+
+  constructor(config: MqttConfig, users: MqttUsers, metrics: MqttMetrics, logger: Logger) {
+    this.#config = config;
+    this.#users = users;
+    this.#metrics = metrics;
+    this.#logger = logger;
+    this.#deniedFilters = config.denySubscribe.map((filter) => new TopicFilter(filter));
+  }
+
+  /**
+   * Checks a CONNECT's user name and password, and its will topic against the user's
+   * publish permissions. The log names the user, never the password.
+   */
+  async admit(username: string | undefined, password: Buffer | undefined, clientId: string, willTopic: string | undefined): Promise<Admission> {
+    if (username === undefined) {
+      if (this.#config.authentication.allowAnonymous) return {};
+      return { refused: 'anonymous', message: 'no user name, and mqtt.authentication.allowAnonymous is false' };
+    }
+    let valid: boolean;
+    try {
+      valid = await this.#users.check(username, password ?? Buffer.alloc(0));
+    } catch (error) {
+      return { refused: 'bad-credentials', message: `password check failed: ${(error as Error).message}` };
+    }
+    if (!valid) return { refused: 'bad-credentials', message: `unknown user "${username}" or wrong password` };
+    const permissions = this.#users.permissionsFor(username, clientId);
+    if (permissions !== undefined && willTopic !== undefined && !permissions.mayPublish(willTopic)) {
+      return { refused: 'not-authorized', message: `user "${username}" may not publish its will to ${willTopic}` };
+    }
+    return permissions === undefined ? {} : { permissions };
+  }
+
+  refused(reason: RefusalReason, clientId: string, remote: string | undefined, code: number, message: string): void {
+    this.#metrics.refusedConnections.labels(reason).inc();
+    this.#logger.warn({ clientId, returnCode: code, remote }, `MQTT connection refused: ${message}`);
+  }
+
+  /** Why a client may not publish to `topic`, or undefined when it may. */
+  publishRefusal(topic: string, clientId: string, permissions: TopicPermissions | undefined): { reason: 'reserved-topic' | 'not-authorized'; message: string } | undefined {
+    // $SYS is the broker's own namespace.
+    if (topic.startsWith('$SYS/')) return { reason: 'reserved-topic', message: `client "${clientId}" may not publish to ${topic}: $SYS/ is reserved` };
+    if (permissions !== undefined && !permissions.mayPublish(topic)) return { reason: 'not-authorized', message: `client "${clientId}" may not publish to ${topic}: outside the user's publish permissions` };
+    return undefined;
+  }
+
+  /**
+   * Whether a subscription to `filter` is allowed: 'denied' by mqtt.denySubscribe (a filter
+   * nobody may use), 'not-authorized' outside the user's subscribe permissions.
+   */
+  subscriptionRefusal(filter: string, clientId: string, permissions: TopicPermissions | undefined): 'denied' | 'not-authorized' | undefined {
+    // A shared subscription is judged by the filter it shares.
+    const { topicFilter } = parseSharedFilter(filter);
+    // A filter that, read as a topic, falls under a denied filter is refused.
+    if (this.#deniedFilters.some((denied) => denied.matches(topicFilter))) {
+      this.#metrics.refusedSubscriptions.inc();
+      this.#logger.info({ clientId, filter }, 'MQTT subscription refused (mqtt.denySubscribe)');
+      return 'denied';
+    }
+    if (permissions?.maySubscribe(topicFilter) === false) {
+      this.#metrics.refusedSubscriptions.inc();
+      this.#logger.info({ clientId, filter }, 'MQTT subscription refused: outside the user\'s subscribe permissions');
+      return 'not-authorized';
+    }
+    return undefined;
+  }
+}
