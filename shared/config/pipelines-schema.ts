@@ -37,7 +37,7 @@ const MapStep = Type.Object({ map: fields('The output value: an object of field 
 const WindowStep = Type.Object({ window: Type.Object({
   size: duration('Length of each window.'),
   advance: Type.Optional(duration('Hopping windows: a new window starts every advance (it must divide size). Unset: tumbling windows (advance = size).')),
-  grace: duration('How long after its end a window still accepts late records; it is emitted once event time passes end + grace.', { default: '0s' }),
+  grace: Type.Optional(duration('How long after its end a window still accepts late records; it is emitted once event time passes end + grace.', { default: '0s' })),
   time: Type.Optional(expression('Event time of a record in epoch milliseconds. Unset: the record\'s timestamp.')),
   aggregate: fields('The output fields: name → an expression over count(), sum(x), min(x), max(x), avg(x), first(x), last(x).'),
 }, { additionalProperties: false }) }, { ...STEP_OPTIONS, description: 'window: { size, advance, grace, time, aggregate }' });
