@@ -11,6 +11,7 @@ import type { LogStore } from './storage/index.ts';
 import type { Mirror, OffsetStore } from '../mirror/index.ts';
 import { mirrorConfigured, mirrorRoute } from '../mirror/status-route.ts';
 import { tlsListen } from './tls-listen.ts';
+import { pipelineRoutes } from './pipelines/admin-routes.ts';
 
 export type EdgePorts = NodePorts;
 
@@ -23,6 +24,8 @@ export interface EdgeDaemon {
 export async function startEdge(config: Config, logger: Logger): Promise<EdgeDaemon> {
   // The mirror (and the Kafka client it brings, tens of MB) is loaded only when configured.
   const mirrorModule = mirrorConfigured(config) ? await import('../mirror/index.ts') : undefined;
+  // Pipelines (and the expression library they bring) likewise, only when some are declared.
+  const pipelinesModule = config.pipelines.length > 0 ? await import('./pipelines/index.ts') : undefined;
   // Retention keeps what the mirror has not delivered; the mirror and the offsets it commits come up later.
   const mirrorParts: { mirror?: Mirror; offsets?: OffsetStore } = {};
   const core = await startBrokerCore(config, logger, { role: 'edge', deliveredOffset: mirrorModule?.deliveredOffsetHook(config, () => mirrorParts) });
@@ -40,6 +43,10 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     ports.mqttWs = mqtt.ports.mqttWs;
     ports.mqtts = mqtt.ports.mqtts;
     core.onClose(() => mqtt.close());
+
+    const pipelines = await pipelinesModule?.PipelineRunner.start({ pipelines: config.pipelines, log: store, registry: core.registry, logger: logger.child({ part: 'pipelines' }) });
+    if (pipelines) core.onClose(() => pipelines.close());
+    for (const [path, handler] of Object.entries(pipelineRoutes(() => pipelines))) admin.route(path, handler);
 
     mirrorParts.offsets = kafka.groups;
     mirrorParts.mirror = mirrorModule?.startEmbeddedMirror({ config, store, offsets: kafka.groups, registry: core.registry, logger: logger.child({ part: 'mirror' }) });

@@ -234,7 +234,15 @@ async function main(): Promise<number> {
           http: { host: '127.0.0.1', port: 0 },
         },
         kafka: { autoCreateTopics: true },
-        topics: { overrides: { sensors: { partitions: 4 }, replies: { partitions: 1 }, commands: { partitions: 1 } } },
+        topics: { overrides: { sensors: { partitions: 4 }, 'sensors-1m': { partitions: 4 }, replies: { partitions: 1 }, commands: { partitions: 1 } } },
+        // Summaries first: one record per device and minute, mirrored ahead of the raw readings.
+        pipelines: [{
+          name: 'sensors-1m',
+          from: 'sensors',
+          decode: 'senml',
+          steps: [{ window: { size: '1m', grace: '10s', aggregate: { temperature: 'round(avg(temperature), 2)', humidity: 'round(avg(humidity), 2)', readings: 'count()' } } }],
+          to: 'sensors-1m',
+        }],
         mqtt: {
           routes: [
             { filter: 'sensors/+/+', topic: 'sensors', key: '{1}' },
@@ -250,7 +258,7 @@ async function main(): Promise<number> {
             connectTimeoutMs: 5000,
             requestTimeoutMs: 10_000,
           },
-          topics: { include: ['sensors', 'replies'] },
+          topics: { include: ['sensors', 'sensors-1m', 'replies'], priorities: [{ match: 'sensors-1m', priority: 9 }] },
           link: { retryBackoffMaxMs: 5000 },
           reverse: [{ from: 'commands.{edge}', to: 'commands' }],
           heartbeat: { intervalMs: 5000 },
@@ -310,7 +318,9 @@ async function main(): Promise<number> {
       void Promise.all(edges.map(async (edge) => {
         try {
           const mirror = await (await fetch(`http://127.0.0.1:${edge.ports.http}/api/mirror`)).json() as Json;
-          return `${edge.id}: ${acknowledged.get(edge.id) ?? 0} readings acknowledged, mirror ${String(mirror.state)}, ${String(mirror.deliveredRecordsTotal ?? 0)} delivered, backlog ${String(mirror.backlogRecords ?? 0)}`;
+          // The summaries' backlog drains first after a cut: they have the higher priority.
+          const backlogOf = (topic: string) => ((mirror.partitions ?? []) as { topic: string; backlogRecords: number | string }[]).filter((entry) => entry.topic === topic).reduce((sum, entry) => sum + Number(entry.backlogRecords), 0);
+          return `${edge.id}: ${acknowledged.get(edge.id) ?? 0} readings acknowledged, mirror ${String(mirror.state)}, ${String(mirror.deliveredRecordsTotal ?? 0)} delivered, backlog ${String(mirror.backlogRecords ?? 0)} (summaries ${backlogOf('sensors-1m')}, raw ${backlogOf('sensors')})`;
         } catch {
           return `${edge.id}: no answer`;
         }

@@ -4,6 +4,7 @@
 import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
 import { MirrorSchema } from './mirror-schema.ts';
 import { oneOf } from './one-of.ts';
+import { PipelinesSchema } from './pipelines-schema.ts';
 import { StorageConfigSchema, TopicConfigSchema, TopicOverrideSchema } from './topic-config.ts';
 
 function section<T extends Record<string, TSchema>>(properties: T, description: string): TObject<T> {
@@ -143,6 +144,7 @@ export const ConfigSchema = Type.Object({
   kafka: KafkaSchema,
   mqtt: MqttSchema,
   mirror: MirrorSchema,
+  pipelines: PipelinesSchema,
   log: LogSchema,
 }, {
   additionalProperties: false,
