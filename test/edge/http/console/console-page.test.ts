@@ -99,6 +99,28 @@ test('the group page shows lag per partition; the MQTT pages find a client and s
   assert.equal(errors, [], 'no script errors in the page');
 });
 
+test('the MQTT clients page lists, on request, the sessions kept for clients that left, and opens one', async () => {
+  const away = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { clientId: 'greenhouse-8', clean: false });
+  await away.subscribeAsync('commands/greenhouse-8', { qos: 1 });
+  await away.endAsync();
+  await open('/mqtt');
+  assert.is(await page.locator('#mqtt-clients tbody tr[data-client="greenhouse-8"]').count(), 0, 'the connected clients first');
+  assert.is(await page.locator('[data-offline]').getAttribute('data-offline'), '1');
+  await page.locator('#mqtt-state').selectOption('offline');
+  const row = page.locator('#mqtt-clients tbody tr[data-client="greenhouse-8"]');
+  await row.waitFor({ timeout: APPEAR_TIMEOUT_MS });
+  assert.equal(await page.locator('#mqtt-clients tbody tr').evaluateAll((rows) => rows.map((tableRow) => tableRow.getAttribute('data-session-state'))), ['offline']);
+  await page.locator('#mqtt-state').selectOption('all');
+  await page.locator('#mqtt-clients tbody tr[data-client="greenhouse-7"]').waitFor({ timeout: APPEAR_TIMEOUT_MS });
+  assert.equal(await page.locator('#mqtt-clients tbody tr').evaluateAll((rows) => rows.map((tableRow) => [tableRow.getAttribute('data-client'), tableRow.getAttribute('data-session-state')])), [['greenhouse-7', 'connected'], ['greenhouse-8', 'offline']]);
+  await screenshot(page, 'console-mqtt-all');
+  await page.locator('#mqtt-clients a', { hasText: 'greenhouse-8' }).click();
+  await page.locator('#client-subscriptions tbody tr', { hasText: 'commands/greenhouse-8' }).waitFor({ timeout: APPEAR_TIMEOUT_MS });
+  assert.is(await page.locator('#client-session').textContent(), 'offline');
+  assert.match(await page.locator('#client-facts').textContent() ?? '', 'Offline since');
+  assert.equal(errors, [], 'no script errors in the page');
+});
+
 test('the pipelines page lists a pipeline\'s counts and follows them live; its page shows its steps, windows against the limit, positions and the undecodable reading', async () => {
   await waitForCommitted(daemon, BOILER_PIPELINE.name, [BigInt(BOILER_READINGS.length)]);
   await open('/pipelines');

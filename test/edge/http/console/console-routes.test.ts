@@ -129,6 +129,33 @@ test('/api/mqtt/clients and /api/mqtt/client: search, paging, and one client\'s 
   assert.is((await get('/api/mqtt/client?id=nobody')).status, 404);
 });
 
+test('/api/mqtt/clients?state=offline|all: the sessions kept for clients that left, with their subscriptions, queued messages and expiry; their own page', async () => {
+  const meter = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { clientId: 'meter-9', clean: false });
+  await meter.subscribeAsync('commands/meter-9', { qos: 1 });
+  await meter.endAsync();
+  const valve = await mqtt.connectAsync(`mqtt://127.0.0.1:${daemon.ports.mqtt}`, { clientId: 'valve-9', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 600 } });
+  await valve.endAsync();
+  // A command for the meter while it is away waits in its session.
+  await device.publishAsync('commands/meter-9', 'close', { qos: 1 });
+  const offline = (await get('/api/mqtt/clients?state=offline')).body;
+  assert.equal([offline.state, offline.connected, offline.offline, offline.matched], ['offline', 1, 2, 2]);
+  assert.is(offline.persistentSessions, metricValue(await daemon.metrics(), 'tributary_mqtt_persistent_sessions'));
+  assert.is(offline.persistentSessions, 3, 'the connected pump\'s session and the two kept');
+  const [meterRow, valveRow] = offline.clients;
+  assert.equal([meterRow.clientId, meterRow.sessionState, meterRow.subscriptionCount, meterRow.queuedMessages, meterRow.sessionExpiresAt, meterRow.cleanSession], ['meter-9', 'offline', 1, 1, null, false]);
+  assert.equal([valveRow.clientId, valveRow.subscriptionCount, valveRow.queuedMessages], ['valve-9', 0, 0]);
+  assert.is(Date.parse(valveRow.sessionExpiresAt) - Date.parse(valveRow.disconnectedAt), 600_000, 'an MQTT 5 session ends its expiry interval after its client left');
+  const all = (await get('/api/mqtt/clients?state=all&search=9')).body;
+  assert.equal(all.clients.map((client: any) => [client.clientId, client.sessionState]), [['meter-9', 'offline'], ['valve-9', 'offline']]);
+  const everyone = (await get('/api/mqtt/clients?state=all&pageSize=2&page=2')).body;
+  assert.equal([everyone.matched, everyone.pages, everyone.clients.map((client: any) => client.clientId)], [3, 2, ['valve-9']]);
+  assert.equal((await get('/api/mqtt/clients?state=all&pageSize=2')).body.clients.map((client: any) => [client.clientId, client.sessionState]), [['meter-9', 'offline'], ['pump-7', 'connected']]);
+  assert.match((await get('/api/mqtt/clients?state=gone')).body.error, 'state must be one of connected, offline, all');
+  const kept = (await get('/api/mqtt/client?id=meter-9')).body;
+  assert.equal([kept.sessionState, kept.connected, kept.queuedMessages, kept.subscriptions], ['offline', false, 1, [{ filter: 'commands/meter-9', qos: 1 }]]);
+  assert.ok(Date.parse(kept.disconnectedAt) <= Date.now());
+});
+
 test('/api/pipeline-list and /api/pipeline: records counted as /metrics counts them, positions and lag as the admin API reports them, steps, limits and the undecodable reading', async () => {
   await waitForCommitted(daemon, BOILER_PIPELINE.name, [BigInt(BOILER_READINGS.length)]);
   const labels = { pipeline: BOILER_PIPELINE.name };

@@ -262,4 +262,20 @@ test('once the load stops, the pipelines\' pages show the counts /metrics export
   assert.equal(pageErrors, [], 'no script errors in any page');
 });
 
+test('once the devices have left, their kept sessions are listed offline, a page at a time, as many as tributary_mqtt_persistent_sessions counts', async () => {
+  const persistent = metricValue(await edge.metrics(), 'tributary_mqtt_persistent_sessions');
+  assert.is(persistent, DEVICES, 'every device kept its session (the simulator\'s default)');
+  await open(console('/mqtt'));
+  await page.locator('#mqtt-state').selectOption('offline');
+  await page.waitForFunction(`document.querySelectorAll('#mqtt-clients tbody tr[data-session-state="offline"]').length === 50`, undefined, { timeout: APPEAR_TIMEOUT_MS });
+  assert.equal([await page.locator('[data-offline]').getAttribute('data-offline'), await page.locator('[data-connected]').getAttribute('data-connected')], [String(persistent), '0']);
+  assert.is(await page.locator('#mqtt-page').textContent(), `page 1 of ${DEVICES / 50}`);
+  await page.locator('#mqtt-next').click();
+  await page.waitForFunction(`document.querySelector('#mqtt-page')?.textContent === 'page 2 of ${DEVICES / 50}'`, undefined, { timeout: APPEAR_TIMEOUT_MS });
+  // Devices are numbered from dev-00001: the second page of 50 begins at the 51st.
+  assert.is(await page.locator('#mqtt-clients tbody tr').first().getAttribute('data-client'), 'dev-00051', 'the second page of sessions, by client id');
+  await screenshot(page, 'load-mqtt-offline');
+  assert.equal(pageErrors, [], 'no script errors in any page');
+});
+
 test.run();
