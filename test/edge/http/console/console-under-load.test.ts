@@ -198,6 +198,7 @@ test('with the link cut the pages keep working; once the load stops, the backlog
   const shown = page.locator('#mirror-backlog');
   assert.equal([Number(await shown.getAttribute('data-records')), cli.backlogRecords, metricBacklog], [settled, settled, settled]);
   assert.is(Number(await shown.getAttribute('data-bytes')), cli.backlogBytes);
+  assert.is(Number(await page.locator('#mirror-topics tr[data-topic="sensors"] [data-backlog]').getAttribute('data-backlog')), settled, 'the backlog by topic: all of it in sensors');
   await screenshot(page, 'load-mirror-cut');
   await open(console('/groups/tributary-mirror'));
   await page.waitForFunction(`document.querySelector('[data-total-lag]')?.getAttribute('data-total-lag') === '${settled}'`, undefined, { timeout: APPEAR_TIMEOUT_MS });
