@@ -45,13 +45,21 @@ export function connectedClients(broker: Broker): MqttClientSummary[] {
   return found.sort((a, b) => a.clientId.localeCompare(b.clientId));
 }
 
-/** The sessions kept for clients that are not connected (persistent sessions whose client left), by client id. */
-export function offlineSessions(broker: Broker): MqttClientSummary[] {
+/**
+ * The sessions kept for clients that are not connected (persistent sessions whose client
+ * left): how many there are, and the first `max` of them found, by client id.
+ */
+export function offlineSessions(broker: Broker, max: number): { total: number; sessions: MqttClientSummary[] } {
   const connected = new Set<string>();
   for (const connection of broker.connections) if (connection.connected) connected.add(connection.clientId);
-  const found: MqttClientSummary[] = [];
-  for (const session of broker.sessions.values()) if (!connected.has(session.clientId)) found.push(offlineSummaryOf(session));
-  return found.sort((a, b) => a.clientId.localeCompare(b.clientId));
+  const sessions: MqttClientSummary[] = [];
+  let total = 0;
+  for (const session of broker.sessions.values()) {
+    if (connected.has(session.clientId)) continue;
+    total += 1;
+    if (sessions.length < max) sessions.push(offlineSummaryOf(session));
+  }
+  return { total, sessions: sessions.sort((a, b) => a.clientId.localeCompare(b.clientId)) };
 }
 
 /** One client's session, connected or kept offline; undefined when the broker holds nothing of it. */

@@ -47,8 +47,8 @@ export interface MqttFrontEnd {
   broker: Broker;
   /** Connected clients, for the console. */
   clients(): MqttClientSummary[];
-  /** Sessions kept for clients that left, for the console. */
-  offlineSessions(): MqttClientSummary[];
+  /** Sessions kept for clients that left (how many, and the first `max` found), for the console. */
+  offlineSessions(max: number): { total: number; sessions: MqttClientSummary[] };
   /** One client's session, connected or kept offline, for the console. */
   client(clientId: string): Promise<MqttClientDetail | undefined>;
   close(): Promise<void>;
@@ -157,8 +157,8 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       clients() {
         return connectedClients(engine);
       },
-      offlineSessions() {
-        return offlineSessions(engine);
+      offlineSessions(max) {
+        return offlineSessions(engine, max);
       },
       async client(clientId) {
         return clientDetail(engine, clientId);

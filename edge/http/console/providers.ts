@@ -61,8 +61,8 @@ export interface GroupsProvider {
 export interface MqttClientsProvider {
   /** The clients connected now, in any order. */
   clients(): MqttClientSummary[];
-  /** The sessions kept for clients that are not connected (persistent sessions), in any order. */
-  offlineSessions(): MqttClientSummary[];
+  /** The sessions kept for clients that are not connected (persistent sessions): how many, and the first `max` found, in any order. */
+  offlineSessions(max: number): { total: number; sessions: MqttClientSummary[] };
   /** One client's session (connected or kept offline); undefined when the broker knows nothing of it. */
   client(clientId: string): Promise<MqttClientDetail | undefined>;
 }

@@ -15,6 +15,8 @@ const SEARCH_CHARACTERS_MAX = 256;
 const CLIENT_ID_CHARACTERS_MAX = 65_535;
 /** Which clients are listed; connected first, as the page opens on them. */
 const STATES = ['connected', 'offline', 'all'] as const;
+/** Offline sessions one request reads at most: well past an edge's fleet, and it bounds the time a page of them takes when devices that never come back have piled up. */
+export const OFFLINE_SESSIONS_LISTED_MAX = 50_000;
 
 export const mqttClientsApi: ApiHandler = async ({ providers, registry }, query) => {
   const pageSize = wholeNumber(query, 'pageSize', MQTT_PAGE_SIZE_DEFAULT, 1, MQTT_PAGE_SIZE_MAX);
@@ -23,15 +25,18 @@ export const mqttClientsApi: ApiHandler = async ({ providers, registry }, query)
   const state = oneOf(query, 'state', STATES);
   if (!providers.mqttClients) return { configured: false, state, connected: 0, offline: 0, matched: 0, page, pageSize, clients: [] };
   const connected = providers.mqttClients.clients();
-  const offline = providers.mqttClients.offlineSessions();
-  const listed = state === 'connected' ? connected : state === 'offline' ? offline : [...connected, ...offline];
+  // Listing connected clients, the offline sessions are only counted.
+  const offline = providers.mqttClients.offlineSessions(state === 'connected' ? 0 : OFFLINE_SESSIONS_LISTED_MAX);
+  const listed = state === 'connected' ? connected : state === 'offline' ? offline.sessions : [...connected, ...offline.sessions];
   const matched = search === '' ? listed : listed.filter((client) => client.clientId.toLowerCase().includes(search) || (client.username?.toLowerCase().includes(search) ?? false));
   matched.sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
   return {
     configured: true,
     state,
     connected: connected.length,
-    offline: offline.length,
+    offline: offline.total,
+    /** Offline sessions listed, when there are more than OFFLINE_SESSIONS_LISTED_MAX: the first found, not the first by client id. */
+    ...(offline.total > offline.sessions.length && state !== 'connected' ? { offlineListed: offline.sessions.length } : {}),
     persistentSessions: await metricSum(registry, 'tributary_mqtt_persistent_sessions'),
     matched: matched.length,
     page,

@@ -35,6 +35,7 @@ export function show(main) {
       el('strong', { 'data-offline': body.offline }, formatCount(body.offline)), ' offline with their sessions kept',
       body.persistentSessions === undefined ? '' : ` · ${formatCount(body.persistentSessions)} persistent sessions`,
       search.value === '' ? '' : el('span', { 'data-matched': body.matched }, ` · ${formatCount(body.matched)} match “${search.value}”`),
+      body.offlineListed === undefined ? '' : el('span', { class: 'warn' }, ` · only the first ${formatCount(body.offlineListed)} offline sessions found are listed`),
     );
     pageInfo.textContent = `page ${body.page} of ${pages}`;
     previous.disabled = page <= 1;
