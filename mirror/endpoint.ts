@@ -9,7 +9,7 @@
 import type { SASLOptions } from '@platformatic/kafka';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { TributaryError } from '../shared/errors.ts';
-import { describeError, isNetworkError, KafkaClient, KafkaError, type ProduceOutcome } from './kafka-client.ts';
+import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KafkaClient, KafkaError, type ProduceOutcome } from './kafka-client.ts';
 
 export type { ProduceOutcome };
 
@@ -112,14 +112,30 @@ export class KafkaEndpoint implements LogEndpoint {
     return client;
   }
 
-  /** Runs a request; a connection failure becomes this endpoint's error, marked `network`, so that it is told apart from the other end's. */
+  /**
+   * Runs a request; a connection failure becomes this endpoint's error, marked `network`, so
+   * that it is told apart from the other end's. Refused credentials are a connection failure
+   * too (no broker can be talked to), with `authentication` saying what the cluster said.
+   */
   async #guard<T>(what: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof TributaryError && error.code === this.errorCode) throw error;
-      throw new TributaryError(this.errorCode, `${this.name}: ${what}: ${describeError(error)}`, { network: isNetworkError(error) }, { cause: error });
+      const refusal = authenticationFailure(error);
+      if (refusal !== undefined) {
+        const sasl = this.#options.sasl;
+        const as = sasl === undefined ? '' : ` (SASL ${sasl.mechanism} as user ${typeof sasl.username === 'string' ? sasl.username : '?'})`;
+        // No cause: the client's wrappers around the refusal ("metadata failed 2 times") say nothing more.
+        throw new TributaryError(this.errorCode, `${this.name}: ${what}: the cluster refused the credentials${as}: ${refusal}`, { network: true, authentication: `${refusal}${as}` });
+      }
+      throw new TributaryError(this.errorCode, `${this.name}: ${what}: ${describeError(error)}`, { network: isNetworkError(error), retriable: isRetriableKafkaAnswer(error) }, { cause: error });
     }
+  }
+
+  /** Resolves when some broker of the cluster answers; fails as any request does otherwise. */
+  probe(): Promise<void> {
+    return this.#guard('reach any broker', () => this.#client.probe());
   }
 
   listTopics(): Promise<Map<string, number>> {

@@ -17,12 +17,15 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   Admin,
+  AuthenticationError,
   createAPI,
   findErrorBy,
   initProducerIdV4,
   kGetBootstrapConnection,
   kGetConnection,
+  metadataV12,
   NetworkError,
+  ProtocolError,
   Writer,
   type Broker,
   type Connection,
@@ -101,6 +104,7 @@ function parseHostPort(address: string): Broker {
 /** An Admin client that dials brokers through the address map. */
 class MappedAdmin extends Admin {
   readonly #map: ReadonlyMap<string, Broker>;
+  #known: Broker[] = [];
 
   constructor(options: ConstructorParameters<typeof Admin>[0], map: ReadonlyMap<string, Broker>) {
     super(options);
@@ -115,10 +119,18 @@ class MappedAdmin extends Admin {
     super[kGetConnection](broker === undefined ? broker : this.mapped(broker), callback);
   }
 
-  // The bootstrap connection may also go to a discovered broker: map those too.
+  // The bootstrap connection may also go to a discovered broker: map those too. Brokers are
+  // remembered past a metadata reset, so that a mirror given one bootstrap broker still
+  // reaches the others when that one is down.
   override [kGetBootstrapConnection](callback: (error: Error | null, connection?: Connection) => void, attempt = 0): void {
-    const discovered = this.currentMetadata ? [...this.currentMetadata.brokers.values()] : [];
-    let brokers = [...this.bootstrapBrokers, ...discovered].map((broker) => this.mapped(broker));
+    if (this.currentMetadata) this.#known = [...this.currentMetadata.brokers.values()];
+    const seen = new Set<string>();
+    let brokers = [...this.bootstrapBrokers, ...this.#known].map((broker) => this.mapped(broker)).filter((broker) => {
+      const key = `${broker.host}:${broker.port}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     if (attempt > 0 && brokers.length > 1) {
       const offset = attempt % brokers.length;
       brokers = [...brokers.slice(offset), ...brokers.slice(0, offset)];
@@ -244,7 +256,7 @@ export class KafkaClient {
   /** Produces one record batch to one partition with acks=all. Kafka errors come back as codes, not exceptions. */
   async produce(topic: string, partition: number, batch: Buffer): Promise<ProduceOutcome> {
     const connection = await this.#leaderConnection(topic, partition);
-    const outcome = await this.#produce.async(connection, topic, partition, batch, this.#options.requestTimeoutMs);
+    const outcome = await this.#resetOnFailure(connection, this.#produce.async(connection, topic, partition, batch, this.#options.requestTimeoutMs));
     if (outcome.errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || outcome.errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.admin.clearMetadata();
     return outcome;
   }
@@ -252,16 +264,47 @@ export class KafkaClient {
   /** Fetches stored batches of one partition from `offset`, waiting up to maxWaitMs for data. */
   async fetch(topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number): Promise<FetchedPartition> {
     const connection = await this.#leaderConnection(topic, partition);
-    const fetched = await this.#fetch.async(connection, topic, partition, offset, maxBytes, maxWaitMs);
+    const fetched = await this.#resetOnFailure(connection, this.#fetch.async(connection, topic, partition, offset, maxBytes, maxWaitMs));
     if (fetched.errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || fetched.errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.admin.clearMetadata();
     return fetched;
   }
 
-  /** A new idempotent producer id (KIP-98). */
-  async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
-    const connection = await new Promise<Connection>((resolve, reject) => {
+  /**
+   * A request that failed on its connection (reset, timed out) may still sit in a buffer on
+   * the way: the connection is reset, so that nothing written to it reaches the broker later,
+   * and the metadata is read again, since its broker may have gone.
+   */
+  async #resetOnFailure<T>(connection: Connection, request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      if (isNetworkError(error)) {
+        resetSocket(connection);
+        this.admin.clearMetadata();
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Resolves when some broker of the cluster answers a metadata request now: one pass over
+   * the brokers, no retry, since the question is whether the cluster answers at this moment.
+   */
+  async probe(): Promise<void> {
+    const connection = await this.#anyBroker();
+    await this.#resetOnFailure(connection, metadataV12.api.async(connection, []));
+  }
+
+  /** A connection to the first broker that accepts one, bootstrap brokers first. */
+  #anyBroker(): Promise<Connection> {
+    return new Promise<Connection>((resolve, reject) => {
       this.admin[kGetBootstrapConnection]((error, found) => (error ? reject(error) : resolve(found!)));
     });
+  }
+
+  /** A new idempotent producer id (KIP-98). */
+  async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
+    const connection = await this.#anyBroker();
     const response = await initProducerIdV4.api.async(connection, null, this.#options.requestTimeoutMs, -1n, -1);
     return { producerId: response.producerId, producerEpoch: response.producerEpoch };
   }
@@ -283,16 +326,50 @@ export class KafkaClient {
    * proxy on the way) still holds, where a graceful close would deliver it.
    */
   resetConnections(): void {
-    for (const [, connection] of this.admin.connections) {
-      const socket = connection.socket as { resetAndDestroy?: () => void; destroyed?: boolean } | undefined;
-      if (socket && !socket.destroyed) socket.resetAndDestroy?.();
-    }
+    for (const [, connection] of this.admin.connections) resetSocket(connection);
     this.admin.clearMetadata();
   }
 
   async close(): Promise<void> {
     await this.admin.close().catch(() => undefined);
   }
+}
+
+function resetSocket(connection: Connection): void {
+  const socket = connection.socket as { resetAndDestroy?: () => void; destroyed?: boolean } | undefined;
+  if (socket && !socket.destroyed) socket.resetAndDestroy?.();
+}
+
+/** Errors nest (a cause, the errors of an aggregate) at most this deep; deeper ones are not looked at. */
+const ERROR_NESTING_MAX = 8;
+
+/** The first error among `error`, its causes and the errors it aggregates that `matches` accepts. */
+function findNested(error: unknown, matches: (candidate: Record<string, unknown>) => boolean, depth = 0): Record<string, unknown> | undefined {
+  if (typeof error !== 'object' || error === null || depth > ERROR_NESTING_MAX) return undefined;
+  const candidate = error as Record<string, unknown>;
+  if (matches(candidate)) return candidate;
+  for (const inner of [candidate.cause, ...(Array.isArray(candidate.errors) ? candidate.errors : [])]) {
+    const found = findNested(inner, matches, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * When the cluster refused the client's credentials (SASL_AUTHENTICATION_FAILED), what it
+ * said, e.g. "Authentication failed during authentication due to invalid credentials with
+ * SASL mechanism SCRAM-SHA-512"; undefined for any other error.
+ */
+export function authenticationFailure(error: unknown): string | undefined {
+  if (findNested(error, (candidate) => candidate.code === AuthenticationError.code) === undefined) return undefined;
+  const refusal = findNested(error, (candidate) => candidate.apiId === 'SASL_AUTHENTICATION_FAILED');
+  const said = refusal?.serverErrorMessage;
+  return typeof said === 'string' && said !== '' ? said : 'SASL authentication failed';
+}
+
+/** A Kafka error answer that Kafka marks as retriable (a coordinator still loading, a leader moving). */
+export function isRetriableKafkaAnswer(error: unknown): boolean {
+  return findNested(error, (candidate) => candidate.code === ProtocolError.code && candidate.canRetry === true) !== undefined;
 }
 
 /** A failure of the connection itself (refused, reset, timed out), as opposed to an answer from the broker. */

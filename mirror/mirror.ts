@@ -152,6 +152,8 @@ export class Mirror {
   #refreshing: Promise<void> | undefined;
   #heartbeatPartition: number | undefined;
   #closed = false;
+  /** The last refusal of the credentials that was logged; undefined once the link is up. */
+  #authenticationRefusal: string | undefined;
   #bytesSent = 0;
   #recordsDelivered = 0;
   #recordsLost = 0;
@@ -175,8 +177,11 @@ export class Mirror {
       backoffMinMs: config.link.retryBackoffMinMs,
       backoffMaxMs: Math.max(config.link.retryBackoffMinMs, config.link.retryBackoffMaxMs),
       onDown: () => this.#central.reset(),
+      probe: () => this.#central.probe(),
+      onConnectionFailure: (message, error) => this.#connectionFailure(message, error),
       onStateChange: (state, previous) => {
         if (state === 'up' && previous === 'down') this.#metrics.reconnects.inc();
+        if (state === 'up') this.#authenticationRefusal = undefined;
         this.#metrics.setLinkState(this.#linkState());
         this.#logger.info({ event: 'link', state }, `link to the central cluster is ${state}`);
       },
@@ -333,7 +338,7 @@ export class Mirror {
     } catch (error) {
       const message = describeError(error);
       if (error instanceof TributaryError && error.code === 'MIRROR_TARGET_FAILED' && error.details.network === true) {
-        this.#link.failed(message);
+        await this.#link.connectionFailed(message, error);
       } else {
         this.#link.recordError(message);
         this.#logger.error({ err: message }, 'mirror could not look for topics; trying again');
@@ -470,6 +475,16 @@ export class Mirror {
     this.#metrics.lagSeconds.set(labels, lag > 0 && state.oldestUndeliveredMs !== undefined ? Math.max(0, (Date.now() - state.oldestUndeliveredMs) / 1000) : 0);
   }
 
+  /** Refused credentials are said once at error level (and again when what the cluster says changes): retrying will not fix them. */
+  #connectionFailure(message: string, error: unknown): void {
+    const refusal = error instanceof TributaryError ? error.details.authentication : undefined;
+    if (typeof refusal !== 'string') return;
+    this.#recordError('authentication', message);
+    if (this.#authenticationRefusal === refusal) return;
+    this.#authenticationRefusal = refusal;
+    this.#logger.error({ event: 'authentication-failed', err: message }, 'the central cluster refused the mirror\'s credentials; check mirror.target.sasl (retrying with backoff)');
+  }
+
   #recordError(kind: string, message: string): void {
     this.#metrics.errors.inc({ kind });
     this.#metrics.setLastError(message, Date.now());
@@ -550,7 +565,7 @@ export class Mirror {
     } catch (error) {
       if (this.#closed) return;
       const message = describeError(error);
-      if (error instanceof TributaryError && error.details.network === true) this.#link.failed(message);
+      if (error instanceof TributaryError && error.details.network === true) await this.#link.connectionFailed(message, error);
       else this.#logger.warn({ err: message }, 'heartbeat not sent');
     }
   }

@@ -41,7 +41,7 @@ import {
 } from '../shared/kafka/record-batch.ts';
 import { isTributaryError, TributaryError } from '../shared/errors.ts';
 import type { LogEndpoint } from './endpoint.ts';
-import { kafkaErrorName } from './endpoint.ts';
+import { kafkaErrorName, kafkaFailure } from './endpoint.ts';
 import { describeError, KafkaError } from './kafka-client.ts';
 import type { LinkMonitor } from './link-monitor.ts';
 import type { LinkScheduler, SenderClass } from './link-scheduler.ts';
@@ -54,6 +54,14 @@ const BATCH_BYTES_MIN = 1024;
 /** Pause before retrying after an error that is not the link's (a refused request, the edge log failing). */
 const ERROR_PAUSE_MS_MIN = 500;
 const ERROR_PAUSE_MS_MAX = 30_000;
+/**
+ * Pause before retrying after a failure that Kafka expects to pass by itself: a partition
+ * whose leader died while the rest of the cluster answers (a new leader is elected once the
+ * dead broker's session expires, 9 s by default), a coordinator still loading. It doubles
+ * up to the maximum, so that the partition resumes soon after Kafka has recovered.
+ */
+const RETRIABLE_PAUSE_MS_MIN = 200;
+const RETRIABLE_PAUSE_MS_MAX = 5_000;
 /** Pause before retrying when the edge's own Kafka listener is unreachable (a standalone mirror while the edge restarts): it is on the same device, so it comes back soon. */
 const EDGE_RETRY_PAUSE_MS = 500;
 /** After this many sequence refusals in a row with a producer learned from the tail, the pump takes a new producer id. */
@@ -138,6 +146,7 @@ export class PartitionPump {
   #batchBytes: number;
   #sequenceRefusals = 0;
   #errorPauseMs = ERROR_PAUSE_MS_MIN;
+  #retriablePauseMs = RETRIABLE_PAUSE_MS_MIN;
   #bytesPerRecord = 0;
 
   constructor(options: PartitionPumpOptions) {
@@ -183,7 +192,12 @@ export class PartitionPump {
   async #failed(error: unknown, logger: Logger): Promise<void> {
     const message = describeError(error);
     if (isCentralConnectionFailure(error)) {
-      if (this.options.link.failed(message)) logger.warn({ event: 'link-down', pump: this.key, err: message }, 'link to the central cluster is down');
+      const link = await this.options.link.connectionFailed(message, error);
+      if (link === 'went-down') logger.warn({ event: 'link-down', pump: this.key, err: message }, 'link to the central cluster is down');
+      if (link !== 'up') return;
+      // The cluster answers: only the broker this partition needs is out of reach.
+      logger.info({ event: 'partition-unreachable', pump: this.key, err: message }, 'a request of this partition failed on its connection while the central cluster answers (its leader may be down until Kafka elects another); retrying this partition');
+      await this.#retriablePause();
       return;
     }
     if (error instanceof Refusal && error.rescan) {
@@ -197,9 +211,19 @@ export class PartitionPump {
       await sleep(EDGE_RETRY_PAUSE_MS, this.#signal).catch(() => undefined);
       return;
     }
+    if (error instanceof TributaryError && error.details.retriable === true) {
+      logger.warn({ pump: this.key, err: message }, 'the central cluster asked to retry; retrying this partition');
+      await this.#retriablePause();
+      return;
+    }
     logger.error({ pump: this.key, err: message }, 'partition mirror failed; retrying');
     await sleep(this.#errorPauseMs, this.#signal).catch(() => undefined);
     this.#errorPauseMs = Math.min(ERROR_PAUSE_MS_MAX, this.#errorPauseMs * 2);
+  }
+
+  async #retriablePause(): Promise<void> {
+    await sleep(this.#retriablePauseMs, this.#signal).catch(() => undefined);
+    this.#retriablePauseMs = Math.min(RETRIABLE_PAUSE_MS_MAX, this.#retriablePauseMs * 2);
   }
 
   /** Learns from the target's tail where to resume and with which producer. */
@@ -272,6 +296,7 @@ export class PartitionPump {
         this.#nextOffset = next;
         this.#producer!.sequence = sequence;
         this.#errorPauseMs = ERROR_PAUSE_MS_MIN;
+        this.#retriablePauseMs = RETRIABLE_PAUSE_MS_MIN;
         this.#sequenceRefusals = 0;
       }
     } finally {
@@ -363,7 +388,7 @@ export class PartitionPump {
         this.#batchBytes = Math.max(BATCH_BYTES_MIN, Math.floor(this.#batchBytes / 2));
         throw new Refusal(`${target.name}: ${targetTopic}/${partition} refused a ${batch.length}-byte batch as too large; reading ${this.#batchBytes} bytes per batch from now on`, true);
       default:
-        throw new TributaryError(target.errorCode, `${target.name}: ${targetTopic}/${partition} refused the batch at source offset ${prepared.firstOffset}: ${kafkaErrorName(outcome.errorCode)}${outcome.errorMessage ? ` (${outcome.errorMessage})` : ''}`, { kafkaErrorCode: outcome.errorCode });
+        throw kafkaFailure(target.errorCode, target.name, `${targetTopic}/${partition} refused the batch at source offset ${prepared.firstOffset}`, outcome.errorCode, outcome.errorMessage);
     }
   }
 
