@@ -377,8 +377,19 @@ export function isNetworkError(error: unknown): boolean {
   return findErrorBy(error as Error, 'code', NetworkError.code) !== null || (error instanceof TributaryError && error.details.retriable === true);
 }
 
+/** Kafka's name of the error a broker answered with (INVALID_REPLICATION_FACTOR, ...), when the error holds one. */
+export function kafkaAnswerName(error: unknown): string | undefined {
+  const answer = findNested(error, (candidate) => candidate.code === ProtocolError.code && typeof candidate.apiId === 'string');
+  return answer?.apiId as string | undefined;
+}
+
 /** One line saying what went wrong, for logs, metrics and heartbeats. */
 export function describeError(error: unknown): string {
+  const answer = error as { code?: unknown; apiId?: unknown; serverErrorMessage?: unknown } | undefined;
+  if (answer?.code === ProtocolError.code && typeof answer.apiId === 'string') {
+    // A broker's answer: Kafka's error name, and what the broker said about it when it did.
+    return typeof answer.serverErrorMessage === 'string' && answer.serverErrorMessage !== '' ? `${answer.apiId}: ${answer.serverErrorMessage}` : `${answer.apiId} (${(error as Error).message})`;
+  }
   if (error instanceof AggregateError && error.errors.length > 0) {
     const inner = error.errors.map((entry: unknown) => describeError(entry));
     return `${error.message} ${[...new Set(inner)].join('; ')}`;

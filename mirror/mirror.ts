@@ -23,6 +23,7 @@ import { MirrorMetrics } from './metrics.ts';
 import { PartitionPump, type PumpObserver } from './partition-pump.ts';
 import { centralHeaders, centralOffsetMatcher, sourceHeaders, sourceOffsetMatcher } from './source-headers.ts';
 import { SyncWindows } from './sync-windows.ts';
+import { TargetTopics } from './target-topics.ts';
 import { compileTopicPattern, TopicSelector, type TopicPattern } from './topic-pattern.ts';
 import { checkTemplate, renderTopicName } from './topic-template.ts';
 
@@ -74,6 +75,8 @@ export interface MirrorReport {
   errorsTotal: number;
   lastError: string | null;
   partitions: { topic: string; partition: number; target: string; deliveredOffset: string; logEndOffset: string }[];
+  /** Central topics the cluster refuses to create or grow, with what it said. */
+  refusedTopics: { target: string; kafkaError: string | null; error: string; since: string; attempts: number }[];
   reverse: { topic: string; partition: number; target: string; deliveredOffset: string; logEndOffset: string }[];
 }
 
@@ -138,6 +141,7 @@ export class Mirror {
   readonly #scheduler: LinkScheduler;
   readonly #link: LinkMonitor;
   readonly #metrics: MirrorMetrics;
+  readonly #targetTopics: TargetTopics;
   readonly #pumps = new Map<string, PumpState>();
   /** Edge topic → partitions for which pumps run (forward); central topic → partitions (reverse). */
   readonly #forwardPartitions = new Map<string, number>();
@@ -173,6 +177,15 @@ export class Mirror {
     this.#scheduler = new LinkScheduler({ shaper: this.#shaper, inFlightBytesMax: config.link.batchBytesMax * IN_FLIGHT_BATCHES, windowOpen: () => this.#windowOpen });
     this.#metrics = new MirrorMetrics(options.registry);
     this.#central = centralEndpoint(config, options.edgeId);
+    this.#targetTopics = new TargetTopics({
+      central: this.#central,
+      registry: options.registry,
+      logger: options.logger,
+      recordError: (message) => {
+        this.#link.recordError(message);
+        this.#recordError('topic-refused', message);
+      },
+    });
     this.#link = new LinkMonitor({
       backoffMinMs: config.link.retryBackoffMinMs,
       backoffMaxMs: Math.max(config.link.retryBackoffMinMs, config.link.retryBackoffMaxMs),
@@ -259,6 +272,7 @@ export class Mirror {
       errorsTotal: status.errors,
       lastError: status.lastError?.message ?? null,
       partitions: rows('forward'),
+      refusedTopics: this.#targetTopics.refusals().map((refusal) => ({ target: refusal.target, kafkaError: refusal.kafkaError ?? null, error: refusal.error, since: new Date(refusal.sinceMs).toISOString(), attempts: refusal.attempts })),
       reverse: rows('reverse'),
     };
   }
@@ -326,7 +340,8 @@ export class Mirror {
         const running = this.#forwardPartitions.get(topic) ?? 0;
         if (partitions <= running) continue;
         const targetTopic = renderTopicName(this.#config.topics.template, { edge: this.#options.edgeId, topic });
-        await this.#central.ensureTopic(targetTopic, partitions);
+        // Refused (and reported) topics wait for their next attempt; the others go on.
+        if ((await this.#targetTopics.ensure(targetTopic, partitions)) === undefined) continue;
         this.#link.succeeded();
         for (let partition = running; partition < partitions; partition += 1) this.#startForward(topic, targetTopic, partition);
         this.#forwardPartitions.set(topic, partitions);
@@ -543,7 +558,8 @@ export class Mirror {
     const topic = this.#config.heartbeat.topic;
     try {
       if (this.#heartbeatPartition === undefined) {
-        const partitions = await this.#central.ensureTopic(topic, HEARTBEAT_TOPIC_PARTITIONS);
+        const partitions = await this.#targetTopics.ensure(topic, HEARTBEAT_TOPIC_PARTITIONS);
+        if (partitions === undefined) return;
         // One partition per edge, always the same, as a keyed producer would choose.
         this.#heartbeatPartition = (crc32c(this.#options.edgeId) >>> 0) % partitions;
       }

@@ -4,14 +4,16 @@
 // written into the cluster's metadata when its storage is formatted).
 //
 // - SCRAM-SHA-512 over TLS with the right password (from a passwordFile), and with a wrong
-//   one, which the mirror reports once, clearly, and keeps retrying.
+//   one, which the mirror reports once, clearly, and keeps retrying;
+// - a replication factor the cluster cannot meet: each refused topic reported with Kafka's
+//   error, retried with a growing pause, and mirrored as soon as it exists.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Producer } from '@platformatic/kafka';
-import { ApacheKafka } from '../helpers/apache-kafka.ts';
+import { ApacheKafka, runJava } from '../helpers/apache-kafka.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../helpers/certificates.ts';
 import { Daemon, metricValue } from '../helpers/daemon.ts';
 import { kafkaClient, waitFor } from './cluster.ts';
@@ -19,6 +21,7 @@ import { kafkaClient, waitFor } from './cluster.ts';
 const SECURE_LISTENER = 'SECURE';
 const SCRAM_USER = 'mirror-edge-scram';
 const SCRAM_PASSWORD = 'scram-secret-512';
+const TOPICS = 'org.apache.kafka.tools.TopicCommand';
 
 let kafka: ApacheKafka;
 const scratch = mkdtempSync(join(tmpdir(), 'tributary-test-apache-central-'));
@@ -39,6 +42,7 @@ test.after(async () => {
 interface MirrorReport {
   state: string;
   lastError: string | null;
+  refusedTopics: { target: string; kafkaError: string | null; error: string; attempts: number }[];
 }
 
 async function mirrorReport(edge: Daemon): Promise<MirrorReport> {
@@ -113,6 +117,44 @@ test('SCRAM-SHA-512 over TLS: a wrong password is said once, with what Kafka ans
     await waitFor('a second refused attempt', async () => ((metricValue(await edge.metrics(), 'tributary_mirror_errors_total', { kind: 'authentication' }) ?? 0) >= 2 ? true : undefined), 30_000);
     assert.is(edge.logLines.filter((line) => line.event === 'authentication-failed').length, 1, 'one log line for one refusal');
     assert.match(kafka.nodes[0]!.output, /Failed authentication with \/127\.0\.0\.1.*invalid credentials with SASL mechanism SCRAM-SHA-512/, 'the broker logs it too');
+  } finally {
+    await edge.cleanup();
+  }
+});
+
+test('a replication factor the cluster cannot meet: each refused topic is reported with Kafka\'s error, the mirror asks again, and a topic made by hand is mirrored', async () => {
+  const edge = await Daemon.start({
+    config: {
+      node: { id: 'edge-rf' },
+      topics: { overrides: { sensors: { partitions: 1 }, alarms: { partitions: 1 } } },
+      mirror: { target: { bootstrap: [kafka.bootstrap], replicationFactor: 2 }, topics: { include: ['sensors', 'alarms'] }, heartbeat: { intervalMs: 0 } },
+    },
+  });
+  try {
+    await produceAtEdge(edge, 'sensors', 10);
+    await produceAtEdge(edge, 'alarms', 10);
+    for (const topic of ['edge-rf.sensors', 'edge-rf.alarms']) {
+      const line = await edge.logLine((entry) => entry.event === 'topic-refused' && entry.topic === topic, `${topic} refused`, 30_000);
+      assert.is(line.kafkaError, 'INVALID_REPLICATION_FACTOR');
+      assert.match(String(line.err), /replication factor of 2 cannot be reached because only 1 broker/);
+    }
+    const metrics = await edge.metrics();
+    assert.is(metricValue(metrics, 'tributary_mirror_target_topic_refused', { topic: 'edge-rf.alarms', error: 'INVALID_REPLICATION_FACTOR' }), 1);
+    assert.equal((await mirrorReport(edge)).refusedTopics.map((refusal) => [refusal.target, refusal.kafkaError]).sort(), [['edge-rf.alarms', 'INVALID_REPLICATION_FACTOR'], ['edge-rf.sensors', 'INVALID_REPLICATION_FACTOR']]);
+
+    // The platform team creates one of them by hand, with a factor the cluster can meet.
+    const created = await runJava(TOPICS, ['--bootstrap-server', kafka.bootstrap, '--create', '--topic', 'edge-rf.sensors', '--partitions', '1', '--replication-factor', '1']);
+    assert.is(created.code, 0, created.stderr);
+    await waitFor('edge-rf.sensors mirrored', async () => ((await highWatermark('edge-rf.sensors')) === 10n ? true : undefined), 60_000);
+    await edge.logLine((line) => line.event === 'topic-created' && line.topic === 'edge-rf.sensors', 'the refusal cleared');
+    const report = await waitFor('alarms asked for again', async () => {
+      const current = await mirrorReport(edge);
+      return current.refusedTopics.length === 1 && current.refusedTopics[0]!.attempts >= 2 ? current : undefined;
+    }, 60_000);
+    assert.is(report.refusedTopics[0]!.target, 'edge-rf.alarms');
+    assert.is(edge.logLines.filter((line) => line.event === 'topic-refused' && line.topic === 'edge-rf.alarms').length, 1, 'said once, however often refused');
+    assert.is(metricValue(await edge.metrics(), 'tributary_mirror_target_topic_refused', { topic: 'edge-rf.sensors' }), undefined, 'no longer shown as refused');
+    assert.is(await highWatermark('edge-rf.alarms'), undefined, 'nothing auto-created');
   } finally {
     await edge.cleanup();
   }
