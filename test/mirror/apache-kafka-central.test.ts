@@ -6,16 +6,20 @@
 // - SCRAM-SHA-512 over TLS with the right password (from a passwordFile), and with a wrong
 //   one, which the mirror reports once, clearly, and keeps retrying;
 // - a replication factor the cluster cannot meet: each refused topic reported with Kafka's
-//   error, retried with a growing pause, and mirrored as soon as it exists.
+//   error, retried with a growing pause, and mirrored as soon as it exists;
+// - commands produced with Kafka's own console producer reach an MQTT device at the edge,
+//   and `tributary fleet` reads the edges' heartbeats from the cluster.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Producer } from '@platformatic/kafka';
+import mqtt from 'mqtt';
 import { ApacheKafka, runJava } from '../helpers/apache-kafka.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../helpers/certificates.ts';
 import { Daemon, metricValue } from '../helpers/daemon.ts';
+import { startFleet, type FleetProcess } from '../cloud/fleet-process.ts';
 import { kafkaClient, waitFor } from './cluster.ts';
 
 const SECURE_LISTENER = 'SECURE';
@@ -43,6 +47,7 @@ interface MirrorReport {
   state: string;
   lastError: string | null;
   refusedTopics: { target: string; kafkaError: string | null; error: string; attempts: number }[];
+  reverse: unknown[];
 }
 
 async function mirrorReport(edge: Daemon): Promise<MirrorReport> {
@@ -156,6 +161,44 @@ test('a replication factor the cluster cannot meet: each refused topic is report
     assert.is(metricValue(await edge.metrics(), 'tributary_mirror_target_topic_refused', { topic: 'edge-rf.sensors' }), undefined, 'no longer shown as refused');
     assert.is(await highWatermark('edge-rf.alarms'), undefined, 'nothing auto-created');
   } finally {
+    await edge.cleanup();
+  }
+});
+
+test('commands from Kafka\'s console producer reach the MQTT device at the edge, once and in order; `tributary fleet` reads the edge\'s heartbeats from Kafka', async () => {
+  // The platform team makes the edge's command topic (nothing is created automatically here).
+  const created = await runJava(TOPICS, ['--bootstrap-server', kafka.bootstrap, '--create', '--topic', 'commands.edge-cmd', '--partitions', '2', '--replication-factor', '1']);
+  assert.is(created.code, 0, created.stderr);
+  const edge = await Daemon.start({
+    config: {
+      node: { id: 'edge-cmd' },
+      // Declared with the central topic's partition count, so that the MQTT reverse route follows every partition from the start.
+      topics: { overrides: { commands: { partitions: 2 } } },
+      mqtt: { reverseRoutes: [{ topic: 'commands', mqttTopic: 'devices/{key}/commands', qos: 1 }] },
+      mirror: { target: { bootstrap: [kafka.bootstrap], replicationFactor: 1 }, topics: { include: [] }, reverse: [{ from: 'commands.{edge}', to: 'commands' }], heartbeat: { intervalMs: 500 } },
+    },
+  });
+  let fleet: FleetProcess | undefined;
+  let device: mqtt.MqttClient | undefined;
+  try {
+    await waitFor('both command partitions followed', async () => ((await mirrorReport(edge)).reverse.length === 2 ? true : undefined));
+    device = await mqtt.connectAsync(`mqtt://127.0.0.1:${edge.ports.mqtt}`, { clientId: 'pump-7', clean: true, reconnectPeriod: 0 });
+    const received: string[] = [];
+    device.on('message', (topic, payload) => received.push(`${topic} ${payload.toString()}`));
+    await device.subscribeAsync('devices/pump-7/commands', { qos: 1 });
+    const sent = await runJava('org.apache.kafka.tools.ConsoleProducer', ['--bootstrap-server', kafka.bootstrap, '--topic', 'commands.edge-cmd', '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:'], { input: 'pump-7:open-valve\npump-7:set-rate 5\npump-7:close-valve\n' });
+    assert.is(sent.code, 0, sent.stderr);
+    await waitFor('three commands at the device', () => (received.length >= 3 ? true : undefined));
+    assert.equal(received, ['devices/pump-7/commands open-valve', 'devices/pump-7/commands set-rate 5', 'devices/pump-7/commands close-valve']);
+
+    fleet = await startFleet(kafka.bootstrap);
+    const row = await waitFor('edge-cmd in the fleet view', () => fleet!.edge('edge-cmd'));
+    assert.is(row.linkState, 'up');
+    assert.is(row.health, 'ok');
+    assert.is(received.length, 3, 'no command twice');
+  } finally {
+    await device?.endAsync();
+    await fleet?.stop();
     await edge.cleanup();
   }
 });
