@@ -47,6 +47,8 @@ export interface LogEndpoint {
   initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
   /** Stores offsets under a consumer group (delivered offsets, for the edge's retention). */
   commitOffsets(group: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void>;
+  /** The offset a group committed for a partition, or undefined when it has none. */
+  committedOffset(group: string, topic: string, partition: number): Promise<bigint | undefined>;
   /** Drops every connection at once after a failure (see KafkaClient.resetConnections). */
   reset(): void;
   close(): Promise<void>;
@@ -186,6 +188,10 @@ export class KafkaEndpoint implements LogEndpoint {
 
   commitOffsets(group: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void> {
     return this.#guard(`commit offsets of group ${group}`, () => this.#client.commitOffsets(group, offsets));
+  }
+
+  committedOffset(group: string, topic: string, partition: number): Promise<bigint | undefined> {
+    return this.#guard(`read the offset of group ${group} for ${topic}/${partition}`, () => this.#client.committedOffset(group, topic, partition));
   }
 
   reset(): void {

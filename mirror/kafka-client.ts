@@ -320,6 +320,13 @@ export class KafkaClient {
     await this.admin.alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
   }
 
+  /** The offset a group committed for one partition; undefined when it committed none. */
+  async committedOffset(groupId: string, topic: string, partition: number): Promise<bigint | undefined> {
+    const groups = await this.admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [partition] }] }] });
+    const offset = groups[0]?.topics.find((entry) => entry.name === topic)?.partitions.find((entry) => entry.partitionIndex === partition)?.committedOffset;
+    return offset !== undefined && offset >= 0n ? offset : undefined;
+  }
+
   /**
    * Drops every connection with a TCP reset. After a failure nothing written to an old
    * socket may still reach the cluster later: a reset discards what the kernel (or a

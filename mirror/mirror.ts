@@ -396,6 +396,7 @@ export class Mirror {
       coordinates: (offset) => sourceHeaders({ edge, topic, partition, offset }),
       sourceOffsetOf: sourceOffsetMatcher(edge, topic, partition),
       sourceName: `edge ${edge} (${topic}/${partition})`,
+      deliveredFloor: () => this.#options.edge.committedOffset(this.#config.source.deliveredGroup, topic, partition),
       central: 'target',
       link: this.#link,
       scheduler: { scheduler: this.#scheduler, senderClass: this.#senderClass(topic) },

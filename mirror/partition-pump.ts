@@ -97,6 +97,11 @@ export interface PartitionPumpOptions {
   sourceOffsetOf(headers: readonly HeaderLike[]): bigint | undefined;
   /** Names the source in messages: "edge pump-7 (sensors/2)". */
   sourceName: string;
+  /**
+   * The next source offset delivered as the source side last recorded it (committed
+   * offsets), for when the target's retention has removed every delivered record.
+   */
+  deliveredFloor?: () => Promise<bigint | undefined>;
   /** Which end is the central cluster, whose connection failures are the link's. */
   central: 'source' | 'target';
   link: LinkMonitor;
@@ -240,6 +245,7 @@ export class PartitionPump {
     });
     const sourceOffsets = await source.offsets(sourceTopic, partition);
     let next = position.lastDeliveredOffset === undefined ? sourceOffsets.logStartOffset : position.lastDeliveredOffset + 1n;
+    if (position.lastDeliveredOffset === undefined && position.targetLogStartOffset > 0n) next = await this.#afterRetention(next, position.targetLogStartOffset);
     if (next > sourceOffsets.highWatermark) {
       this.options.logger.error({ pump: this.key, delivered: next.toString(), sourceEnd: sourceOffsets.highWatermark.toString() }, `${target.name} holds records up to source offset ${next - 1n} but ${source.name} ends at ${sourceOffsets.highWatermark}: the source log lost records it had acknowledged; the mirror waits for new records past the delivered ones`);
     }
@@ -271,6 +277,24 @@ export class PartitionPump {
     this.options.observer.positioned(this, next);
     this.options.link.succeeded();
     this.options.logger.debug({ pump: this.key, next: next.toString(), producerId: producer.producerId.toString(), sequence: producer.sequence, scannedBytes: position.scannedBytes }, 'partition positioned from the target tail');
+  }
+
+  /**
+   * The target partition holds nothing of this source, and its log starts above 0: it held
+   * records once and retention (or DeleteRecords) removed them all, ours with them, during a
+   * long outage. The tail can no longer say what was delivered, so the source side's own
+   * record takes over: the delivered offset committed there (`deliveredFloor`), or this
+   * run's position, whichever is further. Starting from the source's log start instead would
+   * send again everything the source still holds.
+   */
+  async #afterRetention(sourceLogStart: bigint, targetLogStart: bigint): Promise<bigint> {
+    const committed = await this.options.deliveredFloor?.();
+    const known = [committed, this.#nextOffset].filter((offset): offset is bigint => offset !== undefined);
+    if (known.length === 0) return sourceLogStart;
+    const floor = known.reduce((a, b) => (a > b ? a : b));
+    // Below the source's log start, the caller counts the records in between as lost.
+    if (floor !== sourceLogStart) this.options.logger.info({ event: 'resume-after-retention', pump: this.key, targetLogStart: targetLogStart.toString(), next: floor.toString() }, `${this.options.target.name}: ${this.options.targetTopic}/${this.options.partition} no longer holds any record of ${this.options.sourceName} (retention removed everything below offset ${targetLogStart}); resuming at source offset ${floor}, the delivered offset the source side keeps`);
+    return floor;
   }
 
   /** Sends batches until something fails; each iteration reads the next batch while the current one is in flight. */

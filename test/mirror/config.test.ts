@@ -14,7 +14,7 @@ const noLog = { listTopics: () => [], describeTopic: () => undefined, createTopi
 function startWith(mirrorYaml: string): unknown {
   const config = parseConfig(`node: { id: pump-7 }\nmirror:\n  target: { bootstrap: ["127.0.0.1:1"] }\n${mirrorYaml}`, 'edge.yaml');
   try {
-    const mirror = Mirror.start({ config: config.mirror, edgeId: config.node.id, edge: new LocalEndpoint(noLog, async () => undefined), registry: new Registry(), logger: silentLogger() });
+    const mirror = Mirror.start({ config: config.mirror, edgeId: config.node.id, edge: new LocalEndpoint(noLog, async () => undefined, () => undefined), registry: new Registry(), logger: silentLogger() });
     void mirror.close();
     return undefined;
   } catch (error) {
