@@ -23,7 +23,7 @@ import { MirrorMetrics } from './metrics.ts';
 import { PartitionPump, type PumpObserver } from './partition-pump.ts';
 import { centralHeaders, centralOffsetMatcher, sourceHeaders, sourceOffsetMatcher } from './source-headers.ts';
 import { SyncWindows } from './sync-windows.ts';
-import { TargetTopics } from './target-topics.ts';
+import { checkReplicationFactor, TargetTopics } from './target-topics.ts';
 import { compileTopicPattern, TopicSelector, type TopicPattern } from './topic-pattern.ts';
 import { checkTemplate, renderTopicName } from './topic-template.ts';
 
@@ -169,6 +169,7 @@ export class Mirror {
     this.#logger = options.logger;
     const config = options.config;
     checkTemplate(config.topics.template, ['edge', 'topic'], 'mirror.topics.template', ['topic']);
+    checkReplicationFactor(config.target.replicationFactor);
     config.reverse.forEach((rule, index) => checkTemplate(rule.from, ['edge'], `mirror.reverse[${index}].from`));
     this.#selector = mirroredTopicSelector(config);
     this.#priorities = config.topics.priorities.map((rule, index) => ({ pattern: compileTopicPattern(rule.match, `mirror.topics.priorities[${index}].match`), senderClass: { priority: rule.priority, anytime: rule.anytime } }));

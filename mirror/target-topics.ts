@@ -22,6 +22,15 @@ const REFUSED_RETRY_MS_MAX = 10 * 60_000;
 /** Refused topics remembered (and labelled in the metrics) at most; more would be a configuration that refuses everything. */
 const REFUSED_TOPICS_MAX = 1_000;
 
+/**
+ * mirror.target.replicationFactor: -1 (the cluster's default.replication.factor, KIP-464)
+ * or a count of replicas. 0 passes the schema's range but no cluster can create a topic
+ * with it, so it is refused at start rather than by the cluster for every topic.
+ */
+export function checkReplicationFactor(factor: number): void {
+  if (factor === 0) throw new TributaryError('CONFIG_INVALID', 'mirror.target.replicationFactor: 0 replicas cannot hold a topic; give a count of replicas (1 or more), or -1 for the cluster\'s default.replication.factor', { key: 'mirror.target.replicationFactor' });
+}
+
 export interface TopicRefusal {
   /** The central topic the cluster refused to create or grow. */
   target: string;
