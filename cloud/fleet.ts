@@ -13,7 +13,8 @@ import type { Logger } from '../shared/logger.ts';
 // Heartbeats are uncompressed, but other producers to the topic may compress.
 import '../shared/kafka/compression.ts';
 import { decodeHeartbeat, type Heartbeat } from '../mirror/heartbeat.ts';
-import { describeError, KafkaClient, KafkaError } from '../mirror/kafka-client.ts';
+import { KafkaClient } from '../mirror/kafka-client.ts';
+import { describeError, KafkaError } from '../mirror/kafka-errors.ts';
 import { renderFleetPage } from './fleet-page.ts';
 
 /** Heartbeats read back per partition at start. */

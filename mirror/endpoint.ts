@@ -9,7 +9,9 @@
 import type { SASLOptions } from '@platformatic/kafka';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { TributaryError } from '../shared/errors.ts';
-import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KafkaClient, KafkaError, type ProduceOutcome } from './kafka-client.ts';
+import { KafkaClient } from './kafka-client.ts';
+import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KafkaError } from './kafka-errors.ts';
+import type { ProduceOutcome } from './kafka-requests.ts';
 
 export type { ProduceOutcome };
 

@@ -1,14 +1,12 @@
 // The mirror's Kafka client, for the central cluster and (standalone) for the edge's own
 // Kafka listener: @platformatic/kafka does the connections, TLS, SASL, API negotiation,
 // metadata and admin requests; the two hot requests are sent through its connections
-// with request bodies of our own, so that record batches travel as the bytes we made:
+// with request bodies of our own (kafka-requests.ts), so that record batches travel as the
+// bytes we made:
 //
 // - Produce v9 carries a RecordBatch the mirror encoded itself (shared/kafka/record-batch.ts)
-//   with the producer id, epoch and sequence numbers it chose (see partition-mirror.ts);
+//   with the producer id, epoch and sequence numbers it chose (see partition-pump.ts);
 // - Fetch v12 returns the stored batches as bytes, decoded with the same codec.
-//
-// Both versions are flexible (KIP-482) and served by Apache Kafka 2.4+ (Produce 3-13 and
-// Fetch 4-18 in Kafka 4) and by Tributary.
 //
 // Brokers are dialled through `addressMap` when one is configured: a cluster advertises
 // the addresses its brokers know themselves by, which a device behind a tunnel, a NAT or
@@ -17,56 +15,19 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   Admin,
-  AuthenticationError,
-  createAPI,
   findErrorBy,
   initProducerIdV4,
   kGetBootstrapConnection,
   kGetConnection,
   metadataV12,
-  NetworkError,
-  ProtocolError,
-  Writer,
   type Broker,
   type Connection,
-  type Reader,
   type SASLOptions,
 } from '@platformatic/kafka';
 import { TributaryError } from '../shared/errors.ts';
+import { isNetworkError, KafkaError } from './kafka-errors.ts';
+import { fetchV12, produceV9, type FetchedPartition, type ProduceOutcome } from './kafka-requests.ts';
 
-/** Kafka error codes the mirror acts on (Apache Kafka's Errors.java). */
-export const KafkaError = {
-  NONE: 0,
-  OFFSET_OUT_OF_RANGE: 1,
-  CORRUPT_MESSAGE: 2,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  REQUEST_TIMED_OUT: 7,
-  MESSAGE_TOO_LARGE: 10,
-  RECORD_LIST_TOO_LARGE: 18,
-  NOT_ENOUGH_REPLICAS: 19,
-  NOT_ENOUGH_REPLICAS_AFTER_APPEND: 20,
-  TOPIC_AUTHORIZATION_FAILED: 29,
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  DUPLICATE_SEQUENCE_NUMBER: 46,
-  INVALID_PRODUCER_EPOCH: 47,
-  UNKNOWN_PRODUCER_ID: 59,
-  KAFKA_STORAGE_ERROR: 56,
-  FENCED_LEADER_EPOCH: 74,
-  INVALID_RECORD: 87,
-  PRODUCER_FENCED: 90,
-} as const;
-
-/** Produce and Fetch versions the mirror speaks; both flexible, both in every Kafka since 2.4 (KIP-482). */
-const PRODUCE_VERSION = 9;
-const FETCH_VERSION = 12;
-const PRODUCE_API_KEY = 0;
-const FETCH_API_KEY = 1;
-/** Fetch isolation level READ_UNCOMMITTED: the mirror reads what is there; it writes no transactions. */
-const READ_UNCOMMITTED = 0;
-/** acks=-1: the central cluster answers once the batch is on every in-sync replica. */
-const ACKS_ALL = -1;
 /** Admin requests (metadata, topic creation) are retried this many times inside the client; the mirror's own loop retries the rest. */
 const ADMIN_RETRIES = 1;
 const ADMIN_RETRY_DELAY_MS = 250;
@@ -79,21 +40,6 @@ export interface KafkaClientOptions {
   sasl?: SASLOptions;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
-}
-
-export interface FetchedPartition {
-  errorCode: number;
-  highWatermark: bigint;
-  logStartOffset: bigint;
-  /** Whole and possibly a partial last batch, as the broker sent them. */
-  records: Buffer;
-}
-
-export interface ProduceOutcome {
-  errorCode: number;
-  baseOffset: bigint;
-  logStartOffset: bigint;
-  errorMessage: string | null;
 }
 
 function parseHostPort(address: string): Broker {
@@ -163,8 +109,6 @@ export function tlsOptionsFromConfig(config: { enabled: boolean; caFile: string;
 export class KafkaClient {
   readonly admin: MappedAdmin;
   readonly #options: KafkaClientOptions;
-  readonly #produce = createAPI<[topic: string, partition: number, batch: Buffer, timeoutMs: number], ProduceOutcome>(PRODUCE_API_KEY, PRODUCE_VERSION, createProduceRequest, parseProduceResponse);
-  readonly #fetch = createAPI<[topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number], FetchedPartition>(FETCH_API_KEY, FETCH_VERSION, createFetchRequest, parseFetchResponse);
 
   constructor(options: KafkaClientOptions) {
     this.#options = options;
@@ -256,7 +200,7 @@ export class KafkaClient {
   /** Produces one record batch to one partition with acks=all. Kafka errors come back as codes, not exceptions. */
   async produce(topic: string, partition: number, batch: Buffer): Promise<ProduceOutcome> {
     const connection = await this.#leaderConnection(topic, partition);
-    const outcome = await this.#resetOnFailure(connection, this.#produce.async(connection, topic, partition, batch, this.#options.requestTimeoutMs));
+    const outcome = await this.#resetOnFailure(connection, produceV9.async(connection, topic, partition, batch, this.#options.requestTimeoutMs));
     if (outcome.errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || outcome.errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.admin.clearMetadata();
     return outcome;
   }
@@ -264,7 +208,7 @@ export class KafkaClient {
   /** Fetches stored batches of one partition from `offset`, waiting up to maxWaitMs for data. */
   async fetch(topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number): Promise<FetchedPartition> {
     const connection = await this.#leaderConnection(topic, partition);
-    const fetched = await this.#resetOnFailure(connection, this.#fetch.async(connection, topic, partition, offset, maxBytes, maxWaitMs));
+    const fetched = await this.#resetOnFailure(connection, fetchV12.async(connection, topic, partition, offset, maxBytes, maxWaitMs));
     if (fetched.errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || fetched.errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.admin.clearMetadata();
     return fetched;
   }
@@ -345,176 +289,4 @@ export class KafkaClient {
 function resetSocket(connection: Connection): void {
   const socket = connection.socket as { resetAndDestroy?: () => void; destroyed?: boolean } | undefined;
   if (socket && !socket.destroyed) socket.resetAndDestroy?.();
-}
-
-/** Errors nest (a cause, the errors of an aggregate) at most this deep; deeper ones are not looked at. */
-const ERROR_NESTING_MAX = 8;
-
-/** The first error among `error`, its causes and the errors it aggregates that `matches` accepts. */
-function findNested(error: unknown, matches: (candidate: Record<string, unknown>) => boolean, depth = 0): Record<string, unknown> | undefined {
-  if (typeof error !== 'object' || error === null || depth > ERROR_NESTING_MAX) return undefined;
-  const candidate = error as Record<string, unknown>;
-  if (matches(candidate)) return candidate;
-  for (const inner of [candidate.cause, ...(Array.isArray(candidate.errors) ? candidate.errors : [])]) {
-    const found = findNested(inner, matches, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-/**
- * When the cluster refused the client's credentials (SASL_AUTHENTICATION_FAILED), what it
- * said, e.g. "Authentication failed during authentication due to invalid credentials with
- * SASL mechanism SCRAM-SHA-512"; undefined for any other error.
- */
-export function authenticationFailure(error: unknown): string | undefined {
-  if (findNested(error, (candidate) => candidate.code === AuthenticationError.code) === undefined) return undefined;
-  const refusal = findNested(error, (candidate) => candidate.apiId === 'SASL_AUTHENTICATION_FAILED');
-  const said = refusal?.serverErrorMessage;
-  return typeof said === 'string' && said !== '' ? said : 'SASL authentication failed';
-}
-
-/** A Kafka error answer that Kafka marks as retriable (a coordinator still loading, a leader moving). */
-export function isRetriableKafkaAnswer(error: unknown): boolean {
-  return findNested(error, (candidate) => candidate.code === ProtocolError.code && candidate.canRetry === true) !== undefined;
-}
-
-/** A failure of the connection itself (refused, reset, timed out), as opposed to an answer from the broker. */
-export function isNetworkError(error: unknown): boolean {
-  return findErrorBy(error as Error, 'code', NetworkError.code) !== null || (error instanceof TributaryError && error.details.retriable === true);
-}
-
-/** Kafka's name of the error a broker answered with (INVALID_REPLICATION_FACTOR, ...), when the error holds one. */
-export function kafkaAnswerName(error: unknown): string | undefined {
-  const answer = findNested(error, (candidate) => candidate.code === ProtocolError.code && typeof candidate.apiId === 'string');
-  return answer?.apiId as string | undefined;
-}
-
-/** One line saying what went wrong, for logs, metrics and heartbeats. */
-export function describeError(error: unknown): string {
-  const answer = error as { code?: unknown; apiId?: unknown; serverErrorMessage?: unknown } | undefined;
-  if (answer?.code === ProtocolError.code && typeof answer.apiId === 'string') {
-    // A broker's answer: Kafka's error name, and what the broker said about it when it did.
-    return typeof answer.serverErrorMessage === 'string' && answer.serverErrorMessage !== '' ? `${answer.apiId}: ${answer.serverErrorMessage}` : `${answer.apiId} (${(error as Error).message})`;
-  }
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    const inner = error.errors.map((entry: unknown) => describeError(entry));
-    return `${error.message} ${[...new Set(inner)].join('; ')}`;
-  }
-  const cause = (error as { cause?: unknown }).cause;
-  const own = error instanceof Error ? error.message : String(error);
-  return cause instanceof Error && !own.includes(cause.message) ? `${own}: ${cause.message}` : own;
-}
-
-// --- Produce v9 ----------------------------------------------------------------------
-// Produce Request (Version: 9) => transactional_id acks timeout_ms [topic_data] TAG_BUFFER
-//   transactional_id => COMPACT_NULLABLE_STRING
-//   topic_data => name [partition_data] TAG_BUFFER
-//     partition_data => index records TAG_BUFFER      records => COMPACT_RECORDS
-
-function createProduceRequest(topic: string, partition: number, batch: Buffer, timeoutMs: number): Writer {
-  return Writer.create()
-    .appendString(null)
-    .appendInt16(ACKS_ALL)
-    .appendInt32(timeoutMs)
-    .appendArray([topic], (writer, name: string) => {
-      writer.appendString(name).appendArray([partition], (inner, index: number) => {
-        inner.appendInt32(index).appendUnsignedVarInt(batch.length + 1).append(batch);
-      });
-    })
-    .appendTaggedFields();
-}
-
-// Produce Response (Version: 9) => [responses] throttle_time_ms TAG_BUFFER
-//   responses => name [partition_responses] TAG_BUFFER
-//     partition_responses => index error_code base_offset log_append_time_ms log_start_offset
-//                            [record_errors] error_message TAG_BUFFER
-//       record_errors => batch_index batch_index_error_message TAG_BUFFER
-
-function parseProduceResponse(_correlationId: number, _apiKey: number, _apiVersion: number, reader: Reader): ProduceOutcome {
-  let outcome: ProduceOutcome | undefined;
-  reader.readArray((topicReader) => {
-    topicReader.readString();
-    topicReader.readArray((partitionReader) => {
-      partitionReader.readInt32();
-      const errorCode = partitionReader.readInt16();
-      const baseOffset = partitionReader.readInt64();
-      partitionReader.readInt64();
-      const logStartOffset = partitionReader.readInt64();
-      const recordErrors: string[] = [];
-      partitionReader.readArray((errorReader) => {
-        errorReader.readInt32();
-        const message = errorReader.readNullableString();
-        if (message) recordErrors.push(message);
-      });
-      const errorMessage = partitionReader.readNullableString();
-      outcome = { errorCode, baseOffset, logStartOffset, errorMessage: [errorMessage, ...recordErrors].filter((text) => text).join('; ') || null };
-    });
-  });
-  reader.readInt32();
-  reader.readTaggedFields();
-  if (outcome === undefined) throw new TributaryError('MIRROR_TARGET_FAILED', 'produce response holds no partition', {});
-  return outcome;
-}
-
-// --- Fetch v12 -----------------------------------------------------------------------
-// Fetch Request (Version: 12) => replica_id max_wait_ms min_bytes max_bytes isolation_level
-//   session_id session_epoch [topics] [forgotten_topics_data] rack_id TAG_BUFFER
-//   topics => topic [partitions] TAG_BUFFER
-//     partitions => partition current_leader_epoch fetch_offset last_fetched_epoch
-//                   log_start_offset partition_max_bytes TAG_BUFFER
-
-function createFetchRequest(topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number): Writer {
-  return Writer.create()
-    .appendInt32(-1)
-    .appendInt32(maxWaitMs)
-    .appendInt32(1)
-    .appendInt32(maxBytes)
-    .appendInt8(READ_UNCOMMITTED)
-    // Session 0, epoch -1: a full fetch outside any fetch session (KIP-227).
-    .appendInt32(0)
-    .appendInt32(-1)
-    .appendArray([topic], (writer, name: string) => {
-      writer.appendString(name).appendArray([partition], (inner, index: number) => {
-        inner.appendInt32(index).appendInt32(-1).appendInt64(offset).appendInt32(-1).appendInt64(-1n).appendInt32(maxBytes);
-      });
-    })
-    .appendArray([], () => undefined)
-    .appendString('')
-    .appendTaggedFields();
-}
-
-// Fetch Response (Version: 12) => throttle_time_ms error_code session_id [responses] TAG_BUFFER
-//   responses => topic [partitions] TAG_BUFFER
-//     partitions => partition_index error_code high_watermark last_stable_offset log_start_offset
-//                   [aborted_transactions] preferred_read_replica records TAG_BUFFER
-//       aborted_transactions => producer_id first_offset TAG_BUFFER
-
-function parseFetchResponse(_correlationId: number, _apiKey: number, _apiVersion: number, reader: Reader): FetchedPartition {
-  reader.readInt32();
-  const topLevelError = reader.readInt16();
-  reader.readInt32();
-  let fetched: FetchedPartition | undefined;
-  reader.readArray((topicReader) => {
-    topicReader.readString();
-    topicReader.readArray((partitionReader) => {
-      partitionReader.readInt32();
-      const errorCode = partitionReader.readInt16();
-      const highWatermark = partitionReader.readInt64();
-      partitionReader.readInt64();
-      const logStartOffset = partitionReader.readInt64();
-      partitionReader.readNullableArray((abortedReader) => {
-        abortedReader.readInt64();
-        abortedReader.readInt64();
-      });
-      partitionReader.readInt32();
-      const records = partitionReader.readNullableBytes() ?? Buffer.alloc(0);
-      fetched = { errorCode, highWatermark, logStartOffset, records: Buffer.from(records) };
-    });
-  });
-  reader.readTaggedFields();
-  if (fetched === undefined) {
-    return { errorCode: topLevelError !== 0 ? topLevelError : KafkaError.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, logStartOffset: -1n, records: Buffer.alloc(0) };
-  }
-  return fetched;
 }

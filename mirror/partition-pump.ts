@@ -42,7 +42,7 @@ import {
 import { isTributaryError, TributaryError } from '../shared/errors.ts';
 import type { LogEndpoint } from './endpoint.ts';
 import { kafkaErrorName, kafkaFailure } from './endpoint.ts';
-import { describeError, KafkaError } from './kafka-client.ts';
+import { describeError, KafkaError } from './kafka-errors.ts';
 import type { LinkMonitor } from './link-monitor.ts';
 import type { LinkScheduler, SenderClass } from './link-scheduler.ts';
 import type { HeaderLike } from './source-headers.ts';
