@@ -3,7 +3,7 @@
 // mirror itself so that an edge without a mirror never loads the Kafka client it uses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../shared/config/schema.ts';
-import type { LinkStateName } from './heartbeat.ts';
+import type { Heartbeat, LinkStateName } from './heartbeat.ts';
 import type { Mirror } from './mirror.ts';
 
 /** The mirror's state for the admin API (GET /api/mirror) and `tributary mirror status`. */
@@ -24,18 +24,11 @@ export interface MirrorReport {
   reverse: { topic: string; partition: number; target: string; deliveredOffset: string; logEndOffset: string }[];
 }
 
-export interface MirrorStatus {
-  linkState: LinkStateName;
-  lagRecords: number;
-  lagBytes: number;
-  lagSeconds: number;
-  bytesSent: number;
-  recordsDelivered: number;
+/** The mirror's state now: what a heartbeat reports, with the records lost and the last error as the mirror keeps them. */
+export type MirrorStatus = Pick<Heartbeat, 'linkState' | 'lagRecords' | 'lagBytes' | 'lagSeconds' | 'bytesSent' | 'recordsDelivered' | 'errors' | 'partitions'> & {
   recordsLost: number;
-  errors: number;
   lastError: { message: string; atMs: number } | undefined;
-  partitions: number;
-}
+};
 
 /** Whether this configuration runs a mirror at all. */
 export function mirrorConfigured(config: Config): boolean {

@@ -15,6 +15,7 @@ import { Producer } from '@platformatic/kafka';
 import mqtt from 'mqtt';
 import { createLink, type Link } from '../../firmware-sim/link/link.ts';
 import { Daemon } from '../helpers/daemon.ts';
+import type { KafkaClient } from '../../mirror/kafka-client.ts';
 import { assertExactCopy, committedOffsets, freePort, kafkaClient, mirrorThroughLink, readPartition, waitFor } from '../mirror/cluster.ts';
 
 /** Records produced over the Kafka protocol: at edge A and at edge B. */
@@ -184,6 +185,35 @@ async function centralCount(bootstrap: string, specs: EdgeSpec[]): Promise<numbe
   }
 }
 
+interface PartitionVisit {
+  spec: EdgeSpec;
+  topic: string;
+  partition: number;
+  /** The central topic the partition goes to. */
+  target: string;
+  edgeReader: KafkaClient;
+  centralReader: KafkaClient;
+}
+
+/** Visits every mirrored partition of every edge, one after another, with a reader of its edge and of the central. */
+async function eachPartition(central: FaultCentral, specs: readonly EdgeSpec[], clientId: string, visit: (partition: PartitionVisit) => Promise<void>): Promise<void> {
+  const centralReader = kafkaClient(central.bootstrap, clientId);
+  try {
+    for (const spec of specs) {
+      const edgeReader = kafkaClient(`127.0.0.1:${spec.kafkaPort}`, clientId);
+      try {
+        for (const [topic, partitions] of Object.entries(spec.topics)) {
+          for (let partition = 0; partition < partitions; partition += 1) await visit({ spec, topic, partition, target: `${spec.id}.${topic}`, edgeReader, centralReader });
+        }
+      } finally {
+        await edgeReader.close();
+      }
+    }
+  } finally {
+    await centralReader.close();
+  }
+}
+
 /** Runs the scenario against a central that is already running; the caller stops it. */
 export async function runFaultScenario(central: FaultCentral): Promise<void> {
   const specs: EdgeSpec[] = [];
@@ -251,24 +281,9 @@ export async function runFaultScenario(central: FaultCentral): Promise<void> {
     await progress(80_000, 'after edge A was killed');
     const backlogs = async (): Promise<PartitionBacklog[]> => {
       const found: PartitionBacklog[] = [];
-      const centralReader = kafkaClient(central.bootstrap, 'backlog');
-      try {
-        for (const spec of specs) {
-          const edgeReader = kafkaClient(`127.0.0.1:${spec.kafkaPort}`, 'backlog');
-          try {
-            for (const [topic, partitions] of Object.entries(spec.topics)) {
-              for (let partition = 0; partition < partitions; partition += 1) {
-                const target = `${spec.id}.${topic}`;
-                found.push({ target, partition, atEdge: (await edgeReader.offsets(topic, partition)).highWatermark, atCentral: (await centralReader.offsets(target, partition)).highWatermark });
-              }
-            }
-          } finally {
-            await edgeReader.close();
-          }
-        }
-      } finally {
-        await centralReader.close();
-      }
+      await eachPartition(central, specs, 'backlog', async ({ topic, partition, target, edgeReader, centralReader }) => {
+        found.push({ target, partition, atEdge: (await edgeReader.offsets(topic, partition)).highWatermark, atCentral: (await centralReader.offsets(target, partition)).highWatermark });
+      });
       return found.sort((a, b) => Number((b.atEdge - b.atCentral) - (a.atEdge - a.atCentral)));
     };
     await central.faults({ progress, backlogs });
@@ -292,31 +307,17 @@ export async function runFaultScenario(central: FaultCentral): Promise<void> {
 
     // Every source partition: the central holds the edge's records, once each, in order.
     const onCentral = new Map<string, number>();
-    const centralReader = kafkaClient(central.bootstrap, 'verify-central');
-    try {
-      for (const spec of specs) {
-        const edgeReader = kafkaClient(`127.0.0.1:${spec.kafkaPort}`, 'verify-edge');
-        try {
-          for (const [topic, partitions] of Object.entries(spec.topics)) {
-            for (let partition = 0; partition < partitions; partition += 1) {
-              // The standalone mirror commits what it delivered to the edge, where retention reads it.
-              const { highWatermark } = await edgeReader.offsets(topic, partition);
-              await waitFor(`${spec.id}: delivered offset of ${topic}/${partition} committed`, async () => ((await committedOffsets(`127.0.0.1:${spec.kafkaPort}`, 'tributary-mirror')).get(`${topic}/${partition}`) === highWatermark ? true : undefined));
-              const target = await readPartition(centralReader, `${spec.id}.${topic}`, partition);
-              assertExactCopy(await readPartition(edgeReader, topic, partition), target, `${spec.id}.${topic}/${partition}`);
-              for (const record of target) {
-                const value = String(record.value);
-                onCentral.set(value, (onCentral.get(value) ?? 0) + 1);
-              }
-            }
-          }
-        } finally {
-          await edgeReader.close();
-        }
+    await eachPartition(central, specs, 'verify', async ({ spec, topic, partition, target, edgeReader, centralReader }) => {
+      // The standalone mirror commits what it delivered to the edge, where retention reads it.
+      const { highWatermark } = await edgeReader.offsets(topic, partition);
+      await waitFor(`${spec.id}: delivered offset of ${topic}/${partition} committed`, async () => ((await committedOffsets(`127.0.0.1:${spec.kafkaPort}`, 'tributary-mirror')).get(`${topic}/${partition}`) === highWatermark ? true : undefined));
+      const records = await readPartition(centralReader, target, partition);
+      assertExactCopy(await readPartition(edgeReader, topic, partition), records, `${target}/${partition}`);
+      for (const record of records) {
+        const value = String(record.value);
+        onCentral.set(value, (onCentral.get(value) ?? 0) + 1);
       }
-    } finally {
-      await centralReader.close();
-    }
+    });
     const twice = [...onCentral].filter(([, count]) => count > 1);
     const missing = [...produced].filter((value) => !onCentral.has(value));
     assert.equal(twice.slice(0, 5), [], 'no record twice on the central');
