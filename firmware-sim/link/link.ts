@@ -183,10 +183,11 @@ class FaultInjectingLink extends EventEmitter<LinkEvents> implements Link {
 
   constructor(options: LinkOptions) {
     super();
-    this.routes = [{ listen: options.listen, target: options.target }, ...(options.routes ?? [])].map((route) => ({
-      listen: typeof route.listen === 'string' ? parseHostPort(route.listen, '--listen') : route.listen,
-      target: typeof route.target === 'string' ? parseHostPort(route.target, '--target') : route.target,
-    }));
+    const address = (value: HostPort | string, option: string): HostPort => (typeof value === 'string' ? parseHostPort(value, option) : value);
+    this.routes = [
+      { listen: address(options.listen, '--listen'), target: address(options.target, '--target') },
+      ...(options.routes ?? []).map((route) => ({ listen: address(route.listen, '--route'), target: address(route.target, '--route') })),
+    ];
     this.#connectionsMax = positiveInteger(options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT, '--connections-max');
     this.#pipeBufferBytesMax = positiveInteger(options.pipeBufferBytesMax ?? PIPE_BUFFER_BYTES_DEFAULT, '--buffer-bytes');
     this.#seed = options.seed ?? Date.now();
