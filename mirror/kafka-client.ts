@@ -57,6 +57,27 @@ class MappedAdmin extends Admin {
     this.#map = map;
   }
 
+  override clearMetadata(): void {
+    this.#remember();
+    super.clearMetadata();
+  }
+
+  /** Every broker worth dialling, as dialled (through the map): the bootstrap brokers, then those learnt from metadata. */
+  candidates(): Broker[] {
+    this.#remember();
+    const seen = new Set<string>();
+    return [...this.bootstrapBrokers, ...this.#known].map((broker) => this.mapped(broker)).filter((broker) => {
+      const key = `${broker.host}:${broker.port}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+
+  #remember(): void {
+    if (this.currentMetadata && this.currentMetadata.brokers.size > 0) this.#known = [...this.currentMetadata.brokers.values()];
+  }
+
   mapped(broker: Broker): Broker {
     return this.#map.get(`${broker.host}:${broker.port}`) ?? broker;
   }
@@ -69,14 +90,7 @@ class MappedAdmin extends Admin {
   // remembered past a metadata reset, so that a mirror given one bootstrap broker still
   // reaches the others when that one is down.
   override [kGetBootstrapConnection](callback: (error: Error | null, connection?: Connection) => void, attempt = 0): void {
-    if (this.currentMetadata) this.#known = [...this.currentMetadata.brokers.values()];
-    const seen = new Set<string>();
-    let brokers = [...this.bootstrapBrokers, ...this.#known].map((broker) => this.mapped(broker)).filter((broker) => {
-      const key = `${broker.host}:${broker.port}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    let brokers = this.candidates();
     if (attempt > 0 && brokers.length > 1) {
       const offset = attempt % brokers.length;
       brokers = [...brokers.slice(offset), ...brokers.slice(0, offset)];
@@ -231,12 +245,18 @@ export class KafkaClient {
   }
 
   /**
-   * Resolves when some broker of the cluster answers a metadata request now: one pass over
-   * the brokers, no retry, since the question is whether the cluster answers at this moment.
+   * Resolves when some broker of the cluster answers a metadata request now; fails when
+   * none does. Every known broker is asked at once, without retry: the question is whether
+   * the cluster answers at this moment, and a connection that is open but dead (its broker
+   * killed a moment ago) must not stand for the whole cluster.
    */
   async probe(): Promise<void> {
-    const connection = await this.#anyBroker();
-    await this.#resetOnFailure(connection, metadataV12.api.async(connection, []));
+    await Promise.any(this.admin.candidates().map(async (broker) => {
+      const connection = await new Promise<Connection>((resolve, reject) => {
+        this.admin.connections.get(broker, (error, found) => (error ? reject(error) : resolve(found!)));
+      });
+      await this.#resetOnFailure(connection, metadataV12.api.async(connection, []));
+    }));
   }
 
   /** A connection to the first broker that accepts one, bootstrap brokers first. */

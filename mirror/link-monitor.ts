@@ -39,7 +39,8 @@ export class LinkMonitor {
   #lastError: { message: string; atMs: number } | undefined;
   #errors = 0;
   #reconnects = 0;
-  #probing: Promise<boolean> | undefined;
+  /** The probe under way: resolves to undefined when a broker answered, else to why none did. */
+  #probing: Promise<string | undefined> | undefined;
 
   constructor(options: LinkMonitorOptions) {
     this.#options = options;
@@ -112,13 +113,14 @@ export class LinkMonitor {
       return 'down';
     }
     if (this.#options.probe === undefined) return this.failed(message) ? 'went-down' : 'down';
-    this.#probing ??= this.#options.probe().then(() => true, () => false).finally(() => { this.#probing = undefined; });
-    if (await this.#probing) {
+    this.#probing ??= this.#options.probe().then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : String(error))).finally(() => { this.#probing = undefined; });
+    const unanswered = await this.#probing;
+    if (unanswered === undefined) {
       this.recordError(message);
       this.succeeded();
       return 'up';
     }
-    return this.failed(message) ? 'went-down' : 'down';
+    return this.failed(`${message} (and no broker answered: ${unanswered})`) ? 'went-down' : 'down';
   }
 
   /** Any other error worth reporting (a refused request, a bad record): counted, but the link stays as it is. */

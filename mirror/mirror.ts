@@ -129,7 +129,7 @@ export class Mirror {
         if (state === 'up' && previous === 'down') this.#metrics.reconnects.inc();
         if (state === 'up') this.#authenticationRefusal = undefined;
         this.#metrics.setLinkState(this.#linkState());
-        this.#logger.info({ event: 'link', state }, `link to the central cluster is ${state}`);
+        this.#logger.info({ event: 'link', state, ...(state === 'down' ? { err: this.#link.lastError?.message } : {}) }, `link to the central cluster is ${state}`);
       },
     });
     this.#heartbeats = new HeartbeatSender({
