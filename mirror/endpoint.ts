@@ -10,7 +10,7 @@ import type { SASLOptions } from '@platformatic/kafka';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { TributaryError } from '../shared/errors.ts';
 import { KafkaClient } from './kafka-client.ts';
-import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KafkaError } from './kafka-errors.ts';
+import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KAFKA_ERROR_HINTS, KafkaError } from './kafka-errors.ts';
 import type { ProduceOutcome } from './kafka-requests.ts';
 
 export type { ProduceOutcome };
@@ -218,5 +218,6 @@ export function kafkaErrorName(errorCode: number): string {
 
 /** A Kafka error code answered where none was expected, as an error that says where and whether a retry may help. */
 export function kafkaFailure(code: EndpointErrorCode, endpoint: string, what: string, errorCode: number, message: string | null): TributaryError {
-  return new TributaryError(code, `${endpoint}: ${what}: ${kafkaErrorName(errorCode)}${message ? ` (${message})` : ''}`, { kafkaErrorCode: errorCode, retriable: RETRIABLE_KAFKA_ERRORS.includes(errorCode) });
+  const hint = KAFKA_ERROR_HINTS[errorCode];
+  return new TributaryError(code, `${endpoint}: ${what}: ${kafkaErrorName(errorCode)}${message ? ` (${message})` : ''}${hint ? `; ${hint}` : ''}`, { kafkaErrorCode: errorCode, retriable: RETRIABLE_KAFKA_ERRORS.includes(errorCode) });
 }

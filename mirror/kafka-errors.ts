@@ -19,6 +19,8 @@ export const KafkaError = {
   NOT_ENOUGH_REPLICAS: 19,
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: 20,
   TOPIC_AUTHORIZATION_FAILED: 29,
+  INVALID_TIMESTAMP: 32,
+  POLICY_VIOLATION: 44,
   OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
   DUPLICATE_SEQUENCE_NUMBER: 46,
   INVALID_PRODUCER_EPOCH: 47,
@@ -28,6 +30,16 @@ export const KafkaError = {
   INVALID_RECORD: 87,
   PRODUCER_FENCED: 90,
 } as const;
+
+/**
+ * What to look at when the central refuses a batch with these errors: the cause is on the
+ * operator's side, and retrying alone may never help.
+ */
+export const KAFKA_ERROR_HINTS: Readonly<Partial<Record<number, string>>> = {
+  [KafkaError.INVALID_TIMESTAMP]: 'the central refuses record timestamps further ahead of its clock than message.timestamp.after.max.ms (1 hour by default in Kafka 4) or further behind than message.timestamp.before.max.ms: check the edge\'s clock, or raise the setting on the topic',
+  [KafkaError.TOPIC_AUTHORIZATION_FAILED]: 'the mirror\'s user may not write to the topic: grant it WRITE on the topic',
+  [KafkaError.POLICY_VIOLATION]: 'a policy of the central refuses the batch',
+};
 
 /** Errors nest (a cause, the errors of an aggregate) at most this deep; deeper ones are not looked at. */
 const ERROR_NESTING_MAX = 8;

@@ -152,6 +152,8 @@ export class PartitionPump {
   #sequenceRefusals = 0;
   #errorPauseMs = ERROR_PAUSE_MS_MIN;
   #retriablePauseMs = RETRIABLE_PAUSE_MS_MIN;
+  /** The Kafka error of the last refusal of a batch that was logged; undefined once a batch went through. */
+  #refusalLogged: number | undefined;
   #bytesPerRecord = 0;
 
   constructor(options: PartitionPumpOptions) {
@@ -221,7 +223,17 @@ export class PartitionPump {
       await this.#retriablePause();
       return;
     }
-    logger.error({ pump: this.key, err: message }, 'partition mirror failed; retrying');
+    if (error instanceof TributaryError && typeof error.details.kafkaErrorCode === 'number') {
+      // The central refused this batch (a timestamp out of its range, a missing permission):
+      // said once, and again when the error changes (its text may not: Kafka's names the
+      // clock). The batch is sent again with growing pauses, and nothing after it goes first,
+      // so that order holds once the cause is gone.
+      const refusal = error.details.kafkaErrorCode;
+      if (this.#refusalLogged !== refusal) logger.error({ event: 'batch-refused', pump: this.key, kafkaError: kafkaErrorName(refusal), err: message }, 'the central cluster refused a batch; this partition sends it again with growing pauses and nothing after it meanwhile');
+      this.#refusalLogged = refusal;
+    } else {
+      logger.error({ pump: this.key, err: message }, 'partition mirror failed; retrying');
+    }
     await sleep(this.#errorPauseMs, this.#signal).catch(() => undefined);
     this.#errorPauseMs = Math.min(ERROR_PAUSE_MS_MAX, this.#errorPauseMs * 2);
   }
@@ -321,6 +333,7 @@ export class PartitionPump {
         this.#producer!.sequence = sequence;
         this.#errorPauseMs = ERROR_PAUSE_MS_MIN;
         this.#retriablePauseMs = RETRIABLE_PAUSE_MS_MIN;
+        this.#refusalLogged = undefined;
         this.#sequenceRefusals = 0;
       }
     } finally {

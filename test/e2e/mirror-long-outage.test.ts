@@ -25,7 +25,7 @@ import * as assert from 'uvu/assert';
 import { Producer } from '@platformatic/kafka';
 import { iterateBatchHeaders } from '../../shared/kafka/record-batch.ts';
 import { createLink } from '../../firmware-sim/link/link.ts';
-import { ApacheKafka, runJava } from '../helpers/apache-kafka.ts';
+import { ApacheKafka, runKafkaTool } from '../helpers/apache-kafka.ts';
 import { Daemon } from '../helpers/daemon.ts';
 import { assertExactCopy, kafkaClient, mirrorThrough, readPartition, waitFor } from '../mirror/cluster.ts';
 
@@ -41,9 +41,8 @@ const SHORT_RETENTION_MS = 1_000;
 
 /** The producer ids the central remembers for one partition, as kafka-transactions describe-producers prints them. */
 async function rememberedProducers(kafka: ApacheKafka, partition: number): Promise<bigint[]> {
-  const result = await runJava('org.apache.kafka.tools.TransactionsCommand', ['--bootstrap-server', kafka.bootstrap, 'describe-producers', '--topic', TARGET, '--partition', String(partition)]);
-  if (result.code !== 0) throw new Error(`describe-producers failed (${result.code}): ${result.stderr}`);
-  const lines = result.stdout.trim().split('\n');
+  const printed = await runKafkaTool('org.apache.kafka.tools.TransactionsCommand', ['--bootstrap-server', kafka.bootstrap, 'describe-producers', '--topic', TARGET, '--partition', String(partition)]);
+  const lines = printed.trim().split('\n');
   const column = lines[0]!.trim().split(/\s+/).indexOf('ProducerId');
   return lines.slice(1).filter((line) => line.trim() !== '').map((line) => BigInt(line.trim().split(/\s+/)[column]!));
 }
@@ -73,8 +72,7 @@ async function appendedSequences(kafka: ApacheKafka, partition: number): Promise
 }
 
 async function alterTargetRetention(kafka: ApacheKafka, change: string[]): Promise<void> {
-  const result = await runJava('org.apache.kafka.tools.ConfigCommand', ['--bootstrap-server', kafka.bootstrap, '--alter', '--entity-type', 'topics', '--entity-name', TARGET, ...change]);
-  assert.is(result.code, 0, result.stderr);
+  await runKafkaTool('org.apache.kafka.tools.ConfigCommand', ['--bootstrap-server', kafka.bootstrap, '--alter', '--entity-type', 'topics', '--entity-name', TARGET, ...change]);
 }
 
 async function produce(edge: Daemon, from: number, count: number): Promise<void> {

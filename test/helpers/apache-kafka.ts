@@ -99,6 +99,13 @@ export function runJava(main: string, args: readonly string[], options: JavaOpti
   });
 }
 
+/** Runs one of Kafka's command-line tools to its end; a non-zero exit fails with its output. Returns its standard output. */
+export async function runKafkaTool(main: string, args: readonly string[], options: JavaOptions = {}): Promise<string> {
+  const result = await runJava(main, args, options);
+  if (result.code !== 0) throw new Error(`${main} ${args.join(' ')} exited with ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
 /** A free TCP port on 127.0.0.1 (Kafka's listeners must be named before it starts, so port 0 cannot be used). */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, rejectPort) => {

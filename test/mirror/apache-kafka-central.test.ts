@@ -7,6 +7,8 @@
 //   one, which the mirror reports once, clearly, and keeps retrying;
 // - a replication factor the cluster cannot meet: each refused topic reported with Kafka's
 //   error, retried with a growing pause, and mirrored as soon as it exists;
+// - records stamped hours ahead by a wrong clock at the edge, which Kafka 4 refuses
+//   (message.timestamp.after.max.ms): reported once, held in order, delivered once allowed;
 // - commands produced with Kafka's own console producer reach an MQTT device at the edge,
 //   and `tributary fleet` reads the edges' heartbeats from the cluster.
 import { test } from 'uvu';
@@ -16,11 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Producer } from '@platformatic/kafka';
 import mqtt from 'mqtt';
-import { ApacheKafka, runJava } from '../helpers/apache-kafka.ts';
+import { ApacheKafka, runKafkaTool } from '../helpers/apache-kafka.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../helpers/certificates.ts';
 import { Daemon, metricValue } from '../helpers/daemon.ts';
 import { startFleet, type FleetProcess } from '../cloud/fleet-process.ts';
-import { kafkaClient, waitFor } from './cluster.ts';
+import { kafkaClient, readPartition, waitFor } from './cluster.ts';
 
 const SECURE_LISTENER = 'SECURE';
 const SCRAM_USER = 'mirror-edge-scram';
@@ -46,6 +48,7 @@ test.after(async () => {
 interface MirrorReport {
   state: string;
   lastError: string | null;
+  errorsTotal: number;
   refusedTopics: { target: string; kafkaError: string | null; error: string; attempts: number }[];
   reverse: unknown[];
 }
@@ -148,8 +151,7 @@ test('a replication factor the cluster cannot meet: each refused topic is report
     assert.equal((await mirrorReport(edge)).refusedTopics.map((refusal) => [refusal.target, refusal.kafkaError]).sort(), [['edge-rf.alarms', 'INVALID_REPLICATION_FACTOR'], ['edge-rf.sensors', 'INVALID_REPLICATION_FACTOR']]);
 
     // The platform team creates one of them by hand, with a factor the cluster can meet.
-    const created = await runJava(TOPICS, ['--bootstrap-server', kafka.bootstrap, '--create', '--topic', 'edge-rf.sensors', '--partitions', '1', '--replication-factor', '1']);
-    assert.is(created.code, 0, created.stderr);
+    await runKafkaTool(TOPICS, ['--bootstrap-server', kafka.bootstrap, '--create', '--topic', 'edge-rf.sensors', '--partitions', '1', '--replication-factor', '1']);
     await waitFor('edge-rf.sensors mirrored', async () => ((await highWatermark('edge-rf.sensors')) === 10n ? true : undefined), 60_000);
     await edge.logLine((line) => line.event === 'topic-created' && line.topic === 'edge-rf.sensors', 'the refusal cleared');
     const report = await waitFor('alarms asked for again', async () => {
@@ -165,10 +167,49 @@ test('a replication factor the cluster cannot meet: each refused topic is report
   }
 });
 
+test('records stamped two hours ahead (a wrong clock at the edge) are refused by Kafka: said once, held in order, delivered once the topic allows them', async () => {
+  const edge = await Daemon.start({
+    config: {
+      node: { id: 'edge-clock' },
+      topics: { overrides: { sensors: { partitions: 1 } } },
+      mirror: { target: { bootstrap: [kafka.bootstrap], replicationFactor: 1 }, topics: { include: ['sensors'] }, heartbeat: { intervalMs: 0 } },
+    },
+  });
+  const producer = new Producer({ clientId: 'clock-gateway', bootstrapBrokers: [`127.0.0.1:${edge.ports.kafka}`], acks: -1 });
+  try {
+    await producer.send({ messages: [{ topic: 'sensors', partition: 0, value: Buffer.from('on-time-1') }] });
+    await waitFor('the first record on Kafka', async () => ((await highWatermark('edge-clock.sensors')) === 1n ? true : undefined));
+    const aheadMs = BigInt(Date.now() + 2 * 60 * 60 * 1000);
+    await producer.send({ messages: [{ topic: 'sensors', partition: 0, value: Buffer.from('ahead'), timestamp: aheadMs }] });
+    await producer.send({ messages: [{ topic: 'sensors', partition: 0, value: Buffer.from('on-time-2') }] });
+    const refused = await edge.logLine((line) => line.event === 'batch-refused', 'the refusal in the log', 30_000);
+    assert.is(refused.kafkaError, 'INVALID_TIMESTAMP');
+    assert.match(String(refused.err), /check the edge's clock/);
+    // Asked again (and refused again), but said once; nothing after it overtakes it.
+    await waitFor('a second refused attempt', async () => ((await mirrorReport(edge)).errorsTotal >= 2 ? true : undefined), 30_000);
+    assert.is(edge.logLines.filter((line) => line.event === 'batch-refused').length, 1, 'one log line for one refusal');
+    assert.is(await highWatermark('edge-clock.sensors'), 1n);
+
+    // The platform team allows timestamps up to a day ahead on this topic.
+    await runKafkaTool('org.apache.kafka.tools.ConfigCommand', ['--bootstrap-server', kafka.bootstrap, '--alter', '--entity-type', 'topics', '--entity-name', 'edge-clock.sensors', '--add-config', 'message.timestamp.after.max.ms=86400000']);
+    await waitFor('all three records on Kafka', async () => ((await highWatermark('edge-clock.sensors')) === 3n ? true : undefined), 60_000);
+    const reader = kafkaClient(kafka.bootstrap);
+    try {
+      const records = await readPartition(reader, 'edge-clock.sensors', 0);
+      assert.equal(records.map((record) => String(record.value)), ['on-time-1', 'ahead', 'on-time-2'], 'once each, in order');
+      assert.is(records[1]!.timestamp, aheadMs, 'the record keeps its own timestamp');
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    await producer.close();
+    await edge.cleanup();
+  }
+});
+
 test('commands from Kafka\'s console producer reach the MQTT device at the edge, once and in order; `tributary fleet` reads the edge\'s heartbeats from Kafka', async () => {
   // The platform team makes the edge's command topic (nothing is created automatically here).
-  const created = await runJava(TOPICS, ['--bootstrap-server', kafka.bootstrap, '--create', '--topic', 'commands.edge-cmd', '--partitions', '2', '--replication-factor', '1']);
-  assert.is(created.code, 0, created.stderr);
+  await runKafkaTool(TOPICS, ['--bootstrap-server', kafka.bootstrap, '--create', '--topic', 'commands.edge-cmd', '--partitions', '2', '--replication-factor', '1']);
   const edge = await Daemon.start({
     config: {
       node: { id: 'edge-cmd' },
@@ -186,8 +227,7 @@ test('commands from Kafka\'s console producer reach the MQTT device at the edge,
     const received: string[] = [];
     device.on('message', (topic, payload) => received.push(`${topic} ${payload.toString()}`));
     await device.subscribeAsync('devices/pump-7/commands', { qos: 1 });
-    const sent = await runJava('org.apache.kafka.tools.ConsoleProducer', ['--bootstrap-server', kafka.bootstrap, '--topic', 'commands.edge-cmd', '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:'], { input: 'pump-7:open-valve\npump-7:set-rate 5\npump-7:close-valve\n' });
-    assert.is(sent.code, 0, sent.stderr);
+    await runKafkaTool('org.apache.kafka.tools.ConsoleProducer', ['--bootstrap-server', kafka.bootstrap, '--topic', 'commands.edge-cmd', '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:'], { input: 'pump-7:open-valve\npump-7:set-rate 5\npump-7:close-valve\n' });
     await waitFor('three commands at the device', () => (received.length >= 3 ? true : undefined));
     assert.equal(received, ['devices/pump-7/commands open-valve', 'devices/pump-7/commands set-rate 5', 'devices/pump-7/commands close-valve']);
 
