@@ -95,7 +95,7 @@ export class HeartbeatSender {
       if (this.#partition === undefined) {
         const partitions = await this.#options.targetTopics.ensure(topic, HEARTBEAT_TOPIC_PARTITIONS);
         if (partitions === undefined) return;
-        // One partition per edge, always the same, as a keyed producer would choose.
+        // One partition per edge, always the same (a hash of its id), so its heartbeats stay in order.
         this.#partition = (crc32c(this.#options.edgeId) >>> 0) % partitions;
       }
       const heartbeat = this.heartbeat();
