@@ -77,6 +77,17 @@ async function highWatermark(topic: string): Promise<bigint | undefined> {
   }
 }
 
+/** An edge mirroring one-partition topics to the plain listener, with no heartbeats. */
+function plainEdge(id: string, topics: string[], replicationFactor: number): Promise<Daemon> {
+  return Daemon.start({
+    config: {
+      node: { id },
+      topics: { overrides: Object.fromEntries(topics.map((topic) => [topic, { partitions: 1 }])) },
+      mirror: { target: { bootstrap: [kafka.bootstrap], replicationFactor }, topics: { include: topics }, heartbeat: { intervalMs: 0 } },
+    },
+  });
+}
+
 function scramEdge(id: string, password: string): Promise<Daemon> {
   const passwordFile = join(scratch, `${id}-password`);
   writeFileSync(passwordFile, `${password}\n`);
@@ -131,13 +142,7 @@ test('SCRAM-SHA-512 over TLS: a wrong password is said once, with what Kafka ans
 });
 
 test('a replication factor the cluster cannot meet: each refused topic is reported with Kafka\'s error, the mirror asks again, and a topic made by hand is mirrored', async () => {
-  const edge = await Daemon.start({
-    config: {
-      node: { id: 'edge-rf' },
-      topics: { overrides: { sensors: { partitions: 1 }, alarms: { partitions: 1 } } },
-      mirror: { target: { bootstrap: [kafka.bootstrap], replicationFactor: 2 }, topics: { include: ['sensors', 'alarms'] }, heartbeat: { intervalMs: 0 } },
-    },
-  });
+  const edge = await plainEdge('edge-rf', ['sensors', 'alarms'], 2);
   try {
     await produceAtEdge(edge, 'sensors', 10);
     await produceAtEdge(edge, 'alarms', 10);
@@ -168,13 +173,7 @@ test('a replication factor the cluster cannot meet: each refused topic is report
 });
 
 test('records stamped two hours ahead (a wrong clock at the edge) are refused by Kafka: said once, held in order, delivered once the topic allows them', async () => {
-  const edge = await Daemon.start({
-    config: {
-      node: { id: 'edge-clock' },
-      topics: { overrides: { sensors: { partitions: 1 } } },
-      mirror: { target: { bootstrap: [kafka.bootstrap], replicationFactor: 1 }, topics: { include: ['sensors'] }, heartbeat: { intervalMs: 0 } },
-    },
-  });
+  const edge = await plainEdge('edge-clock', ['sensors'], 1);
   const producer = new Producer({ clientId: 'clock-gateway', bootstrapBrokers: [`127.0.0.1:${edge.ports.kafka}`], acks: -1 });
   try {
     await producer.send({ messages: [{ topic: 'sensors', partition: 0, value: Buffer.from('on-time-1') }] });
