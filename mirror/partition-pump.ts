@@ -313,33 +313,40 @@ export class PartitionPump {
   async #pump(): Promise<void> {
     let next = this.#nextOffset!;
     let sequence = this.#producer!.sequence;
-    let prepared = this.#prepare(next, sequence);
-    try {
-      for (;;) {
-        const batch = await prepared;
-        if (batch.lostRecords > 0n) this.#reportLost(batch.firstOffset - batch.lostRecords, batch.firstOffset);
-        if (batch.batch === undefined) {
-          next = batch.nextOffset;
-          this.#nextOffset = next;
-          prepared = this.#prepare(next, sequence);
-          continue;
-        }
-        const followingSequence = this.#producer!.producerId === NO_PRODUCER_ID ? NO_SEQUENCE : nextSequence(sequence, batch.records);
-        prepared = this.#prepare(batch.nextOffset, followingSequence);
-        await this.#send(batch);
+    let prepared = this.#readAhead(next, sequence);
+    for (;;) {
+      const batch = await prepared;
+      if (batch.lostRecords > 0n) this.#reportLost(batch.firstOffset - batch.lostRecords, batch.firstOffset);
+      if (batch.batch === undefined) {
         next = batch.nextOffset;
-        sequence = followingSequence;
         this.#nextOffset = next;
-        this.#producer!.sequence = sequence;
-        this.#errorPauseMs = ERROR_PAUSE_MS_MIN;
-        this.#retriablePauseMs = RETRIABLE_PAUSE_MS_MIN;
-        this.#refusalLogged = undefined;
-        this.#sequenceRefusals = 0;
+        prepared = this.#readAhead(next, sequence);
+        continue;
       }
-    } finally {
-      // The read ahead is for a position that no longer holds after a failure.
-      prepared.catch(() => undefined);
+      const followingSequence = this.#producer!.producerId === NO_PRODUCER_ID ? NO_SEQUENCE : nextSequence(sequence, batch.records);
+      prepared = this.#readAhead(batch.nextOffset, followingSequence);
+      await this.#send(batch);
+      next = batch.nextOffset;
+      sequence = followingSequence;
+      this.#nextOffset = next;
+      this.#producer!.sequence = sequence;
+      this.#errorPauseMs = ERROR_PAUSE_MS_MIN;
+      this.#retriablePauseMs = RETRIABLE_PAUSE_MS_MIN;
+      this.#refusalLogged = undefined;
+      this.#sequenceRefusals = 0;
     }
+  }
+
+  /**
+   * Starts reading the next batch while the current one is sent. Its failure is taken up
+   * when it is awaited, or dropped with it when the send fails first (its position no longer
+   * holds then): it must not count as unhandled meanwhile, which ends the process (Node.js's
+   * default).
+   */
+  #readAhead(offset: bigint, sequence: number): Promise<PreparedBatch> {
+    const prepared = this.#prepare(offset, sequence);
+    prepared.catch(() => undefined);
+    return prepared;
   }
 
   /** Reads the source from `offset` and encodes what it holds as one target batch. */
