@@ -260,7 +260,19 @@ export async function runFaultScenario(central: FaultCentral): Promise<void> {
     const loadA = new KafkaLoad(a.id, a.kafkaPort, 'orders', 3, KAFKA_RECORDS_A);
     const loadB = new KafkaLoad(b.id, b.kafkaPort, 'orders', 2, KAFKA_RECORDS_B);
     const mqttValues = mqttLoad(b.edge.ports.mqtt!);
-    const progress = async (atLeast: number, what: string) => { await waitFor(`${what}: ${atLeast} records on the central`, async () => ((await centralCount(central.bootstrap, specs)) >= atLeast ? true : undefined)); };
+    // An edge or mirror that ends without being told to fails the run at once, saying which.
+    const exitedOnItsOwn = (): string | undefined => {
+      for (const spec of specs) {
+        for (const [role, daemon] of [['edge', spec.edge], ['mirror', spec.mirror]] as const) {
+          if (daemon.process.exitCode !== null || daemon.process.signalCode !== null) return `${spec.id}'s ${role} exited on its own (${daemon.process.exitCode ?? daemon.process.signalCode})`;
+        }
+      }
+      return undefined;
+    };
+    const progress = async (atLeast: number, what: string) => {
+      const outcome = await waitFor(`${what}: ${atLeast} records on the central`, async () => exitedOnItsOwn() ?? ((await centralCount(central.bootstrap, specs)) >= atLeast ? 'reached' : undefined));
+      if (outcome !== 'reached') throw new Error(`${what}: ${outcome}`);
+    };
 
     await progress(10_000, 'start');
     // Mirror A, first restart: a clean stop.
