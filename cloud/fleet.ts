@@ -13,7 +13,8 @@ import type { Logger } from '../shared/logger.ts';
 // Heartbeats are uncompressed, but other producers to the topic may compress.
 import '../shared/kafka/compression.ts';
 import { decodeHeartbeat, type Heartbeat } from '../mirror/heartbeat.ts';
-import { describeError, KafkaClient, KafkaError } from '../mirror/kafka-client.ts';
+import { KafkaClient } from '../mirror/kafka-client.ts';
+import { describeError, KafkaError } from '../mirror/kafka-errors.ts';
 import { listenOn } from '../edge/listen.ts';
 import { alertsOf, type AlertName, type AlertThresholds } from './fleet-alerts.ts';
 import { EdgeHistory } from './fleet-history.ts';
