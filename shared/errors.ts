@@ -40,6 +40,8 @@ export const ErrorCodes = {
   INVALID_TOPIC_CONFIG: 'A topic setting is invalid',
   MIRROR_TARGET_FAILED: 'The central cluster cannot be reached or refused a mirror request',
   MIRROR_SOURCE_FAILED: 'The mirror cannot read the edge log or write to it',
+  CONNECTOR_PEER_FAILED: 'A connector\'s peer (a PLC, a server, a receiver, a file) failed or answered what cannot be used',
+  CONNECTOR_POSITION_FAILED: 'A connector cannot read or keep its position',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
