@@ -115,6 +115,7 @@ export const FileSinkSchema = connector({
 }, 'Appends a topic\'s records to a file, exactly once, rotating it by size.');
 
 const CONNECTOR_SCHEMAS = {
+  'modbus-tcp': ModbusTcpSchema,
   'file-source': FileSourceSchema,
   'http-sink': HttpSinkSchema,
   'file-sink': FileSinkSchema,
@@ -129,7 +130,7 @@ export type OpcUaConfig = Static<typeof OpcUaSchema>;
 export type FileSourceConfig = Static<typeof FileSourceSchema>;
 export type HttpSinkConfig = Static<typeof HttpSinkSchema>;
 export type FileSinkConfig = Static<typeof FileSinkSchema>;
-export type ConnectorConfig = FileSourceConfig | HttpSinkConfig | FileSinkConfig;
+export type ConnectorConfig = ModbusTcpConfig | FileSourceConfig | HttpSinkConfig | FileSinkConfig;
 
 /** One entry of the list: `type` picks the schema the rest is checked against. */
 const ConnectorSchema: TUnsafe<ConnectorConfig> = Type.Unsafe<ConnectorConfig>({
