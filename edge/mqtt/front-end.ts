@@ -134,7 +134,9 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     const metricsNow = metrics;
 
     const target = logStoreAdapter(options.store);
-    const ingest = new PublishIngest(target, routes, metricsNow, logger);
+    // Sparkplug B decoding (and protobufjs) is loaded only when a route asks for it.
+    const sparkplug = routes.decodesSparkplug ? new (await import('../connectors/sparkplug/index.ts')).SparkplugIngest(options.registry, logger.child({ part: 'sparkplug' })) : undefined;
+    const ingest = new PublishIngest(target, routes, metricsNow, logger, sparkplug);
     closers.push(() => ingest.drain());
 
     /** Connections in accept order, so the ones past the limit are the newest. */
