@@ -8,6 +8,7 @@ type AnyFactory = ConnectorFactory<ConnectorConfig>;
 
 const LOADERS: Record<ConnectorType, () => Promise<AnyFactory>> = {
   'modbus-tcp': async () => (await import('./modbus/modbus-source.ts')).modbusSource as AnyFactory,
+  opcua: async () => (await import('./opcua/opcua-source.ts')).opcUaSource as AnyFactory,
   'file-source': async () => (await import('./file/file-source.ts')).fileSource as AnyFactory,
   'http-sink': async () => (await import('./http/http-sink.ts')).httpSink as AnyFactory,
   'file-sink': async () => (await import('./file/file-sink.ts')).fileSink as AnyFactory,

@@ -116,6 +116,7 @@ export const FileSinkSchema = connector({
 
 const CONNECTOR_SCHEMAS = {
   'modbus-tcp': ModbusTcpSchema,
+  opcua: OpcUaSchema,
   'file-source': FileSourceSchema,
   'http-sink': HttpSinkSchema,
   'file-sink': FileSinkSchema,
@@ -130,7 +131,7 @@ export type OpcUaConfig = Static<typeof OpcUaSchema>;
 export type FileSourceConfig = Static<typeof FileSourceSchema>;
 export type HttpSinkConfig = Static<typeof HttpSinkSchema>;
 export type FileSinkConfig = Static<typeof FileSinkSchema>;
-export type ConnectorConfig = ModbusTcpConfig | FileSourceConfig | HttpSinkConfig | FileSinkConfig;
+export type ConnectorConfig = ModbusTcpConfig | OpcUaConfig | FileSourceConfig | HttpSinkConfig | FileSinkConfig;
 
 /** One entry of the list: `type` picks the schema the rest is checked against. */
 const ConnectorSchema: TUnsafe<ConnectorConfig> = Type.Unsafe<ConnectorConfig>({
