@@ -16,7 +16,7 @@
 import modbusSerial from 'modbus-serial';
 import type { ModbusTcpConfig } from '../../../shared/config/connectors-schema.ts';
 import { waitUnlessAborted } from '../runtime/backoff.ts';
-import { peerFailure } from '../runtime/connector-runtime.ts';
+import { peerFailure, withTimeout } from '../runtime/connector-runtime.ts';
 import { sourceConnector, type ConnectorFactory, type SourceSession } from '../runtime/connector-kinds.ts';
 import { decodeRegisters, type RegisterValue } from './register-decoding.ts';
 import { planReads, type PlannedRead } from './register-plan.ts';
@@ -85,12 +85,7 @@ async function poll(config: ModbusTcpConfig, reads: PlannedRead[], session: Sour
 
 /** Closes the connection; modbus-serial never calls back when the peer has closed it already, so the wait is bounded. */
 async function closeClient(client: ModbusRTU): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    new Promise<void>((resolve) => client.close(() => resolve())),
-    new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); }),
-  ]);
-  clearTimeout(timer);
+  await withTimeout(new Promise<void>((resolve) => client.close(() => resolve())), CLOSE_WAIT_MS, 'closing').catch(() => {});
   try {
     client.destroy(() => {});
   } catch {

@@ -4,6 +4,7 @@
 // devices also swap the two bytes of each register. byteOrder says how the bytes of each
 // register are, wordOrder which register holds the most significant part.
 import type { ModbusRegisterConfig } from '../../../shared/config/connectors-schema.ts';
+import { jsonInteger } from '../runtime/json-integer.ts';
 
 export type RegisterFormat = ModbusRegisterConfig['format'];
 
@@ -43,15 +44,11 @@ export function decodeRegisters(registers: readonly number[], format: RegisterFo
     case 'uint32': return bytes.readUInt32BE(0);
     case 'float32': return finite(bytes.readFloatBE(0));
     case 'float64': return finite(bytes.readDoubleBE(0));
-    case 'int64': return safeInteger(bytes.readBigInt64BE(0));
-    case 'uint64': return safeInteger(bytes.readBigUInt64BE(0));
+    case 'int64': return jsonInteger(bytes.readBigInt64BE(0));
+    case 'uint64': return jsonInteger(bytes.readBigUInt64BE(0));
   }
 }
 
 function finite(value: number): number | null {
   return Number.isFinite(value) ? value : null;
-}
-
-function safeInteger(value: bigint): number | string {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }

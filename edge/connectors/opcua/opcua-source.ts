@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import { AttributeIds, DataType, MessageSecurityMode, OPCUAClient, SecurityPolicy, TimestampsToReturn, UserTokenType, type ClientMonitoredItemBase, type ClientSession, type ClientSubscription, type DataValue } from 'node-opcua-client';
 import type { OpcUaConfig } from '../../../shared/config/connectors-schema.ts';
-import { peerFailure } from '../runtime/connector-runtime.ts';
+import { peerFailure, withTimeout } from '../runtime/connector-runtime.ts';
 import { connectorDirectory, sourceConnector, type ConnectorFactory, type SourceSession } from '../runtime/connector-kinds.ts';
 import type { SourceRecord } from '../runtime/source-output.ts';
 import { variantJson } from './variant-json.ts';
@@ -177,13 +177,4 @@ async function monitor(config: OpcUaConfig, subscription: ClientSubscription, se
     };
     onChange({ value: JSON.stringify(value), timestampMs: sourceMs, position: sourceMs === undefined ? undefined : { nodes: { [node.nodeId]: sourceMs } } });
   });
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took longer than ${timeoutMs} ms`)), timeoutMs); })]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

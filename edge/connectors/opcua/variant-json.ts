@@ -3,7 +3,7 @@
 // 6, 5.2.2.2), and objects for the structured built-in types (LocalizedText, QualifiedName,
 // NodeId, ExtensionObject), each with its own JSON form.
 import { DataType } from 'node-opcua-client';
-import { jsonInteger } from '../sparkplug/metric-values.ts';
+import { jsonInteger } from '../runtime/json-integer.ts';
 
 export function variantJson(value: unknown, dataType: DataType): unknown {
   if (value === null || value === undefined) return null;

@@ -24,6 +24,16 @@ export function peerFailure(kind: FailureKind, message: string, cause?: unknown)
   return new TributaryError('CONNECTOR_PEER_FAILED', message, { kind }, cause === undefined ? undefined : { cause });
 }
 
+/** `promise`, or a rejection naming `what` once `timeoutMs` has passed: a peer's library may never answer. */
+export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took longer than ${timeoutMs} ms`)), timeoutMs); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function kindOf(error: unknown): FailureKind {
   if (isTributaryError(error, 'CONNECTOR_PEER_FAILED')) return (error.details.kind as FailureKind | undefined) ?? 'other';
   if (isTributaryError(error, 'CONNECTOR_POSITION_FAILED')) return 'position';

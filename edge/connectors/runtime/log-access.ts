@@ -5,6 +5,7 @@
 import { isTributaryError } from '../../../shared/errors.ts';
 import type { RecordData } from '../../cli/ops/record-view.ts';
 import { topicsProviderFor } from '../../http/console/daemon-providers.ts';
+import type { GroupCoordinator } from '../../kafka/groups/index.ts';
 import type { LogStore } from '../../storage/index.ts';
 
 export type { RecordData };
@@ -28,20 +29,8 @@ export interface ConnectorLog {
   read(topic: string, partition: number, offset: bigint, maxRecords: number, maxBytes: number): Promise<RecordData[]>;
 }
 
-/** The group coordinator's offset commits and fetches, in the shapes of OffsetCommit and OffsetFetch. */
-export interface GroupOffsetStore {
-  commitOffsets(request: {
-    groupId: string;
-    generationIdOrMemberEpoch: number;
-    memberId: string;
-    groupInstanceId: string | null;
-    topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
-  }): Promise<{ topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }>;
-  fetchOffsets(request: { groupId: string; topics: { name: string; partitionIndexes: number[] }[] | null }): {
-    errorCode: number;
-    topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; metadata: string | null }[] }[];
-  };
-}
+/** The group coordinator's offset commits and fetches (OffsetCommit and OffsetFetch without group membership). */
+export type GroupOffsetStore = Pick<GroupCoordinator, 'commitOffsets' | 'fetchOffsets'>;
 
 /** The connectors' view of the daemon's log store. */
 export function connectorLogOf(store: LogStore): ConnectorLog {

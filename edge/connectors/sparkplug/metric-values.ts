@@ -3,6 +3,7 @@
 // complement; 64-bit integers beyond 2^53 become decimal strings; Bytes and File become
 // {"base64": …}; arrays are unpacked from bytes_value (little-endian, 6.4.17); DataSets
 // become {columns, types, rows} and Templates their metrics, each decoded the same way.
+import { jsonInteger } from '../runtime/json-integer.ts';
 import type { Int64, RawDataSet, RawDataSetValue, RawMetric, RawPropertySet, RawTemplate } from './sparkplug-proto.ts';
 
 /** Sparkplug datatype numbers by name (6.4.16), the names used in records. */
@@ -23,11 +24,6 @@ export function datatypeName(datatype: number | undefined): DatatypeName | undef
 export function int64Bits(value: Int64): bigint {
   if (typeof value === 'number') return BigInt.asUintN(64, BigInt(value));
   return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-}
-
-/** A bigint as a JSON number when it is one exactly, else as its decimal string. */
-export function jsonInteger(value: bigint): number | string {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
 export function int64Number(value: Int64 | undefined): number | string | undefined {

@@ -7,6 +7,11 @@ import protobuf from 'protobufjs/light.js';
 const scalar = (type: string, id: number) => ({ type, id });
 const repeated = (type: string, id: number) => ({ rule: 'repeated', type, id });
 
+/** The basic value fields several messages share, numbered from `firstId` in the schema's order. */
+const BASIC_VALUES = ['intValue', 'longValue', 'floatValue', 'doubleValue', 'booleanValue', 'stringValue'];
+const BASIC_TYPES = ['uint32', 'uint64', 'float', 'double', 'bool', 'string'];
+const basicValueFields = (firstId: number) => Object.fromEntries(BASIC_VALUES.map((name, index) => [name, scalar(BASIC_TYPES[index]!, firstId + index)]));
+
 // proto2, as the specification's file says: a field sent with its default (seq 0 in an
 // NBIRTH) is present, one not sent is absent.
 const descriptor = {
@@ -31,17 +36,8 @@ const descriptor = {
           },
           nested: {
             Parameter: {
-              oneofs: { value: { oneof: ['intValue', 'longValue', 'floatValue', 'doubleValue', 'booleanValue', 'stringValue'] } },
-              fields: {
-                name: scalar('string', 1),
-                type: scalar('uint32', 2),
-                intValue: scalar('uint32', 3),
-                longValue: scalar('uint64', 4),
-                floatValue: scalar('float', 5),
-                doubleValue: scalar('double', 6),
-                booleanValue: scalar('bool', 7),
-                stringValue: scalar('string', 8),
-              },
+              oneofs: { value: { oneof: BASIC_VALUES } },
+              fields: { name: scalar('string', 1), type: scalar('uint32', 2), ...basicValueFields(3) },
             },
           },
         },
@@ -54,30 +50,18 @@ const descriptor = {
           },
           nested: {
             DataSetValue: {
-              oneofs: { value: { oneof: ['intValue', 'longValue', 'floatValue', 'doubleValue', 'booleanValue', 'stringValue'] } },
-              fields: {
-                intValue: scalar('uint32', 1),
-                longValue: scalar('uint64', 2),
-                floatValue: scalar('float', 3),
-                doubleValue: scalar('double', 4),
-                booleanValue: scalar('bool', 5),
-                stringValue: scalar('string', 6),
-              },
+              oneofs: { value: { oneof: BASIC_VALUES } },
+              fields: basicValueFields(1),
             },
             Row: { fields: { elements: repeated('DataSetValue', 1) } },
           },
         },
         PropertyValue: {
-          oneofs: { value: { oneof: ['intValue', 'longValue', 'floatValue', 'doubleValue', 'booleanValue', 'stringValue', 'propertysetValue', 'propertysetsValue'] } },
+          oneofs: { value: { oneof: [...BASIC_VALUES, 'propertysetValue', 'propertysetsValue'] } },
           fields: {
             type: scalar('uint32', 1),
             isNull: scalar('bool', 2),
-            intValue: scalar('uint32', 3),
-            longValue: scalar('uint64', 4),
-            floatValue: scalar('float', 5),
-            doubleValue: scalar('double', 6),
-            booleanValue: scalar('bool', 7),
-            stringValue: scalar('string', 8),
+            ...basicValueFields(3),
             propertysetValue: scalar('PropertySet', 9),
             propertysetsValue: scalar('PropertySetList', 10),
           },
@@ -97,7 +81,7 @@ const descriptor = {
           },
         },
         Metric: {
-          oneofs: { value: { oneof: ['intValue', 'longValue', 'floatValue', 'doubleValue', 'booleanValue', 'stringValue', 'bytesValue', 'datasetValue', 'templateValue'] } },
+          oneofs: { value: { oneof: [...BASIC_VALUES, 'bytesValue', 'datasetValue', 'templateValue'] } },
           fields: {
             name: scalar('string', 1),
             alias: scalar('uint64', 2),
@@ -108,12 +92,7 @@ const descriptor = {
             isNull: scalar('bool', 7),
             metadata: scalar('MetaData', 8),
             properties: scalar('PropertySet', 9),
-            intValue: scalar('uint32', 10),
-            longValue: scalar('uint64', 11),
-            floatValue: scalar('float', 12),
-            doubleValue: scalar('double', 13),
-            booleanValue: scalar('bool', 14),
-            stringValue: scalar('string', 15),
+            ...basicValueFields(10),
             bytesValue: scalar('bytes', 16),
             datasetValue: scalar('DataSet', 17),
             templateValue: scalar('Template', 18),
