@@ -70,7 +70,6 @@ function derOf(bytes: Buffer): Buffer {
 
 async function subscribe(config: OpcUaConfig, pkiDirectory: string, session: SourceSession<OpcUaPosition>): Promise<void> {
   const { output, signal, logger, meter } = session;
-  const secured = config.securityMode !== 'None';
   const client = OPCUAClient.create({
     applicationName: 'Tributary',
     // The runtime reconnects (with its own backoff and metrics); the client library does not.
@@ -79,7 +78,8 @@ async function subscribe(config: OpcUaConfig, pkiDirectory: string, session: Sou
     securityPolicy: SecurityPolicy[config.securityPolicy],
     endpointMustExist: false,
     keepSessionAlive: true,
-    ...(secured ? { clientCertificateManager: await certificateManager(config, pkiDirectory) } : {}),
+    // Always the connector's own store: node-opcua's default is a folder in the user's home directory.
+    clientCertificateManager: await certificateManager(config, pkiDirectory),
     ...(config.certificateFile !== '' ? { certificateFile: config.certificateFile } : {}),
     ...(config.privateKeyFile !== '' ? { privateKeyFile: config.privateKeyFile } : {}),
   });
