@@ -39,6 +39,8 @@ export interface BrokerCore {
   readonly ports: NodePorts;
   /** Runs `close` when the node stops, before whatever started earlier. */
   onClose(close: () => Promise<void> | void): void;
+  /** Adds a section to /health, e.g. `connectors`; it never changes the status. */
+  addHealth(section: string, read: () => unknown): void;
   /** Opens the admin port, logs the "ready" event with every bound port. */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
   const closers: (() => Promise<void> | void)[] = [await lockDataDir(dataDir)];
   let state: 'starting' | 'ok' | 'stopping' = 'starting';
   const startedAt = Date.now();
+  const healthSections = new Map<string, () => unknown>();
 
   async function close(): Promise<void> {
     state = 'stopping';
@@ -104,7 +107,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
       registry,
       logger: logger.child({ part: 'http' }),
       authenticate: adminAuthenticator(config),
-      health: () => ({ status: state, role: options.role, node: config.node.id, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ports, topics: store.listTopics().length, diskUsageBytes: store.diskUsageBytes() }),
+      health: () => ({ status: state, role: options.role, node: config.node.id, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ports, topics: store.listTopics().length, diskUsageBytes: store.diskUsageBytes(), ...Object.fromEntries([...healthSections].map(([section, read]) => [section, read()])) }),
     });
 
     return {
@@ -115,6 +118,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
       admin,
       ports,
       onClose: (closer) => { closers.push(closer); },
+      addHealth: (section, read) => { healthSections.set(section, read); },
       async ready() {
         ports.http = await admin.listen();
         closers.push(() => admin.close());

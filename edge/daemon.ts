@@ -61,6 +61,15 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
       mirror: mirrorConfigured(config) ? { report: () => mirrorParts.mirror?.report(), deliveredGroup: config.mirror.source.deliveredGroup } : undefined,
     });
     core.onClose(() => consoleRoutes.close());
+
+    // The connectors' code (and the clients of the types configured) is loaded only when some are configured.
+    if (config.connectors.length > 0) {
+      const { startConnectors, connectorsRoute } = await import('./connectors/index.ts');
+      const connectors = await startConnectors({ configs: config.connectors, store, offsets: kafka.groups, dataDir: core.dataDir, registry: core.registry, logger: logger.child({ part: 'connectors' }) });
+      core.onClose(() => connectors.close());
+      core.addHealth('connectors', () => connectors.health());
+      admin.route('GET /api/connectors', connectorsRoute(connectors));
+    }
     await core.ready();
     return { ports, store, close: () => core.close() };
   } catch (error) {

@@ -89,7 +89,9 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       persistentSessions: () => broker?.stats().sessions ?? 0,
     });
 
-    const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger);
+    // Sparkplug B decoding (and protobufjs) is loaded only when a route asks for it.
+    const sparkplug = routes.decodesSparkplug ? new (await import('../connectors/sparkplug/index.ts')).SparkplugIngest(options.registry, logger.child({ part: 'sparkplug' })) : undefined;
+    const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger, sparkplug);
     closers.push(() => ingest.drain());
     const access = new MqttAccess(config, users, metrics, logger);
     const engine = new Broker({ config, logger, metrics, ingest, access, store: sessions, state });

@@ -2,6 +2,7 @@
 // (published as tributary.schema.json for editors), the TypeScript types and every
 // default come from here. Every object refuses unknown keys.
 import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
+import { ConnectorsSchema, SparkplugRouteOption } from './connectors-schema.ts';
 import { MirrorSchema } from './mirror-schema.ts';
 import { oneOf } from './one-of.ts';
 import { PipelinesSchema } from './pipelines-schema.ts';
@@ -75,6 +76,7 @@ const RouteSchema = Type.Object({
   filter: Type.String({ minLength: 1, description: 'MQTT topic filter (+ and # wildcards).' }),
   topic: Type.String({ minLength: 1, description: 'Log topic the matching publishes are appended to.' }),
   key: Type.String({ default: '{topic}', description: 'Record key template: {topic} is the whole MQTT topic, {N} its level N (0-based), {clientId} the publisher.' }),
+  sparkplug: SparkplugRouteOption,
 }, { additionalProperties: false });
 
 const ReverseRouteSchema = Type.Object({
@@ -145,6 +147,7 @@ export const ConfigSchema = Type.Object({
   mqtt: MqttSchema,
   mirror: MirrorSchema,
   pipelines: PipelinesSchema,
+  connectors: ConnectorsSchema,
   log: LogSchema,
 }, {
   additionalProperties: false,
