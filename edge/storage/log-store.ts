@@ -25,7 +25,7 @@ import { StorageMetrics } from './metrics.ts';
 import { PartitionLog, type PartitionContext } from './partition-log.ts';
 import { recoverPartition, type RecoveryContext } from './recovery.ts';
 import { enforceRetention } from './retention.ts';
-import { createSegmentCaches, type SegmentCaches } from './segment.ts';
+import { createSegmentCaches, type SegmentCaches } from './segment-cache.ts';
 import { PARTITIONS_PER_TOPIC_MAX, TopicCatalog, validateTopicName, validateTopicOverride } from './topic-catalog.ts';
 import type { EvictedSegment, EvictionReport, RecoveryReport, TopicDescription } from './types.ts';
 

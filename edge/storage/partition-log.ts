@@ -28,9 +28,11 @@ import { storageError, type FileLayer } from './file-io.ts';
 import type { GroupCommitter, PendingAppend } from './group-commit.ts';
 import type { StorageMetrics } from './metrics.ts';
 import { ProducerStateManager, type ProducerBatch, type ProducerEntry } from './producer-state.ts';
-import { loadSegmentIndex, writeSegmentIndex } from './recovery.ts';
 import { SegmentIndex } from './segment-index.ts';
-import { SNAPSHOT_SUFFIX, Segment, offsetFileName, type SegmentCaches } from './segment.ts';
+import { SNAPSHOT_SUFFIX, Segment, offsetFileName } from './segment.ts';
+import type { SegmentCaches } from './segment-cache.ts';
+import { loadSegmentIndex, writeSegmentIndex } from './segment-index-files.ts';
+import { scanSegment } from './segment-scan.ts';
 import type { AppendResult, ReadResult } from './types.ts';
 
 /** Long polls waiting on one partition at once; beyond it a poll returns at once (the caller polls again). Bounded by connections in practice. */
@@ -604,9 +606,9 @@ export class PartitionLog {
     this.#context.metrics.rebuiltIndexes.inc({ topic: this.topic });
     this.#context.logger.warn({ event: 'index-rebuilt', file: segment.indexPath, reason: loaded.problem }, 'segment index was missing or wrong; rebuilding it from the log');
     const index = new SegmentIndex();
-    const fd = await segment.acquire(files, caches);
+    const fd = await segment.acquire(files, caches.files);
     try {
-      await Segment.scan(files, fd, segment.path, segment.baseOffset, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: segment.sizeBytes, index, tolerateCrc: true });
+      await scanSegment(files, segment, fd, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: segment.sizeBytes, index, tolerateCrc: true });
     } finally {
       segment.release(files);
     }
@@ -663,7 +665,7 @@ export class PartitionLog {
       const index = await this.#indexOf(segment);
       let fd: number;
       try {
-        fd = await segment.acquire(files, this.#context.caches);
+        fd = await segment.acquire(files, this.#context.caches.files);
       } catch (error) {
         if (segment.removed) throw new TributaryError('OFFSET_OUT_OF_RANGE', `${this.#name}: offset ${offset} was removed by retention during the read`, { topic: this.topic, partition: this.index, offset }, { cause: error });
         throw error;
@@ -692,7 +694,7 @@ export class PartitionLog {
       const limit = segment.committedBytes;
       if (limit === 0 || segment.committedMaxTimestamp < timestampMs) continue;
       const index = await this.#indexOf(segment);
-      const fd = await segment.acquire(files, this.#context.caches);
+      const fd = await segment.acquire(files, this.#context.caches.files);
       try {
         // Usually the first batch found holds the record; one that DeleteRecords cut into may not.
         for (let position = index.lookupTimestamp(timestampMs); ;) {
