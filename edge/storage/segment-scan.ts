@@ -1,14 +1,7 @@
 // The verifying walk over a segment file: recovery checks the log's tail with it, and a
 // missing or wrong index is rebuilt from it. Each batch is checked (length, magic,
 // CRC-32C, record count, contiguous offsets) and indexed, in large sequential reads.
-import {
-  RECORD_BATCH_HEADER_BYTES,
-  RECORD_BATCH_LOG_OVERHEAD,
-  checkBatch,
-  readBatchHeader,
-  type BatchProblem,
-  type RecordBatchHeader,
-} from '../../shared/kafka/record-batch.ts';
+import { RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_LOG_OVERHEAD, checkBatch, readBatchHeader, type BatchProblem, type RecordBatchHeader } from '../../shared/kafka/record-batch.ts';
 import type { FileLayer } from './file-io.ts';
 import type { Segment } from './segment.ts';
 import type { SegmentIndex } from './segment-index.ts';
