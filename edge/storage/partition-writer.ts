@@ -461,8 +461,12 @@ export class PartitionWriter implements CommitLane {
     this.#flush.stop();
   }
 
-  /** Clean close, second step: what is written is synced now (under `interval` and `os` it may not be yet). */
+  /**
+   * Clean close, second step: a cut still due (one that failed before) is tried once more,
+   * then what is written is synced (under `interval` and `os` it may not be yet).
+   */
   async syncToEnd(): Promise<void> {
+    if (this.#cut !== undefined) await this.#cutBack();
     await this.#syncToEnd(this.#state.active);
   }
 
