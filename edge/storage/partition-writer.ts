@@ -31,7 +31,7 @@ import type { ProducerBatch } from './producer-state.ts';
 import type { Segment } from './segment.ts';
 import type { SegmentRoller } from './segment-roller.ts';
 import type { AppendResult } from './types.ts';
-import type { CommitLane, PendingAppend, PlannedBatch, PreparedWrite, SyncPoint } from './write-path.ts';
+import type { CommitLane, PendingAppend, PreparedWrite, SyncPoint } from './write-path.ts';
 
 /** Single node: every partition is led by this node in epoch 0, written into each batch (KIP-101). */
 export const PARTITION_LEADER_EPOCH = 0;
@@ -141,7 +141,6 @@ export class PartitionWriter implements CommitLane {
     const segment = state.active;
     const start = this.#endOffset;
     const position = this.#endPosition;
-    const batches: PlannedBatch[] = [];
     let next = start;
     let maxTimestamp = -1n;
     let duplicate: ProducerBatch | undefined;
@@ -157,7 +156,6 @@ export class PartitionWriter implements CommitLane {
         setBaseOffset(append.buffer, header.position, next);
         setPartitionLeaderEpoch(append.buffer, header.position, PARTITION_LEADER_EPOCH);
         if (header.producerId >= 0n) producers.apply(header, next);
-        batches.push({ relativeOffset: Number(next - segment.baseOffset), position: position + header.position, sizeBytes: header.sizeBytes, maxTimestamp: header.maxTimestamp });
         if (header.maxTimestamp > maxTimestamp) maxTimestamp = header.maxTimestamp;
         next += BigInt(header.lastOffsetDelta) + 1n;
       }
@@ -171,7 +169,7 @@ export class PartitionWriter implements CommitLane {
       this.#answerDuplicate(append, duplicate);
       return;
     }
-    const write: PreparedWrite = { lane: this, append, segment, fd: segment.fd!, position, bytes: append.bytes, firstOffset: start, nextOffset: next, maxTimestamp, batches, cancelled: false };
+    const write: PreparedWrite = { lane: this, append, segment, fd: segment.fd!, position, bytes: append.bytes, firstOffset: start, nextOffset: next, maxTimestamp, cancelled: false };
     this.#handedDown.push(write);
     this.#endPosition = position + append.bytes;
     this.#endOffset = next;
@@ -190,29 +188,34 @@ export class PartitionWriter implements CommitLane {
 
   written(writes: readonly PreparedWrite[], error: unknown): void {
     const handedDown = this.#handedDown;
-    for (const [index, write] of writes.entries()) assert(handedDown[index] === write, 'writes are reported once each, in the order they were handed down');
+    for (let index = 0; index < writes.length; index++) assert(handedDown[index] === writes[index], 'writes are reported once each, in the order they were handed down');
     handedDown.splice(0, writes.length);
     const { writes: queue, config } = this.#state.context;
-    const failed: PreparedWrite[] = [];
-    let advanced: Segment | undefined;
-    for (const write of writes) {
-      // A cancelled write is planned again (or refused) by whatever cancelled it.
-      if (write.cancelled) continue;
-      queue.release(write.bytes);
-      if (error !== undefined) {
-        failed.push(write);
-      } else {
-        this.#advance(write);
-        advanced = write.segment;
-      }
+    // A cancelled write is planned again (or refused) by whatever cancelled it; the others leave the writer here.
+    const done = writes.filter((write) => !write.cancelled);
+    if (done.length === 0) {
+      this.#afterReport();
+      return;
     }
-    if (failed.length > 0) this.#writeFailed(failed, error);
-    else if (advanced !== undefined && config().flush.policy === 'os') this.#tracker.commit(advanced, advanced.sizeBytes, advanced.nextOffset, advanced.maxTimestamp);
-    else if (advanced !== undefined) this.#flush.written(Date.now());
-    if (handedDown.length === 0) {
-      this.#startUpkeep();
-      this.#wakeQuiet();
+    let bytes = 0;
+    for (const write of done) bytes += write.bytes;
+    queue.release(bytes);
+    if (error !== undefined) {
+      this.#writeFailed(done, error);
+    } else {
+      for (const write of done) this.#advance(write);
+      const segment = done[done.length - 1]!.segment;
+      if (config().flush.policy === 'os') this.#tracker.commit(segment, segment.sizeBytes, segment.nextOffset, segment.maxTimestamp);
+      else this.#flush.written(Date.now());
     }
+    this.#afterReport();
+  }
+
+  /** Once nothing of the partition is handed down any more, upkeep that waited for that can run. */
+  #afterReport(): void {
+    if (this.#handedDown.length > 0) return;
+    this.#startUpkeep();
+    this.#wakeQuiet();
   }
 
   /** A write reached the file: the log end moves past it, and its append waits for the high watermark. */
@@ -222,7 +225,12 @@ export class PartitionWriter implements CommitLane {
     segment.nextOffset = write.nextOffset;
     segment.firstAppendWallMs ??= Date.now();
     const index = segment.index!;
-    for (const batch of write.batches) index.addBatch(batch.relativeOffset, batch.position, batch.sizeBytes, batch.maxTimestamp);
+    // The batches lie back to back from the write's first offset (planning numbered them so); relative offsets fit 31 bits.
+    let relativeOffset = Number(write.firstOffset - segment.baseOffset);
+    for (const header of write.append.headers) {
+      index.addBatch(relativeOffset, write.position + header.position, header.sizeBytes, header.maxTimestamp);
+      relativeOffset += header.lastOffsetDelta + 1;
+    }
     if (write.maxTimestamp > segment.maxTimestamp) segment.maxTimestamp = write.maxTimestamp;
     const { append, firstOffset, nextOffset } = write;
     const state = this.#state;

@@ -21,14 +21,6 @@ export interface PendingAppend {
   reject(error: unknown): void;
 }
 
-/** One batch of a prepared write, for the segment's index once it is written. */
-export interface PlannedBatch {
-  relativeOffset: number;
-  position: number;
-  sizeBytes: number;
-  maxTimestamp: bigint;
-}
-
 /** An append placed at a position of a segment file with its offsets assigned, ready to be written. */
 export interface PreparedWrite {
   readonly lane: CommitLane;
@@ -41,7 +33,6 @@ export interface PreparedWrite {
   /** The offset after its last record. */
   readonly nextOffset: bigint;
   readonly maxTimestamp: bigint;
-  readonly batches: readonly PlannedBatch[];
   /**
    * Set by the partition when the write must not reach the file any more: a write or an
    * fdatasync before it failed and the file is being cut back. The committer skips a
