@@ -131,12 +131,6 @@ export function readBatchHeader(buffer: Buffer, position = 0): RecordBatchHeader
   };
 }
 
-/** Size of the batch starting at `position` according to its length field, or undefined if fewer than 12 bytes remain. */
-export function batchSizeAt(buffer: Buffer, position: number): number | undefined {
-  if (buffer.length - position < RECORD_BATCH_LOG_OVERHEAD) return undefined;
-  return buffer.readInt32BE(position + BatchField.batchLength) + RECORD_BATCH_LOG_OVERHEAD;
-}
-
 /** CRC-32C over attributes .. end of batch, the range the batch's crc field covers. */
 export function computeBatchCrc(buffer: Buffer, position: number, sizeBytes: number): number {
   return crc32c(buffer.subarray(position + BatchField.attributes, position + sizeBytes)) >>> 0;

@@ -10,7 +10,6 @@
 // flexible versions, except that ApiVersions responses always use v0 so that a client can read
 // them before it knows which versions the broker speaks (KIP-511).
 import {
-  API_DEFINITIONS,
   SUPPORTED_APIS,
   apiDefinition,
   apiVersionsApi,
@@ -309,6 +308,3 @@ export function encodeApiVersionsFallback(correlationId: number): Buffer {
     throttleTimeMs: 0,
   });
 }
-
-/** Served API keys, exported for tests and for logging what a broker offers. */
-export const SERVED_API_KEYS: readonly number[] = API_DEFINITIONS.map((api) => api.apiKey);

@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GroupCoordinator, type GroupCoordinatorConfig, type GroupCoordinatorOptions } from '../../../../edge/kafka/groups/index.ts';
+import type { GroupCoordinatorConfig } from '../../../../edge/kafka/groups/config.ts';
+import { GroupCoordinator, type GroupCoordinatorOptions } from '../../../../edge/kafka/groups/coordinator.ts';
 import { KafkaErrorCode as E } from '../../../../edge/kafka/groups/error-codes.ts';
 import type { JoinGroupRequest, JoinGroupResponse, OffsetCommitRequest, RequestContext, SyncGroupResponse } from '../../../../edge/kafka/groups/types.ts';
 
