@@ -8,8 +8,6 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../shared/config/schema.ts';
 import { resolveTopicConfig } from '../shared/config/topic-config.ts';
 import type { Logger } from '../shared/logger.ts';
-// Registers snappy and lz4 beside gzip and zstd, so every batch a client may send can be read.
-import '../shared/kafka/compression.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { AdminServer } from './http/admin-server.ts';
 import { startKafkaServer, type KafkaServer } from './kafka/server.ts';

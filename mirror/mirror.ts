@@ -11,8 +11,6 @@ import type { MirrorConfig } from '../shared/config/mirror-schema.ts';
 import { TributaryError } from '../shared/errors.ts';
 import { encodeRecordBatch } from '../shared/kafka/record-batch.ts';
 import type { Logger } from '../shared/logger.ts';
-// Registers snappy and lz4 beside gzip and zstd: edge batches may use any of them.
-import '../shared/kafka/compression.ts';
 import { BandwidthShaper, sleep } from './bandwidth.ts';
 import { KafkaEndpoint, type LogEndpoint } from './endpoint.ts';
 import { encodeHeartbeat, type Heartbeat, type LinkStateName } from './heartbeat.ts';

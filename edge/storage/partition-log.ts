@@ -20,9 +20,6 @@ import {
   type RecordBatchHeader,
 } from '../../shared/kafka/record-batch.ts';
 import { join } from 'node:path';
-// Registers snappy and lz4 with the batch codec, so that a search by timestamp can look
-// inside every stored batch, whatever its compression.
-import '../../shared/kafka/compression.ts';
 import { writeCheckpoint, writeLogStartOffset } from './checkpoint.ts';
 import { storageError, type FileLayer } from './file-io.ts';
 import type { GroupCommitter, PendingAppend } from './group-commit.ts';

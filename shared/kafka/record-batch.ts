@@ -27,9 +27,10 @@
 //   keyLength varint (-1 = null), key, valueLength varint (-1 = null), value,
 //   headerCount varint, then per header: keyLength varint, key (UTF-8), valueLength varint, value.
 // Varints are zig-zag encoded like protobuf's sint32/sint64.
-import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
 import { TributaryError } from '../errors.ts';
+import { CompressionCodes, type CompressionName } from './compression/codec.ts';
+import { findCompressionCodec } from './compression/registry.ts';
 
 export const RECORD_BATCH_MAGIC = 2;
 /** Bytes before the first record. */
@@ -59,10 +60,7 @@ const TRANSACTIONAL_BIT = 0x10;
 const CONTROL_BIT = 0x20;
 const DELETE_HORIZON_BIT = 0x40;
 
-/** Compression codes carried in attribute bits 0-2. */
-export const CompressionCodes = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
-export type CompressionName = keyof typeof CompressionCodes;
-const COMPRESSION_CODE_MAX = 4;
+const COMPRESSION_CODE_MAX = CompressionCodes.zstd;
 
 export const NO_PRODUCER_ID = -1n;
 export const NO_PRODUCER_EPOCH = -1;
@@ -241,33 +239,7 @@ export function* iterateBatchHeaders(buffer: Buffer): Generator<RecordBatchHeade
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// Compression: a small table of codecs by attribute code, so that more codecs (snappy,
-// lz4) can be registered from elsewhere without touching this file.
-
-export interface CompressionCodec {
-  name: string;
-  compress(data: Buffer): Buffer;
-  decompress(data: Buffer): Buffer;
-}
-
-/** The most bytes one batch's records may decompress to; a small compressed batch must not expand into all of a small device's memory. */
-export const DECOMPRESSED_BATCH_BYTES_MAX = 64 * 1024 * 1024;
-
-const codecs = new Map<number, CompressionCodec>([
-  [CompressionCodes.gzip, { name: 'gzip', compress: (data) => gzipSync(data), decompress: (data) => gunzipSync(data, { maxOutputLength: DECOMPRESSED_BATCH_BYTES_MAX }) }],
-  [CompressionCodes.zstd, { name: 'zstd', compress: (data) => zstdCompressSync(data), decompress: (data) => zstdDecompressSync(data, { maxOutputLength: DECOMPRESSED_BATCH_BYTES_MAX }) }],
-]);
-
-export function registerCompressionCodec(code: number, codec: CompressionCodec): void {
-  if (!Number.isInteger(code) || code < 1 || code > COMPRESSION_CODE_MAX) throw new RangeError(`compression code ${code} is outside 1-${COMPRESSION_CODE_MAX}`);
-  codecs.set(code, codec);
-}
-
-export function compressionCodec(code: number): CompressionCodec | undefined {
-  return codecs.get(code);
-}
-
+/** The attribute code of a compression given by name or code. */
 function compressionCodeOf(compression: CompressionName | number | undefined): number {
   if (compression === undefined) return CompressionCodes.none;
   if (typeof compression === 'number') return compression;
@@ -488,8 +460,8 @@ export function encodeRecordBatch(options: EncodeRecordBatchOptions): Buffer {
   const compression = compressionCodeOf(options.compression);
   let recordsBytes = body.result();
   if (compression !== CompressionCodes.none) {
-    const codec = codecs.get(compression);
-    if (codec === undefined) throw new RangeError(`no codec registered for compression code ${compression}`);
+    const codec = findCompressionCodec(compression);
+    if (codec === undefined) throw new RangeError(`no codec for compression code ${compression}`);
     recordsBytes = codec.compress(recordsBytes);
   }
 
@@ -514,8 +486,8 @@ export function encodeRecordBatch(options: EncodeRecordBatchOptions): Buffer {
 }
 
 /**
- * Decodes the records of the batch at `position` (uncompressed, or compressed with a
- * registered codec). Does not check the CRC; verify first when the bytes are untrusted.
+ * Decodes the records of the batch at `position` (uncompressed, or compressed with any of
+ * Kafka's codecs). Does not check the CRC; verify first when the bytes are untrusted.
  */
 export function decodeRecords(buffer: Buffer, position = 0): DecodedRecord[] {
   const header = readBatchHeader(buffer, position);
@@ -526,9 +498,9 @@ export function decodeRecords(buffer: Buffer, position = 0): DecodedRecord[] {
   let records = buffer.subarray(position + RECORD_BATCH_HEADER_BYTES, end);
   let where = `records of the batch at byte ${position}`;
   if (header.compression !== CompressionCodes.none) {
-    const codec = codecs.get(header.compression);
+    const codec = findCompressionCodec(header.compression);
     if (codec === undefined) {
-      throw new TributaryError('INVALID_RECORD_BATCH', `batch at byte ${position} uses compression code ${header.compression}, for which no codec is registered`, { position, compression: header.compression });
+      throw new TributaryError('INVALID_RECORD_BATCH', `batch at byte ${position} uses compression code ${header.compression}, which names no codec`, { position, compression: header.compression });
     }
     try {
       records = codec.decompress(records);

@@ -3,8 +3,6 @@
 import type { Aedes, Client } from 'aedes';
 import type { Socket } from 'node:net';
 import { iterateBatchHeaders, decodeRecords } from '../../../shared/kafka/record-batch.ts';
-// Registers the compression codecs with the batch decoder: stored batches stay compressed.
-import '../../../shared/kafka/compression.ts';
 import type { GroupCoordinator } from '../../kafka/groups/coordinator.ts';
 import type { LogStore } from '../../storage/index.ts';
 import type { RecordData } from '../../cli/ops/record-view.ts';

@@ -5,7 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
-import { CompressionCodes, encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
+import { CompressionCodes } from '../../../../shared/kafka/compression/codec.ts';
+import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { readPartition } from './support/log-reader.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';
