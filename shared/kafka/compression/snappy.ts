@@ -3,6 +3,7 @@
 // each prefixed with its int32 length); librdkafka and kafkajs may send a plain snappy block.
 // Both are decoded; we write the xerial framing, which every client reads.
 import { compressSync as snappyCompressSync, uncompressSync as snappyUncompressSync } from 'snappy';
+import { ByteReader, DecodeFailure } from '../protocol/reader.ts';
 import { CompressionCodes, corrupt, DECOMPRESSED_BYTES_MAX, tooLarge, type CompressionCodec } from './codec.ts';
 
 /** Input per xerial snappy chunk, as xerial's SnappyOutputStream (Kafka's default) writes it. */
@@ -15,13 +16,12 @@ const XERIAL_COMPATIBLE_VERSION = 1;
 
 /** A snappy block starts with its uncompressed length as an unsigned varint (at most 32 bits). */
 function snappyBlockLength(block: Buffer): number {
-  let value = 0;
-  for (let index = 0; index < 5 && index < block.length; index++) {
-    const byte = block[index]!;
-    value += (byte & 0x7f) * 2 ** (7 * index);
-    if ((byte & 0x80) === 0) return value;
+  try {
+    return new ByteReader(block).readUnsignedVarint();
+  } catch (error) {
+    if (error instanceof DecodeFailure) throw corrupt('snappy', `the block does not start with a valid length: ${error.message}`, error);
+    throw error;
   }
-  throw corrupt('snappy', 'the block does not start with a valid length');
 }
 
 function snappyBlock(block: Buffer, budget: number, maxOutputBytes: number): Buffer {

@@ -23,7 +23,7 @@ export const TARGETS: Record<string, TargetEntry> = {
   },
   'record-batch': {
     module: './record-batch.ts',
-    coverage: ['shared/kafka/record-batch.ts', 'shared/kafka/compression/'],
+    coverage: ['shared/kafka/record-batch.ts', 'shared/kafka/compression/', 'shared/kafka/protocol/reader.ts', 'shared/kafka/protocol/varint.ts'],
     inputBytesMax: 64 * 1024,
     description: 'RecordBatch v2 checks and record decoding under every codec (none, gzip, snappy, lz4, zstd)',
   },
