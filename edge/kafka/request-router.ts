@@ -5,7 +5,7 @@
 // closes that connection, with the field and byte offset in the log.
 import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
-import { decodeRequest, encodeApiVersionsFallback, encodeResponseChunks, KafkaProtocolError, parseRequestHeader, type DecodedRequest } from '../../shared/kafka/protocol/index.ts';
+import { decodeRequest, encodeApiVersionsFallback, encodeResponseChunks, KafkaProtocolError, parseRequestHeader, type DecodedRequest } from '../../shared/kafka/wire/index.ts';
 import { apiName } from '../../shared/kafka/protocol/api-keys.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import type { BrokerContext } from './broker-context.ts';

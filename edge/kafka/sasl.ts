@@ -8,7 +8,7 @@
 // size, not inside SaslAuthenticate (KIP-43's original exchange, kept by Kafka 4 for
 // clients such as kafka-python 2.0.2): it is answered with an empty frame when accepted,
 // and the connection is closed when not.
-import { ErrorCode } from '../../shared/kafka/protocol/index.ts';
+import { ErrorCode } from '../../shared/kafka/protocol/error-codes.ts';
 import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../shared/kafka/apis/sasl-authenticate.ts';
 import type { SaslHandshakeRequest, SaslHandshakeResponse } from '../../shared/kafka/apis/sasl-handshake.ts';
 import type { Logger } from '../../shared/logger.ts';

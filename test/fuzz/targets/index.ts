@@ -17,9 +17,9 @@ export interface TargetEntry {
 export const TARGETS: Record<string, TargetEntry> = {
   'kafka-request': {
     module: './kafka-request.ts',
-    coverage: ['shared/kafka/protocol/', 'shared/kafka/apis/'],
+    coverage: ['shared/kafka/wire/', 'shared/kafka/protocol/', 'shared/kafka/apis/'],
     inputBytesMax: 64 * 1024,
-    description: 'Kafka request frames, every served API and version (shared/kafka/protocol decodeRequest)',
+    description: 'Kafka request frames, every served API and version (shared/kafka/wire decodeRequest)',
   },
   'record-batch': {
     module: './record-batch.ts',

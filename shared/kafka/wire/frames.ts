@@ -15,15 +15,15 @@ import {
   apiVersionsApi,
 } from '../apis/index.ts';
 import type { DecodedResponseBody, RequestBody, RequestBodyInput, ResponseBody, ServedApiKey } from '../apis/index.ts';
-import { kafkaApi } from './api-keys.ts';
-import { formatPath, readStruct, writeStruct, EncodeFailure } from './codec.ts';
-import { ErrorCode } from './error-codes.ts';
-import { KafkaProtocolError } from './errors.ts';
-import { FRAME_BYTES_MAX, TAGGED_FIELD_COUNT_MAX } from './limits.ts';
-import { ByteReader, DecodeFailure } from './reader.ts';
-import { inVersions } from './schema.ts';
-import type { ApiDefinition } from './schema.ts';
-import { ByteWriter } from './writer.ts';
+import { kafkaApi } from '../protocol/api-keys.ts';
+import { formatPath, readStruct, writeStruct, EncodeFailure } from '../protocol/codec.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { KafkaProtocolError } from '../protocol/errors.ts';
+import { FRAME_BYTES_MAX, TAGGED_FIELD_COUNT_MAX } from '../protocol/limits.ts';
+import { ByteReader, DecodeFailure } from '../protocol/reader.ts';
+import { inVersions } from '../protocol/schema.ts';
+import type { ApiDefinition } from '../protocol/schema.ts';
+import { ByteWriter } from '../protocol/writer.ts';
 
 export interface RequestHeader {
   apiKey: number;
