@@ -10,7 +10,8 @@ import { TributaryError } from '../shared/errors.ts';
 import { decodeRecords, iterateBatchHeaders } from '../shared/kafka/record-batch.ts';
 import type { Logger } from '../shared/logger.ts';
 import { decodeHeartbeat, type Heartbeat } from '../mirror/heartbeat.ts';
-import { describeError, KafkaClient, KafkaError } from '../mirror/kafka-client.ts';
+import { describeError, KafkaClient } from '../mirror/kafka-client.ts';
+import { ErrorCode as KafkaError } from '../shared/kafka/protocol/error-codes.ts';
 import { listenOn } from '../edge/listen.ts';
 import { renderFleetPage } from './fleet-page.ts';
 

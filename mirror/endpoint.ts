@@ -9,7 +9,8 @@
 import type { SASLOptions } from '@platformatic/kafka';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { TributaryError } from '../shared/errors.ts';
-import { describeError, isNetworkError, KafkaClient, KafkaError, type ProduceOutcome } from './kafka-client.ts';
+import { describeError, isNetworkError, KafkaClient, type ProduceOutcome } from './kafka-client.ts';
+import { ErrorCode as KafkaError } from '../shared/kafka/protocol/error-codes.ts';
 
 export type { ProduceOutcome };
 

@@ -22,7 +22,7 @@ import type { Logger } from '../../../shared/logger.ts';
 import { silentLogger } from '../../../shared/logger.ts';
 import { assert } from '../../../shared/errors.ts';
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig } from './config.ts';
-import { KafkaErrorCode } from './error-codes.ts';
+import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { ClassicGroup, EMPTY_BYTES, GroupMember, GroupStates, type GroupState, type JoinPhase, type JoinWaiter, type MemberProtocol } from './group.ts';
 import { GroupMetrics, type MemberRemovalReason, type RefusedLimit } from './metrics.ts';
 import { OffsetStore, type OffsetWrite } from './offset-store.ts';
@@ -153,16 +153,16 @@ export class GroupCoordinator {
   joinGroup(request: JoinGroupRequest, context: RequestContext): Promise<JoinGroupResponse> {
     const { groupId, memberId } = request;
     const groupIdError = this.#checkGroupId(groupId, { allowEmpty: false });
-    if (groupIdError !== KafkaErrorCode.NONE) return Promise.resolve(joinError(memberId, groupIdError));
-    if (this.#closed) return Promise.resolve(joinError(memberId, KafkaErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (groupIdError !== ErrorCode.NONE) return Promise.resolve(joinError(memberId, groupIdError));
+    if (this.#closed) return Promise.resolve(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
     if (request.sessionTimeoutMs < this.config.sessionTimeoutMsMin || request.sessionTimeoutMs > this.config.sessionTimeoutMsMax) {
-      return Promise.resolve(joinError(memberId, KafkaErrorCode.INVALID_SESSION_TIMEOUT));
+      return Promise.resolve(joinError(memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
     }
     const protocols = copyProtocols(request.protocols);
     const metadataBytes = protocols.reduce((sum, protocol) => sum + Buffer.byteLength(protocol.name) + protocol.metadata.byteLength, 0);
     if (metadataBytes > this.config.memberMetadataBytesMax) {
       this.#refuse('member-metadata-bytes', `group ${groupId}: a JoinGroup from client ${context.clientId} carries ${metadataBytes} bytes of protocol metadata, above memberMetadataBytesMax (${this.config.memberMetadataBytesMax})`);
-      return Promise.resolve(joinError(memberId, KafkaErrorCode.MESSAGE_TOO_LARGE));
+      return Promise.resolve(joinError(memberId, ErrorCode.MESSAGE_TOO_LARGE));
     }
     const parameters: JoinParameters = {
       groupInstanceId: request.groupInstanceId,
@@ -183,10 +183,10 @@ export class GroupCoordinator {
     if (group === undefined) {
       // A group is created by a member without an id; a member that has an id but no group
       // belongs to a group this coordinator no longer knows, and must start over.
-      if (!isUnknownMember) return Promise.resolve(joinError(memberId, KafkaErrorCode.UNKNOWN_MEMBER_ID));
+      if (!isUnknownMember) return Promise.resolve(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
       if (this.#groups.size >= this.config.groupsMax) {
         this.#refuse('groups', `group ${groupId} cannot be created: the coordinator already has groupsMax (${this.config.groupsMax}) groups; delete unused groups`);
-        return Promise.resolve(joinError(memberId, KafkaErrorCode.COORDINATOR_NOT_AVAILABLE));
+        return Promise.resolve(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
       }
       group = new ClassicGroup(groupId);
       this.#groups.set(groupId, group);
@@ -198,7 +198,7 @@ export class GroupCoordinator {
         const member = joiningGroup.members.get(memberId);
         if (member !== undefined) this.#dropMember(joiningGroup, member, 'capacity');
         else joiningGroup.removePendingMember(memberId);
-        resolve(joinError('', KafkaErrorCode.GROUP_MAX_SIZE_REACHED));
+        resolve(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED));
       } else if (isUnknownMember) {
         this.#joinAsNewMember(joiningGroup, parameters, resolve);
       } else {
@@ -241,11 +241,11 @@ export class GroupCoordinator {
   #joinAsNewMember(group: ClassicGroup, join: JoinParameters, resolve: JoinWaiter): void {
     if (group.is('Dead')) {
       // The group is being deleted; the client finds the coordinator again and retries.
-      resolve(joinError('', KafkaErrorCode.COORDINATOR_NOT_AVAILABLE));
+      resolve(joinError('', ErrorCode.COORDINATOR_NOT_AVAILABLE));
       return;
     }
     if (!group.supportsProtocols(join.protocolType, join.protocols.map((protocol) => protocol.name))) {
-      resolve(joinError('', KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+      resolve(joinError('', ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
       return;
     }
     // Kafka's member id: the client id (or the instance id) and a random UUID.
@@ -259,7 +259,7 @@ export class GroupCoordinator {
       // after a timeout does not leave a defunct member behind in the rebalance.
       const timer = setTimeout(() => this.#onPendingMemberExpired(group, newMemberId), join.sessionTimeoutMs);
       group.addPendingMember(newMemberId, timer);
-      resolve(joinError(newMemberId, KafkaErrorCode.MEMBER_ID_REQUIRED));
+      resolve(joinError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED));
     } else {
       this.#addMemberAndRebalance(group, newMemberId, join, resolve);
     }
@@ -267,24 +267,24 @@ export class GroupCoordinator {
 
   #joinAsCurrentMember(group: ClassicGroup, memberId: string, join: JoinParameters, resolve: JoinWaiter): void {
     if (group.is('Dead')) {
-      resolve(joinError(memberId, KafkaErrorCode.COORDINATOR_NOT_AVAILABLE));
+      resolve(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
       return;
     }
     if (!group.supportsProtocols(join.protocolType, join.protocols.map((protocol) => protocol.name))) {
-      resolve(joinError(memberId, KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+      resolve(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
       return;
     }
     if (group.pendingMembers.has(memberId)) {
       // A pending member is always dynamic: static members are never asked for an id first.
       if (join.groupInstanceId !== null) {
-        resolve(joinError(memberId, KafkaErrorCode.UNKNOWN_MEMBER_ID));
+        resolve(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
         return;
       }
       this.#addMemberAndRebalance(group, memberId, join, resolve);
       return;
     }
     const memberError = validateCurrentMember(group, memberId, join.groupInstanceId);
-    if (memberError !== KafkaErrorCode.NONE) {
+    if (memberError !== ErrorCode.NONE) {
       resolve(joinError(memberId, memberError));
       return;
     }
@@ -316,7 +316,7 @@ export class GroupCoordinator {
         return;
       case 'Empty':
       case 'Dead':
-        resolve(joinError(memberId, KafkaErrorCode.UNKNOWN_MEMBER_ID));
+        resolve(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
         return;
     }
   }
@@ -342,7 +342,7 @@ export class GroupCoordinator {
 
   #updateMemberAndRebalance(group: ClassicGroup, member: GroupMember, join: JoinParameters, resolve: JoinWaiter, reason: string): void {
     // A second JoinGroup from the same member replaces the first, which is answered so that no request is left hanging.
-    this.#answerJoin(member, joinError(member.memberId, KafkaErrorCode.REBALANCE_IN_PROGRESS));
+    this.#answerJoin(member, joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
     member.clientId = join.clientId;
     member.clientHost = join.clientHost;
     group.updateMember(member, join.protocols, join.rebalanceTimeoutMs, join.sessionTimeoutMs, resolve);
@@ -354,8 +354,8 @@ export class GroupCoordinator {
     const previousLeader = group.leaderId;
     const member = group.replaceStaticMember(join.groupInstanceId!, oldMemberId, newMemberId);
     // Whoever still waits under the old id is a duplicate instance and is fenced.
-    this.#answerJoin(member, joinError(oldMemberId, KafkaErrorCode.FENCED_INSTANCE_ID));
-    this.#answerSync(member, syncError(KafkaErrorCode.FENCED_INSTANCE_ID));
+    this.#answerJoin(member, joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
+    this.#answerSync(member, syncError(ErrorCode.FENCED_INSTANCE_ID));
     this.#scheduleSessionExpiry(group, member, member.sessionTimeoutMs);
     member.clientId = join.clientId;
     member.clientHost = join.clientHost;
@@ -403,7 +403,7 @@ export class GroupCoordinator {
   #prepareRebalance(group: ClassicGroup, reason: string): void {
     assert(group.joinPhase === undefined, `group ${group.groupId} is already preparing a rebalance`);
     // Members waiting for an assignment are told to rejoin instead.
-    if (group.is('CompletingRebalance')) this.#propagateAssignment(group, KafkaErrorCode.REBALANCE_IN_PROGRESS);
+    if (group.is('CompletingRebalance')) this.#propagateAssignment(group, ErrorCode.REBALANCE_IN_PROGRESS);
     this.#cancelSyncExpiry(group);
     const wasEmpty = group.is('Empty');
     group.transitionTo('PreparingRebalance');
@@ -510,29 +510,29 @@ export class GroupCoordinator {
   syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
     const { groupId, memberId } = request;
     const groupIdError = this.#checkGroupId(groupId, { allowEmpty: false });
-    if (groupIdError !== KafkaErrorCode.NONE) return Promise.resolve(syncError(groupIdError));
-    if (this.#closed) return Promise.resolve(syncError(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (groupIdError !== ErrorCode.NONE) return Promise.resolve(syncError(groupIdError));
+    if (this.#closed) return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     const group = this.#groups.get(groupId);
-    if (group === undefined) return Promise.resolve(syncError(KafkaErrorCode.UNKNOWN_MEMBER_ID));
+    if (group === undefined) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     const validationError = this.#validateSync(group, request);
-    if (validationError !== KafkaErrorCode.NONE) return Promise.resolve(syncError(validationError));
+    if (validationError !== ErrorCode.NONE) return Promise.resolve(syncError(validationError));
     const member = group.members.get(memberId);
     assert(member !== undefined, 'a validated member exists');
 
     switch (group.state) {
       case 'Empty':
-        return Promise.resolve(syncError(KafkaErrorCode.UNKNOWN_MEMBER_ID));
+        return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
       case 'PreparingRebalance':
-        return Promise.resolve(syncError(KafkaErrorCode.REBALANCE_IN_PROGRESS));
+        return Promise.resolve(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
       case 'Stable':
         this.#markSynced(group, memberId);
         this.#scheduleSessionExpiry(group, member, member.sessionTimeoutMs);
-        return Promise.resolve({ errorCode: KafkaErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
+        return Promise.resolve({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
       case 'Dead':
         assert(false, 'a Dead group fails validation');
       case 'CompletingRebalance':
         return new Promise((resolve) => {
-          this.#answerSync(member, syncError(KafkaErrorCode.REBALANCE_IN_PROGRESS));
+          this.#answerSync(member, syncError(ErrorCode.REBALANCE_IN_PROGRESS));
           member.syncWaiter = resolve;
           this.#markSynced(group, memberId);
           if (group.isLeader(memberId)) this.#completeAssignment(group, request);
@@ -541,13 +541,13 @@ export class GroupCoordinator {
   }
 
   #validateSync(group: ClassicGroup, request: SyncGroupRequest): number {
-    if (group.is('Dead')) return KafkaErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const memberError = validateCurrentMember(group, request.memberId, request.groupInstanceId);
-    if (memberError !== KafkaErrorCode.NONE) return memberError;
-    if (request.generationId !== group.generationId) return KafkaErrorCode.ILLEGAL_GENERATION;
-    if (request.protocolType != null && request.protocolType !== group.protocolType) return KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL;
-    if (request.protocolName != null && request.protocolName !== group.protocolName) return KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL;
-    return KafkaErrorCode.NONE;
+    if (memberError !== ErrorCode.NONE) return memberError;
+    if (request.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    if (request.protocolType != null && request.protocolType !== group.protocolType) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
+    if (request.protocolName != null && request.protocolName !== group.protocolName) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
+    return ErrorCode.NONE;
   }
 
   /** The leader's assignment arrived: store it and answer every waiting member with its own part. */
@@ -557,7 +557,7 @@ export class GroupCoordinator {
       if (!group.members.has(memberId)) continue;
       if (assignment.byteLength > this.config.memberAssignmentBytesMax) {
         this.#refuse('member-assignment-bytes', `group ${group.groupId}: the leader assigned ${assignment.byteLength} bytes to member ${memberId}, above memberAssignmentBytesMax (${this.config.memberAssignmentBytesMax})`);
-        this.#propagateAssignment(group, KafkaErrorCode.MESSAGE_TOO_LARGE);
+        this.#propagateAssignment(group, ErrorCode.MESSAGE_TOO_LARGE);
         this.#maybePrepareRebalance(group, 'the leader sent an assignment above the size limit');
         return;
       }
@@ -566,7 +566,7 @@ export class GroupCoordinator {
     }
     for (const member of group.members.values()) member.assignment = assignments.get(member.memberId) ?? EMPTY_BYTES;
     group.transitionTo('Stable');
-    this.#propagateAssignment(group, KafkaErrorCode.NONE);
+    this.#propagateAssignment(group, ErrorCode.NONE);
     this.#logger.info({ groupId: group.groupId, generationId: group.generationId }, 'consumer group is stable');
     this.events.emit('groupStable', { groupId: group.groupId, generationId: group.generationId });
   }
@@ -574,11 +574,11 @@ export class GroupCoordinator {
   /** Answers every waiting SyncGroup: with its assignment, or with the error and no assignment. */
   #propagateAssignment(group: ClassicGroup, errorCode: number): void {
     for (const member of group.members.values()) {
-      if (errorCode !== KafkaErrorCode.NONE) member.assignment = EMPTY_BYTES;
+      if (errorCode !== ErrorCode.NONE) member.assignment = EMPTY_BYTES;
       const answered = this.#answerSync(member, {
         errorCode,
-        protocolType: errorCode === KafkaErrorCode.NONE ? group.protocolType : null,
-        protocolName: errorCode === KafkaErrorCode.NONE ? group.protocolName : null,
+        protocolType: errorCode === ErrorCode.NONE ? group.protocolType : null,
+        protocolName: errorCode === ErrorCode.NONE ? group.protocolName : null,
         assignment: member.assignment,
       });
       // A member that waited in SyncGroup could not heartbeat; its session starts again now.
@@ -590,19 +590,19 @@ export class GroupCoordinator {
 
   heartbeat(request: HeartbeatRequest): HeartbeatResponse {
     const groupIdError = this.#checkGroupId(request.groupId, { allowEmpty: false });
-    if (groupIdError !== KafkaErrorCode.NONE) return { errorCode: groupIdError };
-    if (this.#closed) return { errorCode: KafkaErrorCode.COORDINATOR_NOT_AVAILABLE };
+    if (groupIdError !== ErrorCode.NONE) return { errorCode: groupIdError };
+    if (this.#closed) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const group = this.#groups.get(request.groupId);
-    if (group === undefined) return { errorCode: KafkaErrorCode.UNKNOWN_MEMBER_ID };
-    if (group.is('Dead')) return { errorCode: KafkaErrorCode.COORDINATOR_NOT_AVAILABLE };
+    if (group === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+    if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const memberError = validateCurrentMember(group, request.memberId, request.groupInstanceId);
-    if (memberError !== KafkaErrorCode.NONE) return { errorCode: memberError };
-    if (request.generationId !== group.generationId) return { errorCode: KafkaErrorCode.ILLEGAL_GENERATION };
-    if (group.is('Empty')) return { errorCode: KafkaErrorCode.UNKNOWN_MEMBER_ID };
+    if (memberError !== ErrorCode.NONE) return { errorCode: memberError };
+    if (request.generationId !== group.generationId) return { errorCode: ErrorCode.ILLEGAL_GENERATION };
+    if (group.is('Empty')) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
     const member = group.members.get(request.memberId)!;
     this.#scheduleSessionExpiry(group, member, member.sessionTimeoutMs);
     // During a rebalance the heartbeat is how a member learns it must rejoin.
-    return { errorCode: group.is('PreparingRebalance') ? KafkaErrorCode.REBALANCE_IN_PROGRESS : KafkaErrorCode.NONE };
+    return { errorCode: group.is('PreparingRebalance') ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE };
   }
 
   #scheduleSessionExpiry(group: ClassicGroup, member: GroupMember, timeoutMs: number): void {
@@ -626,40 +626,40 @@ export class GroupCoordinator {
     const isSingle = context.apiVersion <= 2;
     const leaving: LeaveGroupMemberIdentity[] = isSingle ? [{ memberId: request.memberId ?? '', groupInstanceId: null }] : (request.members ?? []);
     const topLevel = (errorCode: number, members: LeaveGroupMemberResponse[]): LeaveGroupResponse => ({
-      errorCode: isSingle && errorCode === KafkaErrorCode.NONE ? (members[0]?.errorCode ?? KafkaErrorCode.NONE) : errorCode,
+      errorCode: isSingle && errorCode === ErrorCode.NONE ? (members[0]?.errorCode ?? ErrorCode.NONE) : errorCode,
       members,
     });
     const groupIdError = this.#checkGroupId(request.groupId, { allowEmpty: false });
-    if (groupIdError !== KafkaErrorCode.NONE) return topLevel(groupIdError, []);
-    if (this.#closed) return topLevel(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE, []);
+    if (groupIdError !== ErrorCode.NONE) return topLevel(groupIdError, []);
+    if (this.#closed) return topLevel(ErrorCode.COORDINATOR_NOT_AVAILABLE, []);
     const group = this.#groups.get(request.groupId);
     const answer = (identity: LeaveGroupMemberIdentity, errorCode: number): LeaveGroupMemberResponse => ({
       memberId: identity.memberId,
       groupInstanceId: identity.groupInstanceId,
       errorCode,
     });
-    if (group === undefined) return topLevel(KafkaErrorCode.NONE, leaving.map((identity) => answer(identity, KafkaErrorCode.UNKNOWN_MEMBER_ID)));
-    if (group.is('Dead')) return topLevel(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE, []);
+    if (group === undefined) return topLevel(ErrorCode.NONE, leaving.map((identity) => answer(identity, ErrorCode.UNKNOWN_MEMBER_ID)));
+    if (group.is('Dead')) return topLevel(ErrorCode.COORDINATOR_NOT_AVAILABLE, []);
 
     const responses = leaving.map((identity) => {
       if (identity.memberId === '') {
         // An administrator removes a static member by its instance id alone.
         const currentId = identity.groupInstanceId === null ? undefined : group.staticMembers.get(identity.groupInstanceId);
-        if (currentId === undefined) return answer(identity, KafkaErrorCode.UNKNOWN_MEMBER_ID);
+        if (currentId === undefined) return answer(identity, ErrorCode.UNKNOWN_MEMBER_ID);
         this.#removeMemberAndUpdateGroup(group, group.members.get(currentId)!, 'leave');
-        return answer(identity, KafkaErrorCode.NONE);
+        return answer(identity, ErrorCode.NONE);
       }
       if (group.removePendingMember(identity.memberId)) {
         if (group.is('PreparingRebalance')) this.#tryCompleteJoin(group);
-        return answer(identity, KafkaErrorCode.NONE);
+        return answer(identity, ErrorCode.NONE);
       }
       const memberError = validateCurrentMember(group, identity.memberId, identity.groupInstanceId);
-      if (memberError !== KafkaErrorCode.NONE) return answer(identity, memberError);
+      if (memberError !== ErrorCode.NONE) return answer(identity, memberError);
       this.#removeMemberAndUpdateGroup(group, group.members.get(identity.memberId)!, 'leave');
-      return answer(identity, KafkaErrorCode.NONE);
+      return answer(identity, ErrorCode.NONE);
     });
     this.#forgetGroupIfUnused(group);
-    return topLevel(KafkaErrorCode.NONE, responses);
+    return topLevel(ErrorCode.NONE, responses);
   }
 
   /** Removes a member and moves the group on (Kafka's removeMemberAndUpdateGroup). */
@@ -682,8 +682,8 @@ export class GroupCoordinator {
 
   /** Takes a member out, answering whatever it still waits for so that its client rejoins. */
   #dropMember(group: ClassicGroup, member: GroupMember, reason: MemberRemovalReason): void {
-    this.#answerJoin(member, joinError('', KafkaErrorCode.UNKNOWN_MEMBER_ID));
-    this.#answerSync(member, syncError(KafkaErrorCode.UNKNOWN_MEMBER_ID));
+    this.#answerJoin(member, joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+    this.#answerSync(member, syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     group.remove(member.memberId);
     this.#metrics.membersRemoved.inc({ reason });
     this.#logger.info({ groupId: group.groupId, memberId: member.memberId, reason }, 'member removed from consumer group');
@@ -698,30 +698,30 @@ export class GroupCoordinator {
     });
     // The empty group id is allowed here, for clients older than group management.
     const groupIdError = this.#checkGroupId(request.groupId, { allowEmpty: true });
-    if (groupIdError !== KafkaErrorCode.NONE) return everyPartition(groupIdError);
-    if (this.#closed) return everyPartition(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (groupIdError !== ErrorCode.NONE) return everyPartition(groupIdError);
+    if (this.#closed) return everyPartition(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const generationId = request.generationIdOrMemberEpoch;
     let group = this.#groups.get(request.groupId);
     if (group === undefined) {
       // Generation -1: the client manages its own partitions and only stores offsets here
       // (a "simple" consumer or an admin tool); anything else comes from a generation that
       // no longer exists.
-      if (generationId >= 0) return everyPartition(KafkaErrorCode.ILLEGAL_GENERATION);
+      if (generationId >= 0) return everyPartition(ErrorCode.ILLEGAL_GENERATION);
       if (this.#groups.size >= this.config.groupsMax) {
         this.#refuse('groups', `group ${request.groupId} cannot be created by an offset commit: the coordinator already has groupsMax (${this.config.groupsMax}) groups`);
-        return everyPartition(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE);
+        return everyPartition(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       }
       group = new ClassicGroup(request.groupId);
       this.#groups.set(request.groupId, group);
     }
     const validationError = validateOffsetCommit(group, generationId, request.memberId, request.groupInstanceId);
-    if (validationError !== KafkaErrorCode.NONE) {
+    if (validationError !== ErrorCode.NONE) {
       this.#forgetGroupIfUnused(group);
       return everyPartition(validationError);
     }
     if (group.is('CompletingRebalance')) {
       // The member has its new generation but not yet its assignment; it commits after SyncGroup.
-      return everyPartition(KafkaErrorCode.REBALANCE_IN_PROGRESS);
+      return everyPartition(ErrorCode.REBALANCE_IN_PROGRESS);
     }
     if (!group.is('Empty')) {
       // A commit is a sign of life too. During PreparingRebalance commits are still taken:
@@ -733,7 +733,7 @@ export class GroupCoordinator {
     if (this.#store.isBacklogged) {
       this.#refuse('write-queue', `group ${request.groupId}: an offset commit was refused, the offset database has a backlog of writes`);
       this.#forgetGroupIfUnused(group);
-      return everyPartition(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE);
+      return everyPartition(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
 
     const nowMs = BigInt(this.#now());
@@ -742,9 +742,9 @@ export class GroupCoordinator {
       topic.partitions.map((partition): number => {
         if (partition.committedMetadata !== null && partition.committedMetadata.length > this.config.offsetMetadataLengthMax) {
           this.#refuse('offset-metadata-length', `group ${request.groupId}: the metadata committed for ${topic.name}-${partition.partitionIndex} has ${partition.committedMetadata.length} characters, above offsetMetadataLengthMax (${this.config.offsetMetadataLengthMax})`);
-          return KafkaErrorCode.OFFSET_METADATA_TOO_LARGE;
+          return ErrorCode.OFFSET_METADATA_TOO_LARGE;
         }
-        if (partition.partitionIndex < 0 || !this.#partitionExists(topic.name, partition.partitionIndex)) return KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (partition.partitionIndex < 0 || !this.#partitionExists(topic.name, partition.partitionIndex)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         writes.push({
           topic: topic.name,
           partition: partition.partitionIndex,
@@ -756,7 +756,7 @@ export class GroupCoordinator {
             commitTimestampMs: partition.commitTimestamp !== undefined && partition.commitTimestamp >= 0n ? partition.commitTimestamp : nowMs,
           },
         });
-        return KafkaErrorCode.NONE;
+        return ErrorCode.NONE;
       }),
     );
 
@@ -768,7 +768,7 @@ export class GroupCoordinator {
       } catch (error) {
         this.#logger.error({ groupId: group.groupId, err: error }, 'committing consumer-group offsets failed');
         // Retriable for the client: the offsets may be committed again once the disk recovers.
-        for (const codes of errorCodes) codes.fill(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE);
+        for (const codes of errorCodes) codes.fill(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       } finally {
         group.commitsInFlight -= 1;
       }
@@ -789,8 +789,8 @@ export class GroupCoordinator {
    */
   fetchOffsets(request: OffsetFetchRequestGroup): OffsetFetchResponseGroup {
     const groupIdError = this.#checkGroupId(request.groupId, { allowEmpty: true });
-    if (groupIdError !== KafkaErrorCode.NONE) return { groupId: request.groupId, topics: [], errorCode: groupIdError };
-    if (this.#closed) return { groupId: request.groupId, topics: [], errorCode: KafkaErrorCode.COORDINATOR_NOT_AVAILABLE };
+    if (groupIdError !== ErrorCode.NONE) return { groupId: request.groupId, topics: [], errorCode: groupIdError };
+    if (this.#closed) return { groupId: request.groupId, topics: [], errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const offsets = this.#store.offsetsOf(request.groupId);
     let topics: OffsetFetchResponseTopic[];
     if (request.topics === null) {
@@ -805,7 +805,7 @@ export class GroupCoordinator {
               committedOffset: committed.offset,
               committedLeaderEpoch: committed.leaderEpoch,
               metadata: committed.metadata,
-              errorCode: KafkaErrorCode.NONE,
+              errorCode: ErrorCode.NONE,
             })),
         }));
     } else {
@@ -818,25 +818,25 @@ export class GroupCoordinator {
             committedOffset: committed?.offset ?? -1n,
             committedLeaderEpoch: committed?.leaderEpoch ?? -1,
             metadata: committed?.metadata ?? '',
-            errorCode: KafkaErrorCode.NONE,
+            errorCode: ErrorCode.NONE,
           };
         }),
       }));
     }
-    return { groupId: request.groupId, topics, errorCode: KafkaErrorCode.NONE };
+    return { groupId: request.groupId, topics, errorCode: ErrorCode.NONE };
   }
 
   // --- ListGroups / DescribeGroups / DeleteGroups -------------------------------------
 
   listGroups(request: ListGroupsRequest = {}): ListGroupsResponse {
-    if (this.#closed) return { errorCode: KafkaErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
+    if (this.#closed) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
     const states = new Set((request.statesFilter ?? []).map((state) => state.toLowerCase()));
     const types = new Set((request.typesFilter ?? []).map((type) => type.toLowerCase()));
-    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: KafkaErrorCode.NONE, groups: [] };
+    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups: [] };
     const groups = [...this.#groups.values()]
       .filter((group) => states.size === 0 || states.has(group.state.toLowerCase()))
       .map((group) => ({ groupId: group.groupId, protocolType: group.protocolType ?? '', groupState: group.state, groupType: CLASSIC_GROUP_TYPE }));
-    return { errorCode: KafkaErrorCode.NONE, groups };
+    return { errorCode: ErrorCode.NONE, groups };
   }
 
   describeGroups(request: DescribeGroupsRequest): DescribeGroupsResponse {
@@ -847,15 +847,15 @@ export class GroupCoordinator {
   #describe(groupId: string, operations: number): DescribedGroup {
     const described = (errorCode: number, groupState: string): DescribedGroup => ({ errorCode, groupId, groupState, protocolType: '', protocolData: '', members: [], authorizedOperations: operations });
     const groupIdError = this.#checkGroupId(groupId, { allowEmpty: true });
-    if (groupIdError !== KafkaErrorCode.NONE) return described(groupIdError, '');
-    if (this.#closed) return described(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE, '');
+    if (groupIdError !== ErrorCode.NONE) return described(groupIdError, '');
+    if (this.#closed) return described(ErrorCode.COORDINATOR_NOT_AVAILABLE, '');
     const group = this.#groups.get(groupId);
     // Kafka describes a group it does not know as Dead, without an error.
-    if (group === undefined) return described(KafkaErrorCode.NONE, 'Dead');
+    if (group === undefined) return described(ErrorCode.NONE, 'Dead');
     // Metadata and assignments belong to a generation, so only a Stable group shows them.
     const stableProtocol = group.is('Stable') ? group.protocolName : null;
     return {
-      errorCode: KafkaErrorCode.NONE,
+      errorCode: ErrorCode.NONE,
       groupId,
       groupState: group.state,
       protocolType: group.protocolType ?? '',
@@ -880,12 +880,12 @@ export class GroupCoordinator {
 
   async #deleteGroup(groupId: string): Promise<number> {
     const groupIdError = this.#checkGroupId(groupId, { allowEmpty: true });
-    if (groupIdError !== KafkaErrorCode.NONE) return groupIdError;
-    if (this.#closed) return KafkaErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (groupIdError !== ErrorCode.NONE) return groupIdError;
+    if (this.#closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const group = this.#groups.get(groupId);
-    if (group === undefined || group.is('Dead')) return KafkaErrorCode.GROUP_ID_NOT_FOUND;
-    if (!group.is('Empty')) return KafkaErrorCode.NON_EMPTY_GROUP;
-    if (this.#store.isBacklogged) return KafkaErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (group === undefined || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
+    if (this.#store.isBacklogged) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     // Dead while the offsets are deleted: requests for the group meanwhile are told to retry.
     group.transitionTo('Dead');
     for (const memberId of [...group.pendingMembers.keys()]) group.removePendingMember(memberId);
@@ -894,12 +894,12 @@ export class GroupCoordinator {
     } catch (error) {
       this.#logger.error({ groupId, err: error }, 'deleting a consumer group failed');
       if (this.#groups.get(groupId) === group) this.#groups.set(groupId, new ClassicGroup(groupId, group.protocolType));
-      return KafkaErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
     if (this.#groups.get(groupId) === group) this.#groups.delete(groupId);
     this.#logger.info({ groupId }, 'consumer group deleted');
     this.events.emit('groupRemoved', { groupId, reason: 'deleted' });
-    return KafkaErrorCode.NONE;
+    return ErrorCode.NONE;
   }
 
   /**
@@ -911,12 +911,12 @@ export class GroupCoordinator {
   async deleteOffsets(request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
     const refuse = (errorCode: number): OffsetDeleteResponse => ({ errorCode, topics: [] });
     const groupIdError = this.#checkGroupId(request.groupId, { allowEmpty: true });
-    if (groupIdError !== KafkaErrorCode.NONE) return refuse(groupIdError);
-    if (this.#closed || this.#store.isBacklogged) return refuse(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (groupIdError !== ErrorCode.NONE) return refuse(groupIdError);
+    if (this.#closed || this.#store.isBacklogged) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const group = this.#groups.get(request.groupId);
-    if (group === undefined ? !this.#store.hasOffsets(request.groupId) : group.is('Dead')) return refuse(KafkaErrorCode.GROUP_ID_NOT_FOUND);
+    if (group === undefined ? !this.#store.hasOffsets(request.groupId) : group.is('Dead')) return refuse(ErrorCode.GROUP_ID_NOT_FOUND);
     const active = group !== undefined && !group.is('Empty');
-    if (active && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return refuse(KafkaErrorCode.NON_EMPTY_GROUP);
+    if (active && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return refuse(ErrorCode.NON_EMPTY_GROUP);
     const subscribed = active ? this.#subscribedTopics(group) : new Set<string>();
     const isSubscribed = (topic: string): boolean => subscribed === undefined || subscribed.has(topic);
     const deletable = request.topics.flatMap((topic) => (isSubscribed(topic.name) ? [] : topic.partitions.map((partition) => ({ topic: topic.name, partition: partition.partitionIndex }))));
@@ -924,14 +924,14 @@ export class GroupCoordinator {
       if (deletable.length > 0) await this.#store.deleteOffsets(request.groupId, deletable);
     } catch (error) {
       this.#logger.error({ groupId: request.groupId, err: error }, 'deleting committed offsets failed');
-      return refuse(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE);
+      return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
     if (group !== undefined) this.#forgetGroupIfUnused(group);
     return {
-      errorCode: KafkaErrorCode.NONE,
+      errorCode: ErrorCode.NONE,
       topics: request.topics.map((topic) => ({
         name: topic.name,
-        partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode: isSubscribed(topic.name) ? KafkaErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : KafkaErrorCode.NONE })),
+        partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode: isSubscribed(topic.name) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE })),
       })),
     };
   }
@@ -963,8 +963,8 @@ export class GroupCoordinator {
       for (const member of group.members.values()) {
         member.clearSessionTimer();
         // As when a coordinator moves: the client looks for the coordinator again.
-        this.#answerJoin(member, joinError(member.memberId, KafkaErrorCode.NOT_COORDINATOR));
-        this.#answerSync(member, syncError(KafkaErrorCode.NOT_COORDINATOR));
+        this.#answerJoin(member, joinError(member.memberId, ErrorCode.NOT_COORDINATOR));
+        this.#answerSync(member, syncError(ErrorCode.NOT_COORDINATOR));
       }
     }
     this.#groups.clear();
@@ -974,14 +974,14 @@ export class GroupCoordinator {
   // --- Helpers ------------------------------------------------------------------------
 
   #checkGroupId(groupId: string, { allowEmpty }: { allowEmpty: boolean }): number {
-    if (!allowEmpty && groupId === '') return KafkaErrorCode.INVALID_GROUP_ID;
-    if (groupId.length > this.config.groupIdLengthMax) return KafkaErrorCode.INVALID_GROUP_ID;
-    return KafkaErrorCode.NONE;
+    if (!allowEmpty && groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    if (groupId.length > this.config.groupIdLengthMax) return ErrorCode.INVALID_GROUP_ID;
+    return ErrorCode.NONE;
   }
 
   #joinResult(group: ClassicGroup, member: GroupMember, options: { members: JoinGroupResponse['members']; leader?: string; skipAssignment?: boolean }): JoinGroupResponse {
     return {
-      errorCode: KafkaErrorCode.NONE,
+      errorCode: ErrorCode.NONE,
       generationId: group.generationId,
       protocolType: group.protocolType,
       protocolName: group.protocolName,
@@ -1041,24 +1041,24 @@ export class GroupCoordinator {
 function validateCurrentMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
   if (groupInstanceId !== null) {
     const currentMemberId = group.staticMembers.get(groupInstanceId);
-    if (currentMemberId === undefined) return KafkaErrorCode.UNKNOWN_MEMBER_ID;
-    if (currentMemberId !== memberId) return KafkaErrorCode.FENCED_INSTANCE_ID;
+    if (currentMemberId === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (currentMemberId !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
   }
-  return group.members.has(memberId) ? KafkaErrorCode.NONE : KafkaErrorCode.UNKNOWN_MEMBER_ID;
+  return group.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
 }
 
 /** Kafka's validateOffsetCommit for non-transactional commits. */
 function validateOffsetCommit(group: ClassicGroup, generationId: number, memberId: string, groupInstanceId: string | null): number {
-  if (group.is('Dead')) return KafkaErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   // Generation -1 on an Empty group: an admin tool or a consumer without group management.
-  if (generationId < 0 && group.is('Empty')) return KafkaErrorCode.NONE;
+  if (generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
   if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
     const memberError = validateCurrentMember(group, memberId, groupInstanceId);
-    if (memberError !== KafkaErrorCode.NONE) return memberError;
-    return generationId === group.generationId ? KafkaErrorCode.NONE : KafkaErrorCode.ILLEGAL_GENERATION;
+    if (memberError !== ErrorCode.NONE) return memberError;
+    return generationId === group.generationId ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
   }
   // Only members may commit for a group that has them.
-  return group.is('Empty') ? KafkaErrorCode.NONE : KafkaErrorCode.UNKNOWN_MEMBER_ID;
+  return group.is('Empty') ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
 }
 
 function joinError(memberId: string, errorCode: number): JoinGroupResponse {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GroupCoordinatorConfig } from '../../../../edge/kafka/groups/config.ts';
 import { GroupCoordinator, type GroupCoordinatorOptions } from '../../../../edge/kafka/groups/coordinator.ts';
-import { KafkaErrorCode as E } from '../../../../edge/kafka/groups/error-codes.ts';
+import { ErrorCode as E } from '../../../../shared/kafka/protocol/error-codes.ts';
 import type { JoinGroupRequest, JoinGroupResponse, OffsetCommitRequest, RequestContext, SyncGroupResponse } from '../../../../edge/kafka/groups/types.ts';
 
 // Short timers so that rebalances and expiries happen within a test; tests wait for the
