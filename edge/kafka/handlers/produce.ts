@@ -4,7 +4,7 @@
 import type { ProduceRequest, ProduceResponse } from '../../../shared/kafka/apis/produce.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
-import { isExpectedError, kafkaErrorCodeOf } from '../error-mapping.ts';
+import { isExpectedError, kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { recompressForTopic } from '../recompression.ts';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];

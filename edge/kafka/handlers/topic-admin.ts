@@ -7,7 +7,7 @@ import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
 import { resolveTopicConfig } from '../../../shared/config/topic-config.ts';
 import { BROKER_NODE_ID, isValidTopicName, type BrokerContext } from '../broker-context.ts';
-import { kafkaErrorCodeOf } from '../error-mapping.ts';
+import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { changeTopicSettings, ConfigOperation } from '../configs/topic-config-changes.ts';
 import { topicConfigEntries } from '../configs/topic-configs.ts';
 
