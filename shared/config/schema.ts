@@ -3,6 +3,7 @@
 // default come from here. Every object refuses unknown keys.
 import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
 import { MirrorSchema } from './mirror-schema.ts';
+import { TOPIC_NAME_PATTERN } from '../kafka/topic-name.ts';
 import { oneOf } from './one-of.ts';
 import { StorageConfigSchema, TopicConfigSchema, TopicOverrideSchema } from './topic-config.ts';
 
@@ -121,7 +122,7 @@ const MqttSchema = section({
 
 const TopicsSchema = section({
   defaults: TopicConfigSchema,
-  overrides: Type.Record(Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$' }), TopicOverrideSchema, {
+  overrides: Type.Record(Type.String({ pattern: TOPIC_NAME_PATTERN.source }), TopicOverrideSchema, {
     default: {},
     description: 'Topics declared on this device, by name, with the settings that differ from the defaults. They are created at start.',
   }),
