@@ -8,6 +8,7 @@
 // size, not inside SaslAuthenticate (KIP-43's original exchange, kept by Kafka 4 for
 // clients such as kafka-python 2.0.2): it is answered with an empty frame when accepted,
 // and the connection is closed when not.
+import { ApiKey } from '../../shared/kafka/protocol/api-keys.ts';
 import { ErrorCode } from '../../shared/kafka/protocol/error-codes.ts';
 import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../shared/kafka/apis/sasl-authenticate.ts';
 import type { SaslHandshakeRequest, SaslHandshakeResponse } from '../../shared/kafka/apis/sasl-handshake.ts';
@@ -16,7 +17,7 @@ import type { PasswordBook } from '../password-book.ts';
 
 const MECHANISM = 'PLAIN';
 /** Requests a client may send before it has authenticated: ApiVersions, SaslHandshake, SaslAuthenticate. */
-const ALLOWED_BEFORE_AUTHENTICATION = new Set([18, 17, 36]);
+const ALLOWED_BEFORE_AUTHENTICATION: ReadonlySet<number> = new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 /** One connection's progress through SASL, on a listener that requires it. */
 export class SaslSession {

@@ -2,7 +2,7 @@
 // decoded requests onto the group coordinator, whose types already carry the schemas'
 // field names. What differs between versions (LeaveGroup v0–2 vs v3+, OffsetFetch v0–7
 // vs the batched v8+) is settled here.
-import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../../shared/kafka/apis/find-coordinator.ts';
+import { CoordinatorKeyType, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../../shared/kafka/apis/find-coordinator.ts';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../../shared/kafka/apis/join-group.ts';
 import type { SyncGroupRequest, SyncGroupResponse } from '../../../shared/kafka/apis/sync-group.ts';
 import type { HeartbeatRequest, HeartbeatResponse } from '../../../shared/kafka/apis/heartbeat.ts';
@@ -17,9 +17,6 @@ import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
 import type { RequestContext } from '../groups/types.ts';
 
-/** FindCoordinator key types: consumer group, transaction (KIP-98), share group (KIP-932). */
-const KeyType = { GROUP: 0, TRANSACTION: 1, SHARE: 2 } as const;
-
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -27,15 +24,15 @@ function asBuffer(bytes: Uint8Array): Buffer {
 /** Why this broker is not the coordinator for a key type, or undefined when it is. */
 function coordinatorRefusal(context: BrokerContext, keyType: number): { errorCode: number; errorMessage: string } | undefined {
   switch (keyType) {
-    case KeyType.GROUP:
+    case CoordinatorKeyType.GROUP:
       return context.groups.isActive ? undefined : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group coordinator is stopping' };
-    case KeyType.TRANSACTION:
+    case CoordinatorKeyType.TRANSACTION:
       // Until this broker coordinates transactions, a transactional client must fail at once
       // rather than retry for its whole timeout. librdkafka retries every error here but this
       // one every 500 ms (and shows this message); Java, kafkajs and @platformatic/kafka stop
       // at it as well.
       return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'transactions are not supported by this broker: use an idempotent producer without a transactional.id' };
-    case KeyType.SHARE:
+    case CoordinatorKeyType.SHARE:
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'share groups (KIP-932) are not supported by this broker' };
     default:
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };

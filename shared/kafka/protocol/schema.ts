@@ -11,6 +11,8 @@
 // The TypeScript types of a message are derived from its definition (`Value`, `Input`), so
 // the field list exists once.
 
+import { kafkaApi } from './api-keys.ts';
+
 /** An inclusive range of versions; `max` is Infinity for an open range such as "3+". */
 export interface VersionRange {
   readonly min: number;
@@ -270,19 +272,24 @@ export interface ApiDefinition<Request extends Fields = Fields, Response extends
   readonly response: Response;
 }
 
+/**
+ * Defines the API with this key: the versions this broker serves and the fields of its
+ * messages. Its name and the versions that are flexible are Kafka's, from the table
+ * generated from Kafka's message schemas (api-keys.ts).
+ */
 export function defineApi<const Key extends number, const Request extends Fields, const Response extends Fields>(spec: {
   apiKey: Key;
-  name: string;
   versions: string;
-  flexibleVersions: string;
   request: Request;
   response: Response;
 }): ApiDefinition<Request, Response, Key> {
+  const known = kafkaApi(spec.apiKey);
+  if (known === undefined) throw new Error(`assertion failed: Kafka defines no API with key ${spec.apiKey}`);
   return Object.freeze({
     apiKey: spec.apiKey,
-    name: spec.name,
+    name: known.name,
     versions: parseVersions(spec.versions),
-    flexibleVersions: parseVersions(spec.flexibleVersions),
+    flexibleVersions: known.firstFlexibleVersion === null ? NO_VERSIONS : parseVersions(`${known.firstFlexibleVersion}+`),
     request: Object.freeze({ ...spec.request }),
     response: Object.freeze({ ...spec.response }),
   });
