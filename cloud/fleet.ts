@@ -12,7 +12,7 @@ import type { Logger } from '../shared/logger.ts';
 import { decodeHeartbeat, type Heartbeat } from '../mirror/heartbeat.ts';
 import { describeError, KafkaClient } from '../mirror/kafka-client.ts';
 import { ErrorCode as KafkaError } from '../shared/kafka/protocol/error-codes.ts';
-import { listenOn } from '../edge/listen.ts';
+import { listenOn } from '../edge/listeners/listen.ts';
 import { renderFleetPage } from './fleet-page.ts';
 
 /** Heartbeats read back per partition at start. */

@@ -3,8 +3,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../shared/logger.ts';
-import { listenOn } from '../listen.ts';
-import type { PasswordBook } from '../password-book.ts';
+import { listenOn } from '../listeners/listen.ts';
+import type { PasswordBook } from '../auth/password-book.ts';
 import { KafkaConnection, type AdvertisedEndpoint, type RequestHandler } from './connection.ts';
 import { SaslSession } from './sasl.ts';
 

@@ -13,7 +13,7 @@ import { ErrorCode } from '../../shared/kafka/protocol/error-codes.ts';
 import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../shared/kafka/apis/sasl-authenticate.ts';
 import type { SaslHandshakeRequest, SaslHandshakeResponse } from '../../shared/kafka/apis/sasl-handshake.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { PasswordBook } from '../password-book.ts';
+import type { PasswordBook } from '../auth/password-book.ts';
 
 const MECHANISM = 'PLAIN';
 /** Requests a client may send before it has authenticated: ApiVersions, SaslHandshake, SaslAuthenticate. */

@@ -15,8 +15,8 @@ import { GroupCoordinator } from './groups/coordinator.ts';
 import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
-import type { TlsListen } from '../tls-listen.ts';
-import { PasswordBook } from '../password-book.ts';
+import type { TlsListen } from '../listeners/tls-listen.ts';
+import { PasswordBook } from '../auth/password-book.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
 export interface KafkaServerOptions {

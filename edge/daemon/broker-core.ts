@@ -5,14 +5,14 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { Config } from '../shared/config/schema.ts';
-import { resolveTopicConfig } from '../shared/config/topic-config.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Config } from '../../shared/config/schema.ts';
+import { resolveTopicConfig } from '../../shared/config/topic-config.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { AdminServer } from './http/admin-server.ts';
-import { startKafkaServer, type KafkaServer } from './kafka/server.ts';
-import { tlsListen } from './tls-listen.ts';
-import { LogStore, type LogStoreOptions } from './storage/index.ts';
+import { AdminServer } from '../http/admin-server.ts';
+import { startKafkaServer, type KafkaServer } from '../kafka/server.ts';
+import { tlsListen } from '../listeners/tls-listen.ts';
+import { LogStore, type LogStoreOptions } from '../storage/index.ts';
 
 export type NodeRole = 'edge' | 'central';
 

@@ -1,16 +1,16 @@
 // The edge daemon's composition root: the broker core (log, Kafka protocol, admin HTTP)
 // plus the MQTT front end, the embedded mirror and the console. The only place that
 // wires the parts together.
-import type { Config } from '../shared/config/schema.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Config } from '../../shared/config/schema.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { startBrokerCore, type NodePorts } from './broker-core.ts';
-import { registerConsole } from './http/console/console-routes.ts';
-import { groupsProviderFor, mqttClientsProviderFor, topicsProviderFor } from './http/console/daemon-providers.ts';
-import { startMqttFrontEnd } from './mqtt/index.ts';
-import type { LogStore } from './storage/index.ts';
-import type { Mirror, OffsetStore } from '../mirror/index.ts';
-import { mirrorConfigured, mirrorRoute } from '../mirror/status-route.ts';
-import { tlsListen } from './tls-listen.ts';
+import { registerConsole } from '../http/console/console-routes.ts';
+import { groupsProviderFor, mqttClientsProviderFor, topicsProviderFor } from '../http/console/daemon-providers.ts';
+import { startMqttFrontEnd } from '../mqtt/index.ts';
+import type { LogStore } from '../storage/index.ts';
+import type { Mirror, OffsetStore } from '../../mirror/index.ts';
+import { mirrorConfigured, mirrorRoute } from '../../mirror/status-route.ts';
+import { tlsListen } from '../listeners/tls-listen.ts';
 
 export type EdgePorts = NodePorts;
 
@@ -22,7 +22,7 @@ export interface EdgeDaemon {
 
 export async function startEdge(config: Config, logger: Logger): Promise<EdgeDaemon> {
   // The mirror (and the Kafka client it brings, tens of MB) is loaded only when configured.
-  const mirrorModule = mirrorConfigured(config) ? await import('../mirror/index.ts') : undefined;
+  const mirrorModule = mirrorConfigured(config) ? await import('../../mirror/index.ts') : undefined;
   // Retention keeps what the mirror has not delivered; the mirror and the offsets it commits come up later.
   const mirrorParts: { mirror?: Mirror; offsets?: OffsetStore } = {};
   const core = await startBrokerCore(config, logger, { role: 'edge', deliveredOffset: mirrorModule?.deliveredOffsetHook(config, () => mirrorParts) });
