@@ -21,7 +21,7 @@ import { handleProduce } from './handlers/produce.ts';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './handlers/topic-admin.ts';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/configs.ts';
 import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch } from './handlers/cluster.ts';
-import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl.ts';
+import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl/session.ts';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleOffsetDelete, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
 
 export class RequestRouter implements RequestHandler {
