@@ -27,7 +27,7 @@ const TYPES: Record<string, { module: string; libraries: string[] }> = {
 /** Loads the runtime, then the modules named; prints the memory before and after, each after a full GC. */
 const PROBE = `
 const sample = () => { globalThis.gc(); globalThis.gc(); const m = process.memoryUsage(); return { rss: m.rss, heap: m.heapUsed }; };
-await import('./edge/daemon.ts');
+await import('./edge/daemon/edge-daemon.ts');
 await import('./edge/connectors/index.ts');
 const before = sample();
 for (const module of process.argv.slice(1)) await import(module);

@@ -5,31 +5,9 @@
 import { AuthenticationError, findErrorBy, NetworkError, ProtocolError } from '@platformatic/kafka';
 import { TributaryError } from '../shared/errors.ts';
 
-/** Kafka error codes the mirror acts on (Apache Kafka's Errors.java). */
-export const KafkaError = {
-  NONE: 0,
-  OFFSET_OUT_OF_RANGE: 1,
-  CORRUPT_MESSAGE: 2,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  REQUEST_TIMED_OUT: 7,
-  MESSAGE_TOO_LARGE: 10,
-  RECORD_LIST_TOO_LARGE: 18,
-  NOT_ENOUGH_REPLICAS: 19,
-  NOT_ENOUGH_REPLICAS_AFTER_APPEND: 20,
-  TOPIC_AUTHORIZATION_FAILED: 29,
-  INVALID_TIMESTAMP: 32,
-  POLICY_VIOLATION: 44,
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  DUPLICATE_SEQUENCE_NUMBER: 46,
-  INVALID_PRODUCER_EPOCH: 47,
-  UNKNOWN_PRODUCER_ID: 59,
-  KAFKA_STORAGE_ERROR: 56,
-  FENCED_LEADER_EPOCH: 74,
-  INVALID_RECORD: 87,
-  PRODUCER_FENCED: 90,
-} as const;
+/** Kafka's error codes by name, from the table generated from Kafka's Errors.java. */
+export { ErrorCode as KafkaError } from '../shared/kafka/protocol/error-codes.ts';
+import { ErrorCode as KafkaError } from '../shared/kafka/protocol/error-codes.ts';
 
 /**
  * What to look at when the central refuses a batch with these errors: the cause is on the

@@ -7,8 +7,6 @@ import type { Registry } from 'prom-client';
 import type { MirrorConfig } from '../shared/config/mirror-schema.ts';
 import { TributaryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-// Registers snappy and lz4 beside gzip and zstd: edge batches may use any of them.
-import '../shared/kafka/compression.ts';
 import { BandwidthShaper, sleep } from './bandwidth.ts';
 import { centralEndpoint } from './central-endpoint.ts';
 import type { KafkaEndpoint, LogEndpoint } from './endpoint.ts';

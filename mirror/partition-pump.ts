@@ -35,10 +35,10 @@ import {
   NO_PRODUCER_EPOCH,
   NO_PRODUCER_ID,
   NO_SEQUENCE,
-  type CompressionName,
   type RecordHeaderInput,
   type RecordInput,
 } from '../shared/kafka/record-batch.ts';
+import type { CompressionName } from '../shared/kafka/compression/codec.ts';
 import { isTributaryError, TributaryError } from '../shared/errors.ts';
 import type { LogEndpoint } from './endpoint.ts';
 import { kafkaErrorName, kafkaFailure } from './endpoint.ts';

@@ -3,6 +3,7 @@
 // log topic is published on (mqtt.reverseRoutes).
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import { TributaryError } from '../../shared/errors.ts';
+import { TOPIC_NAME_PATTERN as LOG_TOPIC_PATTERN } from '../../shared/kafka/topic-name.ts';
 import { TopicFilter, topicFilterProblem, topicNameProblem } from './topic-filter.ts';
 
 /**
@@ -11,8 +12,6 @@ import { TopicFilter, topicFilterProblem, topicNameProblem } from './topic-filte
  */
 const ROUTE_CACHE_ENTRIES_MAX = 10_000;
 
-/** Kafka's own rule for topic names (legal characters, at most 249 of them). */
-const LOG_TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
 
 type KeyPart = { literal: string } | { level: number } | { whole: 'topic' } | { whole: 'clientId' };
 

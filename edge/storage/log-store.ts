@@ -28,7 +28,8 @@ import type { PartitionContext } from './partition-state.ts';
 import { recoverPartition, type RecoveryContext } from './recovery.ts';
 import { enforceRetention } from './retention.ts';
 import { createSegmentCaches, type SegmentCaches } from './segment-cache.ts';
-import { PARTITIONS_PER_TOPIC_MAX, TopicCatalog, validateTopicName, validateTopicOverride } from './topic-catalog.ts';
+import { PARTITIONS_PER_TOPIC_MAX, TopicCatalog, validateTopicOverride } from './topic-catalog.ts';
+import { validateTopicName } from '../../shared/kafka/topic-name.ts';
 import type { EvictedSegment, EvictionReport, RecoveryReport, TopicDescription } from './types.ts';
 
 const META_DIRECTORY = 'meta';

@@ -5,9 +5,6 @@
 // so that retention can delete a segment under a reader.
 import { TributaryError, isTributaryError } from '../../shared/errors.ts';
 import { decodeRecords, type BatchProblem } from '../../shared/kafka/record-batch.ts';
-// Registers snappy and lz4 with the batch codec, so that a search by timestamp can look
-// inside every stored batch, whatever its compression.
-import '../../shared/kafka/compression.ts';
 import type { PartitionState } from './partition-state.ts';
 import type { Segment } from './segment.ts';
 import { SegmentIndex } from './segment-index.ts';

@@ -4,6 +4,7 @@
 import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
 import { ConnectorsSchema, SparkplugRouteOption } from './connectors-schema.ts';
 import { MirrorSchema } from './mirror-schema.ts';
+import { TOPIC_NAME_PATTERN } from '../kafka/topic-name.ts';
 import { oneOf } from './one-of.ts';
 import { PipelinesSchema } from './pipelines-schema.ts';
 import { StorageConfigSchema, TopicConfigSchema, TopicOverrideSchema } from './topic-config.ts';
@@ -128,7 +129,7 @@ const MqttSchema = section({
 
 const TopicsSchema = section({
   defaults: TopicConfigSchema,
-  overrides: Type.Record(Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$' }), TopicOverrideSchema, {
+  overrides: Type.Record(Type.String({ pattern: TOPIC_NAME_PATTERN.source }), TopicOverrideSchema, {
     default: {},
     description: 'Topics declared on this device, by name, with the settings that differ from the defaults. They are created at start.',
   }),

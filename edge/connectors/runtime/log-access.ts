@@ -5,7 +5,7 @@
 import { isTributaryError } from '../../../shared/errors.ts';
 import type { RecordData } from '../../cli/ops/record-view.ts';
 import { topicsProviderFor } from '../../http/console/daemon-providers.ts';
-import type { GroupCoordinator } from '../../kafka/groups/index.ts';
+import type { GroupCoordinator } from '../../kafka/groups/coordinator.ts';
 import type { LogStore } from '../../storage/index.ts';
 
 export type { RecordData };

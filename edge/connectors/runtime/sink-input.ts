@@ -154,9 +154,10 @@ export class SinkInput {
       partitionIndex: partition,
       committedOffset: positions.get(partition) ?? this.#committed.get(partition) ?? this.#startOf(partition),
       committedLeaderEpoch: -1,
+      commitTimestamp: -1n,
       committedMetadata: metadata ?? null,
     }));
-    const response = await offsets.commitOffsets({ groupId: this.group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: topic, partitions: entries }] });
+    const response = await offsets.commitOffsets({ groupId: this.group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n, topics: [{ name: topic, partitions: entries }] });
     const failed = response.topics.flatMap((answer) => answer.partitions.filter((partition) => partition.errorCode !== 0).map((partition) => `${topic}-${partition.partitionIndex}: Kafka error ${partition.errorCode}`));
     if (failed.length > 0) throw new TributaryError('CONNECTOR_POSITION_FAILED', `connector ${connector}: committing the position of group ${this.group} failed for ${failed.join(', ')}`, { group: this.group });
     for (const entry of entries) this.#committed.set(entry.partitionIndex, entry.committedOffset);

@@ -17,13 +17,13 @@ export interface TargetEntry {
 export const TARGETS: Record<string, TargetEntry> = {
   'kafka-request': {
     module: './kafka-request.ts',
-    coverage: ['shared/kafka/protocol/', 'shared/kafka/apis/'],
+    coverage: ['shared/kafka/wire/', 'shared/kafka/protocol/', 'shared/kafka/apis/'],
     inputBytesMax: 64 * 1024,
-    description: 'Kafka request frames, every served API and version (shared/kafka/protocol decodeRequest)',
+    description: 'Kafka request frames, every served API and version (shared/kafka/wire decodeRequest)',
   },
   'record-batch': {
     module: './record-batch.ts',
-    coverage: ['shared/kafka/record-batch.ts', 'shared/kafka/compression.ts'],
+    coverage: ['shared/kafka/record-batch.ts', 'shared/kafka/compression/', 'shared/kafka/protocol/reader.ts', 'shared/kafka/protocol/varint.ts'],
     inputBytesMax: 64 * 1024,
     description: 'RecordBatch v2 checks and record decoding under every codec (none, gzip, snappy, lz4, zstd)',
   },

@@ -1,6 +1,7 @@
-// Operating errors of the log (TributaryError codes) as Kafka error codes in responses.
-import { isTributaryError, type ErrorCode as TributaryErrorCode } from '../../shared/errors.ts';
-import { ErrorCode } from '../../shared/kafka/protocol/error-codes.ts';
+// Operating errors (TributaryError codes) as the Kafka error codes a broker answers them
+// with, per partition or per resource: what the edge's Kafka server puts in its responses.
+import { isTributaryError, type ErrorCode as TributaryErrorCode } from '../errors.ts';
+import { ErrorCode } from './protocol/error-codes.ts';
 
 const KAFKA_CODE_OF: Partial<Record<TributaryErrorCode, number>> = {
   TOPIC_NOT_FOUND: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,

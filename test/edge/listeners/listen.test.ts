@@ -7,14 +7,14 @@ import { chmodSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lockDataDir } from '../../edge/data-dir-lock.ts';
-import { startEdge } from '../../edge/daemon.ts';
-import { defaultConfig } from '../../shared/config/load.ts';
-import { isTributaryError } from '../../shared/errors.ts';
-import { createLogger } from '../../shared/logger.ts';
-import { BROKER_CERTIFICATE, BROKER_KEY } from '../helpers/certificates.ts';
-import { Daemon, DaemonStartError, type DaemonOptions } from '../helpers/daemon.ts';
-import { requireProgram } from '../helpers/system-programs.ts';
+import { lockDataDir } from '../../../edge/daemon/data-dir-lock.ts';
+import { startEdge } from '../../../edge/daemon/edge-daemon.ts';
+import { defaultConfig } from '../../../shared/config/load.ts';
+import { isTributaryError } from '../../../shared/errors.ts';
+import { createLogger } from '../../../shared/logger.ts';
+import { BROKER_CERTIFICATE, BROKER_KEY } from '../../helpers/certificates.ts';
+import { Daemon, DaemonStartError, type DaemonOptions } from '../../helpers/daemon.ts';
+import { requireProgram } from '../../helpers/system-programs.ts';
 
 const TLS_FILES = { certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY };
 /** An address of TEST-NET-1 (RFC 5737): no interface of a test machine has it, and binding sends nothing. */

@@ -22,8 +22,8 @@ import {
   encodeResponseChunks,
   parseRequestHeader,
   responseHeaderVersion,
-} from '../../../../shared/kafka/protocol/index.ts';
-import type { KafkaProtocolErrorCode } from '../../../../shared/kafka/protocol/index.ts';
+} from '../../../../shared/kafka/wire/index.ts';
+import type { KafkaProtocolErrorCode } from '../../../../shared/kafka/wire/index.ts';
 
 const require = createRequire(import.meta.url);
 

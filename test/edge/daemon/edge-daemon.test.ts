@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Daemon, metricValue } from '../helpers/daemon.ts';
+import { Daemon, metricValue } from '../../helpers/daemon.ts';
 
-const CLI = resolve(import.meta.dirname, '../../bin/tributary.js');
+const CLI = resolve(import.meta.dirname, '../../../bin/tributary.js');
 
 function runCli(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {

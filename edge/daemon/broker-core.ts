@@ -5,18 +5,16 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { Config } from '../shared/config/schema.ts';
-import { resolveTopicConfig } from '../shared/config/topic-config.ts';
-import type { Logger } from '../shared/logger.ts';
-// Registers snappy and lz4 beside gzip and zstd, so every batch a client may send can be read.
-import '../shared/kafka/compression.ts';
+import type { Config } from '../../shared/config/schema.ts';
+import { resolveTopicConfig } from '../../shared/config/topic-config.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { adminAuthenticator } from './http/admin-auth.ts';
-import { AdminServer } from './http/admin-server.ts';
-import { registerNodeMetrics } from './http/node-metrics.ts';
-import { startKafkaServer, type KafkaServer } from './kafka/server.ts';
-import { tlsListen } from './tls-listen.ts';
-import { LogStore, type LogStoreOptions } from './storage/index.ts';
+import { adminAuthenticator } from '../http/admin-auth.ts';
+import { AdminServer } from '../http/admin-server.ts';
+import { registerNodeMetrics } from '../http/node-metrics.ts';
+import { startKafkaServer, type KafkaServer } from '../kafka/server.ts';
+import { tlsListen } from '../listeners/tls-listen.ts';
+import { LogStore, type LogStoreOptions } from '../storage/index.ts';
 
 export type NodeRole = 'edge' | 'central';
 

@@ -6,9 +6,9 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isTributaryError } from '../../shared/errors.ts';
-import { LOCK_FILE, lockDataDir } from '../../edge/data-dir-lock.ts';
-import { Daemon } from '../helpers/daemon.ts';
+import { isTributaryError } from '../../../shared/errors.ts';
+import { LOCK_FILE, lockDataDir } from '../../../edge/daemon/data-dir-lock.ts';
+import { Daemon } from '../../helpers/daemon.ts';
 
 /** A parent that never reaps its children: the daemon it starts stays a zombie once killed. */
 const NEVER_REAPS = ['sh', '-c', '"$@" & exec sleep 600', 'sh'];

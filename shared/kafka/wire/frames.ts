@@ -10,21 +10,20 @@
 // flexible versions, except that ApiVersions responses always use v0 so that a client can read
 // them before it knows which versions the broker speaks (KIP-511).
 import {
-  API_DEFINITIONS,
   SUPPORTED_APIS,
   apiDefinition,
   apiVersionsApi,
 } from '../apis/index.ts';
 import type { DecodedResponseBody, RequestBody, RequestBodyInput, ResponseBody, ServedApiKey } from '../apis/index.ts';
-import { kafkaApi } from './api-keys.ts';
-import { formatPath, readStruct, writeStruct, EncodeFailure } from './codec.ts';
-import { ErrorCode } from './error-codes.ts';
-import { KafkaProtocolError } from './errors.ts';
-import { FRAME_BYTES_MAX, TAGGED_FIELD_COUNT_MAX } from './limits.ts';
-import { ByteReader, DecodeFailure } from './reader.ts';
-import { inVersions } from './schema.ts';
-import type { ApiDefinition } from './schema.ts';
-import { ByteWriter } from './writer.ts';
+import { kafkaApi } from '../protocol/api-keys.ts';
+import { formatPath, readStruct, writeStruct, EncodeFailure } from '../protocol/codec.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { KafkaProtocolError } from '../protocol/errors.ts';
+import { FRAME_BYTES_MAX, TAGGED_FIELD_COUNT_MAX } from '../protocol/limits.ts';
+import { ByteReader, DecodeFailure } from '../protocol/reader.ts';
+import { inVersions } from '../protocol/schema.ts';
+import type { ApiDefinition } from '../protocol/schema.ts';
+import { ByteWriter } from '../protocol/writer.ts';
 
 export interface RequestHeader {
   apiKey: number;
@@ -309,6 +308,3 @@ export function encodeApiVersionsFallback(correlationId: number): Buffer {
     throttleTimeMs: 0,
   });
 }
-
-/** Served API keys, exported for tests and for logging what a broker offers. */
-export const SERVED_API_KEYS: readonly number[] = API_DEFINITIONS.map((api) => api.apiKey);

@@ -3,8 +3,8 @@
 // key and the path, rather than failing each client's handshake later.
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type TlsOptions } from 'node:tls';
-import type { TlsListenerConfig } from '../shared/config/schema.ts';
-import { TributaryError } from '../shared/errors.ts';
+import type { TlsListenerConfig } from '../../shared/config/schema.ts';
+import { TributaryError } from '../../shared/errors.ts';
 
 export interface TlsListen {
   host: string;

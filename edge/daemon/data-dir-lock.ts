@@ -12,7 +12,7 @@
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { TributaryError } from '../shared/errors.ts';
+import { TributaryError } from '../../shared/errors.ts';
 
 /** The lock file's name inside the data directory. */
 export const LOCK_FILE = 'tributary.lock';

@@ -1,17 +1,17 @@
 // The edge daemon's composition root: the broker core (log, Kafka protocol, admin HTTP)
 // plus the MQTT front end, the embedded mirror and the console. The only place that
 // wires the parts together.
-import type { Config } from '../shared/config/schema.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Config } from '../../shared/config/schema.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { startBrokerCore, type NodePorts } from './broker-core.ts';
-import { registerConsole } from './http/console/console-routes.ts';
-import { groupsProviderFor, topicsProviderFor } from './http/console/daemon-providers.ts';
-import { startMqttFrontEnd } from './mqtt/index.ts';
-import type { LogStore } from './storage/index.ts';
-import type { Mirror, OffsetStore } from '../mirror/index.ts';
-import { mirrorConfigured, mirrorRoute } from '../mirror/status-route.ts';
-import { tlsListen } from './tls-listen.ts';
-import { pipelineRoutes } from './pipelines/admin-routes.ts';
+import { registerConsole } from '../http/console/console-routes.ts';
+import { groupsProviderFor, topicsProviderFor } from '../http/console/daemon-providers.ts';
+import { startMqttFrontEnd } from '../mqtt/index.ts';
+import type { LogStore } from '../storage/index.ts';
+import type { Mirror, OffsetStore } from '../../mirror/index.ts';
+import { mirrorConfigured, mirrorRoute } from '../../mirror/status-route.ts';
+import { tlsListen } from '../listeners/tls-listen.ts';
+import { pipelineRoutes } from '../pipelines/admin-routes.ts';
 
 export type EdgePorts = NodePorts;
 
@@ -23,9 +23,9 @@ export interface EdgeDaemon {
 
 export async function startEdge(config: Config, logger: Logger): Promise<EdgeDaemon> {
   // The mirror (and the Kafka client it brings, tens of MB) is loaded only when configured.
-  const mirrorModule = mirrorConfigured(config) ? await import('../mirror/index.ts') : undefined;
+  const mirrorModule = mirrorConfigured(config) ? await import('../../mirror/index.ts') : undefined;
   // Pipelines (and the expression library they bring) likewise, only when some are declared.
-  const pipelinesModule = config.pipelines.length > 0 ? await import('./pipelines/index.ts') : undefined;
+  const pipelinesModule = config.pipelines.length > 0 ? await import('../pipelines/index.ts') : undefined;
   // Retention keeps what the mirror has not delivered; the mirror and the offsets it commits come up later.
   const mirrorParts: { mirror?: Mirror; offsets?: OffsetStore } = {};
   const core = await startBrokerCore(config, logger, { role: 'edge', deliveredOffset: mirrorModule?.deliveredOffsetHook(config, () => mirrorParts) });
@@ -64,7 +64,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
 
     // The connectors' code (and the clients of the types configured) is loaded only when some are configured.
     if (config.connectors.length > 0) {
-      const { startConnectors, connectorsRoute } = await import('./connectors/index.ts');
+      const { startConnectors, connectorsRoute } = await import('../connectors/index.ts');
       const connectors = await startConnectors({ configs: config.connectors, store, offsets: kafka.groups, dataDir: core.dataDir, registry: core.registry, logger: logger.child({ part: 'connectors' }) });
       core.onClose(() => connectors.close());
       core.addHealth('connectors', () => connectors.health());

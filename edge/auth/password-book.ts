@@ -1,8 +1,8 @@
 // Users with passwords (mqtt.authentication.users, kafka.sasl.users): checked at start,
 // then asked at every connection whether this is the user's password.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { TributaryError } from '../shared/errors.ts';
-import { parsePasswordHash, verifyPassword, type ParsedHash } from './passwords.ts';
+import { TributaryError } from '../../shared/errors.ts';
+import { parsePasswordHash, verifyPassword, type ParsedHash } from './password-hash.ts';
 
 export interface PasswordUser {
   username: string;
