@@ -14,8 +14,8 @@ import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Database } from '../../shared/sqlite.ts';
 import { MqttUsers } from './users.ts';
-import type { TlsListen } from '../tls-listen.ts';
-import { listenOn } from '../listen.ts';
+import type { TlsListen } from '../listeners/tls-listen.ts';
+import { listenOn } from '../listeners/listen.ts';
 import { PublishIngest } from './ingest.ts';
 import { logStoreAdapter, type MqttLogStore } from './log-adapter.ts';
 import { MqttMetrics } from './metrics.ts';
@@ -91,7 +91,9 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       persistentSessions: () => broker?.stats().sessions ?? 0,
     });
 
-    const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger);
+    // Sparkplug B decoding (and protobufjs) is loaded only when a route asks for it.
+    const sparkplug = routes.decodesSparkplug ? new (await import('../connectors/sparkplug/index.ts')).SparkplugIngest(options.registry, logger.child({ part: 'sparkplug' })) : undefined;
+    const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger, sparkplug);
     closers.push(() => ingest.drain());
     const access = new MqttAccess(config, users, metrics, logger);
     const engine = new Broker({ config, logger, metrics, ingest, access, store: sessions, state });

@@ -10,9 +10,13 @@ import { Daemon, metricValue } from '../../../helpers/daemon.ts';
 import { CompressionTypes, kafkajsClient } from '../../kafka/clients/support/kafkajs.ts';
 import { pipelineStatus, waitForCommitted } from '../../pipelines/support.ts';
 import { BOILER_COUNTS, BOILER_PIPELINE, BOILER_PROBLEM, BOILER_READINGS } from './support/boiler-pipeline.ts';
+import sparkplugPayload from 'sparkplug-payload';
 
 /** Checks, 100 ms apart, for clients that disconnected to be listed offline: a bound that catches a hang. */
 const OFFLINE_CHECKS_MAX = 100;
+
+/** Eclipse Tahu's Sparkplug B encoder, a library the console's decoder shares no code with. */
+const sparkplugB = sparkplugPayload.get('spBv1.0')!;
 
 let daemon: Daemon;
 let base: string;
@@ -94,11 +98,11 @@ test('/api/records: the newest page, from an offset, from a time, filtered by ke
   assert.equal([mqttRecord.payload.format, mqttRecord.payload.value], ['text', 'reading']);
 });
 
-test('/api/records: Sparkplug B has its slot: recognised by its MQTT topic and shown as hex until its decoder arrives', async () => {
-  await device.publishAsync('spBv1.0/plant/NDATA/node-1', Buffer.from([8, 1, 18, 3]), { qos: 1 });
+test('/api/records: Sparkplug B is recognised by its MQTT topic and decoded', async () => {
+  const payload = sparkplugB.encodePayload({ timestamp: 1_700_000_000_000, seq: 2, metrics: [{ name: 'temp', type: 'Double', value: 21.5 }] });
+  await device.publishAsync('spBv1.0/plant/NDATA/node-1', Buffer.from(payload), { qos: 1 });
   const record = (await get('/api/records?topic=mqtt&limit=1')).body.records[0];
-  assert.equal([record.payload.format, record.payload.hex], ['sparkplug-b', '08 01 12 03']);
-  assert.match(record.payload.note, 'Sparkplug B');
+  assert.equal([record.payload.format, record.payload.value], ['sparkplug-b', { timestamp: 1_700_000_000_000, seq: 2, metrics: [{ name: 'temp', type: 'Double', value: 21.5 }] }]);
 });
 
 test('/api/records: bad parameters are answered with what was wrong, and the bounds hold', async () => {
