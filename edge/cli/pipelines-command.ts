@@ -5,6 +5,7 @@ import type { PipelineReport } from '../pipelines/pipeline-runner.ts';
 import { adminRequest, adminUrl, DEFAULT_ADMIN_URL } from './ops/admin-api.ts';
 import { optionInvalid } from './ops/bootstrap.ts';
 import { parseCommandArgs, requiredName } from './ops/command-args.ts';
+import { pipelineLag } from './ops/pipeline-lag.ts';
 
 const USAGE = `usage: tributary pipelines list [--admin URL] [--json]
        tributary pipelines status [NAME] [--admin URL] [--json]
@@ -70,13 +71,9 @@ function errorOf(text: string): string {
   }
 }
 
-function lagOf(pipeline: PipelineReport): bigint {
-  return pipeline.partitions.reduce((sum, partition) => sum + BigInt(partition.lagRecords), 0n);
-}
-
 function listText(pipelines: readonly PipelineReport[]): string {
   if (pipelines.length === 0) return 'no pipelines are configured on this edge';
-  const rows = pipelines.map((pipeline) => [pipeline.name, pipeline.from, pipeline.to, pipeline.steps.join(' → ') || '(none)', String(pipeline.partitions.length), lagOf(pipeline).toString()]);
+  const rows = pipelines.map((pipeline) => [pipeline.name, pipeline.from, pipeline.to, pipeline.steps.join(' → ') || '(none)', String(pipeline.partitions.length), pipelineLag(pipeline).toString()]);
   return table(['NAME', 'FROM', 'TO', 'STEPS', 'PARTITIONS', 'LAG'], rows);
 }
 

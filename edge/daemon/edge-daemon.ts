@@ -58,6 +58,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
       topics: topicsProviderFor(store),
       groups: groupsProviderFor(kafka.groups),
       mqttClients: mqtt,
+      pipelines,
       mirror: mirrorConfigured(config) ? { report: () => mirrorParts.mirror?.report(), deliveredGroup: config.mirror.source.deliveredGroup } : undefined,
     });
     core.onClose(() => consoleRoutes.close());

@@ -25,7 +25,7 @@ import { SessionStore } from './store/session-store.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { MqttAccess } from './access.ts';
 import { Broker } from './broker/broker.ts';
-import { clientDetail, connectedClients, type MqttClientDetail, type MqttClientSummary } from './client-view.ts';
+import { clientDetail, connectedClients, offlineSessions, type MqttClientDetail, type MqttClientSummary } from './client-view.ts';
 
 export interface ListenAddress {
   host: string;
@@ -47,6 +47,8 @@ export interface MqttFrontEnd {
   broker: Broker;
   /** Connected clients, for the console. */
   clients(): MqttClientSummary[];
+  /** Sessions kept for clients that left (how many, and the first `max` found), for the console. */
+  offlineSessions(max: number): { total: number; sessions: MqttClientSummary[] };
   /** One client's session, connected or kept offline, for the console. */
   client(clientId: string): Promise<MqttClientDetail | undefined>;
   close(): Promise<void>;
@@ -156,6 +158,9 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       broker: engine,
       clients() {
         return connectedClients(engine);
+      },
+      offlineSessions(max) {
+        return offlineSessions(engine, max);
       },
       async client(clientId) {
         return clientDetail(engine, clientId);

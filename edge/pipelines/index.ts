@@ -5,3 +5,4 @@ export { PipelineRunner, type PipelineReport, type PipelineRunnerOptions } from 
 export { planPipelines, type PipelinePlan } from './plan.ts';
 export { pipelineRoutes } from './admin-routes.ts';
 export { stateTopicName } from './state-log.ts';
+export { RECENT_PROBLEMS_MAX, type PipelineProblem } from './recent-problems.ts';

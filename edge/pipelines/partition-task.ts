@@ -28,6 +28,7 @@ import { buildSteps } from './step-chain.ts';
 import type { Emit, PipelineRecord, Step, StepCounters, StepEnvironment } from './steps/step.ts';
 import { StateLog, STATE_FORMAT_VERSION, type CommitMarker } from './state-log.ts';
 import { OUTPUT_HEADERS, outputHeaders, readOutputHeaders } from './output-headers.ts';
+import type { RecentProblems } from './recent-problems.ts';
 
 /** Input bytes read at once; a read holds at most this much plus its decoded records. */
 export const READ_BYTES_MAX = 1024 * 1024;
@@ -64,6 +65,8 @@ export interface TaskDependencies {
   stateTopic: string;
   metrics: PipelineMetrics;
   logger: Logger;
+  /** The pipeline's recent problems, shared by its tasks. */
+  problems: RecentProblems;
 }
 
 interface PendingOutput {
@@ -125,13 +128,18 @@ export class PartitionTask {
       position: this.#position.toString(),
       committedPosition: this.#committedPosition.toString(),
       highWatermark: highWatermark.toString(),
-      lagRecords: (highWatermark > this.#committedPosition ? highWatermark - this.#committedPosition : 0n).toString(),
+      lagRecords: this.#lagRecords(highWatermark).toString(),
       outputPartition: this.#outputPartition,
       sequence: this.#sequence.toString(),
       openWindows: sizes.openWindows,
       stateEntries: sizes.entries,
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
     };
+  }
+
+  /** Input records not yet processed and committed: the status's lag and the lag gauge's. */
+  #lagRecords(highWatermark: bigint): bigint {
+    return highWatermark > this.#committedPosition ? highWatermark - this.#committedPosition : 0n;
   }
 
   #inputOrUndefined() {
@@ -168,6 +176,7 @@ export class PartitionTask {
         this.#status = 'retrying';
         this.#lastError = (error as Error).message;
         this.#countError('io');
+        this.#deps.problems.add({ atMs: Date.now(), kind: 'io', partition: this.index, offset: null, message: this.#lastError });
         this.#deps.logger.error({ err: error, pipeline: this.#name, partition: this.index, retryInMs: backoffMs }, 'pipeline task failed; it restarts from its last commit');
         await sleep(backoffMs, this.#stop.signal);
         backoffMs = Math.min(backoffMs * 2, RETRY_BACKOFF_MAX_MS);
@@ -405,7 +414,7 @@ export class PartitionTask {
   #publishGauges(highWatermark: bigint): void {
     const labels = { pipeline: this.#name, partition: String(this.index) };
     const { metrics } = this.#deps;
-    metrics.lagRecords.set(labels, Number(highWatermark > this.#committedPosition ? highWatermark - this.#committedPosition : 0n));
+    metrics.lagRecords.set(labels, Number(this.#lagRecords(highWatermark)));
     const size = this.#stateSize();
     metrics.openWindows.set(labels, size.openWindows);
     metrics.stateEntries.set(labels, size.entries);
@@ -415,8 +424,10 @@ export class PartitionTask {
     this.#deps.metrics.errors.inc({ pipeline: this.#name, kind });
   }
 
-  /** Logs a record's problem, at most REPORTS_PER_MINUTE times a minute per kind; the metrics count every one. */
+  /** Logs a record's problem, at most REPORTS_PER_MINUTE times a minute per kind; the metrics count every one, and the recent problems keep the newest. */
   #report(kind: string, message: string, detail: Record<string, unknown>): void {
+    const offset = detail.offset;
+    this.#deps.problems.add({ atMs: Date.now(), kind, partition: this.index, offset: typeof offset === 'bigint' ? offset.toString() : null, message });
     const minute = Math.floor(Date.now() / 60_000);
     let entry = this.#reports.get(kind);
     if (entry === undefined || entry.minute !== minute) this.#reports.set(kind, entry = { minute, count: 0 });

@@ -9,6 +9,7 @@ import { PipelineMetrics } from './metrics.ts';
 import { PartitionTask, type TaskStatus } from './partition-task.ts';
 import type { PipelineLog } from './pipeline-log.ts';
 import { planPipelines, type PipelinePlan } from './plan.ts';
+import { RecentProblems, type PipelineProblem } from './recent-problems.ts';
 import { STATE_TOPIC_SETTINGS, stateTopicName } from './state-log.ts';
 
 /** How often input topics are checked for new partitions (the mirror checks as often). */
@@ -34,6 +35,8 @@ interface RunningPipeline {
   plan: PipelinePlan;
   stateTopic: string;
   tasks: PartitionTask[];
+  /** Kept across resets: what went wrong before one is still worth seeing. */
+  problems: RecentProblems;
 }
 
 export class PipelineRunner {
@@ -48,7 +51,7 @@ export class PipelineRunner {
   private constructor(options: PipelineRunnerOptions, plans: PipelinePlan[]) {
     this.#options = options;
     this.#metrics = new PipelineMetrics(options.registry);
-    for (const plan of plans) this.#pipelines.set(plan.config.name, { plan, stateTopic: stateTopicName(plan.config.name), tasks: [] });
+    for (const plan of plans) this.#pipelines.set(plan.config.name, { plan, stateTopic: stateTopicName(plan.config.name), tasks: [], problems: new RecentProblems() });
   }
 
   /** Plans every pipeline (CONFIG_INVALID naming pipeline, step and column), creates missing topics, starts the tasks. */
@@ -94,6 +97,7 @@ export class PipelineRunner {
       stateTopic: pipeline.stateTopic,
       metrics: this.#metrics,
       logger: this.#options.logger,
+      problems: pipeline.problems,
     });
     pipeline.tasks.push(task);
     task.start();
@@ -122,6 +126,16 @@ export class PipelineRunner {
       steps: plan.steps.map((step) => step.kind),
       partitions: tasks.map((task) => task.status()),
     }));
+  }
+
+  /** A pipeline as configured (steps as declared, limits, formats; startFrom as the last reset left it); undefined when none is named so. */
+  definition(name: string): PipelineConfig | undefined {
+    return this.#pipelines.get(name)?.plan.config;
+  }
+
+  /** A pipeline's newest problems, newest first (recent-problems.ts); undefined when none is named so. */
+  recentProblems(name: string): PipelineProblem[] | undefined {
+    return this.#pipelines.get(name)?.problems.list();
   }
 
   /**
