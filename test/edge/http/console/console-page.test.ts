@@ -77,8 +77,9 @@ test('topics list their records; a topic page has its partitions and browses by 
   assert.match(await page.locator('#topic-facts').textContent() ?? '', 'delete');
   await page.locator('#browse-key').fill('dev-2');
   await page.locator('#browse-run').click();
+  // The page shows the newest records as it opens; the filtered answer replaces them.
+  await page.locator('#browse-info', { hasText: '1 record shown' }).waitFor({ timeout: APPEAR_TIMEOUT_MS });
   const row = page.locator('#records tbody tr[data-offset="5"]');
-  await row.waitFor({ timeout: APPEAR_TIMEOUT_MS });
   assert.is(await page.locator('#records tbody tr').count(), 1, 'only the record with that key');
   assert.is(await row.locator('td.format').textContent(), 'senml-cbor');
   assert.equal(JSON.parse((await row.locator('td.value pre').textContent())!), [{ bn: 'dev-2/', n: 'temp', u: 'Cel', v: 23.5 }]);
