@@ -2,7 +2,7 @@
 // up: credentials printed by `tributary config hash-password --scram-sha-256|512` and pasted
 // into kafka.sasl.users beside a PLAIN user. Real clients sign in, produce and consume:
 // kcat and confluent-kafka (librdkafka 2.0.2, Debian), kafka-python 2.0.2 (Debian; its SCRAM
-// goes through SaslHandshake v0 and bare tokens) and Apache Kafka 4.4's Java clients. A wrong
+// goes through SaslHandshake v0 and bare tokens), franz-go and Apache Kafka 4.4's Java clients. A wrong
 // password, an unknown user and a mechanism the user has no credential for are refused with
 // SASL_AUTHENTICATION_FAILED, the log names the user and never a password.
 import { test } from 'uvu';
@@ -14,7 +14,7 @@ import { compileJava, runJava } from '../../helpers/apache-kafka.ts';
 import { RawKafkaConnection } from '../../edge/kafka/clients/support/raw-kafka.ts';
 import { assertInOrderPerKey, KeyedSequence } from '../../edge/kafka/clients/support/keyed-records.ts';
 import { assertNoServerErrors } from '../../edge/kafka/clients/support/server-log.ts';
-import { debianPythonClient, type Connection } from './support/client-program.ts';
+import { debianPythonClient, goClient, type ClientProgram, type Connection } from './support/client-program.ts';
 import { kcat, run, runOk } from './support/processes.ts';
 import { runCli } from '../../edge/cli/run-cli.ts';
 
@@ -53,6 +53,8 @@ test.before(async () => {
           users: [{ username: 'admin', passwordHash }, { username: 'alice', scramSha256 }, { username: 'bob', scramSha512 }],
         },
       },
+      // franz-go does not ask for topics to be created; the others' appear on first use.
+      topics: { overrides: { 'franz-go-scram-sha-512-plain': { partitions: 1 }, 'franz-go-scram-sha-256-tls': { partitions: 1 } } },
     },
   });
 });
@@ -126,15 +128,20 @@ test('kcat: a wrong password, an unknown user and a mechanism the user has no cr
 
 test('confluent-kafka (Debian): SCRAM-SHA-512 over plain TCP and SCRAM-SHA-256 over TLS produce and drain in a group; a wrong password is refused', async () => {
   const program = debianPythonClient('confluent-kafka', 'confluent_kafka', 'confluent_kafka_client.py');
-  await pythonRoundTrips(program, 'confluent');
+  await programRoundTrips(program, 'confluent');
 });
 
 test('kafka-python 2.0.2 (Debian): SCRAM through SaslHandshake v0 and bare tokens, over plain TCP and TLS; a wrong password is refused', async () => {
   const program = debianPythonClient('kafka-python', 'kafka', 'kafka_python_client.py');
-  await pythonRoundTrips(program, 'kafka-python');
+  await programRoundTrips(program, 'kafka-python');
 });
 
-async function pythonRoundTrips(program: ReturnType<typeof debianPythonClient>, prefix: string): Promise<void> {
+test('franz-go (pkg/sasl/scram): SCRAM-SHA-512 over plain TCP and SCRAM-SHA-256 over TLS produce and drain in a group; a wrong password is refused', async () => {
+  await programRoundTrips(goClient('franz-go'), 'franz-go');
+});
+
+/** A client program of the interop command line signs in with SCRAM on both listeners, produces, drains, and is refused a wrong password. */
+async function programRoundTrips(program: ClientProgram, prefix: string): Promise<void> {
   const connection = (tls: boolean, mechanism: Mechanism, username: 'alice' | 'bob', password: string): Connection => ({
     bootstrap: tls ? onTls() : onPlain(), ...(tls ? { tlsCaFile: BROKER_CERTIFICATE } : {}), sasl: { username, password, mechanism },
   });
