@@ -37,8 +37,9 @@ async function hashWithCli(password: string, ...flags: string[]): Promise<string
 let daemon: Daemon;
 
 test.before(async () => {
-  const [passwordHash, scramSha256, scramSha512] = await Promise.all([
+  const [passwordHash, adminScramSha512, scramSha256, scramSha512] = await Promise.all([
     hashWithCli(PASSWORDS.admin),
+    hashWithCli(PASSWORDS.admin, '--scram-sha-512'),
     hashWithCli(PASSWORDS.alice, '--scram-sha-256'),
     hashWithCli(PASSWORDS.bob, '--scram-sha-512'),
   ]);
@@ -50,7 +51,7 @@ test.before(async () => {
       kafka: {
         sasl: {
           listeners: ['plain', 'tls'],
-          users: [{ username: 'admin', passwordHash }, { username: 'alice', scramSha256 }, { username: 'bob', scramSha512 }],
+          users: [{ username: 'admin', passwordHash, scramSha512: adminScramSha512 }, { username: 'alice', scramSha256 }, { username: 'bob', scramSha512 }],
         },
       },
       // franz-go does not ask for topics to be created; the others' appear on first use.
@@ -96,8 +97,8 @@ test('SaslHandshake offers PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, each held by 
   }
 });
 
-test('kcat: alice with SCRAM-SHA-256 on the plain listener and bob with SCRAM-SHA-512 over TLS produce and consume; admin still uses PLAIN', async () => {
-  for (const [topic, tls, mechanism, user] of [['kcat-scram-256', false, 'SCRAM-SHA-256', 'alice'], ['kcat-scram-512', true, 'SCRAM-SHA-512', 'bob'], ['kcat-plain', true, 'PLAIN', 'admin']] as const) {
+test('kcat: alice with SCRAM-SHA-256 on the plain listener and bob with SCRAM-SHA-512 over TLS produce and consume; admin, with a scrypt hash and a SCRAM-SHA-512 credential, signs in with either', async () => {
+  for (const [topic, tls, mechanism, user] of [['kcat-scram-256', false, 'SCRAM-SHA-256', 'alice'], ['kcat-scram-512', true, 'SCRAM-SHA-512', 'bob'], ['kcat-plain', true, 'PLAIN', 'admin'], ['kcat-admin-scram', false, 'SCRAM-SHA-512', 'admin']] as const) {
     const settings = librdkafka(tls, mechanism, user, PASSWORDS[user]);
     const bootstrap = tls ? onTls() : onPlain();
     await runOk(kcat(), ['-b', bootstrap, ...settings, '-P', '-t', topic, '-K:'], 'k0:first\nk1:second\n');
