@@ -20,6 +20,17 @@ export const SCRAM_MESSAGE_BYTES_MAX = 4096;
 /** Random bytes in the server's part of the nonce: RFC 5802 §5.1 wants it unpredictable; 144 bits, 24 base64 characters. */
 const SERVER_NONCE_BYTES = 18;
 
+/** What the exchange holds between its two tokens. */
+interface AfterClientFirst {
+  message: ClientFirstMessage;
+  serverFirst: string;
+  /** The whole nonce of server-first: the client's, then the server's own. */
+  nonce: string;
+  /** The user's credential, or an unknown user's stand-in. */
+  credential: ScramCredential;
+  known: boolean;
+}
+
 export interface ScramOptions {
   /** The server's part of each nonce; random unless a test fixes it (RFC 7677 §3's example). */
   serverNonce?: () => string;
@@ -48,7 +59,7 @@ export class ScramMechanism implements SaslMechanism {
   }
 
   start(): SaslExchange {
-    let first: { message: ClientFirstMessage; serverFirst: string; nonce: string; credential: ScramCredential; known: boolean } | undefined;
+    let first: AfterClientFirst | undefined;
     let over = false;
     return {
       step: async (token: Buffer): Promise<SaslStep> => {
@@ -80,7 +91,7 @@ export class ScramMechanism implements SaslMechanism {
     };
   }
 
-  #final(text: string, first: { message: ClientFirstMessage; serverFirst: string; nonce: string; credential: ScramCredential; known: boolean }): SaslStep {
+  #final(text: string, first: AfterClientFirst): SaslStep {
     const user = first.message.username;
     const message = parseClientFinal(text);
     if (typeof message === 'string') return this.#refused(message, user);
@@ -117,7 +128,6 @@ export class ScramMechanism implements SaslMechanism {
   }
 }
 
-
 /**
  * Whether client-final's r= is the nonce of server-first. RFC 5802 §5.1 asks for it exactly;
  * librdkafka (2.0.2 at least, so kcat and confluent-kafka on Debian 12) sends its own nonce
@@ -125,6 +135,6 @@ export class ScramMechanism implements SaslMechanism {
  * forms are taken here: the server's random part still ends the nonce, and the proof covers
  * the message as sent, so neither form lets an old proof be replayed.
  */
-function nonceEchoed(sent: string, clientNonce: string, serverNonce: string): boolean {
-  return sent === serverNonce || sent === clientNonce + serverNonce;
+function nonceEchoed(sent: string, clientNonce: string, nonce: string): boolean {
+  return sent === nonce || sent === clientNonce + nonce;
 }
