@@ -51,8 +51,9 @@ export class ScramMechanism implements SaslMechanism {
     this.#credentials = credentials;
     this.#serverNonce = options.serverNonce ?? (() => randomBytes(SERVER_NONCE_BYTES).toString('base64'));
     // Derived from the users' ServerKeys, secret and the same at every start, so that an
-    // unknown user is offered the same salt each time, as a known one is (Kafka and
-    // PostgreSQL answer unknown users with such a mock salt). With no users, a random key.
+    // unknown user is offered the same salt each time, as a known one is (PostgreSQL answers
+    // unknown users with such a mock salt; Kafka refuses them at client-first, which tells a
+    // stranger which names exist). With no users, a random key.
     const serverKeys = [...credentials.values()].map((credential) => credential.serverKey);
     this.#decoyKey = serverKeys.length === 0 ? randomBytes(32) : hmac(hash, Buffer.concat(serverKeys), 'unknown user salt');
     this.#decoyKeys = randomBytes(SCRAM_MECHANISMS[hash].keyBytes);
