@@ -1,0 +1,65 @@
+// The crash-state explorer on the real store: the checker fails a state that lost a synced
+// write and a store that acknowledges before it syncs, and a CI run's worth of states from
+// the real workload recovers with nothing acknowledged lost.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { KEEP_NONE, TraceIndex } from './crash-states.ts';
+import { judge, recover } from './checker.ts';
+import { explore, type ExploreReport } from './explorer.ts';
+import { statesRoot } from './materialise.ts';
+import type { Recording } from './trace.ts';
+import { recordWorkload } from './workload.ts';
+
+/** States a CI run checks: enough to visit every crash point of the workload several times, in well under two minutes. */
+const CI_STATES = 10_000;
+/** Rounds of the small workloads below: a few rolls and acknowledgements are all they need. */
+const SMALL_ROUNDS = 3;
+
+function describe(report: ExploreReport): string {
+  const shown = report.violations.slice(0, 5).map((violation) => `state ${violation.stateNumber} (after ${violation.crashPoint}, ${violation.choice}): ${violation.problems.join('; ')}`);
+  return `seed ${report.seed}: ${report.violations.length} violations in ${report.statesChecked} states\n${shown.join('\n')}`;
+}
+
+async function problemsAt(recording: Recording, crashPoint: number): Promise<string[]> {
+  const root = statesRoot();
+  try {
+    const state = new TraceIndex(recording).state(crashPoint, KEEP_NONE, 'none');
+    return judge(recording, await recover(recording, state, join(root, 'state')), state.acknowledged);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+test('the checker fails a state in which a synced write never reached the disk', async () => {
+  const recording = await recordWorkload({ rounds: SMALL_ROUNDS });
+  const acknowledgedAt = recording.entries.findIndex((entry) => entry.kind === 'appended');
+  const acknowledged = recording.entries[acknowledgedAt]!;
+  assert.ok(acknowledged.kind === 'appended');
+  const writeAt = recording.entries.findIndex((entry) => entry.kind === 'write' && entry.bytes.includes(acknowledged.batch));
+  assert.ok(writeAt >= 0 && writeAt < acknowledgedAt, 'the acknowledged batch was written before it was acknowledged');
+  assert.equal(await problemsAt(recording, acknowledgedAt + 1), [], 'the state as recorded is sound');
+  // The same trace, but the write's bytes are zeros on the disk, as a lost write leaves them.
+  const write = recording.entries[writeAt]!;
+  assert.ok(write.kind === 'write');
+  const entries = recording.entries.with(writeAt, { ...write, bytes: Buffer.alloc(write.bytes.length) });
+  const problems = await problemsAt({ ...recording, entries }, acknowledgedAt + 1);
+  const partition = `${acknowledged.topic}-${acknowledged.partition}`;
+  assert.ok(problems.includes(`${partition}: acknowledged batch at ${acknowledged.baseOffset} is missing`), problems.join('\n'));
+});
+
+test('under the os flush policy an append is answered before its fdatasync, and crash states lose acknowledged batches', async () => {
+  const recording = await recordWorkload({ rounds: SMALL_ROUNDS, flushPolicy: 'os' });
+  const report = await explore(recording, { seed: 1, states: 500 });
+  assert.ok(report.violations.some((violation) => violation.problems.some((problem) => problem.includes('is missing'))), describe(report));
+});
+
+test(`${CI_STATES} crash states of the workload recover with every acknowledged batch, contiguous offsets and sound producer state`, async () => {
+  const seed = process.env.CRASH_EXPLORE_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.CRASH_EXPLORE_SEED);
+  const report = await explore(await recordWorkload(), { seed, states: CI_STATES });
+  assert.is(report.statesChecked, CI_STATES);
+  assert.equal(report.violations, [], describe(report));
+});
+
+test.run();
