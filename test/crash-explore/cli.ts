@@ -1,4 +1,4 @@
-// npm run crash-explore -- [--seed N] [--states N] [--rounds N] [--trace FILE [--state N ...]]
+// npm run crash-explore -- [--seed N] [--states N] [--model ordered|per-directory] [--rounds N] [--trace FILE [--state N ...]]
 //
 // Records the workload (or loads a saved trace), checks crash states from it and prints
 // the states checked, the recoveries run, the violations and the seed to reproduce them.
@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { MetadataModel } from './crash-states.ts';
 import { explore } from './explorer.ts';
 import { loadRecording, saveRecording } from './trace-file.ts';
 import { recordWorkload } from './workload.ts';
@@ -20,6 +21,7 @@ const { values } = parseArgs({
   options: {
     seed: { type: 'string' },
     states: { type: 'string', default: String(DEFAULT_STATES) },
+    model: { type: 'string', default: 'ordered' },
     rounds: { type: 'string' },
     trace: { type: 'string' },
     state: { type: 'string', multiple: true },
@@ -28,6 +30,8 @@ const { values } = parseArgs({
 
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 const states = Number(values.states);
+const model = values.model as MetadataModel;
+if (model !== 'ordered' && model !== 'per-directory') throw new Error(`--model: ordered or per-directory, not ${model}`);
 const started = Date.now();
 const recording = values.trace === undefined
   ? await recordWorkload({ rounds: values.rounds === undefined ? undefined : Number(values.rounds) })
@@ -37,6 +41,7 @@ let lastPrinted = Date.now();
 const report = await explore(recording, {
   seed,
   states,
+  model,
   only: values.state?.map(Number),
   onProgress: (checked) => {
     if (Date.now() - lastPrinted < 10_000) return;
@@ -48,7 +53,7 @@ const seconds = ((Date.now() - started) / 1000).toFixed(1);
 console.log(`trace: ${report.traceEntries} entries (${values.trace ?? `recorded in ${recordedMs} ms`})`);
 console.log(`states checked: ${report.statesChecked} (${report.recoveries} recoveries) in ${seconds} s`);
 console.log(`violations: ${report.violations.length}`);
-console.log(`seed: ${seed}`);
+console.log(`seed: ${seed}, metadata model: ${model}`);
 for (const violation of report.violations.slice(0, VIOLATIONS_PRINTED)) {
   console.log(`state ${violation.stateNumber} (crash after ${violation.crashPoint} entries, ${violation.choice}):`);
   for (const problem of violation.problems) console.log(`  ${problem}`);
@@ -57,6 +62,6 @@ if (report.violations.length > 0) {
   const traceFile = values.trace ?? join(tmpdir(), `tributary-crash-trace-${seed}.v8.gz`);
   if (values.trace === undefined) saveRecording(recording, traceFile);
   const first = report.violations[0]!.stateNumber;
-  console.log(`again: npm run crash-explore -- --trace ${traceFile} --seed ${seed} --states ${states} --state ${first}`);
+  console.log(`again: npm run crash-explore -- --trace ${traceFile} --seed ${seed} --states ${states} --model ${model} --state ${first}`);
   process.exitCode = 1;
 }

@@ -59,6 +59,22 @@ test('metadata survives in order: a later operation made durable keeps the earli
   assert.ok(state.directories.has('other'));
 });
 
+test('per directory: only an fsync of its directory makes an operation durable, and directories keep no order between them', () => {
+  const index = new TraceIndex(recordingOf([
+    { kind: 'create', path: 'log/a', inode: 1 },
+    { kind: 'write', inode: 1, position: 0, bytes: bytes(8, 1) },
+    { kind: 'sync', inode: 1, issuedAt: 2 },
+    { kind: 'mkdir', path: 'other' },
+    { kind: 'create', path: 'other/b', inode: 2 },
+    { kind: 'syncDirectory', path: 'other', issuedAt: 5 },
+  ]), 'per-directory');
+  const state = index.state(6, KEEP_NONE, 'none');
+  assert.equal([...state.files.keys()], ['other/b'], 'log/a was synced but its directory was not');
+  // One group keeps its operations, the other does not: log/a without other/b's mkdir is a state too.
+  const onlyLog: UnsyncedChoice = { ...KEEP_NONE, metadataKept: (count) => (count === 1 ? 1 : 0) };
+  assert.ok(index.state(6, onlyLog, 'log only').files.has('log/a'));
+});
+
 test('a torn write keeps whole sectors of the file only', () => {
   const index = new TraceIndex(recordingOf([
     { kind: 'create', path: 'log/a', inode: 1 },

@@ -102,6 +102,15 @@ function copyImage(image: DiskImage): DiskImage {
 }
 
 /**
+ * How metadata reaches the disk. 'ordered': in the order it was made, as ext4's journal
+ * (data=ordered) commits it, and a file's fdatasync also makes its creation durable.
+ * 'per-directory': each directory's operations in order, but directories independently of
+ * one another, and only an fsync of the directory makes them durable — what POSIX promises,
+ * and closer to f2fs or btrfs.
+ */
+export type MetadataModel = 'ordered' | 'per-directory';
+
+/**
  * The states of one trace. Crash points are mostly asked for in increasing order, so the
  * synced part of the disk is carried forward from one point to the next (what is synced
  * stays synced) instead of replaying the trace for every state; an earlier point starts
@@ -109,18 +118,20 @@ function copyImage(image: DiskImage): DiskImage {
  */
 export class TraceIndex {
   readonly recording: Recording;
-  /** forcedMetadata[k]: the highest trace index of a metadata operation durable once k entries completed; -1 for none. */
+  readonly model: MetadataModel;
+  /** Under 'ordered': forcedMetadata[k] is the highest trace index of a metadata operation durable once k entries completed; -1 for none. */
   readonly #forcedMetadata: Int32Array;
   #point = 0;
   #image!: DiskImage;
-  /** Metadata entries already in the image: those up to this trace index. */
-  #metadataApplied = -1;
+  /** Metadata operations not yet durable, by the group that orders them (one group, or a directory each), as trace indexes in order. */
+  #pendingMetadata = new Map<string, number[]>();
   /** Each file's data operations not yet covered by an fdatasync, in trace order. */
   #unsynced = new Map<number, { index: number; operation: DataOperation }[]>();
   #acknowledged: Acknowledgement[] = [];
 
-  constructor(recording: Recording) {
+  constructor(recording: Recording, model: MetadataModel = 'ordered') {
     this.recording = recording;
+    this.model = model;
     const { entries } = recording;
     const createdAt = new Map<number, number>();
     this.#forcedMetadata = new Int32Array(entries.length + 1).fill(-1);
@@ -158,9 +169,22 @@ export class TraceIndex {
       this.#image.contents.set(inode++, bytes);
     }
     this.#point = 0;
-    this.#metadataApplied = -1;
+    this.#pendingMetadata = new Map();
     this.#unsynced = new Map();
     this.#acknowledged = [];
+  }
+
+  /** The group whose order a metadata operation keeps. */
+  #groupOf(entry: MetadataOperation): string {
+    return this.model === 'ordered' ? '' : directoriesChanged(entry)[0]!;
+  }
+
+  /** Applies the pending metadata operations of `group` below trace index `until` to the synced image. */
+  #makeDurable(group: string, until: number): void {
+    const pending = this.#pendingMetadata.get(group) ?? [];
+    let count = 0;
+    while (count < pending.length && pending[count]! < until) applyMetadata(this.recording.entries[pending[count++]!] as MetadataOperation, this.#image);
+    this.#pendingMetadata.set(group, pending.slice(count));
   }
 
   /** Moves the synced image forward to `crashPoint`. */
@@ -169,22 +193,23 @@ export class TraceIndex {
     const { entries } = this.recording;
     for (; this.#point < crashPoint; this.#point++) {
       const entry = entries[this.#point]!;
-      if (isData(entry)) {
+      if (isMetadata(entry)) {
+        const group = this.#groupOf(entry);
+        this.#pendingMetadata.set(group, [...(this.#pendingMetadata.get(group) ?? []), this.#point]);
+      } else if (isData(entry)) {
         this.#unsynced.set(entry.inode, [...(this.#unsynced.get(entry.inode) ?? []), { index: this.#point, operation: entry }]);
       } else if (entry.kind === 'sync') {
         const pending = this.#unsynced.get(entry.inode) ?? [];
         const covered = pending.filter(({ index }) => index < entry.issuedAt);
         for (const { operation } of covered) applyData(operation, this.#image.contents, undefined);
         this.#unsynced.set(entry.inode, pending.slice(covered.length));
+      } else if (entry.kind === 'syncDirectory' && this.model === 'per-directory') {
+        this.#makeDurable(entry.path, entry.issuedAt);
       } else if (isAcknowledgement(entry)) {
         this.#acknowledged.push(entry);
       }
     }
-    const forced = this.#forcedMetadata[crashPoint]!;
-    for (; this.#metadataApplied < forced; this.#metadataApplied++) {
-      const entry = entries[this.#metadataApplied + 1]!;
-      if (isMetadata(entry)) applyMetadata(entry, this.#image);
-    }
+    if (this.model === 'ordered') this.#makeDurable('', this.#forcedMetadata[crashPoint]! + 1);
   }
 
   /** Builds the state a crash after `crashPoint` entries leaves, with the unsynced operations `choice` keeps. */
@@ -192,15 +217,13 @@ export class TraceIndex {
     this.#advance(crashPoint);
     const { entries } = this.recording;
     const image = copyImage(this.#image);
-    const unsyncedMetadata: MetadataOperation[] = [];
-    for (let index = this.#metadataApplied + 1; index < crashPoint; index++) {
-      const entry = entries[index]!;
-      if (isMetadata(entry)) unsyncedMetadata.push(entry);
-    }
-    for (const entry of unsyncedMetadata.slice(0, choice.metadataKept(unsyncedMetadata.length))) applyMetadata(entry, image);
+    // Each group keeps a prefix of its pending operations; applied together in the order they were made.
+    const kept: number[] = [];
+    for (const pending of this.#pendingMetadata.values()) kept.push(...pending.slice(0, choice.metadataKept(pending.length)));
+    for (const index of kept.sort((a, b) => a - b)) applyMetadata(entries[index] as MetadataOperation, image);
     for (const pending of this.#unsynced.values()) {
-      const kept = pending.filter(() => choice.dataKept());
-      for (const position of choice.order(kept.length)) applyData(kept[position]!.operation, image.contents, choice);
+      const keptData = pending.filter(() => choice.dataKept());
+      for (const position of choice.order(keptData.length)) applyData(keptData[position]!.operation, image.contents, choice);
     }
     const files = new Map<string, Buffer>();
     for (const [path, inode] of image.names) files.set(path, image.contents.get(inode) ?? Buffer.alloc(0));

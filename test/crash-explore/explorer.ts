@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRandom } from '../../firmware-sim/random.ts';
-import { KEEP_ALL, KEEP_NONE, TraceIndex, sampledChoice, type CrashState } from './crash-states.ts';
+import { KEEP_ALL, KEEP_NONE, TraceIndex, sampledChoice, type CrashState, type MetadataModel } from './crash-states.ts';
 import { judge, recover, type Observation } from './checker.ts';
 import { statesRoot } from './materialise.ts';
 import type { Recording } from './trace.ts';
@@ -67,13 +67,14 @@ function filesDigest(state: CrashState): string {
 export interface ExploreOptions {
   seed: number;
   states: number;
+  model?: MetadataModel;
   /** Only these state numbers (to replay a violation); all of them when undefined. */
   only?: number[];
   onProgress?: (checked: number) => void;
 }
 
 export async function explore(recording: Recording, options: ExploreOptions): Promise<ExploreReport> {
-  const index = new TraceIndex(recording);
+  const index = new TraceIndex(recording, options.model);
   const root = statesRoot();
   const recoveries = new Map<string, Promise<Observation>>();
   const report: ExploreReport = { seed: options.seed, traceEntries: index.length, statesChecked: 0, recoveries: 0, violations: [] };
