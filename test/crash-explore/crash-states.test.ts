@@ -11,11 +11,18 @@ function recordingOf(entries: TraceEntry[]): Recording {
 
 const bytes = (length: number, fill: number): Buffer => Buffer.alloc(length, fill);
 
+/** The first entries of a trace: file 1 created at `path`, written with `length` bytes of `fill`, and synced. */
+function syncedFile(path: string, length: number, fill: number): TraceEntry[] {
+  return [
+    { kind: 'create', path, inode: 1 },
+    { kind: 'write', inode: 1, position: 0, bytes: bytes(length, fill) },
+    { kind: 'sync', inode: 1, issuedAt: 2 },
+  ];
+}
+
 test('a synced write is in every state; an unsynced one only where it is kept', () => {
   const index = new TraceIndex(recordingOf([
-    { kind: 'create', path: 'log/a', inode: 1 },
-    { kind: 'write', inode: 1, position: 0, bytes: bytes(100, 1) },
-    { kind: 'sync', inode: 1, issuedAt: 2 },
+    ...syncedFile('log/a', 100, 1),
     { kind: 'write', inode: 1, position: 100, bytes: bytes(50, 2) },
   ]));
   assert.equal(index.state(4, KEEP_NONE, 'none').files.get('log/a'), bytes(100, 1));
@@ -34,9 +41,7 @@ test('an fdatasync covers what completed before it was issued, not what complete
 
 test('a rename is lost without an fsync of its directory, and kept with one', () => {
   const entries: TraceEntry[] = [
-    { kind: 'create', path: 'log/a.tmp', inode: 1 },
-    { kind: 'write', inode: 1, position: 0, bytes: bytes(8, 1) },
-    { kind: 'sync', inode: 1, issuedAt: 2 },
+    ...syncedFile('log/a.tmp', 8, 1),
     { kind: 'rename', from: 'log/a.tmp', to: 'log/a' },
   ];
   const unsynced = new TraceIndex(recordingOf(entries)).state(4, KEEP_NONE, 'none');
@@ -61,9 +66,7 @@ test('metadata survives in order: a later operation made durable keeps the earli
 
 test('per directory: only an fsync of its directory makes an operation durable, and directories keep no order between them', () => {
   const index = new TraceIndex(recordingOf([
-    { kind: 'create', path: 'log/a', inode: 1 },
-    { kind: 'write', inode: 1, position: 0, bytes: bytes(8, 1) },
-    { kind: 'sync', inode: 1, issuedAt: 2 },
+    ...syncedFile('log/a', 8, 1),
     { kind: 'mkdir', path: 'other' },
     { kind: 'create', path: 'other/b', inode: 2 },
     { kind: 'syncDirectory', path: 'other', issuedAt: 5 },
@@ -92,9 +95,7 @@ test('a torn write keeps whole sectors of the file only', () => {
 
 test('states of earlier crash points after later ones are built from the start again', () => {
   const index = new TraceIndex(recordingOf([
-    { kind: 'create', path: 'log/a', inode: 1 },
-    { kind: 'write', inode: 1, position: 0, bytes: bytes(4, 1) },
-    { kind: 'sync', inode: 1, issuedAt: 2 },
+    ...syncedFile('log/a', 4, 1),
     { kind: 'write', inode: 1, position: 0, bytes: bytes(4, 2) },
     { kind: 'sync', inode: 1, issuedAt: 4 },
   ]));

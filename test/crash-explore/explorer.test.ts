@@ -9,21 +9,30 @@ import { KEEP_NONE, TraceIndex, type MetadataModel } from './crash-states.ts';
 import { judge, recover } from './checker.ts';
 import { explore, type ExploreReport } from './explorer.ts';
 import { statesRoot } from './materialise.ts';
+import { exploreRecoveryCrashes } from './recovery-crashes.ts';
 import type { Recording } from './trace.ts';
 import { recordWorkload } from './workload.ts';
 
 /**
  * States a CI run checks, under each metadata model: every crash point of the workload
- * several times under ext4's ordered journal, and each at least twice without it, 10,000 in
- * all, in well under two minutes.
+ * several times under ext4's ordered journal and at least once without it, plus crashes
+ * during the recovery of some of those states — 10,000 in all, in under two minutes.
  */
-const CI_STATES = { ordered: 8_000, 'per-directory': 2_000 } as const;
+const CI_STATES = { ordered: 7_000, 'per-directory': 2_000 } as const;
+/** Crash states whose recovery is recorded and crashed in turn, and the states explored in each. */
+const CI_RECOVERIES = 40;
+const CI_STATES_PER_RECOVERY = 25;
 /** Rounds of the small workloads below: a few rolls and acknowledgements are all they need. */
 const SMALL_ROUNDS = 3;
 
 function describe(report: ExploreReport): string {
   const shown = report.violations.slice(0, 5).map((violation) => `state ${violation.stateNumber} (after ${violation.crashPoint}, ${violation.choice}): ${violation.problems.join('; ')}`);
   return `seed ${report.seed} (CRASH_EXPLORE_SEED): ${report.violations.length} violations in ${report.statesChecked} states\n${shown.join('\n')}`;
+}
+
+/** A new seed each run, so that CI runs explore different samples; CRASH_EXPLORE_SEED sets it to check a run's states again. */
+function ciSeed(): number {
+  return process.env.CRASH_EXPLORE_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.CRASH_EXPLORE_SEED);
 }
 
 async function problemsAt(recording: Recording, crashPoint: number): Promise<string[]> {
@@ -61,11 +70,18 @@ test('under the os flush policy an append is answered before its fdatasync, and 
 
 for (const [model, states] of Object.entries(CI_STATES) as [MetadataModel, number][]) {
   test(`${states} crash states (${model} metadata) recover with every acknowledged batch, contiguous offsets and sound producer state`, async () => {
-    const seed = process.env.CRASH_EXPLORE_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.CRASH_EXPLORE_SEED);
+    const seed = ciSeed();
     const report = await explore(await recordWorkload(), { seed, states, model });
     assert.is(report.statesChecked, states);
     assert.equal(report.violations, [], describe(report));
   });
 }
+
+test(`crashes during the recovery of ${CI_RECOVERIES} crash states (${CI_RECOVERIES * CI_STATES_PER_RECOVERY} states) lose nothing acknowledged before the first crash`, async () => {
+  const seed = ciSeed();
+  const report = await exploreRecoveryCrashes(await recordWorkload(), { seed, recoveries: CI_RECOVERIES, statesPerRecovery: CI_STATES_PER_RECOVERY });
+  assert.is(report.statesChecked, CI_RECOVERIES * CI_STATES_PER_RECOVERY);
+  assert.equal(report.violations, [], describe(report));
+});
 
 test.run();
