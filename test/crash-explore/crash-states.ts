@@ -49,9 +49,14 @@ export const KEEP_NONE: UnsyncedChoice = { metadataKept: () => 0, dataKept: () =
 /** Keeps every operation, whole and in order: the state a crash leaves when the page cache was written back in time. */
 export const KEEP_ALL: UnsyncedChoice = { metadataKept: (count) => count, dataKept: () => true, order: range, sectorsKept: range };
 
-/** Chance that a sampled state reorders a file's unsynced operations, or tears a kept write. */
+/** Chance that a sampled state keeps an unsynced data operation: even odds, so every subset is as likely as any other. */
+const KEEP_CHANCE = 0.5;
+/** Chance that a sampled state reorders a file's kept operations: half, so that orders are checked against the recorded one as often. */
 const REORDER_CHANCE = 0.5;
+/** Chance that a kept write is torn: under half, so that a torn write is seen beside many whole ones. */
 const TEAR_CHANCE = 0.3;
+/** Share of torn writes cut at a sector (a prefix kept); the others lose sectors anywhere, as a disk reordering its writes may. */
+const CUT_SHARE = 0.5;
 
 /** A seeded choice: each unsynced data operation kept with even odds, sometimes reordered, sometimes torn at sectors. */
 export function sampledChoice(random: Random): UnsyncedChoice {
@@ -64,13 +69,12 @@ export function sampledChoice(random: Random): UnsyncedChoice {
   };
   return {
     metadataKept: (count) => random.integer(0, count),
-    dataKept: () => random.next() < 0.5,
+    dataKept: () => random.next() < KEEP_CHANCE,
     order: (count) => (random.next() < REORDER_CHANCE ? shuffle(range(count)) : range(count)),
     sectorsKept: (count) => {
       if (random.next() >= TEAR_CHANCE) return range(count);
-      // Half the torn writes stop at a sector (a cut); the others lose sectors anywhere.
-      if (random.next() < 0.5) return range(random.integer(0, count - 1));
-      return range(count).filter(() => random.next() < 0.5);
+      if (random.next() < CUT_SHARE) return range(random.integer(0, count - 1));
+      return range(count).filter(() => random.next() < KEEP_CHANCE);
     },
   };
 }
