@@ -5,7 +5,8 @@
 //   ext4's journal (data=ordered, the device default) commits it: a state keeps a prefix
 //   of the metadata operations — at least up to the last one a completed fsync made
 //   durable (an fsync of its directory, or an fdatasync of the file it created), and any
-//   number of those after it.
+//   number of those after it. (Under the 'per-directory' model, below, each directory
+//   keeps its own prefix and only an fsync of the directory makes its operations durable.)
 // - A file's data operations (write, truncate) that a completed fdatasync covers are on
 //   disk. Those after it are not yet: a state keeps any subset of them, applied in any
 //   order, and a kept write may be torn — only some of its 512-byte sectors written.
