@@ -5,11 +5,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { KEEP_NONE, TraceIndex, type MetadataModel } from './crash-states.ts';
+import { readBatchHeader } from '../../shared/kafka/record-batch.ts';
+import { KEEP_ALL, KEEP_NONE, SECTOR_BYTES, TraceIndex, type MetadataModel } from './crash-states.ts';
 import { judge, recover } from './checker.ts';
 import { explore, type ExploreReport } from './explorer.ts';
 import { statesRoot } from './materialise.ts';
-import { exploreRecoveryCrashes } from './recovery-crashes.ts';
+import { exploreRecoveryCrashes, recordRecovery } from './recovery-crashes.ts';
 import type { Recording } from './trace.ts';
 import { recordWorkload } from './workload.ts';
 
@@ -44,6 +45,24 @@ async function problemsAt(recording: Recording, crashPoint: number): Promise<str
     rmSync(root, { recursive: true, force: true });
   }
 }
+
+test('the workload makes every kind of operation the model knows, and the recovery of a torn tail cuts it', async () => {
+  const recording = await recordWorkload({ rounds: SMALL_ROUNDS });
+  const kinds = new Set(recording.entries.map((entry) => entry.kind));
+  for (const kind of ['mkdir', 'create', 'write', 'sync', 'syncDirectory', 'rename', 'unlink', 'appended', 'logStartMoved'] as const) assert.ok(kinds.has(kind), `no ${kind} in the trace`);
+  assert.ok(recording.entries.some((entry) => entry.kind === 'appended' && readBatchHeader(entry.batch).producerId >= 0n), 'idempotent producers\' batches');
+  // The store cuts files only after a failure or in recovery: crash while a batch is being written, keep its first sectors, and record the recovery.
+  const tornAt = recording.entries.findIndex((entry) => entry.kind === 'write' && entry.bytes.length > 2 * SECTOR_BYTES);
+  assert.ok(tornAt >= 0, 'a write of several sectors');
+  const torn = new TraceIndex(recording).state(tornAt + 1, { ...KEEP_ALL, sectorsKept: (count) => Array.from({ length: count - 1 }, (_, index) => index) }, 'torn');
+  const root = statesRoot();
+  try {
+    const recovery = await recordRecovery(recording, torn, join(root, 'state'));
+    assert.ok(recovery.entries.some((entry) => entry.kind === 'truncate'), 'recovery cut the torn batch');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
 
 test('the checker fails a state in which a synced write never reached the disk', async () => {
   const recording = await recordWorkload({ rounds: SMALL_ROUNDS });

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { openStore } from '../edge/storage/helpers.ts';
-import { TraceIndex, type MetadataModel } from './crash-states.ts';
+import { TraceIndex, type CrashState, type MetadataModel } from './crash-states.ts';
 import { explore, stateOf, type ExploreReport } from './explorer.ts';
 import { materialise, statesRoot } from './materialise.ts';
 import { RecordingFileLayer } from './recording-file-layer.ts';
@@ -21,10 +21,8 @@ export interface RecoveryCrashOptions {
   model?: MetadataModel;
 }
 
-/** Records the recovery of one crash state: its trace starts with what the workload had been told before the crash. */
-async function recordRecovery(recording: Recording, index: TraceIndex, options: RecoveryCrashOptions, stateNumber: number, root: string): Promise<Recording> {
-  const state = stateOf(index, options.seed, options.recoveries, stateNumber);
-  const directory = join(root, String(stateNumber));
+/** Records the recovery of one crash state in `directory`: its trace starts with what the workload had been told before the crash. */
+export async function recordRecovery(recording: Recording, state: CrashState, directory: string): Promise<Recording> {
   materialise(state, directory);
   const files = new RecordingFileLayer(directory, { directories: [...state.directories], files: state.files });
   for (const entry of state.acknowledged) files.record(entry);
@@ -40,7 +38,8 @@ export async function exploreRecoveryCrashes(recording: Recording, options: Reco
   const total: ExploreReport = { seed: options.seed, traceEntries: recording.entries.length, statesChecked: 0, recoveries: 0, violations: [] };
   try {
     for (let stateNumber = 0; stateNumber < options.recoveries; stateNumber++) {
-      const recovery = await recordRecovery(recording, index, options, stateNumber, root);
+      const state = stateOf(index, options.seed, options.recoveries, stateNumber);
+      const recovery = await recordRecovery(recording, state, join(root, String(stateNumber)));
       const report = await explore(recovery, { seed: options.seed, states: options.statesPerRecovery, model: options.model });
       total.statesChecked += report.statesChecked;
       total.recoveries += report.recoveries;
