@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { encodeRecordBatch, readBatchHeader, verifyBatch } from '../../shared/kafka/record-batch.ts';
 import type { LogStore } from '../../edge/storage/index.ts';
+import { PRODUCER_BATCHES_KEPT } from '../../edge/storage/producer-state.ts';
 import { openStore, readAll, removeDirectory } from '../edge/storage/helpers.ts';
 import type { CrashState } from './crash-states.ts';
 import { materialise } from './materialise.ts';
@@ -60,7 +61,7 @@ async function observePartition(store: LogStore, topic: string, partition: numbe
   }
   // From the batch holding the log start to the high watermark, each batch starts where the one before ended.
   let expected: bigint | undefined;
-  const lastOfProducer = new Map<bigint, Buffer>();
+  const recentOfProducer = new Map<bigint, Buffer[]>();
   for (const [baseOffset, bytes] of served) {
     observation.served.set(baseOffset, digestOf(bytes));
     try {
@@ -73,27 +74,34 @@ async function observePartition(store: LogStore, topic: string, partition: numbe
     const follows = expected === undefined ? baseOffset <= observation.logStartOffset && header.lastOffset >= observation.logStartOffset : baseOffset === expected;
     if (!follows) observation.problems.push(`batch at ${baseOffset} does not follow on (expected ${expected ?? `one holding the log start ${observation.logStartOffset}`})`);
     expected = header.lastOffset + 1n;
-    if (header.producerId >= 0n) lastOfProducer.set(header.producerId, bytes);
+    if (header.producerId >= 0n) recentOfProducer.set(header.producerId, [...(recentOfProducer.get(header.producerId) ?? []), bytes].slice(-PRODUCER_BATCHES_KEPT));
   }
   const end = expected ?? observation.logStartOffset;
   if (end !== observation.highWatermark) observation.problems.push(`the served batches end at ${end}, the high watermark is ${observation.highWatermark}`);
-  for (const [producerId, bytes] of lastOfProducer) {
-    const problem = await checkProducer(store, topic, partition, producerId, bytes);
+  for (const [producerId, recent] of recentOfProducer) {
+    const problem = await checkProducer(store, topic, partition, producerId, recent);
     if (problem !== undefined) observation.problems.push(`producer ${producerId}: ${problem}`);
   }
   return observation;
 }
 
-/** A producer's last batch in the log, sent again, is a duplicate (KIP-98), and its next sequence is appended at the log end. */
-async function checkProducer(store: LogStore, topic: string, partition: number, producerId: bigint, bytes: Buffer): Promise<string | undefined> {
+/**
+ * A producer's last batches in the log (as many as Kafka remembers), each sent again, are
+ * duplicates answered with their original offsets (KIP-98), and its next sequence is
+ * appended at the log end.
+ */
+async function checkProducer(store: LogStore, topic: string, partition: number, producerId: bigint, recent: Buffer[]): Promise<string | undefined> {
   const log = store.partition(topic, partition);
-  const header = readBatchHeader(bytes);
-  const nextSequence = header.baseSequence + header.lastOffsetDelta + 1;
+  const last = readBatchHeader(recent.at(-1)!);
+  const nextSequence = last.baseSequence + last.lastOffsetDelta + 1;
   try {
-    const retried = await log.append(Buffer.from(bytes));
-    if (!retried.duplicate || retried.baseOffset !== header.baseOffset) return `its last batch (at ${header.baseOffset}) sent again was taken as new, at ${retried.baseOffset}`;
+    for (const bytes of recent) {
+      const header = readBatchHeader(bytes);
+      const retried = await log.append(Buffer.from(bytes));
+      if (!retried.duplicate || retried.baseOffset !== header.baseOffset) return `its batch at ${header.baseOffset} (sequence ${header.baseSequence}) sent again was taken as new, at ${retried.baseOffset}`;
+    }
     const logEnd = log.highWatermark;
-    const appended = await log.append(encodeRecordBatch({ producerId, producerEpoch: header.producerEpoch, baseSequence: nextSequence, records: [{ value: 'next' }] }));
+    const appended = await log.append(encodeRecordBatch({ producerId, producerEpoch: last.producerEpoch, baseSequence: nextSequence, records: [{ value: 'next' }] }));
     if (appended.duplicate) return `its next sequence ${nextSequence} was taken for a duplicate`;
     if (appended.baseOffset !== logEnd) return `its next sequence ${nextSequence} was appended at ${appended.baseOffset}, not at the log end ${logEnd}`;
     return undefined;
