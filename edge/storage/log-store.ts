@@ -50,6 +50,8 @@ export interface LogStoreOptions {
   deliveredOffset?: (topic: string, partition: number) => bigint | undefined;
   /** Fault injection for tests: consulted before every file operation. */
   fileFaults?: FaultInjector;
+  /** The file layer to use instead of a new one (fileFaults is then ignored): for tests that record every operation the store makes. */
+  fileLayer?: FileLayer;
 }
 
 export interface DurableEvent {
@@ -120,7 +122,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     if (!cron.validate(options.storage.retentionCheckCron)) {
       throw new TributaryError('CONFIG_INVALID', `storage.retentionCheckCron: ${JSON.stringify(options.storage.retentionCheckCron)} is not a valid cron expression`, { key: 'storage.retentionCheckCron' });
     }
-    const files = new FileLayer(options.fileFaults);
+    const files = options.fileLayer ?? new FileLayer(options.fileFaults);
     await files.mkdir(join(options.dataDir, META_DIRECTORY));
     await files.mkdir(join(options.dataDir, LOG_DIRECTORY));
     const catalog = await TopicCatalog.open(join(options.dataDir, META_DIRECTORY, CATALOG_FILE));

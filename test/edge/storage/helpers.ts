@@ -47,6 +47,7 @@ export interface TestStoreOptions {
   topicDefaults?: Partial<TopicConfig>;
   registry?: Registry;
   fileFaults?: LogStoreOptions['fileFaults'];
+  fileLayer?: LogStoreOptions['fileLayer'];
   deliveredOffset?: LogStoreOptions['deliveredOffset'];
 }
 
@@ -58,6 +59,7 @@ export function openStore(dataDir: string, options: TestStoreOptions = {}): Prom
     storage: { ...DEFAULT_STORAGE_CONFIG, retentionCheckCron: NEVER_CRON, ...options.storage },
     topicDefaults: { ...DEFAULT_TOPIC_CONFIG, ...options.topicDefaults, flush: { ...DEFAULT_TOPIC_CONFIG.flush, ...options.topicDefaults?.flush } },
     fileFaults: options.fileFaults,
+    fileLayer: options.fileLayer,
     deliveredOffset: options.deliveredOffset,
   });
 }
