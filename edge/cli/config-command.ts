@@ -3,7 +3,8 @@
 // hash an MQTT password for the file.
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { configJsonSchema, defaultConfig, loadConfigFile } from '../../shared/config/load.ts';
+import { defaultConfig, loadConfigFile } from '../../shared/config/load.ts';
+import { configJsonSchema } from '../../shared/config/json-schema.ts';
 import { hashPassword } from '../auth/password-hash.ts';
 import { readPassword } from './ops/read-password.ts';
 
