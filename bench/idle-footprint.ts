@@ -3,14 +3,16 @@
 // with the applications beside the broker, so this is the figure a device owner pays always.
 //
 // Two configurations, each started fresh RUNS times (interleaved, so a slow spell falls on
-// both): the built-in defaults, and the defaults with a mirror configured (its target need
-// not answer: the mirror's code, client and buffers are loaded either way). Each daemon is
+// all): the built-in defaults, and the defaults with a mirror configured (its target need
+// not answer: the mirror's code, client and buffers are loaded either way); each once as
+// `node bin/tributary.js` alone and once with the Node.js flags of the systemd unit. Each daemon is
 // left alone SETTLE_MS after its ready line, then VmRSS and VmHWM are read from /proc.
 //
 // Then a breakdown: a probe process loads the daemon's parts one after another, each
 // after the previous, and prints what each adds to RSS (after a full GC), so the figure
 // above can be read as the sum of its parts.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { Daemon } from '../test/helpers/daemon.ts';
@@ -25,10 +27,19 @@ const SETTLE_MS = Number(process.env.BENCH_IDLE_SETTLE_MS ?? 10_000);
 const ROOT = resolve(import.meta.dirname, '..');
 const MB = 1024 * 1024;
 
-/** A broker that is never there: the mirror keeps retrying, as it would during an outage. */
-const CONFIGURATIONS: Record<string, Record<string, unknown>> = {
-  defaults: {},
-  'with mirror': { mirror: { target: { bootstrap: ['127.0.0.1:1'] } } },
+/** The Node.js flags the systemd unit gives the daemon (its NODE_OPTIONS), so that the deployed figure is printed beside the bare one. */
+function unitNodeOptions(): string[] {
+  const unit = readFileSync(resolve(ROOT, 'deploy/systemd/tributary.service'), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+}
+
+/** A mirror to a broker that is never there keeps retrying, as it would during an outage. */
+const MIRROR = { mirror: { target: { bootstrap: ['127.0.0.1:1'] } } };
+const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[] }> = {
+  defaults: { config: {}, nodeArguments: [] },
+  'with mirror': { config: MIRROR, nodeArguments: [] },
+  'defaults, flags of the systemd unit': { config: {}, nodeArguments: unitNodeOptions() },
+  'with mirror, flags of the systemd unit': { config: MIRROR, nodeArguments: unitNodeOptions() },
 };
 
 /**
@@ -40,6 +51,7 @@ const PARTS: { name: string; load: string }[] = [
   { name: 'config stack (load.ts + defaults)', load: "const { defaultConfig } = await import('./shared/config/load.ts'); defaultConfig();" },
   { name: 'logger (pino)', load: "await import('./shared/logger.ts');" },
   { name: 'prom-client', load: "await import('prom-client');" },
+  { name: 'TypeBox (topic settings)', load: "await import('./shared/config/topic-config.ts');" },
   { name: 'storage', load: "await import('./edge/storage/index.ts');" },
   { name: 'MQTT', load: "await import('./edge/mqtt/index.ts');" },
   { name: 'Kafka server', load: "await import('./edge/kafka/server.ts');" },
@@ -48,8 +60,8 @@ const PARTS: { name: string; load: string }[] = [
   { name: 'mirror (when configured)', load: "await import('./mirror/index.ts');" },
 ];
 
-async function idleRss(config: Record<string, unknown>): Promise<{ rssMB: number; hwmMB: number }> {
-  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config } });
+async function idleRss({ config, nodeArguments }: (typeof CONFIGURATIONS)[string]): Promise<{ rssMB: number; hwmMB: number }> {
+  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments });
   try {
     await sleep(SETTLE_MS);
     const pid = daemon.pid;
@@ -90,7 +102,7 @@ export async function idlePhase(): Promise<IdleResult[]> {
     }
   }
   for (const result of results) {
-    console.log(`  ${result.configuration.padEnd(12)} peak (VmHWM) ${megabytes(result.hwmMB)} MB; ${goalLine({ label: `idle RSS MB`, values: result.rssMB, atMost: IDLE_RSS_TARGET_MB })}`);
+    console.log(`  ${result.configuration.padEnd(39)} peak (VmHWM) ${megabytes(result.hwmMB)} MB; ${goalLine({ label: `idle RSS MB`, values: result.rssMB, atMost: IDLE_RSS_TARGET_MB })}`);
   }
 
   const probes = Array.from({ length: RUNS }, () => probe());
