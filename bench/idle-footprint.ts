@@ -51,7 +51,6 @@ const PARTS: { name: string; load: string }[] = [
   { name: 'config stack (load.ts + defaults)', load: "const { defaultConfig } = await import('./shared/config/load.ts'); defaultConfig();" },
   { name: 'logger (pino)', load: "await import('./shared/logger.ts');" },
   { name: 'prom-client', load: "await import('prom-client');" },
-  { name: 'TypeBox (topic settings)', load: "await import('./shared/config/topic-config.ts');" },
   { name: 'storage', load: "await import('./edge/storage/index.ts');" },
   { name: 'MQTT', load: "await import('./edge/mqtt/index.ts');" },
   { name: 'Kafka server', load: "await import('./edge/kafka/server.ts');" },

@@ -2,3 +2,5 @@
 import type { GeneratedValidator } from './validator-source.ts';
 export declare const validateConfig: GeneratedValidator<unknown>;
 export declare const validateTopicOverride: GeneratedValidator<unknown>;
+/** The topic settings' schema as data: the bounds the Kafka API checks a changed setting against. */
+export declare const topicConfigSchema: { properties: Record<string, { minimum?: number; maximum?: number; properties?: Record<string, { minimum?: number; maximum?: number }> }> };

@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 // A CommonJS module: its exports, imported as a default, hold the function as their default.
 import standalone from 'ajv/dist/standalone/index.js';
 import { ConfigSchema } from './schema.ts';
-import { TopicOverrideSchema } from './topic-config.ts';
+import { TopicConfigSchema, TopicOverrideSchema } from './topic-config.ts';
 
 /** What each generated function is: a type guard that leaves its errors on itself, as ajv's compiled ones do. */
 export type GeneratedValidator<T> = ((data: unknown) => data is T) & { errors?: ErrorObject[] | null };
@@ -28,6 +28,8 @@ export function configValidatorTypes(): string {
     "import type { GeneratedValidator } from './validator-source.ts';",
     'export declare const validateConfig: GeneratedValidator<unknown>;',
     'export declare const validateTopicOverride: GeneratedValidator<unknown>;',
+    '/** The topic settings\' schema as data: the bounds the Kafka API checks a changed setting against. */',
+    'export declare const topicConfigSchema: { properties: Record<string, { minimum?: number; maximum?: number; properties?: Record<string, { minimum?: number; maximum?: number }> }> };',
     '',
   ].join('\n');
 }
@@ -49,6 +51,7 @@ export function configValidatorSource(): string {
     '// schema compiler loaded at run time (shared/config/validator-source.ts says why).',
     "import ucs2length from 'ajv/dist/runtime/ucs2length.js';",
     code,
+    `export const topicConfigSchema = ${JSON.stringify(TopicConfigSchema)};`,
     '',
   ].join('\n');
 }

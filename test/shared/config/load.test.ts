@@ -6,7 +6,7 @@ import { defaultConfig, parseConfig } from '../../../shared/config/load.ts';
 import { configJsonSchema } from '../../../shared/config/json-schema.ts';
 import { isTributaryError } from '../../../shared/errors.ts';
 import { configReference } from '../../../shared/config/reference.ts';
-import { resolveTopicConfig } from '../../../shared/config/topic-config.ts';
+import { resolveTopicConfig } from '../../../shared/config/topic-settings.ts';
 
 function errorOf(text: string): string {
   try {

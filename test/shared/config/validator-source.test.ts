@@ -10,14 +10,16 @@ test('the generated validator is current (regenerate: npm run generate:config-va
   assert.is(readFileSync(GENERATED_TYPES_PATH, 'utf8'), configValidatorTypes(), `validate-config.generated.d.ts ${stale}`);
 });
 
-test('reading a configuration loads neither TypeBox nor ajv\'s compiler', () => {
-  // The daemon's path, in a process of its own that records every module it resolves.
+test('the edge daemon loads neither TypeBox nor ajv\'s compiler', () => {
+  // The daemon's modules and its reading of a configuration, in a process of its own that
+  // records every module it resolves.
   const script = `
     const { registerHooks } = await import('node:module');
     const loaded = [];
     registerHooks({ resolve(specifier, context, next) { const result = next(specifier, context); loaded.push(result.url); return result; } });
     const { defaultConfig } = await import('./shared/config/load.ts');
-    await import('./edge/storage/topic-catalog.ts');
+    await import('./edge/cli/edge-command.ts');
+    await import('./edge/daemon/edge-daemon.ts');
     defaultConfig();
     console.log(JSON.stringify(loaded.filter((url) => /node_modules\\/(ajv|@sinclair\\/typebox)\\//.test(url) && !url.includes('ajv/dist/runtime/'))));`;
   const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('../../../', import.meta.url), encoding: 'utf8' });
