@@ -1,5 +1,7 @@
-// Footprint benchmark (not a test): the broker on a device budget. A simulated fleet of
-// 1,000 MQTT devices (QoS 1, persistent sessions, SenML-CBOR readings; two `tributary sim`
+// Footprint benchmark (not a test): the broker on a device budget. First idle: the daemon's
+// resident memory 10 s after ready, with the defaults and with a mirror configured, against
+// the 64 MB target, and what each of its parts adds (bench/idle-footprint.ts). Then under
+// load: a simulated fleet of 1,000 MQTT devices (QoS 1, persistent sessions, SenML-CBOR readings; two `tributary sim`
 // processes) publishes to `tributary edge` twice in one run:
 //
 //   baseline     the broker as it starts by default (both cores, default heap);
@@ -11,12 +13,14 @@
 // constrained/baseline ratios.
 //
 //   npm run bench:footprint
+//   npm run bench:footprint -- --idle      the idle phase alone
 //   BENCH_DEVICES=1000 BENCH_RATE=5 BENCH_SECONDS=30 BENCH_HEAP_MB=96 npm run bench:footprint
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Daemon, metricValue } from '../test/helpers/daemon.ts';
+import { idlePhase } from './idle-footprint.ts';
 import { cpuSeconds, memoryKiB } from './process-stats.ts';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 1000);
@@ -70,6 +74,9 @@ async function phase(name: string, constrained: boolean): Promise<PhaseResult> {
     rmSync(reports, { recursive: true, force: true });
   }
 }
+
+await idlePhase();
+if (process.argv.includes('--idle')) process.exit(0);
 
 console.log(`Footprint benchmark: ${DEVICES} devices × ${RATE_PER_DEVICE} readings/s (offered ${DEVICES * RATE_PER_DEVICE} msg/s), QoS 1, ${SECONDS} s per phase; simulators on core 1`);
 const baseline = await phase('baseline', false);

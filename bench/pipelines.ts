@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { DEFAULT_STORAGE_CONFIG, DEFAULT_TOPIC_CONFIG } from '../shared/config/topic-config.ts';
+import { DEFAULT_STORAGE_CONFIG, DEFAULT_TOPIC_CONFIG } from '../shared/config/topic-settings.ts';
 import { decodeRecords, encodeRecordBatch, iterateBatchHeaders, type RecordInput } from '../shared/kafka/record-batch.ts';
 import { silentLogger } from '../shared/logger.ts';
 import type { PipelineConfig } from '../shared/config/pipelines-schema.ts';

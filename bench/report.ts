@@ -27,7 +27,8 @@ export function runRatios<Column extends string>(row: FigureRow<Column>, ratio: 
   return row.values[ratio.numerator].map((value, run) => value / row.values[ratio.denominator][run]!);
 }
 
-function cell(summary: Spread, format: (value: number) => string): string {
+/** "median (min–max)" of a figure's runs. */
+export function cell(summary: Spread, format: (value: number) => string): string {
   if (summary.count === 0) return '-';
   if (summary.count === 1) return format(summary.median);
   return `${format(summary.median)} (${format(summary.min)}–${format(summary.max)})`;

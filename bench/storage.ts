@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { DEFAULT_STORAGE_CONFIG, DEFAULT_TOPIC_CONFIG } from '../shared/config/topic-config.ts';
+import { DEFAULT_STORAGE_CONFIG, DEFAULT_TOPIC_CONFIG } from '../shared/config/topic-settings.ts';
 import { encodeRecordBatch } from '../shared/kafka/record-batch.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { LogStore } from '../edge/storage/index.ts';

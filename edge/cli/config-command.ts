@@ -3,7 +3,8 @@
 // hash a password for the file (scrypt for MQTT and SASL PLAIN, or a SCRAM credential).
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { configJsonSchema, defaultConfig, loadConfigFile } from '../../shared/config/load.ts';
+import { defaultConfig, loadConfigFile } from '../../shared/config/load.ts';
+import { configJsonSchema } from '../../shared/config/json-schema.ts';
 import { hashPassword } from '../auth/password-hash.ts';
 import { formatScramCredential, makeScramCredential, type ScramHash } from '../auth/scram-credential.ts';
 import { readPassword } from './ops/read-password.ts';

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../../shared/config/schema.ts';
-import { resolveTopicConfig } from '../../shared/config/topic-config.ts';
+import { resolveTopicConfig } from '../../shared/config/topic-settings.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { adminAuthenticator } from '../http/admin-auth.ts';

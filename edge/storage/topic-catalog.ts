@@ -2,16 +2,17 @@
 // Kafka Metadata v10+, KIP-516), partition count and the settings that differ from the
 // defaults. Only the overrides are stored, so that a changed default in the YAML applies
 // to every topic that did not set it.
-import { Ajv } from 'ajv';
-import { TopicOverrideSchema, type TopicOverride } from '../../shared/config/topic-config.ts';
+import type { TopicOverride } from '../../shared/config/topic-config.ts';
+import { validateTopicOverride as validateOverrideGenerated } from '../../shared/config/validate-config.generated.js';
+import type { GeneratedValidator } from '../../shared/config/validator-source.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import { Database } from '../../shared/sqlite.ts';
 
 /** Partitions per topic; the same bound the configuration schema sets. */
 export const PARTITIONS_PER_TOPIC_MAX = 1024;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateOverride = ajv.compile<TopicOverride>(TopicOverrideSchema);
+// Generated ahead of time from TopicOverrideSchema, with the configuration's validator.
+const validateOverride = validateOverrideGenerated as GeneratedValidator<TopicOverride>;
 
 /** Checks a settings override against the configuration schema; the error names every bad key. */
 export function validateTopicOverride(topic: string, override: unknown): TopicOverride {

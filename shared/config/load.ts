@@ -3,14 +3,16 @@
 //   edge.yaml:7: listeners.kafka.prot: unknown key (allowed: host, port)
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { isMap, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { TributaryError } from '../errors.ts';
-import { ConfigSchema, type Config } from './schema.ts';
+import type { Config } from './schema.ts';
+import { validateConfig } from './validate-config.generated.js';
+import type { GeneratedValidator } from './validator-source.ts';
 
-// verbose: errors carry their schema, so an unknown key can be answered with the allowed ones.
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-const validate = ajv.compile<Config>(ConfigSchema);
+// Generated ahead of time from schema.ts (validator-source.ts says why): neither TypeBox
+// nor ajv's compiler is loaded to read a configuration.
+const validate = validateConfig as GeneratedValidator<Config>;
 
 /** Built-in defaults: what `tributary edge` runs on without --config. */
 export function defaultConfig(): Config {
@@ -142,9 +144,4 @@ function lineOfAlias(document: Document, lineCounter: LineCounter): number {
     },
   });
   return unresolved ?? first ?? 1;
-}
-
-/** The JSON Schema of the YAML file, for editors (published as tributary.schema.json). */
-export function configJsonSchema(): string {
-  return `${JSON.stringify(ConfigSchema, null, 2)}\n`;
 }

@@ -3,7 +3,9 @@
 // the defaults plus whatever the request sets. Both are the same kind of topic.
 //
 // The TypeBox schemas below are the single definition: the JSON Schema that validates the
-// YAML, the TypeScript types and the defaults all come from them.
+// YAML, the TypeScript types and the defaults all come from them. The daemon does not load
+// this file (only its types): topic-settings.ts reads the defaults and bounds from the
+// generated validator.
 import { Type, type Static } from '@sinclair/typebox';
 import { oneOf } from './one-of.ts';
 
@@ -64,36 +66,3 @@ export type TopicConfig = Static<typeof TopicConfigSchema>;
 export type TopicOverride = Static<typeof TopicOverrideSchema>;
 export type CompressionType = TopicConfig['compressionType'];
 export type StorageConfig = Static<typeof StorageConfigSchema>;
-
-export const DEFAULT_TOPIC_CONFIG: TopicConfig = {
-  partitions: topicFields.partitions.default,
-  retentionMs: topicFields.retentionMs.default,
-  retentionBytes: topicFields.retentionBytes.default,
-  segmentBytes: topicFields.segmentBytes.default,
-  segmentMs: topicFields.segmentMs.default,
-  flush: { policy: 'always', intervalMs: FlushPolicySchema.properties.intervalMs.default },
-  maxMessageBytes: topicFields.maxMessageBytes.default,
-  compressionType: topicFields.compressionType.default,
-};
-
-export const DEFAULT_STORAGE_CONFIG: StorageConfig = {
-  diskBudgetBytes: StorageConfigSchema.properties.diskBudgetBytes.default,
-  groupCommitMaxBytes: StorageConfigSchema.properties.groupCommitMaxBytes.default,
-  groupCommitMaxWaitMs: StorageConfigSchema.properties.groupCommitMaxWaitMs.default,
-  retentionCheckCron: StorageConfigSchema.properties.retentionCheckCron.default,
-};
-
-/** The effective config of a topic: defaults, then the override, then request settings. */
-export function resolveTopicConfig(defaults: TopicConfig, ...overrides: (TopicOverride | undefined)[]): TopicConfig {
-  let config: TopicConfig = { ...defaults, flush: { ...defaults.flush } };
-  for (const override of overrides) {
-    if (!override) continue;
-    const { flush, ...rest } = override;
-    config = { ...config, ...stripUndefined(rest), flush: { ...config.flush, ...stripUndefined(flush ?? {}) } };
-  }
-  return config;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

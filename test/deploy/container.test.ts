@@ -35,6 +35,15 @@ test('the image runs as a non-root user with its data on a volume', () => {
   assert.ok(existsSync(join(ROOT, 'bin/tributary.js')));
 });
 
+test('the image gives V8 the small semi-spaces the systemd unit gives it', () => {
+  const unit = readFileSync(join(ROOT, 'deploy/systemd/tributary.service'), 'utf8');
+  const semiSpace = (text: string) => /--max-semi-space-size=(\d+)/.exec(text)?.[1];
+  const imageOptions = all('ENV').find((argument) => argument.startsWith('NODE_OPTIONS='));
+  assert.ok(imageOptions, 'the image sets NODE_OPTIONS');
+  assert.ok(semiSpace(unit) !== undefined, 'the unit sets --max-semi-space-size');
+  assert.is(semiSpace(imageOptions), semiSpace(unit));
+});
+
 test('every path the image copies from the context exists and is not ignored', () => {
   const ignore = readFileSync(join(ROOT, 'deploy/container/Dockerfile.dockerignore'), 'utf8');
   for (const argument of all('COPY').filter((copy) => !copy.startsWith('--from'))) {

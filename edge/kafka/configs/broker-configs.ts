@@ -6,7 +6,8 @@
 // other DEFAULT_CONFIG.
 import type { KafkaConfig } from '../../../shared/config/schema.ts';
 import { defaultConfig } from '../../../shared/config/load.ts';
-import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../../../shared/config/topic-config.ts';
+import type { TopicConfig } from '../../../shared/config/topic-config.ts';
+import { DEFAULT_TOPIC_CONFIG } from '../../../shared/config/topic-settings.ts';
 import { ConfigSource, ConfigType, layeredEntry, type ConfigEntry, type ConfigTypeCode } from './config-entry.ts';
 import { TOPIC_CONFIGS } from './topic-configs.ts';
 

@@ -8,7 +8,8 @@
 // implements and can be set to that value alone, so that a tool that sets them explicitly
 // learns at once what is not supported. Like every topic config, they read as alterable, as
 // in Kafka: a value Kafka would refuse is refused the same way, with INVALID_CONFIG.
-import { DEFAULT_TOPIC_CONFIG, TopicConfigSchema, type CompressionType, type TopicConfig, type TopicOverride } from '../../../shared/config/topic-config.ts';
+import type { CompressionType, TopicConfig, TopicOverride } from '../../../shared/config/topic-config.ts';
+import { DEFAULT_TOPIC_CONFIG, topicSettingBounds } from '../../../shared/config/topic-settings.ts';
 import { ConfigSource, ConfigType, layeredEntry, type ConfigEntry, type ConfigTypeCode } from './config-entry.ts';
 
 export interface TopicConfigDefinition {
@@ -31,7 +32,7 @@ type IntegerKey = 'retentionMs' | 'retentionBytes' | 'segmentBytes' | 'segmentMs
 
 /** A whole-number setting, within the bounds the configuration schema gives it. */
 function integerSetting(name: string, key: IntegerKey, type: ConfigTypeCode, brokerSynonym: string, documentation: string): TopicConfigDefinition {
-  const schema = TopicConfigSchema.properties[key];
+  const schema = topicSettingBounds(key);
   const minimum = schema.minimum ?? Number.MIN_SAFE_INTEGER;
   const maximum = Math.min(schema.maximum ?? Number.MAX_SAFE_INTEGER, type === ConfigType.INT ? 0x7fffffff : Number.MAX_SAFE_INTEGER);
   return {
@@ -66,7 +67,7 @@ function normalizeList(value: string): string {
 
 /** Kafka's Long.MAX_VALUE, its flush.ms default: never flush explicitly. */
 const FLUSH_NEVER = '9223372036854775807';
-const FLUSH_INTERVAL_MS_MAX = TopicConfigSchema.properties.flush.properties.intervalMs.maximum ?? 60_000;
+const FLUSH_INTERVAL_MS_MAX = topicSettingBounds('flush.intervalMs').maximum ?? 60_000;
 const FLUSH_POLICIES = ['always', 'interval', 'os'] as const;
 const COMPRESSION_TYPES: readonly CompressionType[] = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'];
 

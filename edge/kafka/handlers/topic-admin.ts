@@ -5,7 +5,7 @@ import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../../shared/
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../../shared/kafka/apis/create-partitions.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
-import { resolveTopicConfig } from '../../../shared/config/topic-config.ts';
+import { resolveTopicConfig } from '../../../shared/config/topic-settings.ts';
 import { isValidTopicName, TOPIC_NAME_RULE } from '../../../shared/kafka/topic-name.ts';
 import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
 import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';

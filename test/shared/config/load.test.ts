@@ -2,10 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configJsonSchema, defaultConfig, parseConfig } from '../../../shared/config/load.ts';
+import { defaultConfig, parseConfig } from '../../../shared/config/load.ts';
+import { configJsonSchema } from '../../../shared/config/json-schema.ts';
 import { isTributaryError } from '../../../shared/errors.ts';
 import { configReference } from '../../../shared/config/reference.ts';
-import { resolveTopicConfig } from '../../../shared/config/topic-config.ts';
+import { resolveTopicConfig } from '../../../shared/config/topic-settings.ts';
 
 function errorOf(text: string): string {
   try {

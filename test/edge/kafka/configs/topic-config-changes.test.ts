@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_TOPIC_CONFIG, resolveTopicConfig } from '../../../../shared/config/topic-config.ts';
+import { DEFAULT_TOPIC_CONFIG, resolveTopicConfig } from '../../../../shared/config/topic-settings.ts';
 import { ErrorCode } from '../../../../shared/kafka/protocol/error-codes.ts';
 import { changeTopicSettings, ConfigOperation, type ChangeOutcome } from '../../../../edge/kafka/configs/topic-config-changes.ts';
 import { TOPIC_CONFIGS, topicConfigEntry } from '../../../../edge/kafka/configs/topic-configs.ts';

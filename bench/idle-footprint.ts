@@ -1,0 +1,115 @@
+// The idle phase of the footprint benchmark: what an edge daemon holds while nothing
+// happens, against the device budget (IDLE_RSS_TARGET_MB). Memory on the device is shared
+// with the applications beside the broker, so this is the figure a device owner pays always.
+//
+// Two configurations, each started fresh RUNS times (interleaved, so a slow spell falls on
+// all): the built-in defaults, and the defaults with a mirror configured (its target need
+// not answer: the mirror's code, client and buffers are loaded either way); each once as
+// `node bin/tributary.js` alone and once with the Node.js flags of the systemd unit. Each daemon is
+// left alone SETTLE_MS after its ready line, then VmRSS and VmHWM are read from /proc.
+//
+// Then a breakdown: a probe process loads the daemon's parts one after another, each
+// after the previous, and prints what each adds to RSS (after a full GC), so the figure
+// above can be read as the sum of its parts.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { resolve } from 'node:path';
+import { Daemon } from '../test/helpers/daemon.ts';
+import { memoryKiB } from './process-stats.ts';
+import { cell, fixed, goalLine } from './report.ts';
+import { spread } from './statistics.ts';
+
+/** The footprint plan's goal: an idle edge daemon at most this resident, 10 s after ready. */
+export const IDLE_RSS_TARGET_MB = 64;
+const RUNS = Number(process.env.BENCH_IDLE_RUNS ?? 3);
+const SETTLE_MS = Number(process.env.BENCH_IDLE_SETTLE_MS ?? 10_000);
+const ROOT = resolve(import.meta.dirname, '..');
+const MB = 1024 * 1024;
+
+/** The Node.js flags the systemd unit gives the daemon (its NODE_OPTIONS), so that the deployed figure is printed beside the bare one. */
+function unitNodeOptions(): string[] {
+  const unit = readFileSync(resolve(ROOT, 'deploy/systemd/tributary.service'), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+}
+
+/** A mirror to a broker that is never there keeps retrying, as it would during an outage. */
+const MIRROR = { mirror: { target: { bootstrap: ['127.0.0.1:1'] } } };
+const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[] }> = {
+  defaults: { config: {}, nodeArguments: [] },
+  'with mirror': { config: MIRROR, nodeArguments: [] },
+  'defaults, flags of the systemd unit': { config: {}, nodeArguments: unitNodeOptions() },
+  'with mirror, flags of the systemd unit': { config: MIRROR, nodeArguments: unitNodeOptions() },
+};
+
+/**
+ * The daemon's parts in the order the probe loads them; each figure is what its modules add
+ * on top of the ones before. Node's own start (the compile cache on, as bin/tributary.js
+ * turns it on) comes first.
+ */
+const PARTS: { name: string; load: string }[] = [
+  { name: 'config stack (load.ts + defaults)', load: "const { defaultConfig } = await import('./shared/config/load.ts'); defaultConfig();" },
+  { name: 'logger (pino)', load: "await import('./shared/logger.ts');" },
+  { name: 'prom-client', load: "await import('prom-client');" },
+  { name: 'storage', load: "await import('./edge/storage/index.ts');" },
+  { name: 'MQTT', load: "await import('./edge/mqtt/index.ts');" },
+  { name: 'Kafka server', load: "await import('./edge/kafka/server.ts');" },
+  { name: 'admin HTTP and console', load: "await import('./edge/http/admin-server.ts'); await import('./edge/http/console/console-routes.ts');" },
+  { name: 'rest of the daemon and CLI', load: "await import('./edge/daemon/edge-daemon.ts'); await import('./edge/cli/edge-command.ts');" },
+  { name: 'mirror (when configured)', load: "await import('./mirror/index.ts');" },
+];
+
+async function idleRss({ config, nodeArguments }: (typeof CONFIGURATIONS)[string]): Promise<{ rssMB: number; hwmMB: number }> {
+  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments });
+  try {
+    await sleep(SETTLE_MS);
+    const pid = daemon.pid;
+    return { rssMB: memoryKiB(pid, 'VmRSS') / 1024, hwmMB: memoryKiB(pid, 'VmHWM') / 1024 };
+  } finally {
+    await daemon.cleanup();
+  }
+}
+
+/** One probe process: RSS after Node's start, then after each part, every figure after a full GC. */
+function probe(): number[] {
+  const sample = 'globalThis.gc(); globalThis.gc(); sizes.push(process.memoryUsage().rss);';
+  const script = [
+    "const { enableCompileCache } = await import('node:module'); enableCompileCache?.();",
+    'const sizes = [];',
+    sample,
+    ...PARTS.map((part) => `${part.load} ${sample}`),
+    'console.log(JSON.stringify(sizes));',
+  ].join('\n');
+  const output = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(output.trim().split('\n').pop()!) as number[];
+}
+
+const megabytes = (values: number[]): string => cell(spread(values), fixed(1));
+
+export interface IdleResult { configuration: string; rssMB: number[]; hwmMB: number[] }
+
+export async function idlePhase(): Promise<IdleResult[]> {
+  console.log(`Idle footprint: ${RUNS} fresh daemons per configuration, RSS read ${SETTLE_MS / 1000} s after ready; target ≤ ${IDLE_RSS_TARGET_MB} MB`);
+  const results = Object.keys(CONFIGURATIONS).map((configuration) => ({ configuration, rssMB: [] as number[], hwmMB: [] as number[] }));
+  for (let run = 0; run < RUNS; run += 1) {
+    // The order rotates from run to run.
+    for (let step = 0; step < results.length; step += 1) {
+      const result = results[(run + step) % results.length]!;
+      const { rssMB, hwmMB } = await idleRss(CONFIGURATIONS[result.configuration]!);
+      result.rssMB.push(rssMB);
+      result.hwmMB.push(hwmMB);
+    }
+  }
+  for (const result of results) {
+    console.log(`  ${result.configuration.padEnd(39)} peak (VmHWM) ${megabytes(result.hwmMB)} MB; ${goalLine({ label: `idle RSS MB`, values: result.rssMB, atMost: IDLE_RSS_TARGET_MB })}`);
+  }
+
+  const probes = Array.from({ length: RUNS }, () => probe());
+  const column = (index: number) => probes.map((sizes) => sizes[index]! / MB);
+  const growth = (index: number) => probes.map((sizes) => (sizes[index + 1]! - sizes[index]!) / MB);
+  console.log(`  what each part adds, loaded one after another in a probe process (RSS after a full GC, MB, median of ${RUNS}):`);
+  console.log(`    ${'Node.js alone'.padEnd(36)} ${megabytes(column(0))}`);
+  PARTS.forEach((part, index) => console.log(`    ${part.name.padEnd(36)} +${megabytes(growth(index))}`));
+  console.log(`    ${'all parts loaded'.padEnd(36)} ${megabytes(column(PARTS.length))}`);
+  return results;
+}
