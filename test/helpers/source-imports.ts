@@ -20,21 +20,28 @@ export function sourceFiles(folder: string): string[] {
   return found.sort();
 }
 
-/** The project files `file` imports, as paths from the project root. */
-export function importsOf(file: string): string[] {
+/** `import type …` and `export type …`: erased before the code runs. */
+const TYPE_ONLY_PATTERN = /^\s*(?:import|export)\s+type\s/;
+
+/**
+ * The project files `file` imports, as paths from the project root; with `runtimeOnly`,
+ * only those it loads when it runs (not `import type`, which TypeScript erases).
+ */
+export function importsOf(file: string, options: { runtimeOnly?: boolean } = {}): string[] {
   const text = readFileSync(join(PROJECT_ROOT, file), 'utf8');
   const imported: string[] = [];
   for (const match of text.matchAll(SPECIFIER_PATTERN)) {
     const specifier = match[1]!;
+    if (options.runtimeOnly && TYPE_ONLY_PATTERN.test(match[0])) continue;
     if (!specifier.startsWith('.')) continue;
     imported.push(relative(PROJECT_ROOT, join(PROJECT_ROOT, dirname(file), specifier)).split('\\').join('/'));
   }
   return imported;
 }
 
-/** Pairs of files among `files` that import each other, each pair once. */
-export function mutualImports(files: readonly string[]): Array<[string, string]> {
-  const imports = new Map(files.map((file) => [file, new Set(importsOf(file))]));
+/** Pairs of files among `files` that import each other (at run time only, with `runtimeOnly`), each pair once. */
+export function mutualImports(files: readonly string[], options: { runtimeOnly?: boolean } = {}): Array<[string, string]> {
+  const imports = new Map(files.map((file) => [file, new Set(importsOf(file, options))]));
   const pairs: Array<[string, string]> = [];
   for (const [file, imported] of imports) {
     for (const other of imported) {
