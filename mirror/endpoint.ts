@@ -6,10 +6,8 @@
 // Reads that wait for data (long polls) each get their own connection: a Kafka broker
 // answers the requests of one connection in order, so a fetch waiting on a quiet
 // partition would hold up the answers to every request queued behind it.
-import type { SASLOptions } from '@platformatic/kafka';
-import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { TributaryError } from '../shared/errors.ts';
-import { KafkaClient } from '../shared/kafka/client/kafka-client.ts';
+import { KafkaClient, type KafkaClientOptions } from '../shared/kafka/client/kafka-client.ts';
 import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KAFKA_ERROR_HINTS, KafkaError } from '../shared/kafka/client/kafka-errors.ts';
 import type { ProduceOutcome } from '../shared/kafka/client/kafka-requests.ts';
 
@@ -56,17 +54,10 @@ export interface LogEndpoint {
   close(): Promise<void>;
 }
 
-export interface KafkaEndpointOptions {
+export interface KafkaEndpointOptions extends KafkaClientOptions {
   name: string;
   /** The error code of this endpoint's failures: the central cluster's, or the edge log's. */
   errorCode: EndpointErrorCode;
-  bootstrap: readonly string[];
-  clientId: string;
-  addressMap?: Readonly<Record<string, string>>;
-  tls?: TlsOptions;
-  sasl?: SASLOptions;
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
   replicationFactor: number;
 }
 
