@@ -23,12 +23,25 @@ function connect(port: number, options: mqtt.IClientOptions): Promise<mqtt.MqttC
   return mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: ARRIVAL_TIMEOUT_MS, ...options });
 }
 
-/** Collects the messages `client` receives, and waits for a given number of them. */
-function inbox(client: mqtt.MqttClient): { messages: Array<{ topic: string; payload: string }>; waitFor(count: number, what: string): Promise<void> } {
+interface Inbox {
+  client: mqtt.MqttClient;
+  messages: Array<{ topic: string; payload: string }>;
+  waitFor(count: number, what: string): Promise<void>;
+}
+
+/**
+ * Connects a client that collects every message it receives. The listener is in place
+ * before the connection: a returning session's queued messages may come in the same read
+ * as the CONNACK, and MQTT.js hands them over before connectAsync's promise resolves.
+ */
+async function connectWithInbox(port: number, options: mqtt.IClientOptions): Promise<Inbox> {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: ARRIVAL_TIMEOUT_MS, ...options });
   const messages: Array<{ topic: string; payload: string }> = [];
   let wake = (): void => {};
   client.on('message', (topic, payload) => { messages.push({ topic, payload: payload.toString() }); wake(); });
+  await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
   return {
+    client,
     messages,
     async waitFor(count, what) {
       const deadline = Date.now() + ARRIVAL_TIMEOUT_MS + WILL_AFTER_RESTART_GRACE_MS;
@@ -55,11 +68,10 @@ test('a QoS 1 message acknowledged to its publisher is still queued for the offl
       publisher.end(true);
       daemon = await daemon.restart({ config: ANONYMOUS });
     }
-    const back = await connect(daemon.ports.mqtt!, { clientId: 'offline-sub', clean: false });
-    const received = inbox(back);
+    const received = await connectWithInbox(daemon.ports.mqtt!, { clientId: 'offline-sub', clean: false });
     await received.waitFor(CYCLES, 'the messages queued while the subscriber was away');
     assert.equal(received.messages.map((message) => message.payload).sort(), Array.from({ length: CYCLES }, (_, cycle) => `open-${cycle}`).sort());
-    await back.endAsync();
+    await received.client.endAsync();
   } finally {
     await daemon.cleanup();
   }
@@ -80,14 +92,13 @@ test('the wills of clients connected at a SIGKILL are published after the restar
     daemon = await daemon.restart({ config: ANONYMOUS });
     // device-back reconnects within the grace (with its will); device-gone never does.
     const back = await connect(daemon.ports.mqtt!, { clientId: 'device-back', clean: false, will: willOf('device-back') });
-    const watching = await connect(daemon.ports.mqtt!, { clientId: 'watcher', clean: false });
-    const received = inbox(watching);
+    const received = await connectWithInbox(daemon.ports.mqtt!, { clientId: 'watcher', clean: false });
     await received.waitFor(1, 'the will of the client that did not come back');
     // Both wills were due at the same moment (the grace after the restart): device-back's,
     // had it not been cancelled, would be here by now. A last moment for a stray one:
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     assert.equal(received.messages, [{ topic: 'status/device-gone', payload: 'device-gone lost' }]);
-    await Promise.all([back.endAsync(), watching.endAsync()]);
+    await Promise.all([back.endAsync(), received.client.endAsync()]);
   } finally {
     await daemon.cleanup();
   }
