@@ -83,8 +83,10 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     saslUsers: sasl.listeners.has(tls === undefined ? 'plain' : 'tls') ? sasl.users : undefined,
     maxConnections: options.config.maxConnections,
     maxRequestBytes: options.config.maxRequestBytes,
+    timeouts: { slowClientTimeoutMs: options.config.slowClientTimeoutMs, idleTimeoutMs: options.config.connectionsMaxIdleMs },
     handler: router,
     logger,
+    registry,
   });
   const listeners = [listenerOf(options.listener, advertised)];
   const tlsListen = options.tlsListener;
