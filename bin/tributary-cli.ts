@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   produce: { summary: 'send records from stdin or --value, optionally encoded as CBOR or SenML', load: () => import('../edge/cli/produce-command.ts') },
   consume: { summary: 'print records, with CBOR and SenML payloads decoded as JSON', load: () => import('../edge/cli/consume-command.ts') },
   groups: { summary: 'list and describe consumer groups with their lag; reset their offsets', load: () => import('../edge/cli/groups-command.ts') },
+  pipelines: { summary: "a running edge's pipelines: list, status per partition, reset", load: () => import('../edge/cli/pipelines-command.ts') },
   mirror: { summary: "run an edge's mirror as its own process; 'mirror status': its state and backlog", load: () => import('../mirror/cli.ts') },
   central: { summary: 'run a single-node central cluster (the Kafka protocol only) for development and small fleets', load: () => import('../cloud/central-command.ts') },
   fleet: { summary: "the fleet view: every edge's last contact, backlog, throughput and errors, from its heartbeats", load: () => import('../cloud/fleet-command.ts') },

@@ -6,7 +6,7 @@
 // MQTT and mirror sections.
 import type { Config } from '../shared/config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
-import { startBrokerCore } from '../edge/broker-core.ts';
+import { startBrokerCore } from '../edge/daemon/broker-core.ts';
 import type { LogStore } from '../edge/storage/index.ts';
 
 export interface CentralPorts {

@@ -10,11 +10,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { TributaryError } from '../shared/errors.ts';
 import { decodeRecords, iterateBatchHeaders } from '../shared/kafka/record-batch.ts';
 import type { Logger } from '../shared/logger.ts';
-// Heartbeats are uncompressed, but other producers to the topic may compress.
-import '../shared/kafka/compression.ts';
 import { decodeHeartbeat, type Heartbeat } from '../mirror/heartbeat.ts';
-import { describeError, KafkaClient, KafkaError } from '../mirror/kafka-client.ts';
-import { listenOn } from '../edge/listen.ts';
+import { KafkaClient } from '../mirror/kafka-client.ts';
+import { describeError, KafkaError } from '../mirror/kafka-errors.ts';
+import { listenOn } from '../edge/listeners/listen.ts';
 import { alertsOf, type AlertName, type AlertThresholds } from './fleet-alerts.ts';
 import { EdgeHistory } from './fleet-history.ts';
 import { handleFleetRequest } from './fleet-routes.ts';

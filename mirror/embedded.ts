@@ -45,7 +45,7 @@ export function startEmbeddedMirror(options: EmbeddedMirrorOptions): Mirror | un
     const response = await options.offsets.commitOffsets({ groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) });
     const failed = response.topics.flatMap((topic) => topic.partitions.filter((partition) => partition.errorCode !== 0).map((partition) => `${topic.name}/${partition.partitionIndex}: error ${partition.errorCode}`));
     if (failed.length > 0) throw new TributaryError('MIRROR_SOURCE_FAILED', `edge log: committing delivered offsets of group ${group} failed for ${failed.join(', ')}`, {});
-  });
+  }, (group, topic, partition) => committedOffset(options.offsets, group, topic, partition));
   return Mirror.start({ config: config.mirror, edgeId: config.node.id, configVersion: configVersion(config), edge, registry: options.registry, logger: options.logger });
 }
 
@@ -65,7 +65,12 @@ export function deliveredOffsetHook(config: Config, parts: () => { mirror?: Mirr
     const { mirror, offsets } = parts();
     const live = mirror?.deliveredOffset(topic, partition);
     if (live !== undefined) return live;
-    const committed = offsets?.fetchOffsets({ groupId: group, topics: [{ name: topic, partitionIndexes: [partition] }] }).topics[0]?.partitions[0]?.committedOffset;
-    return committed !== undefined && committed >= 0n ? committed : 0n;
+    return (offsets === undefined ? undefined : committedOffset(offsets, group, topic, partition)) ?? 0n;
   };
+}
+
+/** The offset a group committed for a partition in the edge's group store; undefined when none. */
+function committedOffset(offsets: OffsetStore, group: string, topic: string, partition: number): bigint | undefined {
+  const committed = offsets.fetchOffsets({ groupId: group, topics: [{ name: topic, partitionIndexes: [partition] }] }).topics[0]?.partitions[0]?.committedOffset;
+  return committed !== undefined && committed >= 0n ? committed : undefined;
 }

@@ -9,7 +9,9 @@
 import type { SASLOptions } from '@platformatic/kafka';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { TributaryError } from '../shared/errors.ts';
-import { describeError, isNetworkError, KafkaClient, KafkaError, type ProduceOutcome } from './kafka-client.ts';
+import { KafkaClient } from './kafka-client.ts';
+import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KAFKA_ERROR_HINTS, KafkaError } from './kafka-errors.ts';
+import type { ProduceOutcome } from './kafka-requests.ts';
 
 export type { ProduceOutcome };
 
@@ -47,6 +49,8 @@ export interface LogEndpoint {
   initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
   /** Stores offsets under a consumer group (delivered offsets, for the edge's retention). */
   commitOffsets(group: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void>;
+  /** The offset a group committed for a partition, or undefined when it has none. */
+  committedOffset(group: string, topic: string, partition: number): Promise<bigint | undefined>;
   /** Drops every connection at once after a failure (see KafkaClient.resetConnections). */
   reset(): void;
   close(): Promise<void>;
@@ -112,14 +116,30 @@ export class KafkaEndpoint implements LogEndpoint {
     return client;
   }
 
-  /** Runs a request; a connection failure becomes this endpoint's error, marked `network`, so that it is told apart from the other end's. */
+  /**
+   * Runs a request; a connection failure becomes this endpoint's error, marked `network`, so
+   * that it is told apart from the other end's. Refused credentials are a connection failure
+   * too (no broker can be talked to), with `authentication` saying what the cluster said.
+   */
   async #guard<T>(what: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof TributaryError && error.code === this.errorCode) throw error;
-      throw new TributaryError(this.errorCode, `${this.name}: ${what}: ${describeError(error)}`, { network: isNetworkError(error) }, { cause: error });
+      const refusal = authenticationFailure(error);
+      if (refusal !== undefined) {
+        const sasl = this.#options.sasl;
+        const as = sasl === undefined ? '' : ` (SASL ${sasl.mechanism} as user ${typeof sasl.username === 'string' ? sasl.username : '?'})`;
+        // No cause: the client's wrappers around the refusal ("metadata failed 2 times") say nothing more.
+        throw new TributaryError(this.errorCode, `${this.name}: ${what}: the cluster refused the credentials${as}: ${refusal}`, { network: true, authentication: `${refusal}${as}` });
+      }
+      throw new TributaryError(this.errorCode, `${this.name}: ${what}: ${describeError(error)}`, { network: isNetworkError(error), retriable: isRetriableKafkaAnswer(error) }, { cause: error });
     }
+  }
+
+  /** Resolves when some broker of the cluster answers; fails as any request does otherwise. */
+  probe(): Promise<void> {
+    return this.#guard('reach any broker', () => this.#client.probe());
   }
 
   listTopics(): Promise<Map<string, number>> {
@@ -172,6 +192,10 @@ export class KafkaEndpoint implements LogEndpoint {
     return this.#guard(`commit offsets of group ${group}`, () => this.#client.commitOffsets(group, offsets));
   }
 
+  committedOffset(group: string, topic: string, partition: number): Promise<bigint | undefined> {
+    return this.#guard(`read the offset of group ${group} for ${topic}/${partition}`, () => this.#client.committedOffset(group, topic, partition));
+  }
+
   reset(): void {
     this.#client.resetConnections();
     for (const client of new Set(this.#pollers.values())) client.resetConnections();
@@ -194,5 +218,6 @@ export function kafkaErrorName(errorCode: number): string {
 
 /** A Kafka error code answered where none was expected, as an error that says where and whether a retry may help. */
 export function kafkaFailure(code: EndpointErrorCode, endpoint: string, what: string, errorCode: number, message: string | null): TributaryError {
-  return new TributaryError(code, `${endpoint}: ${what}: ${kafkaErrorName(errorCode)}${message ? ` (${message})` : ''}`, { kafkaErrorCode: errorCode, retriable: RETRIABLE_KAFKA_ERRORS.includes(errorCode) });
+  const hint = KAFKA_ERROR_HINTS[errorCode];
+  return new TributaryError(code, `${endpoint}: ${what}: ${kafkaErrorName(errorCode)}${message ? ` (${message})` : ''}${hint ? `; ${hint}` : ''}`, { kafkaErrorCode: errorCode, retriable: RETRIABLE_KAFKA_ERRORS.includes(errorCode) });
 }

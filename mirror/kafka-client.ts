@@ -1,14 +1,12 @@
 // The mirror's Kafka client, for the central cluster and (standalone) for the edge's own
 // Kafka listener: @platformatic/kafka does the connections, TLS, SASL, API negotiation,
 // metadata and admin requests; the two hot requests are sent through its connections
-// with request bodies of our own, so that record batches travel as the bytes we made:
+// with request bodies of our own (kafka-requests.ts), so that record batches travel as the
+// bytes we made:
 //
 // - Produce v9 carries a RecordBatch the mirror encoded itself (shared/kafka/record-batch.ts)
-//   with the producer id, epoch and sequence numbers it chose (see partition-mirror.ts);
+//   with the producer id, epoch and sequence numbers it chose (see partition-pump.ts);
 // - Fetch v12 returns the stored batches as bytes, decoded with the same codec.
-//
-// Both versions are flexible (KIP-482) and served by Apache Kafka 2.4+ (Produce 3-13 and
-// Fetch 4-18 in Kafka 4) and by Tributary.
 //
 // Brokers are dialled through `addressMap` when one is configured: a cluster advertises
 // the addresses its brokers know themselves by, which a device behind a tunnel, a NAT or
@@ -17,53 +15,19 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   Admin,
-  createAPI,
   findErrorBy,
   initProducerIdV4,
   kGetBootstrapConnection,
   kGetConnection,
-  NetworkError,
-  Writer,
+  metadataV12,
   type Broker,
   type Connection,
-  type Reader,
   type SASLOptions,
 } from '@platformatic/kafka';
 import { TributaryError } from '../shared/errors.ts';
+import { isNetworkError, KafkaError } from './kafka-errors.ts';
+import { fetchV12, produceV9, type FetchedPartition, type ProduceOutcome } from './kafka-requests.ts';
 
-/** Kafka error codes the mirror acts on (Apache Kafka's Errors.java). */
-export const KafkaError = {
-  NONE: 0,
-  OFFSET_OUT_OF_RANGE: 1,
-  CORRUPT_MESSAGE: 2,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  REQUEST_TIMED_OUT: 7,
-  MESSAGE_TOO_LARGE: 10,
-  RECORD_LIST_TOO_LARGE: 18,
-  NOT_ENOUGH_REPLICAS: 19,
-  NOT_ENOUGH_REPLICAS_AFTER_APPEND: 20,
-  TOPIC_AUTHORIZATION_FAILED: 29,
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  DUPLICATE_SEQUENCE_NUMBER: 46,
-  INVALID_PRODUCER_EPOCH: 47,
-  UNKNOWN_PRODUCER_ID: 59,
-  KAFKA_STORAGE_ERROR: 56,
-  FENCED_LEADER_EPOCH: 74,
-  INVALID_RECORD: 87,
-  PRODUCER_FENCED: 90,
-} as const;
-
-/** Produce and Fetch versions the mirror speaks; both flexible, both in every Kafka since 2.4 (KIP-482). */
-const PRODUCE_VERSION = 9;
-const FETCH_VERSION = 12;
-const PRODUCE_API_KEY = 0;
-const FETCH_API_KEY = 1;
-/** Fetch isolation level READ_UNCOMMITTED: the mirror reads what is there; it writes no transactions. */
-const READ_UNCOMMITTED = 0;
-/** acks=-1: the central cluster answers once the batch is on every in-sync replica. */
-const ACKS_ALL = -1;
 /** Admin requests (metadata, topic creation) are retried this many times inside the client; the mirror's own loop retries the rest. */
 const ADMIN_RETRIES = 1;
 const ADMIN_RETRY_DELAY_MS = 250;
@@ -78,21 +42,6 @@ export interface KafkaClientOptions {
   requestTimeoutMs: number;
 }
 
-export interface FetchedPartition {
-  errorCode: number;
-  highWatermark: bigint;
-  logStartOffset: bigint;
-  /** Whole and possibly a partial last batch, as the broker sent them. */
-  records: Buffer;
-}
-
-export interface ProduceOutcome {
-  errorCode: number;
-  baseOffset: bigint;
-  logStartOffset: bigint;
-  errorMessage: string | null;
-}
-
 function parseHostPort(address: string): Broker {
   const colon = address.lastIndexOf(':');
   return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(colon + 1)) };
@@ -101,10 +50,32 @@ function parseHostPort(address: string): Broker {
 /** An Admin client that dials brokers through the address map. */
 class MappedAdmin extends Admin {
   readonly #map: ReadonlyMap<string, Broker>;
+  #known: Broker[] = [];
 
   constructor(options: ConstructorParameters<typeof Admin>[0], map: ReadonlyMap<string, Broker>) {
     super(options);
     this.#map = map;
+  }
+
+  override clearMetadata(): void {
+    this.#remember();
+    super.clearMetadata();
+  }
+
+  /** Every broker worth dialling, as dialled (through the map): the bootstrap brokers, then those learnt from metadata. */
+  candidates(): Broker[] {
+    this.#remember();
+    const seen = new Set<string>();
+    return [...this.bootstrapBrokers, ...this.#known].map((broker) => this.mapped(broker)).filter((broker) => {
+      const key = `${broker.host}:${broker.port}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+
+  #remember(): void {
+    if (this.currentMetadata && this.currentMetadata.brokers.size > 0) this.#known = [...this.currentMetadata.brokers.values()];
   }
 
   mapped(broker: Broker): Broker {
@@ -115,10 +86,11 @@ class MappedAdmin extends Admin {
     super[kGetConnection](broker === undefined ? broker : this.mapped(broker), callback);
   }
 
-  // The bootstrap connection may also go to a discovered broker: map those too.
+  // The bootstrap connection may also go to a discovered broker: map those too. Brokers are
+  // remembered past a metadata reset, so that a mirror given one bootstrap broker still
+  // reaches the others when that one is down.
   override [kGetBootstrapConnection](callback: (error: Error | null, connection?: Connection) => void, attempt = 0): void {
-    const discovered = this.currentMetadata ? [...this.currentMetadata.brokers.values()] : [];
-    let brokers = [...this.bootstrapBrokers, ...discovered].map((broker) => this.mapped(broker));
+    let brokers = this.candidates();
     if (attempt > 0 && brokers.length > 1) {
       const offset = attempt % brokers.length;
       brokers = [...brokers.slice(offset), ...brokers.slice(0, offset)];
@@ -151,8 +123,6 @@ export function tlsOptionsFromConfig(config: { enabled: boolean; caFile: string;
 export class KafkaClient {
   readonly admin: MappedAdmin;
   readonly #options: KafkaClientOptions;
-  readonly #produce = createAPI<[topic: string, partition: number, batch: Buffer, timeoutMs: number], ProduceOutcome>(PRODUCE_API_KEY, PRODUCE_VERSION, createProduceRequest, parseProduceResponse);
-  readonly #fetch = createAPI<[topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number], FetchedPartition>(FETCH_API_KEY, FETCH_VERSION, createFetchRequest, parseFetchResponse);
 
   constructor(options: KafkaClientOptions) {
     this.#options = options;
@@ -244,7 +214,7 @@ export class KafkaClient {
   /** Produces one record batch to one partition with acks=all. Kafka errors come back as codes, not exceptions. */
   async produce(topic: string, partition: number, batch: Buffer): Promise<ProduceOutcome> {
     const connection = await this.#leaderConnection(topic, partition);
-    const outcome = await this.#produce.async(connection, topic, partition, batch, this.#options.requestTimeoutMs);
+    const outcome = await this.#resetOnFailure(connection, produceV9.async(connection, topic, partition, batch, this.#options.requestTimeoutMs));
     if (outcome.errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || outcome.errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.admin.clearMetadata();
     return outcome;
   }
@@ -252,16 +222,53 @@ export class KafkaClient {
   /** Fetches stored batches of one partition from `offset`, waiting up to maxWaitMs for data. */
   async fetch(topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number): Promise<FetchedPartition> {
     const connection = await this.#leaderConnection(topic, partition);
-    const fetched = await this.#fetch.async(connection, topic, partition, offset, maxBytes, maxWaitMs);
+    const fetched = await this.#resetOnFailure(connection, fetchV12.async(connection, topic, partition, offset, maxBytes, maxWaitMs));
     if (fetched.errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || fetched.errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.admin.clearMetadata();
     return fetched;
   }
 
-  /** A new idempotent producer id (KIP-98). */
-  async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
-    const connection = await new Promise<Connection>((resolve, reject) => {
+  /**
+   * A request that failed on its connection (reset, timed out) may still sit in a buffer on
+   * the way: the connection is reset, so that nothing written to it reaches the broker later,
+   * and the metadata is read again, since its broker may have gone.
+   */
+  async #resetOnFailure<T>(connection: Connection, request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      if (isNetworkError(error)) {
+        resetSocket(connection);
+        this.admin.clearMetadata();
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Resolves when some broker of the cluster answers a metadata request now; fails when
+   * none does. Every known broker is asked at once, without retry: the question is whether
+   * the cluster answers at this moment, and a connection that is open but dead (its broker
+   * killed a moment ago) must not stand for the whole cluster.
+   */
+  async probe(): Promise<void> {
+    await Promise.any(this.admin.candidates().map(async (broker) => {
+      const connection = await new Promise<Connection>((resolve, reject) => {
+        this.admin.connections.get(broker, (error, found) => (error ? reject(error) : resolve(found!)));
+      });
+      await this.#resetOnFailure(connection, metadataV12.api.async(connection, []));
+    }));
+  }
+
+  /** A connection to the first broker that accepts one, bootstrap brokers first. */
+  #anyBroker(): Promise<Connection> {
+    return new Promise<Connection>((resolve, reject) => {
       this.admin[kGetBootstrapConnection]((error, found) => (error ? reject(error) : resolve(found!)));
     });
+  }
+
+  /** A new idempotent producer id (KIP-98). */
+  async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
+    const connection = await this.#anyBroker();
     const response = await initProducerIdV4.api.async(connection, null, this.#options.requestTimeoutMs, -1n, -1);
     return { producerId: response.producerId, producerEpoch: response.producerEpoch };
   }
@@ -277,16 +284,20 @@ export class KafkaClient {
     await this.admin.alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
   }
 
+  /** The offset a group committed for one partition; undefined when it committed none. */
+  async committedOffset(groupId: string, topic: string, partition: number): Promise<bigint | undefined> {
+    const groups = await this.admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [partition] }] }] });
+    const offset = groups[0]?.topics.find((entry) => entry.name === topic)?.partitions.find((entry) => entry.partitionIndex === partition)?.committedOffset;
+    return offset !== undefined && offset >= 0n ? offset : undefined;
+  }
+
   /**
    * Drops every connection with a TCP reset. After a failure nothing written to an old
    * socket may still reach the cluster later: a reset discards what the kernel (or a
    * proxy on the way) still holds, where a graceful close would deliver it.
    */
   resetConnections(): void {
-    for (const [, connection] of this.admin.connections) {
-      const socket = connection.socket as { resetAndDestroy?: () => void; destroyed?: boolean } | undefined;
-      if (socket && !socket.destroyed) socket.resetAndDestroy?.();
-    }
+    for (const [, connection] of this.admin.connections) resetSocket(connection);
     this.admin.clearMetadata();
   }
 
@@ -295,131 +306,7 @@ export class KafkaClient {
   }
 }
 
-/** A failure of the connection itself (refused, reset, timed out), as opposed to an answer from the broker. */
-export function isNetworkError(error: unknown): boolean {
-  return findErrorBy(error as Error, 'code', NetworkError.code) !== null || (error instanceof TributaryError && error.details.retriable === true);
-}
-
-/** One line saying what went wrong, for logs, metrics and heartbeats. */
-export function describeError(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    const inner = error.errors.map((entry: unknown) => describeError(entry));
-    return `${error.message} ${[...new Set(inner)].join('; ')}`;
-  }
-  const cause = (error as { cause?: unknown }).cause;
-  const own = error instanceof Error ? error.message : String(error);
-  return cause instanceof Error && !own.includes(cause.message) ? `${own}: ${cause.message}` : own;
-}
-
-// --- Produce v9 ----------------------------------------------------------------------
-// Produce Request (Version: 9) => transactional_id acks timeout_ms [topic_data] TAG_BUFFER
-//   transactional_id => COMPACT_NULLABLE_STRING
-//   topic_data => name [partition_data] TAG_BUFFER
-//     partition_data => index records TAG_BUFFER      records => COMPACT_RECORDS
-
-function createProduceRequest(topic: string, partition: number, batch: Buffer, timeoutMs: number): Writer {
-  return Writer.create()
-    .appendString(null)
-    .appendInt16(ACKS_ALL)
-    .appendInt32(timeoutMs)
-    .appendArray([topic], (writer, name: string) => {
-      writer.appendString(name).appendArray([partition], (inner, index: number) => {
-        inner.appendInt32(index).appendUnsignedVarInt(batch.length + 1).append(batch);
-      });
-    })
-    .appendTaggedFields();
-}
-
-// Produce Response (Version: 9) => [responses] throttle_time_ms TAG_BUFFER
-//   responses => name [partition_responses] TAG_BUFFER
-//     partition_responses => index error_code base_offset log_append_time_ms log_start_offset
-//                            [record_errors] error_message TAG_BUFFER
-//       record_errors => batch_index batch_index_error_message TAG_BUFFER
-
-function parseProduceResponse(_correlationId: number, _apiKey: number, _apiVersion: number, reader: Reader): ProduceOutcome {
-  let outcome: ProduceOutcome | undefined;
-  reader.readArray((topicReader) => {
-    topicReader.readString();
-    topicReader.readArray((partitionReader) => {
-      partitionReader.readInt32();
-      const errorCode = partitionReader.readInt16();
-      const baseOffset = partitionReader.readInt64();
-      partitionReader.readInt64();
-      const logStartOffset = partitionReader.readInt64();
-      const recordErrors: string[] = [];
-      partitionReader.readArray((errorReader) => {
-        errorReader.readInt32();
-        const message = errorReader.readNullableString();
-        if (message) recordErrors.push(message);
-      });
-      const errorMessage = partitionReader.readNullableString();
-      outcome = { errorCode, baseOffset, logStartOffset, errorMessage: [errorMessage, ...recordErrors].filter((text) => text).join('; ') || null };
-    });
-  });
-  reader.readInt32();
-  reader.readTaggedFields();
-  if (outcome === undefined) throw new TributaryError('MIRROR_TARGET_FAILED', 'produce response holds no partition', {});
-  return outcome;
-}
-
-// --- Fetch v12 -----------------------------------------------------------------------
-// Fetch Request (Version: 12) => replica_id max_wait_ms min_bytes max_bytes isolation_level
-//   session_id session_epoch [topics] [forgotten_topics_data] rack_id TAG_BUFFER
-//   topics => topic [partitions] TAG_BUFFER
-//     partitions => partition current_leader_epoch fetch_offset last_fetched_epoch
-//                   log_start_offset partition_max_bytes TAG_BUFFER
-
-function createFetchRequest(topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number): Writer {
-  return Writer.create()
-    .appendInt32(-1)
-    .appendInt32(maxWaitMs)
-    .appendInt32(1)
-    .appendInt32(maxBytes)
-    .appendInt8(READ_UNCOMMITTED)
-    // Session 0, epoch -1: a full fetch outside any fetch session (KIP-227).
-    .appendInt32(0)
-    .appendInt32(-1)
-    .appendArray([topic], (writer, name: string) => {
-      writer.appendString(name).appendArray([partition], (inner, index: number) => {
-        inner.appendInt32(index).appendInt32(-1).appendInt64(offset).appendInt32(-1).appendInt64(-1n).appendInt32(maxBytes);
-      });
-    })
-    .appendArray([], () => undefined)
-    .appendString('')
-    .appendTaggedFields();
-}
-
-// Fetch Response (Version: 12) => throttle_time_ms error_code session_id [responses] TAG_BUFFER
-//   responses => topic [partitions] TAG_BUFFER
-//     partitions => partition_index error_code high_watermark last_stable_offset log_start_offset
-//                   [aborted_transactions] preferred_read_replica records TAG_BUFFER
-//       aborted_transactions => producer_id first_offset TAG_BUFFER
-
-function parseFetchResponse(_correlationId: number, _apiKey: number, _apiVersion: number, reader: Reader): FetchedPartition {
-  reader.readInt32();
-  const topLevelError = reader.readInt16();
-  reader.readInt32();
-  let fetched: FetchedPartition | undefined;
-  reader.readArray((topicReader) => {
-    topicReader.readString();
-    topicReader.readArray((partitionReader) => {
-      partitionReader.readInt32();
-      const errorCode = partitionReader.readInt16();
-      const highWatermark = partitionReader.readInt64();
-      partitionReader.readInt64();
-      const logStartOffset = partitionReader.readInt64();
-      partitionReader.readNullableArray((abortedReader) => {
-        abortedReader.readInt64();
-        abortedReader.readInt64();
-      });
-      partitionReader.readInt32();
-      const records = partitionReader.readNullableBytes() ?? Buffer.alloc(0);
-      fetched = { errorCode, highWatermark, logStartOffset, records: Buffer.from(records) };
-    });
-  });
-  reader.readTaggedFields();
-  if (fetched === undefined) {
-    return { errorCode: topLevelError !== 0 ? topLevelError : KafkaError.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, logStartOffset: -1n, records: Buffer.alloc(0) };
-  }
-  return fetched;
+function resetSocket(connection: Connection): void {
+  const socket = connection.socket as { resetAndDestroy?: () => void; destroyed?: boolean } | undefined;
+  if (socket && !socket.destroyed) socket.resetAndDestroy?.();
 }

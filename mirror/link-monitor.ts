@@ -4,6 +4,13 @@
 // a time to try again; the wait doubles with each failed attempt, up to a bound, with a
 // little jitter so that a fleet of edges does not reconnect in step after an outage at
 // the datacenter. The first success marks it up again.
+//
+// A connection failure of one request does not by itself mean the link is down: on a
+// cluster of several brokers, the broker that leads one partition may have died while the
+// others serve the rest (Kafka elects a new leader once the dead broker's session expires,
+// broker.session.timeout.ms, 9 s by default). So a request's connection failure is checked
+// with a probe of the whole cluster (one at a time, shared by every partition that failed
+// meanwhile): if any broker answers, the link stays up and only that partition waits.
 import { sleep } from './bandwidth.ts';
 import type { LinkStateName } from './heartbeat.ts';
 
@@ -16,6 +23,10 @@ export interface LinkMonitorOptions {
   /** Called when the link goes down and after each failed attempt, before anyone retries: drop the connections. */
   onDown: () => void;
   onStateChange?: (state: LinkStateName, previous: LinkStateName) => void;
+  /** Resolves when some broker of the cluster answers, rejects when none does. Without it every connection failure takes the link down. */
+  probe?: () => Promise<void>;
+  /** Sees every connection failure with its error, before the link decides (to report refused credentials, for example). */
+  onConnectionFailure?: (message: string, error: unknown) => void;
   now?: () => number;
   random?: () => number;
 }
@@ -28,6 +39,8 @@ export class LinkMonitor {
   #lastError: { message: string; atMs: number } | undefined;
   #errors = 0;
   #reconnects = 0;
+  /** The probe under way: resolves to undefined when a broker answered, else to why none did. */
+  #probing: Promise<string | undefined> | undefined;
 
   constructor(options: LinkMonitorOptions) {
     this.#options = options;
@@ -86,6 +99,28 @@ export class LinkMonitor {
     this.#options.onDown();
     if (wentDown) this.#options.onStateChange?.('down', previous);
     return wentDown;
+  }
+
+  /**
+   * A request failed on its connection. Returns 'went-down' when this took the link down
+   * (the first failure of an episode), 'down' when it already was, and 'up' when the probe
+   * found the cluster answering: then only the broker of that request is out of reach.
+   */
+  async connectionFailed(message: string, error?: unknown): Promise<'went-down' | 'down' | 'up'> {
+    this.#options.onConnectionFailure?.(message, error);
+    if (this.#state === 'down' && this.#now() < this.#retryAtMs) {
+      this.failed(message);
+      return 'down';
+    }
+    if (this.#options.probe === undefined) return this.failed(message) ? 'went-down' : 'down';
+    this.#probing ??= this.#options.probe().then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : String(error))).finally(() => { this.#probing = undefined; });
+    const unanswered = await this.#probing;
+    if (unanswered === undefined) {
+      this.recordError(message);
+      this.succeeded();
+      return 'up';
+    }
+    return this.failed(`${message} (and no broker answered: ${unanswered})`) ? 'went-down' : 'down';
   }
 
   /** Any other error worth reporting (a refused request, a bad record): counted, but the link stays as it is. */

@@ -4,7 +4,7 @@
 // uses, so that the mirror depends on no more of the edge than that.
 import { isTributaryError, TributaryError } from '../shared/errors.ts';
 import type { EndpointRead, LogEndpoint, ProduceOutcome } from './endpoint.ts';
-import { KafkaError } from './kafka-client.ts';
+import { KafkaError } from './kafka-errors.ts';
 
 export interface LocalPartition {
   readonly highWatermark: bigint;
@@ -23,6 +23,7 @@ export interface LocalLog {
 }
 
 export type CommitOffsets = (group: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]) => Promise<void>;
+export type CommittedOffset = (group: string, topic: string, partition: number) => bigint | undefined;
 
 /** Store errors that a Kafka broker would answer with a code, by the code it would use. */
 const ERROR_CODES: Record<string, number> = {
@@ -43,10 +44,12 @@ export class LocalEndpoint implements LogEndpoint {
   readonly needsProducerId = false;
   readonly #log: LocalLog;
   readonly #commit: CommitOffsets;
+  readonly #committed: CommittedOffset;
 
-  constructor(log: LocalLog, commit: CommitOffsets) {
+  constructor(log: LocalLog, commit: CommitOffsets, committed: CommittedOffset) {
     this.#log = log;
     this.#commit = commit;
+    this.#committed = committed;
   }
 
   async listTopics(): Promise<Map<string, number>> {
@@ -106,6 +109,10 @@ export class LocalEndpoint implements LogEndpoint {
 
   commitOffsets(group: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void> {
     return this.#commit(group, offsets);
+  }
+
+  async committedOffset(group: string, topic: string, partition: number): Promise<bigint | undefined> {
+    return this.#committed(group, topic, partition);
   }
 
   reset(): void {}

@@ -3,29 +3,26 @@
 // direction, shares the link between them (link-scheduler.ts, bandwidth.ts, sync windows),
 // sends heartbeats, commits delivered offsets back to the edge for its retention, and
 // keeps the metrics.
-import { readFileSync } from 'node:fs';
-import { crc32c } from '@node-rs/crc32';
-import type { SASLOptions } from '@platformatic/kafka';
 import type { Registry } from 'prom-client';
 import type { MirrorConfig } from '../shared/config/mirror-schema.ts';
 import { TributaryError } from '../shared/errors.ts';
-import { encodeRecordBatch } from '../shared/kafka/record-batch.ts';
 import type { Logger } from '../shared/logger.ts';
-// Registers snappy and lz4 beside gzip and zstd: edge batches may use any of them.
-import '../shared/kafka/compression.ts';
 import { BandwidthShaper, sleep } from './bandwidth.ts';
-import { KafkaEndpoint, type LogEndpoint } from './endpoint.ts';
-import { encodeHeartbeat, topicBacklogs, type Heartbeat, type LinkStateName } from './heartbeat.ts';
-import { SOFTWARE_VERSION } from '../shared/version.ts';
-import { describeError, KafkaError, tlsOptionsFromConfig } from './kafka-client.ts';
+import { centralEndpoint } from './central-endpoint.ts';
+import type { KafkaEndpoint, LogEndpoint } from './endpoint.ts';
+import type { LinkStateName } from './heartbeat.ts';
+import { HeartbeatSender } from './heartbeat-sender.ts';
+import { describeError } from './kafka-errors.ts';
 import { LinkMonitor } from './link-monitor.ts';
 import { LinkScheduler, type SenderClass } from './link-scheduler.ts';
 import { MirrorMetrics } from './metrics.ts';
 import { PartitionPump, type PumpObserver } from './partition-pump.ts';
 import { centralHeaders, centralOffsetMatcher, sourceHeaders, sourceOffsetMatcher } from './source-headers.ts';
 import { SyncWindows } from './sync-windows.ts';
+import { checkReplicationFactor, TargetTopics } from './target-topics.ts';
 import { compileTopicPattern, TopicSelector, type TopicPattern } from './topic-pattern.ts';
 import { checkTemplate, renderTopicName } from './topic-template.ts';
+import type { MirrorReport, MirrorStatus } from './status-route.ts';
 
 /** How often the mirror looks for new topics and partitions on both sides. */
 export const TOPIC_REFRESH_MS = 5_000;
@@ -38,9 +35,6 @@ export const LONG_POLL_MS = 500;
  * while one answer is on its way, and bound what a newly urgent topic waits behind.
  */
 const IN_FLIGHT_BATCHES = 2;
-/** Heartbeats go before any topic and outside sync windows: they are tiny and say the edge is alive. */
-const HEARTBEAT_SENDER: SenderClass = { priority: 10, anytime: true };
-const HEARTBEAT_TOPIC_PARTITIONS = 1;
 /** On stop, pumps get this long to see their request in flight answered before the connections are cut. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -64,76 +58,6 @@ interface PumpState {
   committedOffset: bigint | undefined;
 }
 
-/** The mirror's state for the admin API (GET /api/mirror) and `tributary mirror status`. */
-export interface MirrorReport {
-  configured: true;
-  state: LinkStateName;
-  target: string;
-  backlogRecords: number;
-  backlogBytes: number;
-  backlogSeconds: number;
-  deliveredRecordsTotal: number;
-  lostRecordsTotal: number;
-  errorsTotal: number;
-  lastError: string | null;
-  partitions: MirrorPartitionReport[];
-  reverse: MirrorPartitionReport[];
-}
-
-export interface MirrorPartitionReport {
-  topic: string;
-  partition: number;
-  target: string;
-  deliveredOffset: string;
-  logEndOffset: string;
-  /** Records of this partition not yet delivered: the part of backlogRecords it holds. */
-  backlogRecords: number;
-}
-
-export interface MirrorStatus {
-  linkState: LinkStateName;
-  lagRecords: number;
-  lagBytes: number;
-  lagSeconds: number;
-  bytesSent: number;
-  recordsDelivered: number;
-  recordsLost: number;
-  errors: number;
-  lastError: { message: string; atMs: number } | undefined;
-  partitions: number;
-}
-
-/** The central cluster as configured: TLS, SASL, address map, with {edge} filled in. */
-export function centralEndpoint(config: MirrorConfig, edgeId: string, suffix = ''): KafkaEndpoint {
-  const target = config.target;
-  return new KafkaEndpoint({
-    name: `central ${target.bootstrap.join(',')}`,
-    errorCode: 'MIRROR_TARGET_FAILED',
-    bootstrap: target.bootstrap,
-    clientId: `${(target.clientId || 'tributary-mirror-{edge}').replaceAll('{edge}', edgeId)}${suffix}`,
-    addressMap: target.addressMap,
-    tls: tlsOptionsFromConfig(target.tls, 'mirror.target.tls'),
-    sasl: saslOptions(config, edgeId),
-    connectTimeoutMs: target.connectTimeoutMs,
-    requestTimeoutMs: target.requestTimeoutMs,
-    replicationFactor: target.replicationFactor,
-  });
-}
-
-function saslOptions(config: MirrorConfig, edgeId: string): SASLOptions | undefined {
-  const sasl = config.target.sasl;
-  if (sasl.mechanism === 'none') return undefined;
-  let password = sasl.password;
-  if (sasl.passwordFile !== '') {
-    try {
-      password = readFileSync(sasl.passwordFile, 'utf8').split('\n')[0]!.trim();
-    } catch (error) {
-      throw new TributaryError('CONFIG_INVALID', `mirror.target.sasl.passwordFile: cannot read ${sasl.passwordFile}: ${(error as Error).message}`, { key: 'mirror.target.sasl.passwordFile' }, { cause: error });
-    }
-  }
-  return { mechanism: sasl.mechanism, username: sasl.username.replaceAll('{edge}', edgeId), password };
-}
-
 /** The edge topics a mirror configuration takes, for the edge's retention (see retention-hook.ts). */
 export function mirroredTopicSelector(config: MirrorConfig): TopicSelector {
   return new TopicSelector({ include: config.topics.include, exclude: config.topics.exclude, alwaysExcluded: config.reverse.map((rule) => rule.to) });
@@ -151,6 +75,7 @@ export class Mirror {
   readonly #scheduler: LinkScheduler;
   readonly #link: LinkMonitor;
   readonly #metrics: MirrorMetrics;
+  readonly #targetTopics: TargetTopics;
   readonly #pumps = new Map<string, PumpState>();
   /** Edge topic → partitions for which pumps run (forward); central topic → partitions (reverse). */
   readonly #forwardPartitions = new Map<string, number>();
@@ -161,14 +86,14 @@ export class Mirror {
   #windowTimer: NodeJS.Timeout | undefined;
   #refreshTimer: NodeJS.Timeout | undefined;
   #commitTimer: NodeJS.Timeout | undefined;
-  #heartbeatTimer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
-  #heartbeatPartition: number | undefined;
   #closed = false;
+  /** The last refusal of the credentials that was logged; undefined once the link is up. */
+  #authenticationRefusal: string | undefined;
   #bytesSent = 0;
   #recordsDelivered = 0;
   #recordsLost = 0;
-  #heartbeatBytesMark = { bytes: 0, atMs: Date.now() };
+  readonly #heartbeats: HeartbeatSender;
 
   private constructor(options: MirrorOptions) {
     this.#options = options;
@@ -176,6 +101,7 @@ export class Mirror {
     this.#logger = options.logger;
     const config = options.config;
     checkTemplate(config.topics.template, ['edge', 'topic'], 'mirror.topics.template', ['topic']);
+    checkReplicationFactor(config.target.replicationFactor);
     config.reverse.forEach((rule, index) => checkTemplate(rule.from, ['edge'], `mirror.reverse[${index}].from`));
     this.#selector = mirroredTopicSelector(config);
     this.#priorities = config.topics.priorities.map((rule, index) => ({ pattern: compileTopicPattern(rule.match, `mirror.topics.priorities[${index}].match`), senderClass: { priority: rule.priority, anytime: rule.anytime } }));
@@ -184,15 +110,46 @@ export class Mirror {
     this.#scheduler = new LinkScheduler({ shaper: this.#shaper, inFlightBytesMax: config.link.batchBytesMax * IN_FLIGHT_BATCHES, windowOpen: () => this.#windowOpen });
     this.#metrics = new MirrorMetrics(options.registry);
     this.#central = centralEndpoint(config, options.edgeId);
+    this.#targetTopics = new TargetTopics({
+      central: this.#central,
+      registry: options.registry,
+      logger: options.logger,
+      recordError: (message) => {
+        this.#link.recordError(message);
+        this.#recordError('topic-refused', message);
+      },
+    });
     this.#link = new LinkMonitor({
       backoffMinMs: config.link.retryBackoffMinMs,
       backoffMaxMs: Math.max(config.link.retryBackoffMinMs, config.link.retryBackoffMaxMs),
       onDown: () => this.#central.reset(),
+      probe: () => this.#central.probe(),
+      onConnectionFailure: (message, error) => this.#connectionFailure(message, error),
       onStateChange: (state, previous) => {
         if (state === 'up' && previous === 'down') this.#metrics.reconnects.inc();
+        if (state === 'up') this.#authenticationRefusal = undefined;
         this.#metrics.setLinkState(this.#linkState());
-        this.#logger.info({ event: 'link', state }, `link to the central cluster is ${state}`);
+        this.#logger.info({ event: 'link', state, ...(state === 'down' ? { err: this.#link.lastError?.message } : {}) }, `link to the central cluster is ${state}`);
       },
+    });
+    this.#heartbeats = new HeartbeatSender({
+      edgeId: options.edgeId,
+      topic: config.heartbeat.topic,
+      intervalMs: config.heartbeat.intervalMs,
+      central: this.#central,
+      targetTopics: this.#targetTopics,
+      scheduler: this.#scheduler,
+      link: this.#link,
+      status: () => this.status(),
+      partitionBacklogs: () => this.report().partitions,
+      configVersion: options.configVersion,
+      startedAtMs: this.#startedAtMs,
+      onSent: (bytes) => {
+        this.#metrics.bytesSent.inc(bytes);
+        this.#bytesSent += bytes;
+      },
+      onDelivered: () => this.#metrics.heartbeats.inc(),
+      logger: options.logger,
     });
   }
 
@@ -207,7 +164,7 @@ export class Mirror {
     this.#logger.info({ event: 'mirror-start', edge: this.#options.edgeId, target: this.#config.target.bootstrap, template: this.#config.topics.template }, 'mirror starting');
     this.#scheduleRefresh(0);
     this.#commitTimer = setInterval(() => void this.#commitDelivered(), DELIVERED_COMMIT_INTERVAL_MS);
-    if (this.#config.heartbeat.intervalMs > 0) this.#scheduleHeartbeat(0);
+    this.#heartbeats.start();
   }
 
   /** The next offset the mirror will deliver from an edge partition, when it knows it. */
@@ -268,6 +225,7 @@ export class Mirror {
       errorsTotal: status.errors,
       lastError: status.lastError?.message ?? null,
       partitions: rows('forward'),
+      refusedTopics: this.#targetTopics.refusals().map((refusal) => ({ target: refusal.target, kafkaError: refusal.kafkaError ?? null, error: refusal.error, since: new Date(refusal.sinceMs).toISOString(), attempts: refusal.attempts })),
       reverse: rows('reverse'),
     };
   }
@@ -275,7 +233,8 @@ export class Mirror {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of [this.#windowTimer, this.#refreshTimer, this.#heartbeatTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.#windowTimer, this.#refreshTimer]) if (timer) clearTimeout(timer);
+    this.#heartbeats.close();
     if (this.#commitTimer) clearInterval(this.#commitTimer);
     await this.#refreshing?.catch(() => undefined);
     this.#scheduler.close();
@@ -335,7 +294,8 @@ export class Mirror {
         const running = this.#forwardPartitions.get(topic) ?? 0;
         if (partitions <= running) continue;
         const targetTopic = renderTopicName(this.#config.topics.template, { edge: this.#options.edgeId, topic });
-        await this.#central.ensureTopic(targetTopic, partitions);
+        // Refused (and reported) topics wait for their next attempt; the others go on.
+        if ((await this.#targetTopics.ensure(targetTopic, partitions)) === undefined) continue;
         this.#link.succeeded();
         for (let partition = running; partition < partitions; partition += 1) this.#startForward(topic, targetTopic, partition);
         this.#forwardPartitions.set(topic, partitions);
@@ -347,7 +307,7 @@ export class Mirror {
     } catch (error) {
       const message = describeError(error);
       if (error instanceof TributaryError && error.code === 'MIRROR_TARGET_FAILED' && error.details.network === true) {
-        this.#link.failed(message);
+        await this.#link.connectionFailed(message, error);
       } else {
         this.#link.recordError(message);
         this.#logger.error({ err: message }, 'mirror could not look for topics; trying again');
@@ -390,6 +350,7 @@ export class Mirror {
       coordinates: (offset) => sourceHeaders({ edge, topic, partition, offset }),
       sourceOffsetOf: sourceOffsetMatcher(edge, topic, partition),
       sourceName: `edge ${edge} (${topic}/${partition})`,
+      deliveredFloor: () => this.#options.edge.committedOffset(this.#config.source.deliveredGroup, topic, partition),
       central: 'target',
       link: this.#link,
       scheduler: { scheduler: this.#scheduler, senderClass: this.#senderClass(topic) },
@@ -484,6 +445,16 @@ export class Mirror {
     this.#metrics.lagSeconds.set(labels, lag > 0 && state.oldestUndeliveredMs !== undefined ? Math.max(0, (Date.now() - state.oldestUndeliveredMs) / 1000) : 0);
   }
 
+  /** Refused credentials are said once at error level (and again when what the cluster says changes): retrying will not fix them. */
+  #connectionFailure(message: string, error: unknown): void {
+    const refusal = error instanceof TributaryError ? error.details.authentication : undefined;
+    if (typeof refusal !== 'string') return;
+    this.#recordError('authentication', message);
+    if (this.#authenticationRefusal === refusal) return;
+    this.#authenticationRefusal = refusal;
+    this.#logger.error({ event: 'authentication-failed', err: message }, 'the central cluster refused the mirror\'s credentials; check mirror.target.sasl (retrying with backoff)');
+  }
+
   #recordError(kind: string, message: string): void {
     this.#metrics.errors.inc({ kind });
     this.#metrics.setLastError(message, Date.now());
@@ -503,72 +474,6 @@ export class Mirror {
       for (const entry of entries) entry.state.committedOffset = entry.offset;
     } catch (error) {
       this.#logger.warn({ err: describeError(error) }, 'could not commit delivered offsets to the edge; retrying');
-    }
-  }
-
-  #scheduleHeartbeat(delayMs: number): void {
-    if (this.#closed) return;
-    this.#heartbeatTimer = setTimeout(() => {
-      void this.#sendHeartbeat().finally(() => this.#scheduleHeartbeat(this.#config.heartbeat.intervalMs));
-    }, delayMs);
-  }
-
-  heartbeat(): Heartbeat {
-    const status = this.status();
-    const now = Date.now();
-    const elapsedMs = Math.max(1, now - this.#heartbeatBytesMark.atMs);
-    return {
-      edge: this.#options.edgeId,
-      sentAtMs: now,
-      startedAtMs: this.#startedAtMs,
-      linkState: status.linkState,
-      lagRecords: status.lagRecords,
-      lagBytes: status.lagBytes,
-      lagSeconds: status.lagSeconds,
-      bytesSent: status.bytesSent,
-      recordsDelivered: status.recordsDelivered,
-      throughputBytesPerSecond: ((status.bytesSent - this.#heartbeatBytesMark.bytes) * 1000) / elapsedMs,
-      errors: status.errors,
-      lastError: status.lastError?.message ?? null,
-      lastErrorAtMs: status.lastError?.atMs ?? 0,
-      evictedUndeliveredRecords: status.recordsLost,
-      partitions: status.partitions,
-      configVersion: this.#options.configVersion ?? null,
-      softwareVersion: SOFTWARE_VERSION,
-      topics: topicBacklogs(this.report().partitions),
-    };
-  }
-
-  async #sendHeartbeat(): Promise<void> {
-    // A heartbeat is not queued while the link is down: the next one, after it, says more.
-    if (this.#closed || this.#link.state === 'down') return;
-    const topic = this.#config.heartbeat.topic;
-    try {
-      if (this.#heartbeatPartition === undefined) {
-        const partitions = await this.#central.ensureTopic(topic, HEARTBEAT_TOPIC_PARTITIONS);
-        // One partition per edge, always the same, as a keyed producer would choose.
-        this.#heartbeatPartition = (crc32c(this.#options.edgeId) >>> 0) % partitions;
-      }
-      const heartbeat = this.heartbeat();
-      const batch = encodeRecordBatch({ records: [{ key: this.#options.edgeId, value: encodeHeartbeat(heartbeat) }] });
-      const grant = await this.#scheduler.acquire('heartbeat', HEARTBEAT_SENDER, batch.length);
-      let errorCode: number;
-      try {
-        this.#metrics.bytesSent.inc(batch.length);
-        this.#bytesSent += batch.length;
-        errorCode = (await this.#central.append(topic, this.#heartbeatPartition, batch)).errorCode;
-      } finally {
-        grant.release();
-      }
-      if (errorCode !== KafkaError.NONE) throw new TributaryError('MIRROR_TARGET_FAILED', `${this.#central.name}: heartbeat to ${topic} refused with Kafka error ${errorCode}`, { kafkaErrorCode: errorCode });
-      this.#link.succeeded();
-      this.#heartbeatBytesMark = { bytes: heartbeat.bytesSent, atMs: heartbeat.sentAtMs };
-      this.#metrics.heartbeats.inc();
-    } catch (error) {
-      if (this.#closed) return;
-      const message = describeError(error);
-      if (error instanceof TributaryError && error.details.network === true) this.#link.failed(message);
-      else this.#logger.warn({ err: message }, 'heartbeat not sent');
     }
   }
 }

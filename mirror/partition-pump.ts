@@ -35,14 +35,14 @@ import {
   NO_PRODUCER_EPOCH,
   NO_PRODUCER_ID,
   NO_SEQUENCE,
-  type CompressionName,
   type RecordHeaderInput,
   type RecordInput,
 } from '../shared/kafka/record-batch.ts';
+import type { CompressionName } from '../shared/kafka/compression/codec.ts';
 import { isTributaryError, TributaryError } from '../shared/errors.ts';
 import type { LogEndpoint } from './endpoint.ts';
-import { kafkaErrorName } from './endpoint.ts';
-import { describeError, KafkaError } from './kafka-client.ts';
+import { kafkaErrorName, kafkaFailure } from './endpoint.ts';
+import { describeError, KafkaError } from './kafka-errors.ts';
 import type { LinkMonitor } from './link-monitor.ts';
 import type { LinkScheduler, SenderClass } from './link-scheduler.ts';
 import type { HeaderLike } from './source-headers.ts';
@@ -54,6 +54,14 @@ const BATCH_BYTES_MIN = 1024;
 /** Pause before retrying after an error that is not the link's (a refused request, the edge log failing). */
 const ERROR_PAUSE_MS_MIN = 500;
 const ERROR_PAUSE_MS_MAX = 30_000;
+/**
+ * Pause before retrying after a failure that Kafka expects to pass by itself: a partition
+ * whose leader died while the rest of the cluster answers (a new leader is elected once the
+ * dead broker's session expires, 9 s by default), a coordinator still loading. It doubles
+ * up to the maximum, so that the partition resumes soon after Kafka has recovered.
+ */
+const RETRIABLE_PAUSE_MS_MIN = 200;
+const RETRIABLE_PAUSE_MS_MAX = 5_000;
 /** Pause before retrying when the edge's own Kafka listener is unreachable (a standalone mirror while the edge restarts): it is on the same device, so it comes back soon. */
 const EDGE_RETRY_PAUSE_MS = 500;
 /** After this many sequence refusals in a row with a producer learned from the tail, the pump takes a new producer id. */
@@ -89,6 +97,11 @@ export interface PartitionPumpOptions {
   sourceOffsetOf(headers: readonly HeaderLike[]): bigint | undefined;
   /** Names the source in messages: "edge pump-7 (sensors/2)". */
   sourceName: string;
+  /**
+   * The next source offset delivered as the source side last recorded it (committed
+   * offsets), for when the target's retention has removed every delivered record.
+   */
+  deliveredFloor?: () => Promise<bigint | undefined>;
   /** Which end is the central cluster, whose connection failures are the link's. */
   central: 'source' | 'target';
   link: LinkMonitor;
@@ -138,6 +151,9 @@ export class PartitionPump {
   #batchBytes: number;
   #sequenceRefusals = 0;
   #errorPauseMs = ERROR_PAUSE_MS_MIN;
+  #retriablePauseMs = RETRIABLE_PAUSE_MS_MIN;
+  /** The Kafka error of the last refusal of a batch that was logged; undefined once a batch went through. */
+  #refusalLogged: number | undefined;
   #bytesPerRecord = 0;
 
   constructor(options: PartitionPumpOptions) {
@@ -183,7 +199,12 @@ export class PartitionPump {
   async #failed(error: unknown, logger: Logger): Promise<void> {
     const message = describeError(error);
     if (isCentralConnectionFailure(error)) {
-      if (this.options.link.failed(message)) logger.warn({ event: 'link-down', pump: this.key, err: message }, 'link to the central cluster is down');
+      const link = await this.options.link.connectionFailed(message, error);
+      if (link === 'went-down') logger.warn({ event: 'link-down', pump: this.key, err: message }, 'link to the central cluster is down');
+      if (link !== 'up') return;
+      // The cluster answers: only the broker this partition needs is out of reach.
+      logger.info({ event: 'partition-unreachable', pump: this.key, err: message }, 'a request of this partition failed on its connection while the central cluster answers (its leader may be down until Kafka elects another); retrying this partition');
+      await this.#retriablePause();
       return;
     }
     if (error instanceof Refusal && error.rescan) {
@@ -197,9 +218,29 @@ export class PartitionPump {
       await sleep(EDGE_RETRY_PAUSE_MS, this.#signal).catch(() => undefined);
       return;
     }
-    logger.error({ pump: this.key, err: message }, 'partition mirror failed; retrying');
+    if (error instanceof TributaryError && error.details.retriable === true) {
+      logger.warn({ pump: this.key, err: message }, 'the central cluster asked to retry; retrying this partition');
+      await this.#retriablePause();
+      return;
+    }
+    if (error instanceof TributaryError && typeof error.details.kafkaErrorCode === 'number') {
+      // The central refused this batch (a timestamp out of its range, a missing permission):
+      // said once, and again when the error changes (its text may not: Kafka's names the
+      // clock). The batch is sent again with growing pauses, and nothing after it goes first,
+      // so that order holds once the cause is gone.
+      const refusal = error.details.kafkaErrorCode;
+      if (this.#refusalLogged !== refusal) logger.error({ event: 'batch-refused', pump: this.key, kafkaError: kafkaErrorName(refusal), err: message }, 'the central cluster refused a batch; this partition sends it again with growing pauses and nothing after it meanwhile');
+      this.#refusalLogged = refusal;
+    } else {
+      logger.error({ pump: this.key, err: message }, 'partition mirror failed; retrying');
+    }
     await sleep(this.#errorPauseMs, this.#signal).catch(() => undefined);
     this.#errorPauseMs = Math.min(ERROR_PAUSE_MS_MAX, this.#errorPauseMs * 2);
+  }
+
+  async #retriablePause(): Promise<void> {
+    await sleep(this.#retriablePauseMs, this.#signal).catch(() => undefined);
+    this.#retriablePauseMs = Math.min(RETRIABLE_PAUSE_MS_MAX, this.#retriablePauseMs * 2);
   }
 
   /** Learns from the target's tail where to resume and with which producer. */
@@ -216,6 +257,7 @@ export class PartitionPump {
     });
     const sourceOffsets = await source.offsets(sourceTopic, partition);
     let next = position.lastDeliveredOffset === undefined ? sourceOffsets.logStartOffset : position.lastDeliveredOffset + 1n;
+    if (position.lastDeliveredOffset === undefined && position.targetLogStartOffset > 0n) next = await this.#afterRetention(next, position.targetLogStartOffset);
     if (next > sourceOffsets.highWatermark) {
       this.options.logger.error({ pump: this.key, delivered: next.toString(), sourceEnd: sourceOffsets.highWatermark.toString() }, `${target.name} holds records up to source offset ${next - 1n} but ${source.name} ends at ${sourceOffsets.highWatermark}: the source log lost records it had acknowledged; the mirror waits for new records past the delivered ones`);
     }
@@ -249,35 +291,62 @@ export class PartitionPump {
     this.options.logger.debug({ pump: this.key, next: next.toString(), producerId: producer.producerId.toString(), sequence: producer.sequence, scannedBytes: position.scannedBytes }, 'partition positioned from the target tail');
   }
 
+  /**
+   * The target partition holds nothing of this source, and its log starts above 0: it held
+   * records once and retention (or DeleteRecords) removed them all, ours with them, during a
+   * long outage. The tail can no longer say what was delivered, so the source side's own
+   * record takes over: the delivered offset committed there (`deliveredFloor`), or this
+   * run's position, whichever is further. Starting from the source's log start instead would
+   * send again everything the source still holds.
+   */
+  async #afterRetention(sourceLogStart: bigint, targetLogStart: bigint): Promise<bigint> {
+    const committed = await this.options.deliveredFloor?.();
+    const known = [committed, this.#nextOffset].filter((offset): offset is bigint => offset !== undefined);
+    if (known.length === 0) return sourceLogStart;
+    const floor = known.reduce((a, b) => (a > b ? a : b));
+    // Below the source's log start, the caller counts the records in between as lost.
+    if (floor !== sourceLogStart) this.options.logger.info({ event: 'resume-after-retention', pump: this.key, targetLogStart: targetLogStart.toString(), next: floor.toString() }, `${this.options.target.name}: ${this.options.targetTopic}/${this.options.partition} no longer holds any record of ${this.options.sourceName} (retention removed everything below offset ${targetLogStart}); resuming at source offset ${floor}, the delivered offset the source side keeps`);
+    return floor;
+  }
+
   /** Sends batches until something fails; each iteration reads the next batch while the current one is in flight. */
   async #pump(): Promise<void> {
     let next = this.#nextOffset!;
     let sequence = this.#producer!.sequence;
-    let prepared = this.#prepare(next, sequence);
-    try {
-      for (;;) {
-        const batch = await prepared;
-        if (batch.lostRecords > 0n) this.#reportLost(batch.firstOffset - batch.lostRecords, batch.firstOffset);
-        if (batch.batch === undefined) {
-          next = batch.nextOffset;
-          this.#nextOffset = next;
-          prepared = this.#prepare(next, sequence);
-          continue;
-        }
-        const followingSequence = this.#producer!.producerId === NO_PRODUCER_ID ? NO_SEQUENCE : nextSequence(sequence, batch.records);
-        prepared = this.#prepare(batch.nextOffset, followingSequence);
-        await this.#send(batch);
+    let prepared = this.#readAhead(next, sequence);
+    for (;;) {
+      const batch = await prepared;
+      if (batch.lostRecords > 0n) this.#reportLost(batch.firstOffset - batch.lostRecords, batch.firstOffset);
+      if (batch.batch === undefined) {
         next = batch.nextOffset;
-        sequence = followingSequence;
         this.#nextOffset = next;
-        this.#producer!.sequence = sequence;
-        this.#errorPauseMs = ERROR_PAUSE_MS_MIN;
-        this.#sequenceRefusals = 0;
+        prepared = this.#readAhead(next, sequence);
+        continue;
       }
-    } finally {
-      // The read ahead is for a position that no longer holds after a failure.
-      prepared.catch(() => undefined);
+      const followingSequence = this.#producer!.producerId === NO_PRODUCER_ID ? NO_SEQUENCE : nextSequence(sequence, batch.records);
+      prepared = this.#readAhead(batch.nextOffset, followingSequence);
+      await this.#send(batch);
+      next = batch.nextOffset;
+      sequence = followingSequence;
+      this.#nextOffset = next;
+      this.#producer!.sequence = sequence;
+      this.#errorPauseMs = ERROR_PAUSE_MS_MIN;
+      this.#retriablePauseMs = RETRIABLE_PAUSE_MS_MIN;
+      this.#refusalLogged = undefined;
+      this.#sequenceRefusals = 0;
     }
+  }
+
+  /**
+   * Starts reading the next batch while the current one is sent. Its failure is taken up
+   * when it is awaited, or dropped with it when the send fails first (its position no longer
+   * holds then): it must not count as unhandled meanwhile, which ends the process (Node.js's
+   * default).
+   */
+  #readAhead(offset: bigint, sequence: number): Promise<PreparedBatch> {
+    const prepared = this.#prepare(offset, sequence);
+    prepared.catch(() => undefined);
+    return prepared;
   }
 
   /** Reads the source from `offset` and encodes what it holds as one target batch. */
@@ -363,7 +432,7 @@ export class PartitionPump {
         this.#batchBytes = Math.max(BATCH_BYTES_MIN, Math.floor(this.#batchBytes / 2));
         throw new Refusal(`${target.name}: ${targetTopic}/${partition} refused a ${batch.length}-byte batch as too large; reading ${this.#batchBytes} bytes per batch from now on`, true);
       default:
-        throw new TributaryError(target.errorCode, `${target.name}: ${targetTopic}/${partition} refused the batch at source offset ${prepared.firstOffset}: ${kafkaErrorName(outcome.errorCode)}${outcome.errorMessage ? ` (${outcome.errorMessage})` : ''}`, { kafkaErrorCode: outcome.errorCode });
+        throw kafkaFailure(target.errorCode, target.name, `${targetTopic}/${partition} refused the batch at source offset ${prepared.firstOffset}`, outcome.errorCode, outcome.errorMessage);
     }
   }
 

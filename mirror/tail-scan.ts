@@ -59,6 +59,8 @@ export interface DeliveredPosition {
   producer: ProducerContinuation | undefined;
   /** The target partition's end when the scan began. */
   targetHighWatermark: bigint;
+  /** The target partition's log start when the scan began: above 0 once retention removed records. */
+  targetLogStartOffset: bigint;
   scannedBytes: number;
 }
 
@@ -108,13 +110,14 @@ export async function scanTail(reader: TargetPartitionReader, options: TailScanO
         lastDeliveredOffset: newest.sourceOffset,
         producer: continuationOf(newest.batch, newest.record),
         targetHighWatermark: highWatermark,
+        targetLogStartOffset: logStartOffset,
         scannedBytes,
       };
     }
     scanEnd = from;
     window *= WINDOW_GROWTH;
   }
-  return { lastDeliveredOffset: undefined, producer: undefined, targetHighWatermark: highWatermark, scannedBytes };
+  return { lastDeliveredOffset: undefined, producer: undefined, targetHighWatermark: highWatermark, targetLogStartOffset: logStartOffset, scannedBytes };
 }
 
 function continuationOf(batch: TargetBatch, record: TargetRecord): ProducerContinuation | undefined {

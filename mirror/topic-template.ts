@@ -3,18 +3,13 @@
 // The same template language names the central topics of reverse rules
 // ("commands.{edge}"), where only {edge} is known.
 import { TributaryError } from '../shared/errors.ts';
+import { isValidTopicName } from '../shared/kafka/topic-name.ts';
 
-/** Kafka's topic name rule: 1 to 249 characters of [a-zA-Z0-9._-], and not "." or "..". */
-const TOPIC_NAME_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
 const PLACEHOLDER_PATTERN = /\{([^}]*)\}/g;
 
 export interface TemplateValues {
   edge: string;
   topic?: string;
-}
-
-export function isValidTopicName(name: string): boolean {
-  return TOPIC_NAME_PATTERN.test(name) && name !== '.' && name !== '..';
 }
 
 /**

@@ -1,8 +1,11 @@
 // `npm run demo`: the whole system on one machine. A single-node central, two edges whose
 // embedded mirrors deliver to it through fault-injecting links (latency, a bandwidth cap,
 // cuts, black holes), a simulated fleet of devices publishing SenML-CBOR over MQTT to the
-// edges, and the fleet view. Prints the URLs to open; Ctrl-C stops everything in order
-// (devices, fleet view, edges, links, central) and removes the demo's files.
+// edges, and the fleet view. Each edge summarises the readings per minute in a pipeline
+// and mirrors the summaries ahead of the raw readings; a scripted outage of the uplinks
+// (demo-outage.ts) shows them arriving first once the uplinks are back. Prints the URLs to
+// open; Ctrl-C stops everything in order (devices, fleet view, edges, links, central) and
+// removes the demo's files.
 //
 // Every part is started as an operator would start it, with the `tributary` CLI, each in
 // its own process; their logs go to files in the demo's directory.
@@ -13,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { CLI, TributaryProcess as Part, type Json } from './tributary-process.ts';
+import { backlogOf, mirrorReport, runOutage, type OutageEvent } from './demo-outage.ts';
 
 const USAGE = `usage: npm run demo [-- options]
 
@@ -22,7 +26,11 @@ fleet of devices and the fleet view, and prints the URLs to open. Ctrl-C stops i
 options:
   --devices N     simulated devices, split between the two edges (default 200)
   --rate R        readings per second per device (default 1)
-  --calm          links without cuts and black holes (latency and bandwidth cap only)
+  --calm          links without random cuts and black holes (latency and bandwidth cap only)
+  --summary-seconds S
+                  length of the summaries' windows, in seconds (default 60: per-minute summaries)
+  --outage-at S   seconds after the devices start when both uplinks are cut (default 120)
+  --outage-for S  how long they stay cut, in seconds (default 150; 0: no scripted outage)
   --keep          keep the data and logs after Ctrl-C (they are removed by default)
   --json          print the addresses as one JSON line instead of text (for scripts)`;
 
@@ -30,11 +38,15 @@ options:
 const STATUS_INTERVAL_MS = 10_000;
 /** The edges and their links; devices are split evenly between them. */
 const EDGES = [
-  // A slow cellular uplink that drops now and then.
-  { id: 'edge-1', shape: ['--latency', '80', '--bandwidth', '128ki'], faults: ['--cut-mean-interval', '40000', '--cut-for', '6000', '--seed', '1'] },
+  // A slow cellular uplink (256 kbit/s) that drops now and then: a backlog takes a while to cross it.
+  { id: 'edge-1', shape: ['--latency', '80', '--bandwidth', '32ki'], faults: ['--cut-mean-interval', '40000', '--cut-for', '6000', '--seed', '1'] },
   // A better line that sometimes swallows traffic without closing (a black hole).
   { id: 'edge-2', shape: ['--latency', '20', '--bandwidth', '512ki'], faults: ['--blackhole-mean-interval', '60000', '--blackhole-for', '8000', '--seed', '2'] },
 ] as const;
+/** The summaries' grace (late readings still counted) is a sixth of their window, at most this: readings arrive in order, a little late at worst. */
+const SUMMARY_GRACE_SECONDS_MAX = 10;
+/** The summaries cross the uplink ahead of the raw readings: the highest priority of the mirror's rules here. */
+const SUMMARY_PRIORITY = 9;
 
 interface DaemonPorts { kafka: number; http: number; mqtt?: number }
 
@@ -54,6 +66,9 @@ async function main(): Promise<number> {
       devices: { type: 'string', default: '200' },
       rate: { type: 'string', default: '1' },
       calm: { type: 'boolean' },
+      'summary-seconds': { type: 'string', default: '60' },
+      'outage-at': { type: 'string', default: '120' },
+      'outage-for': { type: 'string', default: '150' },
       keep: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -68,6 +83,15 @@ async function main(): Promise<number> {
   const rate = Number(values.rate);
   if (!Number.isInteger(devices) || devices < EDGES.length) throw new Error(`--devices must be a whole number of at least ${EDGES.length}, not "${values.devices}"`);
   if (!(rate > 0)) throw new Error(`--rate must be a positive number, not "${values.rate}"`);
+  const summarySeconds = Number(values['summary-seconds']);
+  if (!Number.isInteger(summarySeconds) || summarySeconds < 1) throw new Error(`--summary-seconds must be a whole number of at least 1, not "${values['summary-seconds']}"`);
+  const outageAtMs = Number(values['outage-at']) * 1000;
+  const outageForMs = Number(values['outage-for']) * 1000;
+  if (!(outageAtMs >= 0)) throw new Error(`--outage-at must be a number of seconds, not "${values['outage-at']}"`);
+  if (!(outageForMs >= 0)) throw new Error(`--outage-for must be a number of seconds, not "${values['outage-for']}"`);
+  // The summary topic is named for its window: sensors-1m, or sensors-5s when shortened.
+  const summaryTopic = `sensors-${summarySeconds % 60 === 0 ? `${summarySeconds / 60}m` : `${summarySeconds}s`}`;
+  const summaryGraceSeconds = Math.min(SUMMARY_GRACE_SECONDS_MAX, Math.floor(summarySeconds / 6));
 
   const directory = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
   const logs = join(directory, 'logs');
@@ -82,11 +106,15 @@ async function main(): Promise<number> {
     if (!values.json) console.log(text);
   };
 
+  const outageStop = new AbortController();
+  /** Where the scripted outage stands, for the status line: to come, cut, back, or '' (none, or over). */
+  let outagePhase = '';
   let stopping: Promise<void> | undefined;
   let requestStop = (): void => {};
   const stopRequested = new Promise<undefined>((resolveStop) => { requestStop = () => resolveStop(undefined); });
   const stopAll = (): Promise<void> => {
     stopping ??= (async () => {
+      outageStop.abort();
       say('\nstopping: devices, fleet view, edges, links, central …');
       const order = ['sim-', 'fleet', 'edge-', 'link-', 'central'];
       for (const prefix of order) {
@@ -142,7 +170,9 @@ async function main(): Promise<number> {
       const link = start(`link-${edge.id}`, ['link', '--listen', '127.0.0.1:0', '--target', centralKafka, '--control', '127.0.0.1:0', ...edge.shape, ...(values.calm ? [] : edge.faults)]);
       const listening = await link.waitFor((event) => event.event === 'listening', 'its address');
       link.on((event) => {
-        if (event.event === 'cut' || event.event === 'blackhole') say(`  ${edge.id}'s link: ${event.event === 'cut' ? 'cut' : 'black hole'} for ${Math.round(Number(event.durationMs) / 1000)} s`);
+        // The scripted outage tells its own cut (which has no set duration), and while it lasts the link's own faults change nothing.
+        if (outagePhase === 'uplinks cut' || typeof event.durationMs !== 'number') return;
+        if (event.event === 'cut' || event.event === 'blackhole') say(`  ${edge.id}'s link: ${event.event === 'cut' ? 'cut' : 'black hole'} for ${Math.round(event.durationMs / 1000)} s`);
       });
       const edgeConfig = join(directory, `${edge.id}.yaml`);
       writeFileSync(edgeConfig, stringify({
@@ -154,7 +184,15 @@ async function main(): Promise<number> {
           http: { host: '127.0.0.1', port: 0 },
         },
         kafka: { autoCreateTopics: true },
-        topics: { overrides: { sensors: { partitions: 4 }, replies: { partitions: 1 }, commands: { partitions: 1 } } },
+        topics: { overrides: { sensors: { partitions: 4 }, [summaryTopic]: { partitions: 4 }, replies: { partitions: 1 }, commands: { partitions: 1 } } },
+        // Summaries first: one record per device and window (a minute), mirrored ahead of the raw readings.
+        pipelines: [{
+          name: summaryTopic,
+          from: 'sensors',
+          decode: 'senml',
+          steps: [{ window: { size: `${summarySeconds}s`, grace: `${summaryGraceSeconds}s`, aggregate: { temperature: 'round(avg(temperature), 2)', humidity: 'round(avg(humidity), 2)', readings: 'count()' } } }],
+          to: summaryTopic,
+        }],
         mqtt: {
           routes: [
             { filter: 'sensors/+/+', topic: 'sensors', key: '{1}' },
@@ -170,8 +208,9 @@ async function main(): Promise<number> {
             connectTimeoutMs: 5000,
             requestTimeoutMs: 10_000,
           },
-          topics: { include: ['sensors', 'replies'] },
-          link: { retryBackoffMaxMs: 5000 },
+          topics: { include: ['sensors', summaryTopic, 'replies'], priorities: [{ match: summaryTopic, priority: SUMMARY_PRIORITY }] },
+          // Batches of 64 KiB (a quarter of the default) share a slow uplink more finely: the summaries wait behind less of the raw backlog.
+          link: { retryBackoffMaxMs: 5000, batchBytesMax: 64 * 1024 },
           reverse: [{ from: 'commands.{edge}', to: 'commands' }],
           heartbeat: { intervalMs: 5000 },
         },
@@ -206,8 +245,14 @@ async function main(): Promise<number> {
 
     const addresses = {
       central: { kafka: centralKafka, health: `http://127.0.0.1:${centralPorts.http}/health` },
-      edges: edges.map((edge) => ({ id: edge.id, console: `http://127.0.0.1:${edge.ports.http}/`, mqtt: `mqtt://127.0.0.1:${edge.ports.mqtt}`, kafka: `127.0.0.1:${edge.ports.kafka}`, linkControl: `http://${edge.control}/stats` })),
+      edges: edges.map((edge) => ({
+        id: edge.id, console: `http://127.0.0.1:${edge.ports.http}/`, mqtt: `mqtt://127.0.0.1:${edge.ports.mqtt}`, kafka: `127.0.0.1:${edge.ports.kafka}`, linkControl: `http://${edge.control}/stats`,
+        // Where the mirror puts them (the default template, {edge}.{topic}).
+        centralTopics: { summaries: `${edge.id}.${summaryTopic}`, raw: `${edge.id}.sensors` },
+      })),
       fleet: fleetUrl,
+      summaries: { topic: summaryTopic, windowSeconds: summarySeconds, priority: SUMMARY_PRIORITY },
+      outage: outageForMs > 0 ? { atSeconds: outageAtMs / 1000, forSeconds: outageForMs / 1000 } : null,
       directory,
     };
     if (values.json) {
@@ -223,18 +268,43 @@ async function main(): Promise<number> {
       say(`  npx tributary consume --bootstrap ${centralKafka} --topic edge-1.sensors --max-messages 5`);
       say(`  npx tributary produce --bootstrap ${centralKafka} --topic commands.edge-1 --key edge-1-dev-00001 --encode cbor --value '{"led":"on"}'`);
       say(`  npx tributary mirror status --admin http://127.0.0.1:${edges[0]!.ports.http}`);
+      say(`  npx tributary pipelines status --admin http://127.0.0.1:${edges[0]!.ports.http}`);
+      if (outageForMs > 0) say(`\nin ${outageAtMs / 1000} s both uplinks are cut for ${outageForMs / 1000} s; once they are back the ${summaryTopic} summaries cross first, then the raw backlog`);
       say(`\nlogs in ${logs}; Ctrl-C stops everything\n`);
     }
+
+    // The scripted outage, told as it goes: JSON lines with --json, sentences otherwise.
+    outagePhase = outageForMs > 0 ? `uplinks cut in ${outageAtMs / 1000} s` : '';
+    const tell = (event: OutageEvent): void => {
+      if (event.event === 'outage-started') outagePhase = 'uplinks cut';
+      if (event.event === 'uplink-restored') outagePhase = 'uplinks back';
+      if (values.json) {
+        console.log(JSON.stringify(event));
+        return;
+      }
+      const seconds = (milliseconds: number): string => (milliseconds / 1000).toFixed(1);
+      if (event.event === 'outage-started') say(`\nscripted outage: the uplinks of ${event.edges.join(' and ')} are cut for ${event.forMs / 1000} s. The devices keep publishing; each edge keeps their readings and its ${summaryTopic} summaries until its uplink is back.`);
+      else if (event.event === 'uplink-restored') say(`${event.edge}: uplink back; to cross: ${event.waiting.summaries} summaries, ${event.waiting.raw} raw readings`);
+      else if (event.event === 'caught-up' && event.kind === 'summaries') say(`${event.edge}: the ${event.records} summaries are at the central ${seconds(event.afterMs)} s after the uplink came back, while ${event.otherWaiting} raw readings still wait (summaries first: mirror priority ${SUMMARY_PRIORITY})`);
+      else if (event.event === 'caught-up') say(`${event.edge}: the raw backlog (${event.records} readings) is at the central ${seconds(event.afterMs)} s after the uplink came back${event.otherWaiting > 0 ? `; ${event.otherWaiting} summaries still wait` : ''}`);
+      else say(`${event.edge}: still crossing ${seconds(event.afterMs)} s after the uplink came back: ${event.kinds.join(' and ')}`);
+    };
+    const outageTimer = outageForMs > 0 ? setTimeout(() => {
+      const outageEdges = edges.map((edge) => ({ id: edge.id, admin: `http://127.0.0.1:${edge.ports.http}`, linkControl: edge.control }));
+      runOutage(outageEdges, { summaries: summaryTopic, raw: 'sensors' }, outageForMs, tell, outageStop.signal)
+        .then(() => { outagePhase = ''; }, (error: unknown) => { if (!stopping) console.error(`demo: the scripted outage failed: ${(error as Error).message}`); });
+    }, outageAtMs) : undefined;
 
     const status = setInterval(() => {
       void Promise.all(edges.map(async (edge) => {
         try {
-          const mirror = await (await fetch(`http://127.0.0.1:${edge.ports.http}/api/mirror`)).json() as Json;
-          return `${edge.id}: ${acknowledged.get(edge.id) ?? 0} readings acknowledged, mirror ${String(mirror.state)}, ${String(mirror.deliveredRecordsTotal ?? 0)} delivered, backlog ${String(mirror.backlogRecords ?? 0)}`;
+          const mirror = await mirrorReport(`http://127.0.0.1:${edge.ports.http}`);
+          // The summaries' backlog drains first after a cut: they have the higher priority.
+          return `${edge.id}: ${acknowledged.get(edge.id) ?? 0} readings acknowledged, mirror ${mirror.state}, ${mirror.deliveredRecordsTotal} delivered, backlog ${mirror.backlogRecords} (summaries ${backlogOf(mirror, summaryTopic)}, raw ${backlogOf(mirror, 'sensors')})`;
         } catch {
           return `${edge.id}: no answer`;
         }
-      })).then((lines) => { if (!stopping) say(lines.join(' | ')); });
+      })).then((lines) => { if (!stopping) say(`${outagePhase === '' ? '' : `[${outagePhase}] `}${lines.join(' | ')}`); });
     }, STATUS_INTERVAL_MS);
     status.unref();
 
@@ -242,6 +312,7 @@ async function main(): Promise<number> {
     const died = Promise.race(parts.map((part) => part.exited.then((code) => ({ part, code }))));
     const outcome = await Promise.race([died, stopRequested]);
     clearInterval(status);
+    clearTimeout(outageTimer);
     if (outcome !== undefined && !stopping) {
       console.error(`${outcome.part.name} exited (${outcome.code}); stopping the demo. Its log: ${join(logs, `${outcome.part.name}.log`)}`);
       values.keep = true;
@@ -258,4 +329,10 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (error) {
+  // A bad option: said in one line, as the CLI says it.
+  console.error(`demo: ${(error as Error).message}\n(npm run demo -- --help lists the options)`);
+  process.exitCode = 2;
+}

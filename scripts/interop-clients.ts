@@ -1,6 +1,7 @@
 // Builds the Go interop client programs (franz-go, sarama) and installs the Python clients
-// from PyPI (confluent-kafka, kafka-python, aiokafka) into a virtual environment, both in a
-// cache outside git: `npm run interop:prepare`. `.ci/run` runs it before the interop tests;
+// from PyPI (confluent-kafka, kafka-python, aiokafka) into a virtual environment, and the
+// Python peers of the connectors' tests (pymodbus, a real Modbus TCP server) into another,
+// all in a cache outside git: `npm run interop:prepare`. `.ci/run` runs it before the interop tests;
 // the tests find what it made through `interopClientPaths()` and fail with this command in
 // their message when it is missing.
 //
@@ -18,6 +19,8 @@ import { join, relative, resolve } from 'node:path';
 const INTEROP_KAFKA = resolve(import.meta.dirname, '../test/interop/kafka');
 export const GO_SOURCES = join(INTEROP_KAFKA, 'go');
 export const PYTHON_SCRIPTS = join(INTEROP_KAFKA, 'python');
+/** Python peers of the connectors' tests (test/edge/connectors), with their own pinned requirements. */
+export const CONNECTOR_PEER_SCRIPTS = resolve(import.meta.dirname, '../test/edge/connectors/python');
 /** The Go programs, each a folder of GO_SOURCES with a main package. */
 export const GO_PROGRAMS = ['franz-go', 'sarama'] as const;
 export type GoProgram = (typeof GO_PROGRAMS)[number];
@@ -53,6 +56,8 @@ export interface InteropClientPaths {
   goPrograms: string;
   /** The virtual environment's interpreter, with requirements.txt installed. */
   python: string;
+  /** The interpreter of the connectors' peers (CONNECTOR_PEER_SCRIPTS/requirements.txt). */
+  connectorPeersPython: string;
 }
 
 /** Where the prepared clients are for the sources as they are now. */
@@ -60,7 +65,8 @@ export function interopClientPaths(): InteropClientPaths {
   const root = cacheRoot();
   const goFolder = join(root, `go-${hashOf(goInputs(), GO_SOURCES)}`);
   const pythonFolder = join(root, `python-${hashOf([join(PYTHON_SCRIPTS, 'requirements.txt')], PYTHON_SCRIPTS)}`);
-  return { goPrograms: goFolder, python: join(pythonFolder, 'bin', 'python') };
+  const peersFolder = join(root, `python-peers-${hashOf([join(CONNECTOR_PEER_SCRIPTS, 'requirements.txt')], CONNECTOR_PEER_SCRIPTS)}`);
+  return { goPrograms: goFolder, python: join(pythonFolder, 'bin', 'python'), connectorPeersPython: join(peersFolder, 'bin', 'python') };
 }
 
 /** Whether the folder holding `path` was prepared to its end. */
@@ -106,13 +112,16 @@ export function prepareInteropClients(): InteropClientPaths {
     // test program needs no stamp of the checkout (and a fresh clone may not allow one).
     run('go', ['build', '-mod=readonly', '-trimpath', '-buildvcs=false', '-o', `${folder}/`, ...GO_PROGRAMS.map((name) => `./${name}`)], { cwd: GO_SOURCES });
   });
-  const pythonFolder = resolve(paths.python, '..', '..');
-  prepareFolder(pythonFolder, (folder) => {
-    run('python3', ['-m', 'venv', folder]);
-    // --no-deps: requirements.txt pins every package, its dependencies included.
-    run(join(folder, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '-r', join(PYTHON_SCRIPTS, 'requirements.txt')]);
+  const pythonFolders = [[paths.python, PYTHON_SCRIPTS], [paths.connectorPeersPython, CONNECTOR_PEER_SCRIPTS]].map(([python, scripts]) => {
+    const pythonFolder = resolve(python!, '..', '..');
+    prepareFolder(pythonFolder, (folder) => {
+      run('python3', ['-m', 'venv', folder]);
+      // --no-deps: requirements.txt pins every package, its dependencies included.
+      run(join(folder, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '-r', join(scripts!, 'requirements.txt')]);
+    });
+    return pythonFolder;
   });
-  removeOlderFolders([paths.goPrograms, pythonFolder]);
+  removeOlderFolders([paths.goPrograms, ...pythonFolders]);
   return paths;
 }
 

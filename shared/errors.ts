@@ -43,6 +43,8 @@ export const ErrorCodes = {
   MQTT_PUBLISH_REFUSED: 'An MQTT publish was refused (no route, too large for its log topic, or dropped under load)',
   MQTT_SESSION_STORE_UNSUPPORTED: 'The MQTT session tables were written by a newer version of Tributary',
   MQTT_SESSION_STORE_CLOSED: 'The MQTT session store is closed',
+  CONNECTOR_PEER_FAILED: 'A connector\'s peer (a PLC, a server, a receiver, a file) failed or answered what cannot be used',
+  CONNECTOR_POSITION_FAILED: 'A connector cannot read or keep its position',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { configJsonSchema, defaultConfig, loadConfigFile } from '../../shared/config/load.ts';
-import { hashPassword } from '../passwords.ts';
+import { hashPassword } from '../auth/password-hash.ts';
 import { readPassword } from './ops/read-password.ts';
 
 const USAGE = `usage:

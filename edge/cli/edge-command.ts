@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { defaultConfig, loadConfigFile } from '../../shared/config/load.ts';
 import { createLogger } from '../../shared/logger.ts';
-import { startEdge } from '../daemon.ts';
+import { startEdge } from '../daemon/edge-daemon.ts';
 import { reloadOnHangup } from './reload-on-hangup.ts';
 import { runUntilSignal } from './run-until-signal.ts';
 const USAGE = `usage: tributary edge [--config FILE]

@@ -7,7 +7,7 @@
 // no more than that the node is up.
 import { isIP } from 'node:net';
 import type { Config } from '../../shared/config/schema.ts';
-import { PasswordBook } from '../password-book.ts';
+import { PasswordBook } from '../auth/password-book.ts';
 
 /** An Authorization header longer than this is not Basic credentials; refused before decoding. */
 const AUTHORIZATION_HEADER_BYTES_MAX = 1024;

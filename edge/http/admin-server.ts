@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
-import { listenOn } from '../listen.ts';
+import { listenOn } from '../listeners/listen.ts';
 import { ListenerEvents } from '../listeners/connection-events.ts';
 import { guardHttpServer, guardedHttpServerOptions } from '../listeners/http-guard.ts';
 import type { AdminAuthenticator } from './admin-auth.ts';

@@ -3,6 +3,7 @@
 import type { KafkaConfig } from '../../shared/config/schema.ts';
 import type { TopicConfig } from '../../shared/config/topic-config.ts';
 import { isTributaryError } from '../../shared/errors.ts';
+import { isValidTopicName } from '../../shared/kafka/topic-name.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { LogStore, TopicDescription } from '../storage/index.ts';
 import type { BrokerDescription } from './configs/broker-configs.ts';
@@ -23,13 +24,6 @@ export interface BrokerContext {
   /** This node's listeners, log directory and settings, as DescribeConfigs reports them. */
   readonly broker: BrokerDescription;
   readonly logger: Logger;
-}
-
-/** Kafka topic names: at most 249 characters of [a-zA-Z0-9._-], not "." or "..". */
-const TOPIC_NAME_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
-
-export function isValidTopicName(name: string): boolean {
-  return TOPIC_NAME_PATTERN.test(name) && name !== '.' && name !== '..';
 }
 
 /**

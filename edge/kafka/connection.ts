@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../../shared/logger.ts';
 import type { CutOffReason } from '../listeners/connection-events.ts';
 import { StalledWriter } from '../listeners/stalled-writer.ts';
-import type { SaslSession } from './sasl.ts';
+import type { SaslSession } from './sasl/session.ts';
 
 /** Requests of one connection being handled at once; more pause reading from the socket. */
 export const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 32;
@@ -171,11 +171,17 @@ export class KafkaConnection implements ConnectionInfo {
   }
 
   /**
-   * The bare SASL PLAIN token that follows SaslHandshake v0 (KIP-43): an empty frame (a
-   * zero size prefix) accepts it; a refused one closes the connection, as Kafka does.
+   * A bare SASL token that follows SaslHandshake v0 (KIP-43): answered with a frame of the
+   * mechanism's response (for PLAIN an empty frame, a zero size prefix); a refused one
+   * closes the connection, as Kafka does.
    */
   async #authenticateBareToken(token: Buffer): Promise<Response | undefined> {
-    if (await this.sasl!.authenticateBareToken(token, this.#logger, `${this.remoteAddress}:${this.remotePort}`)) return Buffer.alloc(SIZE_PREFIX_BYTES);
+    const response = await this.sasl!.authenticateBareToken(token, this.#logger, `${this.remoteAddress}:${this.remotePort}`);
+    if (response !== undefined) {
+      const sizePrefix = Buffer.alloc(SIZE_PREFIX_BYTES);
+      sizePrefix.writeInt32BE(response.length);
+      return response.length === 0 ? sizePrefix : [sizePrefix, response];
+    }
     this.close('SASL authentication failed (bare token after SaslHandshake v0)');
     return undefined;
   }

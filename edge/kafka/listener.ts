@@ -7,10 +7,10 @@ import { createServer as createTlsServer, type TlsOptions, type TLSSocket } from
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
 import { ListenerEvents } from '../listeners/connection-events.ts';
-import { listenOn } from '../listen.ts';
-import type { PasswordBook } from '../password-book.ts';
+import { listenOn } from '../listeners/listen.ts';
 import { KafkaConnection, type AdvertisedEndpoint, type ConnectionTimeouts, type RequestHandler } from './connection.ts';
-import { SaslSession } from './sasl.ts';
+import type { SaslMechanism } from './sasl/mechanism.ts';
+import { SaslSession } from './sasl/session.ts';
 
 /** How often connections are checked against their timeouts; one timer per listener, not one per connection. */
 const SWEEP_INTERVAL_MS = 1_000;
@@ -22,8 +22,8 @@ export interface KafkaListenerOptions {
   advertised: AdvertisedEndpoint;
   /** Serve TLS with these settings; plain TCP when absent. */
   tls?: TlsOptions;
-  /** Require SASL PLAIN against these users before any other request (kafka.sasl). */
-  saslUsers?: PasswordBook;
+  /** Require SASL with one of these mechanisms before any other request (kafka.sasl). */
+  saslMechanisms?: readonly SaslMechanism[];
   /** Connections open at once on this listener (kafka.maxConnections). */
   maxConnections: number;
   maxRequestBytes: number;
@@ -103,7 +103,7 @@ export class KafkaListener {
       logger: this.#options.logger,
       maxRequestBytes: this.#options.maxRequestBytes,
       advertised: this.#options.advertised,
-      sasl: this.#options.saslUsers && new SaslSession(this.#options.saslUsers),
+      sasl: this.#options.saslMechanisms && new SaslSession(this.#options.saslMechanisms),
     });
     this.#connections.add(connection);
     this.#sockets.add(socket);

@@ -25,7 +25,10 @@ import { Database } from '../../shared/sqlite.ts';
 import { assert } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { silentLogger } from '../../shared/logger.ts';
-import { KafkaErrorCode } from './groups/error-codes.ts';
+import type { AnswerOf } from '../../shared/kafka/apis/index.ts';
+import type { initProducerIdApi, InitProducerIdRequest } from '../../shared/kafka/apis/init-producer-id.ts';
+import { ErrorCode } from '../../shared/kafka/protocol/error-codes.ts';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID } from '../../shared/kafka/record-batch.ts';
 
 export const PRODUCERS_DATABASE_PATH = join('meta', 'producers.sqlite');
 const SCHEMA_VERSION = 1;
@@ -46,28 +49,12 @@ export const TRANSACTIONAL_ID_LENGTH_MAX = 1_024;
 /** InitProducerId requests waiting their turn; past this the client is told to retry. */
 const PENDING_REQUESTS_MAX = 1_024;
 
-/** Kafka's RecordBatch.NO_PRODUCER_ID and NO_PRODUCER_EPOCH. */
-const NO_PRODUCER_ID = -1n;
-const NO_PRODUCER_EPOCH = -1;
 /** Kafka's isEpochExhausted: an epoch this high cannot be bumped again, so the producer gets a new id. */
 const PRODUCER_EPOCH_EXHAUSTED = 32_767 - 1;
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** Field names as in Kafka's InitProducerIdRequest.json. */
-export interface InitProducerIdRequest {
-  /** null for an idempotent producer without transactions. */
-  transactionalId: string | null;
-  transactionTimeoutMs: number;
-  /** v3+ (KIP-360): the id and epoch the producer has, so that it can recover after an error; -1 otherwise. */
-  producerId: bigint;
-  producerEpoch: number;
-}
-
-export interface InitProducerIdResponse {
-  errorCode: number;
-  producerId: bigint;
-  producerEpoch: number;
-}
+/** What InitProducerId answers; the server adds the throttle time. */
+type InitProducerIdAnswer = AnswerOf<typeof initProducerIdApi>;
 
 export interface ProducerIdAllocatorOptions {
   dataDir: string;
@@ -179,15 +166,15 @@ export class ProducerIdAllocator {
   }
 
   /** Answers an InitProducerId. Error codes are Kafka's, as the response carries them. */
-  initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResponse> {
-    if (this.#closed || this.#pending >= PENDING_REQUESTS_MAX) return Promise.resolve(initError(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE));
+  initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdAnswer> {
+    if (this.#closed || this.#pending >= PENDING_REQUESTS_MAX) return Promise.resolve(initError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     this.#pending += 1;
     const result = this.#tail.then(() => this.#initProducerId(request));
     this.#tail = result.catch(() => undefined);
     return result
       .catch((error: unknown) => {
         this.#logger.error({ err: error }, 'allocating a producer id failed');
-        return initError(KafkaErrorCode.COORDINATOR_NOT_AVAILABLE);
+        return initError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       })
       .finally(() => {
         this.#pending -= 1;
@@ -202,19 +189,19 @@ export class ProducerIdAllocator {
     await this.#db.close();
   }
 
-  async #initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResponse> {
+  async #initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdAnswer> {
     const { transactionalId } = request;
     if (transactionalId === null) {
       // An idempotent producer always gets a fresh id with epoch 0, even when it names its
       // old one: a new id cannot collide with anything it wrote before.
-      return { errorCode: KafkaErrorCode.NONE, producerId: await this.#allocate(), producerEpoch: 0 };
+      return { errorCode: ErrorCode.NONE, producerId: await this.#allocate(), producerEpoch: 0 };
     }
     // The Java producer rejects an empty transactional id itself; Kafka answers it the same way.
-    if (transactionalId === '' || transactionalId.length > TRANSACTIONAL_ID_LENGTH_MAX) return initError(KafkaErrorCode.INVALID_REQUEST);
-    if (request.transactionTimeoutMs <= 0 || request.transactionTimeoutMs > this.#transactionTimeoutMsMax) return initError(KafkaErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    if (transactionalId === '' || transactionalId.length > TRANSACTIONAL_ID_LENGTH_MAX) return initError(ErrorCode.INVALID_REQUEST);
+    if (request.transactionTimeoutMs <= 0 || request.transactionTimeoutMs > this.#transactionTimeoutMsMax) return initError(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     // KIP-360: the producer names its current id and epoch, both or neither.
     const hasExpected = request.producerId !== NO_PRODUCER_ID || request.producerEpoch !== NO_PRODUCER_EPOCH;
-    if (hasExpected && (request.producerId === NO_PRODUCER_ID || request.producerEpoch === NO_PRODUCER_EPOCH)) return initError(KafkaErrorCode.INVALID_REQUEST);
+    if (hasExpected && (request.producerId === NO_PRODUCER_ID || request.producerEpoch === NO_PRODUCER_EPOCH)) return initError(ErrorCode.INVALID_REQUEST);
     const expected = hasExpected ? { producerId: request.producerId, epoch: request.producerEpoch } : undefined;
 
     const current = this.#transactional.get(transactionalId) ?? {
@@ -234,7 +221,7 @@ export class ProducerIdAllocator {
         (expected.producerId === current.previousProducerId && expected.epoch >= PRODUCER_EPOCH_EXHAUSTED)
       )
     ) {
-      return initError(KafkaErrorCode.PRODUCER_FENCED);
+      return initError(ErrorCode.PRODUCER_FENCED);
     }
 
     let next: TransactionalState;
@@ -259,10 +246,10 @@ export class ProducerIdAllocator {
       // A retry of a bump whose answer was lost: the same answer again, no new bump.
       next = { ...current, transactionTimeoutMs: request.transactionTimeoutMs };
     } else {
-      return initError(KafkaErrorCode.PRODUCER_FENCED);
+      return initError(ErrorCode.PRODUCER_FENCED);
     }
     await this.#storeTransactional(transactionalId, next);
-    return { errorCode: KafkaErrorCode.NONE, producerId: next.producerId, producerEpoch: next.producerEpoch };
+    return { errorCode: ErrorCode.NONE, producerId: next.producerId, producerEpoch: next.producerEpoch };
   }
 
   /** The next producer id; writes a new high-water mark first when the block is used up. */
@@ -306,6 +293,6 @@ export class ProducerIdAllocator {
   }
 }
 
-function initError(errorCode: number): InitProducerIdResponse {
+function initError(errorCode: number): InitProducerIdAnswer {
   return { errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH };
 }

@@ -6,9 +6,8 @@
 // value and headers. Batches are verified first, so that a corrupt batch is refused, never
 // given a fresh checksum.
 import type { CompressionType } from '../../shared/config/topic-config.ts';
-// Registers snappy and lz4 with the batch codec, beside gzip and zstd.
-import '../../shared/kafka/compression.ts';
-import { CompressionCodes, decodeRecords, encodeRecordBatch, verifyBatches, type CompressionName, type RecordBatchHeader } from '../../shared/kafka/record-batch.ts';
+import { CompressionCodes, type CompressionName } from '../../shared/kafka/compression/codec.ts';
+import { decodeRecords, encodeRecordBatch, verifyBatches, type RecordBatchHeader } from '../../shared/kafka/record-batch.ts';
 
 const CODEC_OF: Record<Exclude<CompressionType, 'producer'>, CompressionName> = { uncompressed: 'none', gzip: 'gzip', snappy: 'snappy', lz4: 'lz4', zstd: 'zstd' };
 

@@ -5,8 +5,8 @@
 // closes that connection, with the field and byte offset in the log.
 import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
-import { decodeRequest, encodeApiVersionsFallback, encodeResponseChunks, KafkaProtocolError, parseRequestHeader, type DecodedRequest } from '../../shared/kafka/protocol/index.ts';
-import { apiName } from '../../shared/kafka/protocol/api-keys.ts';
+import { decodeRequest, encodeApiVersionsFallback, encodeResponseChunks, KafkaProtocolError, parseRequestHeader, type DecodedRequest } from '../../shared/kafka/wire/index.ts';
+import { ApiKey, apiName } from '../../shared/kafka/protocol/api-keys.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { KafkaTrafficMetrics } from './traffic-metrics.ts';
@@ -22,10 +22,8 @@ import { handleProduce } from './handlers/produce.ts';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './handlers/topic-admin.ts';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/configs.ts';
 import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch } from './handlers/cluster.ts';
-import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl.ts';
+import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl/session.ts';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleOffsetDelete, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
-
-const API_VERSIONS_KEY = 18;
 
 export class RequestRouter implements RequestHandler {
   readonly #context: BrokerContext;
@@ -50,7 +48,7 @@ export class RequestRouter implements RequestHandler {
     } catch (error) {
       if (error instanceof KafkaProtocolError && error.code !== 'KAFKA_FRAME_MALFORMED') {
         this.#requests.inc({ api, outcome: 'unsupported' });
-        if (header.apiKey === API_VERSIONS_KEY) return encodeApiVersionsFallback(header.correlationId);
+        if (header.apiKey === ApiKey.ApiVersions) return encodeApiVersionsFallback(header.correlationId);
       } else {
         this.#requests.inc({ api, outcome: 'malformed' });
       }
@@ -80,37 +78,37 @@ export class RequestRouter implements RequestHandler {
     const context = this.#context;
     const version = request.apiVersion;
     switch (request.apiKey) {
-      case 0: return handleProduce(context, request.body);
-      case 1: return handleFetch(context, request.body, version);
-      case 2: return handleListOffsets(context, request.body, version);
-      case 3: return handleMetadata(this.#asSeenBy(connection), request.body, version);
-      case 8: return handleOffsetCommit(context, request.body);
-      case 9: return handleOffsetFetch(context, request.body, version);
-      case 10: return handleFindCoordinator(this.#asSeenBy(connection), request.body);
-      case 11: return handleJoinGroup(context, request.body, { apiVersion: version, clientId: request.header.clientId ?? '', clientHost: `/${connection.remoteAddress}` });
-      case 12: return handleHeartbeat(context, request.body);
-      case 13: return handleLeaveGroup(context, request.body, version);
-      case 14: return handleSyncGroup(context, request.body);
-      case 15: return handleDescribeGroups(context, request.body);
-      case 16: return handleListGroups(context, request.body);
-      case 17: return connection.sasl?.handshake(request.body, version) ?? handshakeWithoutSasl();
-      case 18: return apiVersionsBody();
-      case 19: return handleCreateTopics(context, request.body);
-      case 20: return handleDeleteTopics(context, request.body, version);
-      case 21: return handleDeleteRecords(context, request.body);
-      case 22: return handleInitProducerId(context, request.body);
-      case 23: return handleOffsetForLeaderEpoch(context, request.body);
-      case 32: return handleDescribeConfigs(context, request.body);
-      case 33: return handleAlterConfigs(context, request.body);
-      case 35: return handleDescribeLogDirs(context, request.body);
-      case 36: return connection.sasl?.authenticate(request.body, this.#context.logger, `${connection.remoteAddress}:${connection.remotePort}`) ?? authenticateWithoutSasl();
-      case 37: return handleCreatePartitions(context, request.body);
-      case 42: return handleDeleteGroups(context, request.body);
-      case 44: return handleIncrementalAlterConfigs(context, request.body);
-      case 47: return handleOffsetDelete(context, request.body);
-      case 60: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
-      case 61: return handleDescribeProducers(context, request.body);
-      case 75: return handleDescribeTopicPartitions(context, request.body);
+      case ApiKey.Produce: return handleProduce(context, request.body);
+      case ApiKey.Fetch: return handleFetch(context, request.body, version);
+      case ApiKey.ListOffsets: return handleListOffsets(context, request.body, version);
+      case ApiKey.Metadata: return handleMetadata(this.#asSeenBy(connection), request.body, version);
+      case ApiKey.OffsetCommit: return handleOffsetCommit(context, request.body);
+      case ApiKey.OffsetFetch: return handleOffsetFetch(context, request.body, version);
+      case ApiKey.FindCoordinator: return handleFindCoordinator(this.#asSeenBy(connection), request.body);
+      case ApiKey.JoinGroup: return handleJoinGroup(context, request.body, { apiVersion: version, clientId: request.header.clientId ?? '', clientHost: `/${connection.remoteAddress}` });
+      case ApiKey.Heartbeat: return handleHeartbeat(context, request.body);
+      case ApiKey.LeaveGroup: return handleLeaveGroup(context, request.body, version);
+      case ApiKey.SyncGroup: return handleSyncGroup(context, request.body);
+      case ApiKey.DescribeGroups: return handleDescribeGroups(context, request.body);
+      case ApiKey.ListGroups: return handleListGroups(context, request.body);
+      case ApiKey.SaslHandshake: return connection.sasl?.handshake(request.body, version) ?? handshakeWithoutSasl();
+      case ApiKey.ApiVersions: return apiVersionsBody();
+      case ApiKey.CreateTopics: return handleCreateTopics(context, request.body);
+      case ApiKey.DeleteTopics: return handleDeleteTopics(context, request.body, version);
+      case ApiKey.DeleteRecords: return handleDeleteRecords(context, request.body);
+      case ApiKey.InitProducerId: return handleInitProducerId(context, request.body);
+      case ApiKey.OffsetForLeaderEpoch: return handleOffsetForLeaderEpoch(context, request.body);
+      case ApiKey.DescribeConfigs: return handleDescribeConfigs(context, request.body);
+      case ApiKey.AlterConfigs: return handleAlterConfigs(context, request.body);
+      case ApiKey.DescribeLogDirs: return handleDescribeLogDirs(context, request.body);
+      case ApiKey.SaslAuthenticate: return connection.sasl?.authenticate(request.body, this.#context.logger, `${connection.remoteAddress}:${connection.remotePort}`) ?? authenticateWithoutSasl();
+      case ApiKey.CreatePartitions: return handleCreatePartitions(context, request.body);
+      case ApiKey.DeleteGroups: return handleDeleteGroups(context, request.body);
+      case ApiKey.IncrementalAlterConfigs: return handleIncrementalAlterConfigs(context, request.body);
+      case ApiKey.OffsetDelete: return handleOffsetDelete(context, request.body);
+      case ApiKey.DescribeCluster: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
+      case ApiKey.DescribeProducers: return handleDescribeProducers(context, request.body);
+      case ApiKey.DescribeTopicPartitions: return handleDescribeTopicPartitions(context, request.body);
       default: {
         // Every served API has its case above: one advertised without a handler fails type checking here.
         const unhandled: never = request;

@@ -15,8 +15,10 @@ import { GroupCoordinator } from './groups/coordinator.ts';
 import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
-import type { TlsListen } from '../tls-listen.ts';
-import { PasswordBook } from '../password-book.ts';
+import type { SaslMechanism } from './sasl/mechanism.ts';
+import { PlainMechanism } from './sasl/plain.ts';
+import type { TlsListen } from '../listeners/tls-listen.ts';
+import { PasswordBook } from '../auth/password-book.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
 export interface KafkaServerOptions {
@@ -42,7 +44,7 @@ export interface KafkaServer {
 export async function startKafkaServer(options: KafkaServerOptions): Promise<KafkaServer> {
   const { store, dataDir, logger, registry } = options;
   // Settings no client could get through stop the start before anything is opened.
-  const sasl = saslUsersOf(options.config.sasl, options.tlsListener !== null);
+  const sasl = saslOf(options.config.sasl, options.tlsListener !== null);
   if (options.config.groupMinSessionTimeoutMs > options.config.groupMaxSessionTimeoutMs) {
     throw new TributaryError('CONFIG_INVALID', `kafka.groupMinSessionTimeoutMs (${options.config.groupMinSessionTimeoutMs}) is above kafka.groupMaxSessionTimeoutMs (${options.config.groupMaxSessionTimeoutMs}), so no consumer could join a group`, { key: 'kafka.groupMinSessionTimeoutMs' });
   }
@@ -80,7 +82,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     port: address.port,
     advertised: endpoint,
     tls,
-    saslUsers: sasl.listeners.has(tls === undefined ? 'plain' : 'tls') ? sasl.users : undefined,
+    saslMechanisms: sasl.listeners.has(tls === undefined ? 'plain' : 'tls') ? sasl.mechanisms : undefined,
     maxConnections: options.config.maxConnections,
     maxRequestBytes: options.config.maxRequestBytes,
     timeouts: { slowClientTimeoutMs: options.config.slowClientTimeoutMs, idleTimeoutMs: options.config.connectionsMaxIdleMs },
@@ -118,8 +120,11 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   };
 }
 
-/** The users of kafka.sasl, and the listeners that require them; refuses settings no client could get through. */
-function saslUsersOf(config: KafkaConfig['sasl'], tlsListenerRuns: boolean): { users: PasswordBook; listeners: Set<'plain' | 'tls'> } {
+/**
+ * The SASL mechanisms of kafka.sasl with their users, and the listeners that require them;
+ * refuses settings no client could get through.
+ */
+function saslOf(config: KafkaConfig['sasl'], tlsListenerRuns: boolean): { mechanisms: readonly SaslMechanism[]; listeners: Set<'plain' | 'tls'> } {
   const users = PasswordBook.fromUsers(config.users, 'kafka.sasl.users');
   const listeners = new Set(config.listeners);
   if (listeners.size > 0 && users.size === 0) {
@@ -128,7 +133,7 @@ function saslUsersOf(config: KafkaConfig['sasl'], tlsListenerRuns: boolean): { u
   if (listeners.has('tls') && !tlsListenerRuns) {
     throw new TributaryError('CONFIG_INVALID', 'kafka.sasl.listeners: names tls, but listeners.kafkaTls.enabled is false', { key: 'kafka.sasl.listeners' });
   }
-  return { users, listeners };
+  return { mechanisms: [new PlainMechanism(users)], listeners };
 }
 
 function advertisedHost(listenHost: string, configured: string): string {

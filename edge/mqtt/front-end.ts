@@ -15,8 +15,8 @@ import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Database } from '../../shared/sqlite.ts';
 import { MqttUsers } from './users.ts';
-import type { TlsListen } from '../tls-listen.ts';
-import { listenOn } from '../listen.ts';
+import type { TlsListen } from '../listeners/tls-listen.ts';
+import { listenOn } from '../listeners/listen.ts';
 import { ListenerEvents } from '../listeners/connection-events.ts';
 import { guardHttpServer, guardedHttpServerOptions } from '../listeners/http-guard.ts';
 import { PublishIngest } from './ingest.ts';
@@ -28,7 +28,7 @@ import { SessionStore } from './store/session-store.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { MqttAccess } from './access.ts';
 import { Broker, REFUSAL_HEADROOM_CONNECTIONS } from './broker/broker.ts';
-import { clientDetail, connectedClients, type MqttClientDetail, type MqttClientSummary } from './client-view.ts';
+import { clientDetail, connectedClients, offlineSessions, type MqttClientDetail, type MqttClientSummary } from './client-view.ts';
 
 export interface ListenAddress {
   host: string;
@@ -50,6 +50,8 @@ export interface MqttFrontEnd {
   broker: Broker;
   /** Connected clients, for the console. */
   clients(): MqttClientSummary[];
+  /** Sessions kept for clients that left (how many, and the first `max` found), for the console. */
+  offlineSessions(max: number): { total: number; sessions: MqttClientSummary[] };
   /** One client's session, connected or kept offline, for the console. */
   client(clientId: string): Promise<MqttClientDetail | undefined>;
   close(): Promise<void>;
@@ -92,7 +94,9 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       persistentSessions: () => broker?.stats().sessions ?? 0,
     });
 
-    const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger);
+    // Sparkplug B decoding (and protobufjs) is loaded only when a route asks for it.
+    const sparkplug = routes.decodesSparkplug ? new (await import('../connectors/sparkplug/index.ts')).SparkplugIngest(options.registry, logger.child({ part: 'sparkplug' })) : undefined;
+    const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger, sparkplug);
     closers.push(() => ingest.drain());
     const access = new MqttAccess(config, users, metrics, logger);
     const events = {
@@ -176,6 +180,9 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       broker: engine,
       clients() {
         return connectedClients(engine);
+      },
+      offlineSessions(max) {
+        return offlineSessions(engine, max);
       },
       async client(clientId) {
         return clientDetail(engine, clientId);

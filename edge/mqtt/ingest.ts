@@ -39,6 +39,11 @@ export interface IngestTarget {
   append(topic: string, partition: number, batch: Buffer): Promise<void>;
 }
 
+/** Decodes Sparkplug B payloads into record values (edge/connectors/sparkplug), for routes that ask. */
+export interface SparkplugShaper {
+  shape(mqttTopic: string, payload: Buffer, records: 'per-payload' | 'per-metric'): Buffer[];
+}
+
 export interface MqttPublish {
   topic: string;
   payload: Buffer | string;
@@ -112,6 +117,7 @@ export class PublishIngest {
   readonly #appending = new Set<Promise<void>>();
   readonly #encodedTargets = new WeakMap<RouteTarget, EncodedTarget>();
   readonly #clientIds = new Map<string, Buffer>();
+  readonly #sparkplug: SparkplugShaper | undefined;
   #pendingBytes = 0;
   #flushScheduled = false;
   readonly #flushAll = (): void => {
@@ -119,8 +125,9 @@ export class PublishIngest {
     for (const [batchKey, batch] of this.#pending) this.#flush(batchKey, batch);
   };
 
-  constructor(target: IngestTarget, routes: RouteTable, metrics: MqttMetrics, logger: Logger) {
+  constructor(target: IngestTarget, routes: RouteTable, metrics: MqttMetrics, logger: Logger, sparkplug?: SparkplugShaper) {
     this.#target = target;
+    this.#sparkplug = sparkplug;
     this.#routes = routes;
     this.#metrics = metrics;
     this.#logger = logger;
@@ -145,15 +152,20 @@ export class PublishIngest {
       encoded = { mqttTopic, key: target.key === publish.topic ? mqttTopic : Buffer.from(target.key, 'utf8') };
       this.#encodedTargets.set(target, encoded);
     }
-    const value = typeof publish.payload === 'string' ? Buffer.from(publish.payload, 'utf8') : publish.payload;
+    const payload = typeof publish.payload === 'string' ? Buffer.from(publish.payload, 'utf8') : publish.payload;
+    // A Sparkplug B route makes the payload into one or more JSON records (edge/connectors/sparkplug).
+    const values = target.sparkplug !== undefined && this.#sparkplug !== undefined ? this.#sparkplug.shape(publish.topic, payload, target.sparkplug) : [payload];
     const clientIdBytes = this.#clientIdBytes(clientId);
     const extraHeaders = propertyHeaders(publish);
-    let recordBytes = MQTT_RECORD_FIXED_BYTES_MAX + encoded.key.length + value.length + encoded.mqttTopic.length + clientIdBytes.length;
     // Each extra header: its name and value with a varint length prefix of at most five bytes each.
-    if (extraHeaders !== undefined) for (const [name, headerValue] of extraHeaders) recordBytes += 10 + name.length + headerValue.length;
+    let headerBytes = 0;
+    if (extraHeaders !== undefined) for (const [name, headerValue] of extraHeaders) headerBytes += 10 + name.length + headerValue.length;
+    const sizes = values.map((value) => MQTT_RECORD_FIXED_BYTES_MAX + encoded.key.length + value.length + encoded.mqttTopic.length + clientIdBytes.length + headerBytes);
+    const recordBytes = sizes.reduce((sum, size) => sum + size, 0);
+    const largest = Math.max(...sizes);
     const limit = this.#target.maxBatchBytes(target.topic);
-    if (recordBytes + RECORD_BATCH_HEADER_BYTES > limit) {
-      return Promise.reject(new RefusedPublishError('record-too-large', `a publish on "${publish.topic}" makes a record of about ${recordBytes} bytes, over the ${limit} bytes log topic "${target.topic}" accepts (maxMessageBytes)`, { topic: target.topic, recordBytes, limit }));
+    if (largest + RECORD_BATCH_HEADER_BYTES > limit) {
+      return Promise.reject(new RefusedPublishError('record-too-large', `a publish on "${publish.topic}" makes a record of about ${largest} bytes, over the ${limit} bytes log topic "${target.topic}" accepts (maxMessageBytes)`, { topic: target.topic, recordBytes: largest, limit }));
     }
     if (publish.qos === 0 && this.#pendingBytes + recordBytes > PENDING_BYTES_MAX) {
       return Promise.reject(new RefusedPublishError('backpressure', `QoS 0 publish on "${publish.topic}" dropped: ${this.#pendingBytes} bytes are already waiting for the log`, { pendingBytes: this.#pendingBytes }));
@@ -161,26 +173,33 @@ export class PublishIngest {
 
     const partition = partitions === 1 ? 0 : partitionForKey(encoded.key, partitions);
     const batchKey = partition === 0 ? target.topic : `${target.topic}\u0000${partition}`;
-    let batch = this.#pending.get(batchKey);
-    if (batch !== undefined && (batch.records.length >= RECORDS_PER_BATCH_MAX || RECORD_BATCH_HEADER_BYTES + batch.bytes + recordBytes > limit)) {
-      this.#flush(batchKey, batch);
-      batch = undefined;
+    // The batch each record joined; a Sparkplug payload of many metrics may fill more than one.
+    let done: Promise<void> | undefined;
+    let moreDone: Promise<void>[] | undefined;
+    for (let index = 0; index < values.length; index++) {
+      let batch = this.#pending.get(batchKey);
+      if (batch !== undefined && (batch.records.length >= RECORDS_PER_BATCH_MAX || RECORD_BATCH_HEADER_BYTES + batch.bytes + sizes[index]! > limit)) {
+        this.#flush(batchKey, batch);
+        batch = undefined;
+      }
+      if (batch === undefined) {
+        batch = this.#newBatch(target.topic, partition);
+        this.#pending.set(batchKey, batch);
+      }
+      const record: MqttRecord = { key: encoded.key, value: values[index]!, topic: encoded.mqttTopic, qos: publish.qos, retain: publish.retain, clientId: clientIdBytes, timestampMs: Date.now() };
+      if (extraHeaders !== undefined) record.extraHeaders = extraHeaders;
+      batch.records.push(record);
+      batch.bytes += sizes[index]!;
+      if (done === undefined) done = batch.done;
+      else if (batch.done !== done && !moreDone?.includes(batch.done)) (moreDone ??= []).push(batch.done);
     }
-    if (batch === undefined) {
-      batch = this.#newBatch(target.topic, partition);
-      this.#pending.set(batchKey, batch);
-    }
-    const record: MqttRecord = { key: encoded.key, value, topic: encoded.mqttTopic, qos: publish.qos, retain: publish.retain, clientId: clientIdBytes, timestampMs: Date.now() };
-    if (extraHeaders !== undefined) record.extraHeaders = extraHeaders;
-    batch.records.push(record);
-    batch.bytes += recordBytes;
     this.#pendingBytes += recordBytes;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       // The rest of this read (and of other clients' reads in this turn) joins the batch.
       setImmediate(this.#flushAll);
     }
-    return batch.done;
+    return moreDone === undefined ? done! : Promise.all([done!, ...moreDone]).then(() => {});
   }
 
   #clientIdBytes(clientId: string): Buffer {

@@ -3,6 +3,7 @@
 // log topic is published on (mqtt.reverseRoutes).
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import { TributaryError } from '../../shared/errors.ts';
+import { TOPIC_NAME_PATTERN as LOG_TOPIC_PATTERN } from '../../shared/kafka/topic-name.ts';
 import { TopicFilter, topicFilterProblem, topicNameProblem } from './topic-filter.ts';
 
 /**
@@ -11,8 +12,6 @@ import { TopicFilter, topicFilterProblem, topicNameProblem } from './topic-filte
  */
 const ROUTE_CACHE_ENTRIES_MAX = 10_000;
 
-/** Kafka's own rule for topic names (legal characters, at most 249 of them). */
-const LOG_TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
 
 type KeyPart = { literal: string } | { level: number } | { whole: 'topic' } | { whole: 'clientId' };
 
@@ -21,12 +20,15 @@ export interface RouteTarget {
   topic: string;
   /** Record key. */
   key: string;
+  /** Sparkplug B payloads are decoded into JSON records (edge/connectors/sparkplug). */
+  sparkplug?: 'per-payload' | 'per-metric';
 }
 
 interface CompiledRoute {
   filter: TopicFilter | null;
   topic: string;
   keyParts: KeyPart[];
+  sparkplug?: RouteTarget['sparkplug'];
 }
 
 function compileTemplate(template: string, where: string, placeholders: (name: string) => KeyPart | null): KeyPart[] {
@@ -72,7 +74,7 @@ export class RouteTable {
       const problem = topicFilterProblem(route.filter, maxTopicLevels);
       if (problem !== null) throw new TributaryError('CONFIG_INVALID', `${where}.filter: ${problem}`, { where });
       checkLogTopic(route.topic, `${where}.topic`);
-      return { filter: new TopicFilter(route.filter), topic: route.topic, keyParts: compileTemplate(route.key, `${where}.key`, keyPlaceholder) };
+      return { filter: new TopicFilter(route.filter), topic: route.topic, keyParts: compileTemplate(route.key, `${where}.key`, keyPlaceholder), sparkplug: route.sparkplug };
     });
     const fallback = config.defaultRoute;
     if (fallback === 'reject') {
@@ -81,6 +83,11 @@ export class RouteTable {
       checkLogTopic(fallback.topic, 'mqtt.defaultRoute.topic');
       this.#fallback = { filter: null, topic: fallback.topic, keyParts: compileTemplate(fallback.key, 'mqtt.defaultRoute.key', keyPlaceholder) };
     }
+  }
+
+  /** Whether a route decodes Sparkplug B payloads (the decoder is then loaded). */
+  get decodesSparkplug(): boolean {
+    return this.#routes.some((route) => route.sparkplug !== undefined);
   }
 
   /** Every log topic a publish may be appended to. */
@@ -101,15 +108,19 @@ export class RouteTable {
       const levels = mqttTopic.split('/');
       const route = this.#routes.find((candidate) => candidate.filter!.matchesLevels(mqttTopic, levels)) ?? this.#fallback;
       const perClient = route === null || route.keyParts.some((part) => 'whole' in part && part.whole === 'clientId');
-      cached = { route, levels, target: perClient ? null : { topic: route.topic, key: buildKey(route, mqttTopic, levels, '') } };
+      cached = { route, levels, target: perClient ? null : targetOf(route, buildKey(route, mqttTopic, levels, '')) };
       if (this.#cache.size >= ROUTE_CACHE_ENTRIES_MAX) this.#cache.clear();
       this.#cache.set(mqttTopic, cached);
     }
     if (cached.target !== null) return cached.target;
     const { route, levels } = cached;
     if (route === null) return null;
-    return { topic: route.topic, key: buildKey(route, mqttTopic, levels, clientId) };
+    return targetOf(route, buildKey(route, mqttTopic, levels, clientId));
   }
+}
+
+function targetOf(route: CompiledRoute, key: string): RouteTarget {
+  return route.sparkplug === undefined ? { topic: route.topic, key } : { topic: route.topic, key, sparkplug: route.sparkplug };
 }
 
 function buildKey(route: CompiledRoute, mqttTopic: string, levels: string[], clientId: string): string {

@@ -2,7 +2,7 @@
 // this the password?) and for every publish and subscription of a connection (may it?).
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import { TributaryError } from '../../shared/errors.ts';
-import { PasswordBook } from '../password-book.ts';
+import { PasswordBook } from '../auth/password-book.ts';
 import { TopicPermissions } from './permissions.ts';
 import { topicFilterProblem } from './topic-filter.ts';
 

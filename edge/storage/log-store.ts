@@ -9,6 +9,7 @@
 //     00000000000000004242.snapshot    idempotent producer state at that offset
 //     recovery-checkpoint              how far the log is known good
 //     partition.metadata               the topic id the directory belongs to
+//     log-start-offset                 where DeleteRecords moved the log start, when it did
 //   log/<topic>-<partition>.<id>-delete/  a deleted topic's directory, removed at the next start
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -22,11 +23,13 @@ import { readPartitionMetadata, writePartitionMetadata } from './checkpoint.ts';
 import { FileLayer, type FaultInjector } from './file-io.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { StorageMetrics } from './metrics.ts';
-import { PartitionLog, type PartitionContext } from './partition-log.ts';
+import { PartitionLog } from './partition-log.ts';
+import type { PartitionContext } from './partition-state.ts';
 import { recoverPartition, type RecoveryContext } from './recovery.ts';
 import { enforceRetention } from './retention.ts';
-import { createSegmentCaches, type SegmentCaches } from './segment.ts';
-import { PARTITIONS_PER_TOPIC_MAX, TopicCatalog, validateTopicName, validateTopicOverride } from './topic-catalog.ts';
+import { createSegmentCaches, type SegmentCaches } from './segment-cache.ts';
+import { PARTITIONS_PER_TOPIC_MAX, TopicCatalog, validateTopicOverride } from './topic-catalog.ts';
+import { validateTopicName } from '../../shared/kafka/topic-name.ts';
 import type { EvictedSegment, EvictionReport, RecoveryReport, TopicDescription } from './types.ts';
 
 const META_DIRECTORY = 'meta';
@@ -162,7 +165,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
         const recovered = await recoverPartition(recoveryContext, row.name, index, directory);
         if (metadata?.topicId !== row.topicId) await writePartitionMetadata(this.#files, directory, { topicId: row.topicId, topic: row.name, partition: index });
         report.partitions.push(recovered.recovery);
-        state.partitions.push(new PartitionLog(this.#partitionContext(state), row.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets, recovered.deletedBefore));
+        state.partitions.push(new PartitionLog(this.#partitionContext(state), row.name, index, directory, recovered));
       }
     }
     report.durationMs = Date.now() - started;
@@ -188,10 +191,10 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
       caches: this.#caches,
       logger: this.#options.logger,
       metrics: this.#metrics,
-      committer: this.#committer,
+      writes: this.#committer,
       config: () => state.config,
       accepting: () => this.#accepting,
-      onDurable: (partition, highWatermark) => this.emit('durable', { topic: partition.topic, partition: partition.index, highWatermark }),
+      onDurable: (topic, partition, highWatermark) => this.emit('durable', { topic, partition, highWatermark }),
     };
   }
 
@@ -228,7 +231,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     if ((await this.#files.stat(directory)) !== undefined) await this.#setAside(directory, 'left over from an earlier topic of the same name');
     const recovered = await recoverPartition({ files: this.#files, logger: this.#options.logger, metrics: this.#metrics, report: { partitions: [], truncations: [], rebuiltIndexes: [], removedDirectories: [], durationMs: 0 } }, state.name, index, directory);
     await writePartitionMetadata(this.#files, directory, { topicId: state.id, topic: state.name, partition: index });
-    return new PartitionLog(this.#partitionContext(state), state.name, index, directory, recovered.segments, recovered.producers, recovered.snapshotOffsets, recovered.deletedBefore);
+    return new PartitionLog(this.#partitionContext(state), state.name, index, directory, recovered);
   }
 
   /** Creates a topic with the defaults plus `overrides`; TOPIC_EXISTS, INVALID_TOPIC, INVALID_TOPIC_CONFIG. */
@@ -265,9 +268,8 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
   }
 
   async #discardPartitions(state: TopicState, partitions: PartitionLog[]): Promise<void> {
+    // Each waits until no write or fdatasync of its own is in flight.
     for (const partition of partitions) await partition.markDeleted();
-    // A group in flight may still be writing to these files.
-    await this.#committer.groupBarrier();
     const moved: string[] = [];
     for (const partition of partitions) {
       const aside = `${partition.directory}.${state.id.replaceAll('-', '')}${DELETED_SUFFIX}`;

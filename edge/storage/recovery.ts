@@ -25,8 +25,9 @@ import {
   TIME_INDEX_SUFFIX,
   offsetFileName,
   parseOffsetFileName,
-  type ScanProblem,
 } from './segment.ts';
+import { loadSegmentIndex, writeSegmentIndex } from './segment-index-files.ts';
+import { scanSegment, type ScanProblem } from './segment-scan.ts';
 import type { PartitionRecovery, RecoveryReport } from './types.ts';
 import { join } from 'node:path';
 
@@ -48,31 +49,6 @@ export interface RecoveredPartition {
 
 function compareOffsets(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Reads a segment's index files and checks them against a log of `segmentBytes` bytes. */
-export async function loadSegmentIndex(files: FileLayer, segment: Segment, segmentBytes: number): Promise<{ index: SegmentIndex; nextOffset: bigint; maxTimestamp: bigint; fileBytes: number } | { problem: string }> {
-  const [offsetFile, timeFile] = await Promise.all([files.readWhole(segment.indexPath), files.readWhole(segment.timeIndexPath)]);
-  const parsed = SegmentIndex.parse(offsetFile, timeFile, segmentBytes);
-  if ('problem' in parsed) return parsed;
-  if (parsed.summary.nextOffset < segment.baseOffset) return { problem: `index says the segment ends at offset ${parsed.summary.nextOffset}, before its base offset` };
-  return { index: parsed.index, nextOffset: parsed.summary.nextOffset, maxTimestamp: parsed.summary.maxTimestamp, fileBytes: offsetFile!.length + timeFile!.length };
-}
-
-/** Writes a segment's index files from its in-memory index (best effort: a bad index is rebuilt at the next start). */
-export async function writeSegmentIndex(files: FileLayer, segment: Segment, logger: Logger): Promise<void> {
-  const index = segment.index;
-  if (index === undefined) return;
-  const summary = { segmentBytes: segment.sizeBytes, nextOffset: segment.nextOffset, maxTimestamp: segment.maxTimestamp };
-  try {
-    const offsets = index.serializeOffsets(summary);
-    const times = index.serializeTimes(summary);
-    await files.replaceDurably(segment.indexPath, offsets, false);
-    await files.replaceDurably(segment.timeIndexPath, times, false);
-    segment.indexFileBytes = offsets.length + times.length;
-  } catch (error) {
-    logger.warn({ err: error, file: segment.indexPath }, 'could not write segment index files; they will be rebuilt at the next start');
-  }
 }
 
 export async function recoverPartition(context: RecoveryContext, topic: string, partition: number, directory: string): Promise<RecoveredPartition> {
@@ -198,7 +174,7 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
       const index = new SegmentIndex();
       let scan;
       try {
-        scan = await Segment.scan(files, fd, segment.path, segment.baseOffset, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: sizes[i]!, index, tolerateCrc: true, onCorrupt: corruptInTrusted });
+        scan = await scanSegment(files, segment, fd, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: sizes[i]!, index, tolerateCrc: true, onCorrupt: corruptInTrusted });
       } finally {
         await files.close(fd, segment.path);
       }
@@ -251,7 +227,7 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
     if (end === 0 || replayCursor >= verifyStartOffset || (i < startIndex && segment.nextOffset <= replayCursor)) continue;
     const fd = await files.open(segment.path, 'r');
     try {
-      await Segment.scan(files, fd, segment.path, segment.baseOffset, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: end, index: new SegmentIndex(), tolerateCrc: true, onBatch: replay });
+      await scanSegment(files, segment, fd, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: end, index: new SegmentIndex(), tolerateCrc: true, onBatch: replay });
     } finally {
       await files.close(fd, segment.path);
     }
@@ -286,7 +262,7 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
     const fd = await files.open(segment.path, 'r+');
     let keepOpen = false;
     try {
-      const scan = await Segment.scan(files, fd, segment.path, segment.baseOffset, {
+      const scan = await scanSegment(files, segment, fd, {
         fromPosition: position,
         expectedOffset: from,
         fileSize: sizes[i]!,
@@ -327,7 +303,7 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
       active.index = loaded.index;
     } else {
       const index = new SegmentIndex();
-      await Segment.scan(files, active.fd!, active.path, active.baseOffset, { fromPosition: 0, expectedOffset: active.baseOffset, fileSize: active.sizeBytes, index, tolerateCrc: true, onCorrupt: corruptInTrusted });
+      await scanSegment(files, active, active.fd!, { fromPosition: 0, expectedOffset: active.baseOffset, fileSize: active.sizeBytes, index, tolerateCrc: true, onCorrupt: corruptInTrusted });
       active.index = index;
       rebuilt(active, loaded.problem);
     }

@@ -68,10 +68,6 @@ export class SegmentIndex {
     if (batchMaxTimestamp > this.maxTimestamp) this.maxTimestamp = batchMaxTimestamp;
   }
 
-  get entryCount(): number {
-    return this.#offsets.length / 2;
-  }
-
   /** Position of the last indexed batch whose base offset is <= relativeOffset (0 if none). */
   lookupOffset(relativeOffset: number): number {
     const entries = this.#offsets;

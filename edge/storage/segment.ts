@@ -20,7 +20,7 @@ import {
   type RecordBatchHeader,
 } from '../../shared/kafka/record-batch.ts';
 import type { FileLayer, PositionalReader } from './file-io.ts';
-import { SegmentIndex } from './segment-index.ts';
+import type { SegmentIndex } from './segment-index.ts';
 
 export const LOG_SUFFIX = '.log';
 export const OFFSET_INDEX_SUFFIX = '.index';
@@ -29,8 +29,6 @@ export const SNAPSHOT_SUFFIX = '.snapshot';
 /** Kafka's file names: the base offset in 20 decimal digits, enough for any int64. */
 const OFFSET_DIGITS = 20;
 
-/** Bytes read per step when a segment is scanned (recovery, index rebuild): large sequential reads, bounded memory. */
-export const SCAN_CHUNK_BYTES = 1024 * 1024;
 /** Bytes read per step when walking batch headers from an index entry; covers a few index intervals in one read. */
 const LOCATE_CHUNK_BYTES = 16 * 1024;
 /** The most bytes one read returns (beyond the first batch, which is always whole, KIP-74); bounds memory per fetch. */
@@ -47,73 +45,9 @@ export function parseOffsetFileName(name: string, suffix: string): bigint | unde
   return BigInt(digits);
 }
 
-/** A small least-recently-used set; `evict` decides whether an entry may go now. */
-export class LruSet<T> {
-  readonly #items = new Set<T>();
-  readonly #max: number;
-  readonly #evict: (item: T) => boolean;
-
-  constructor(max: number, evict: (item: T) => boolean) {
-    this.#max = max;
-    this.#evict = evict;
-  }
-
-  touch(item: T): void {
-    this.#items.delete(item);
-    this.#items.add(item);
-    if (this.#items.size <= this.#max) return;
-    for (const candidate of this.#items) {
-      if (this.#items.size <= this.#max) break;
-      if (candidate !== item && this.#evict(candidate)) this.#items.delete(candidate);
-    }
-  }
-
-  delete(item: T): void {
-    this.#items.delete(item);
-  }
-}
-
-/** Segment files kept open for reading at once, store-wide; a small device has a low open-file limit. */
-export const OPEN_SEGMENT_FILES_MAX = 128;
-/** Indexes of inactive segments kept in memory at once, store-wide (about 0.5% of a segment's size each). */
-export const LOADED_SEGMENT_INDEXES_MAX = 64;
-
-export interface SegmentCaches {
-  files: LruSet<Segment>;
-  indexes: LruSet<Segment>;
-}
-
-export function createSegmentCaches(files: FileLayer): SegmentCaches {
-  return {
-    files: new LruSet<Segment>(OPEN_SEGMENT_FILES_MAX, (segment) => segment.closeIfIdle(files)),
-    indexes: new LruSet<Segment>(LOADED_SEGMENT_INDEXES_MAX, (segment) => segment.dropIndex()),
-  };
-}
-
-export interface ScanProblem {
-  position: number;
-  reason: BatchProblem['reason'] | 'offset-mismatch';
-  message: string;
-}
-
-export interface ScanOptions {
-  fromPosition: number;
-  expectedOffset: bigint;
-  fileSize: number;
-  /** Receives every sound batch, in order. */
-  index: SegmentIndex;
-  onBatch?: (header: RecordBatchHeader, position: number) => void;
-  /** Index a batch whose CRC fails but whose framing is sound (and report it) instead of stopping there. */
-  tolerateCrc?: boolean;
-  onCorrupt?: (problem: ScanProblem) => void;
-}
-
-export interface ScanResult {
-  endPosition: number;
-  nextOffset: bigint;
-  maxTimestamp: bigint;
-  batches: number;
-  problem?: ScanProblem;
+/** Told each time an inactive segment's descriptor is used, so that a bounded cache can close the least recently used (segment-cache.ts). */
+export interface DescriptorCache {
+  touch(segment: Segment): void;
 }
 
 export class Segment {
@@ -177,7 +111,7 @@ export class Segment {
   }
 
   /** A descriptor for reading, opened on demand; call release() when done. */
-  async acquire(files: FileLayer, caches: SegmentCaches): Promise<number> {
+  async acquire(files: FileLayer, descriptors: DescriptorCache): Promise<number> {
     this.#users += 1;
     try {
       if (this.#fd === undefined) {
@@ -188,7 +122,7 @@ export class Segment {
           this.#opening = undefined;
         }
       }
-      if (!this.active) caches.files.touch(this);
+      if (!this.active) descriptors.touch(this);
       return this.#fd;
     } catch (error) {
       this.#users -= 1;
@@ -237,80 +171,6 @@ export class Segment {
   }
 
   /**
-   * Walks the batches from a position, checking each one (length, magic, CRC-32C,
-   * record count, contiguous offsets) and indexing it, until the end of the file or the
-   * first problem.
-   */
-  static async scan(files: FileLayer, fd: number, path: string, baseOffset: bigint, options: ScanOptions): Promise<ScanResult> {
-    let position = options.fromPosition;
-    let expected = options.expectedOffset;
-    let maxTimestamp = -1n;
-    let batches = 0;
-    let chunk = Buffer.allocUnsafe(SCAN_CHUNK_BYTES);
-    const fileSize = options.fileSize;
-    const finish = (problem?: ScanProblem): ScanResult => ({ endPosition: position, nextOffset: expected, maxTimestamp, batches, problem });
-    while (position < fileSize) {
-      const windowLength = await files.read(fd, path, chunk, Math.min(chunk.length, fileSize - position), position);
-      const window = chunk.subarray(0, windowLength);
-      let at = 0;
-      let advance = false;
-      while (!advance) {
-        const inFile = fileSize - (position + at);
-        if (inFile === 0) break;
-        const inWindow = windowLength - at;
-        if (inFile < RECORD_BATCH_HEADER_BYTES) {
-          position += at;
-          return finish({ position, reason: 'truncated', message: `torn batch at byte ${position}: only ${inFile} bytes of a ${RECORD_BATCH_HEADER_BYTES}-byte header` });
-        }
-        if (inWindow < RECORD_BATCH_HEADER_BYTES) {
-          advance = true;
-          break;
-        }
-        const size = window.readInt32BE(at + 8) + RECORD_BATCH_LOG_OVERHEAD;
-        if (size < RECORD_BATCH_HEADER_BYTES) {
-          position += at;
-          const zeros = window.subarray(at, Math.min(windowLength, at + 64)).every((byte) => byte === 0);
-          return finish({ position, reason: 'invalid-length', message: `${zeros ? 'zero-filled tail' : 'invalid batch length'} at byte ${position} (length field ${size - RECORD_BATCH_LOG_OVERHEAD})` });
-        }
-        if (size > inFile) {
-          position += at;
-          return finish({ position, reason: 'truncated', message: `torn batch at byte ${position}: it declares ${size} bytes but the file ends after ${inFile}` });
-        }
-        if (size > inWindow) {
-          if (at === 0) chunk = Buffer.allocUnsafe(size);
-          advance = true;
-          break;
-        }
-        const checked = checkBatch(window, at, { positionBase: position });
-        let header: RecordBatchHeader;
-        if ('problem' in checked) {
-          const problem: ScanProblem = { position: position + at, reason: checked.problem.reason, message: `${path}: ${checked.problem.message}` };
-          if (!(options.tolerateCrc && checked.problem.reason === 'crc-mismatch')) {
-            position += at;
-            return finish(problem);
-          }
-          options.onCorrupt?.(problem);
-          header = readBatchHeader(window, at);
-        } else {
-          header = checked.header;
-        }
-        if (header.baseOffset !== expected) {
-          position += at;
-          return finish({ position, reason: 'offset-mismatch', message: `batch at byte ${position} has base offset ${header.baseOffset} but the log continues at ${expected}` });
-        }
-        options.index.addBatch(Number(header.baseOffset - baseOffset), position + at, size, header.maxTimestamp);
-        options.onBatch?.(header, position + at);
-        if (header.maxTimestamp > maxTimestamp) maxTimestamp = header.maxTimestamp;
-        expected = header.lastOffset + 1n;
-        batches += 1;
-        at += size;
-      }
-      position += at;
-    }
-    return finish();
-  }
-
-  /**
    * Walks batch headers from `start` (an index position) to `limit` and returns the
    * first batch the predicate accepts, reading headers only.
    */
@@ -339,14 +199,10 @@ export class Segment {
   }
 
   /**
-   * Reads whole batches from `position`: as many as fit in maxBytes, and always the
-   * first one even if it is larger (KIP-74). Each batch's CRC is checked before it is
-   * served; the read stops before a corrupt batch and fails if the first one is corrupt.
-   */
-  /**
    * Whole batches from `position`, at most maxBytes of them. The first batch comes whole even
    * when it is larger (KIP-74), unless `minOneBatch` is false: then a read whose first batch
-   * does not fit returns nothing.
+   * does not fit returns nothing. Each batch's CRC is checked before it is served; the read
+   * stops before a corrupt batch and fails if the first one is corrupt.
    */
   async readBatches(files: PositionalReader, fd: number, position: number, maxBytes: number, limit: number, onCorrupt: (problem: BatchProblem) => void, minOneBatch = true): Promise<Buffer> {
     const wanted = Math.min(maxBytes, READ_BYTES_MAX, limit - position);

@@ -7,25 +7,11 @@ import { TopicOverrideSchema, type TopicOverride } from '../../shared/config/top
 import { TributaryError } from '../../shared/errors.ts';
 import { Database } from '../../shared/sqlite.ts';
 
-/** Kafka's limit on topic names (Topic.MAX_NAME_LENGTH). */
-export const TOPIC_NAME_LENGTH_MAX = 249;
 /** Partitions per topic; the same bound the configuration schema sets. */
 export const PARTITIONS_PER_TOPIC_MAX = 1024;
-const TOPIC_NAME_PATTERN = /^[a-zA-Z0-9._-]+$/;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateOverride = ajv.compile<TopicOverride>(TopicOverrideSchema);
-
-/** Kafka's topic name rules (org.apache.kafka.common.internals.Topic.validate). */
-export function validateTopicName(name: string): void {
-  const fail = (why: string): never => {
-    throw new TributaryError('INVALID_TOPIC', `topic name ${JSON.stringify(name)} ${why}`, { topic: name });
-  };
-  if (name.length === 0) fail('is empty');
-  if (name === '.' || name === '..') fail('cannot be "." or ".."');
-  if (name.length > TOPIC_NAME_LENGTH_MAX) fail(`is ${name.length} characters long; the limit is ${TOPIC_NAME_LENGTH_MAX}`);
-  if (!TOPIC_NAME_PATTERN.test(name)) fail('may contain only ASCII letters, digits, ".", "_" and "-"');
-}
 
 /** Checks a settings override against the configuration schema; the error names every bad key. */
 export function validateTopicOverride(topic: string, override: unknown): TopicOverride {

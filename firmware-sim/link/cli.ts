@@ -1,6 +1,6 @@
 // `tributary link`: runs the fault-injecting link until SIGINT or SIGTERM. Every event is
 // one JSON line on standard output, starting with the addresses actually bound:
-//   {"event":"listening","listen":"127.0.0.1:40123","target":"…","control":"127.0.0.1:40124"}
+//   {"event":"listening","listen":"127.0.0.1:40123","target":"…","routes":[…],"control":"127.0.0.1:40124"}
 import { parseArgs } from 'node:util';
 import { isTributaryError, TributaryError } from '../../shared/errors.ts';
 import { formatHostPort } from './address.ts';
@@ -17,6 +17,9 @@ printed as a JSON line {"event":"listening",...}. Every later event is a JSON li
 Options:
   --listen HOST:PORT             where clients connect (required)
   --target HOST:PORT             where connections are forwarded (required)
+  --route LISTEN=TARGET          one more route through the same link (repeatable), e.g.
+                                 one per broker of a cluster: they share the cap and the
+                                 faults; LISTEN and TARGET are HOST:PORT
   --control HOST:PORT            HTTP control interface: GET /stats, POST /cut?ms=N,
                                  POST /blackhole?ms=N, POST /restore, POST /shape
   --bandwidth RATE               cap per direction in bytes/s; suffixes k, m (x1000), ki, mi (x1024)
@@ -44,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         listen: { type: 'string' },
         target: { type: 'string' },
+        route: { type: 'string', multiple: true },
         control: { type: 'string' },
         bandwidth: { type: 'string' },
         latency: { type: 'string' },
@@ -70,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     options = {
       listen: values.listen,
       target: values.target,
+      routes: (values.route ?? []).map(parseRoute),
       control: values.control,
       bandwidthBytesPerSecond: values.bandwidth === undefined ? null : parseByteRate(values.bandwidth),
       latencyMs: optionalNumber(values.latency, '--latency') ?? 0,
@@ -95,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     event: 'listening',
     listen: formatHostPort(link.listen),
     target: formatHostPort(link.target),
+    routes: link.routes.map((route) => ({ listen: formatHostPort(route.listen), target: formatHostPort(route.target) })),
     control: link.control === null ? null : formatHostPort(link.control),
   });
   link.on('cut', ({ durationMs }) => emit({ event: 'cut', durationMs }));
@@ -118,6 +124,15 @@ export async function main(argv: string[]): Promise<number> {
 
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** `--route LISTEN=TARGET`: the addresses are checked by the link itself. */
+function parseRoute(text: string): { listen: string; target: string } {
+  const [listen, target, ...rest] = text.split('=');
+  if (listen === undefined || target === undefined || rest.length > 0 || listen === '' || target === '') {
+    throw new TributaryError('LINK_OPTION_INVALID', `--route: "${text}" is not LISTEN=TARGET (for example 127.0.0.1:0=10.0.0.2:9092)`, { option: '--route', value: text });
+  }
+  return { listen, target };
 }
 
 /** Bytes per second: a plain number, or with a suffix k/m/g (powers of 1000) or ki/mi/gi (powers of 1024). */

@@ -2,6 +2,10 @@
 // mirror) and a target (for example the central Kafka cluster) that can cap bandwidth,
 // add delay, cut every connection and black-hole traffic, on a schedule, at random or on
 // demand. The kernel here has no netem, so this is how tests and demos get a bad uplink.
+//
+// One link may carry several routes, each a listening address forwarded to its own target:
+// a device's one uplink carries its connections to every broker of a cluster, so they
+// share the cap and fail together.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { TributaryError } from '../../shared/errors.ts';
@@ -39,6 +43,8 @@ export interface LinkOptions extends LinkShape {
   listen: HostPort | string;
   /** Where connections are forwarded. */
   target: HostPort | string;
+  /** More routes through the same link (one per broker of a cluster), sharing its cap and its faults. */
+  routes?: readonly { listen: HostPort | string; target: HostPort | string }[];
   /** Address of the HTTP control interface; none when absent. */
   control?: HostPort | string;
   /** Cut every connection on a fixed period or at random; `forMs` is how long each cut lasts. */
@@ -85,10 +91,18 @@ export interface LinkEvents {
   backpressure: [{ id: number; direction: Direction; bufferedBytes: number }];
 }
 
-export interface Link extends EventEmitter<LinkEvents> {
+export interface LinkRoute {
   /** The address clients connect to, with the port actually bound. */
+  listen: HostPort;
+  target: HostPort;
+}
+
+export interface Link extends EventEmitter<LinkEvents> {
+  /** The address clients connect to, with the port actually bound (the first route's). */
   readonly listen: HostPort;
   readonly target: HostPort;
+  /** Every route: the first is listen → target, then the `routes` option's, in order. */
+  readonly routes: readonly LinkRoute[];
   /** The control interface's address, when one was asked for. */
   readonly control: HostPort | null;
   /** Closes every connection and refuses new ones for `durationMs`, or until `restore`. */
@@ -138,10 +152,9 @@ class ProxiedConnection {
 }
 
 class FaultInjectingLink extends EventEmitter<LinkEvents> implements Link {
-  listen: HostPort;
-  readonly target: HostPort;
+  readonly routes: LinkRoute[];
   control: HostPort | null = null;
-  readonly #server: net.Server;
+  readonly #servers: net.Server[];
   readonly #connections = new Map<number, ProxiedConnection>();
   readonly #buckets: Record<Direction, TokenBucket | null> = { upstream: null, downstream: null };
   #latencyMs = 0;
@@ -170,8 +183,11 @@ class FaultInjectingLink extends EventEmitter<LinkEvents> implements Link {
 
   constructor(options: LinkOptions) {
     super();
-    this.listen = typeof options.listen === 'string' ? parseHostPort(options.listen, '--listen') : options.listen;
-    this.target = typeof options.target === 'string' ? parseHostPort(options.target, '--target') : options.target;
+    const address = (value: HostPort | string, option: string): HostPort => (typeof value === 'string' ? parseHostPort(value, option) : value);
+    this.routes = [
+      { listen: address(options.listen, '--listen'), target: address(options.target, '--target') },
+      ...(options.routes ?? []).map((route) => ({ listen: address(route.listen, '--route'), target: address(route.target, '--route') })),
+    ];
     this.#connectionsMax = positiveInteger(options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT, '--connections-max');
     this.#pipeBufferBytesMax = positiveInteger(options.pipeBufferBytesMax ?? PIPE_BUFFER_BYTES_DEFAULT, '--buffer-bytes');
     this.#seed = options.seed ?? Date.now();
@@ -184,22 +200,37 @@ class FaultInjectingLink extends EventEmitter<LinkEvents> implements Link {
       this.#schedules.push(new FaultSchedule('blackhole', options.blackholes, this.#seed + 1, (durationMs) => this.blackhole(durationMs)));
     }
     // allowHalfOpen: a client that shuts down its sending side still gets the reply.
-    this.#server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket));
+    this.#servers = this.routes.map((route) => net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket, route.target)));
+  }
+
+  get listen(): HostPort {
+    return this.routes[0]!.listen;
+  }
+
+  get target(): HostPort {
+    return this.routes[0]!.target;
   }
 
   async start(control: HostPort | string | undefined): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => {
-        reject(new TributaryError('LISTEN_FAILED', `link cannot listen on ${formatHostPort(this.listen)}: ${error.message}`, { address: formatHostPort(this.listen) }, { cause: error }));
-      };
-      this.#server.once('error', onError);
-      this.#server.listen(this.listen.port, this.listen.host, () => {
-        this.#server.off('error', onError);
-        resolve();
-      });
-    });
-    const bound = this.#server.address() as net.AddressInfo;
-    this.listen = { host: this.listen.host, port: bound.port };
+    for (const [index, server] of this.#servers.entries()) {
+      const route = this.routes[index]!;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const onError = (error: Error): void => {
+            reject(new TributaryError('LISTEN_FAILED', `link cannot listen on ${formatHostPort(route.listen)}: ${error.message}`, { address: formatHostPort(route.listen) }, { cause: error }));
+          };
+          server.once('error', onError);
+          server.listen(route.listen.port, route.listen.host, () => {
+            server.off('error', onError);
+            resolve();
+          });
+        });
+      } catch (error) {
+        await this.close();
+        throw error;
+      }
+      route.listen = { host: route.listen.host, port: (server.address() as net.AddressInfo).port };
+    }
     if (control !== undefined) {
       const controlAddress = typeof control === 'string' ? parseHostPort(control, '--control') : control;
       try {
@@ -304,11 +335,11 @@ class FaultInjectingLink extends EventEmitter<LinkEvents> implements Link {
     this.#clearBlackhole();
     for (const connection of this.#connections.values()) connection.reset();
     for (const bucket of Object.values(this.#buckets)) bucket?.close();
-    const serverClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    await Promise.all([serverClosed, this.#controlServer?.close()]);
+    const serversClosed = this.#servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())));
+    await Promise.all([...serversClosed, this.#controlServer?.close()]);
   }
 
-  #accept(client: net.Socket): void {
+  #accept(client: net.Socket, targetAddress: HostPort): void {
     if (this.#closed || this.#cutUntilMs !== null || this.#connections.size >= this.#connectionsMax) {
       this.#counters.connectionsRefused += 1;
       client.on('error', () => {});
@@ -318,13 +349,13 @@ class FaultInjectingLink extends EventEmitter<LinkEvents> implements Link {
     const id = this.#nextConnectionId++;
     this.#counters.connectionsAccepted += 1;
     client.setNoDelay(true);
-    const target = net.connect({ host: this.target.host, port: this.target.port, allowHalfOpen: true, noDelay: true, timeout: TARGET_CONNECT_TIMEOUT_MS });
+    const target = net.connect({ host: targetAddress.host, port: targetAddress.port, allowHalfOpen: true, noDelay: true, timeout: TARGET_CONNECT_TIMEOUT_MS });
     let targetConnected = false;
     target.once('connect', () => {
       targetConnected = true;
       target.setTimeout(0);
     });
-    target.once('timeout', () => target.destroy(new Error(`target ${formatHostPort(this.target)} did not accept within ${TARGET_CONNECT_TIMEOUT_MS} ms`)));
+    target.once('timeout', () => target.destroy(new Error(`target ${formatHostPort(targetAddress)} did not accept within ${TARGET_CONNECT_TIMEOUT_MS} ms`)));
     const upstream = new Pipe(client, target, this.#pipeContext(id, 'upstream'));
     const downstream = new Pipe(target, client, this.#pipeContext(id, 'downstream'));
     const connection = new ProxiedConnection(id, client, target, upstream, downstream);

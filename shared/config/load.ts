@@ -57,11 +57,13 @@ export function parseConfig(text: string, fileName: string): Config {
   return config;
 }
 
-/** anyOf produces one error per branch plus a summary: keep only the summary, once. */
+/** anyOf produces one error per branch plus a summary: keep only the summary, once. An if/then, only its inner errors. */
 function uniqueErrors(errors: ErrorObject[]): ErrorObject[] {
   const seen = new Set<string>();
   const anyOfPaths = errors.filter((error) => error.keyword === 'anyOf').map((error) => error.instancePath);
   return errors.filter((error) => {
+    // "must match the then schema" only repeats the errors found inside it (connectors, by type).
+    if (error.keyword === 'if') return false;
     if (error.keyword !== 'anyOf' && anyOfPaths.some((path) => error.instancePath === path || error.instancePath.startsWith(`${path}/`))) return false;
     const key = `${error.instancePath}|${error.keyword}|${JSON.stringify(error.params)}`;
     if (seen.has(key)) return false;

@@ -6,6 +6,7 @@
 // The stable minimum that scripts rely on:
 //   mirror: { target: { bootstrap: ["HOST:PORT"] }, topics: { include: ["PATTERN"] } }
 import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
+import { TOPIC_NAME_PATTERN } from '../kafka/topic-name.ts';
 import { oneOf } from './one-of.ts';
 
 function section<T extends Record<string, TSchema>>(properties: T, description: string): TObject<T> {
@@ -50,7 +51,7 @@ const TargetSchema = section({
 
 const SourceSchema = section({
   bootstrap: Type.Array(hostPort('The edge\'s Kafka listener, HOST:PORT.'), { default: [], maxItems: 8, description: 'Standalone mirror only: the edge\'s Kafka listener it reads from. Empty means listeners.kafka of this file.' }),
-  deliveredGroup: Type.String({ default: 'tributary-mirror', pattern: '^[A-Za-z0-9._-]{1,249}$', description: 'Consumer group under which the mirror commits its delivered offsets on the edge. Retention reads them to keep undelivered segments, and any Kafka tool shows the mirror\'s lag with them.' }),
+  deliveredGroup: Type.String({ default: 'tributary-mirror', pattern: TOPIC_NAME_PATTERN.source, description: 'Consumer group under which the mirror commits its delivered offsets on the edge. Retention reads them to keep undelivered segments, and any Kafka tool shows the mirror\'s lag with them.' }),
 }, 'Where the mirror reads the edge\'s log.');
 
 const PrioritySchema = Type.Object({
@@ -82,11 +83,11 @@ const LinkSchema = section({
 
 const ReverseSchema = Type.Object({
   from: Type.String({ minLength: 1, description: 'Central topic to pull down; {edge} is node.id, e.g. commands.{edge}.' }),
-  to: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._-]{1,249}$', description: 'Local topic the records are appended to (keys and headers kept), e.g. commands; MQTT reverse routes deliver them to devices.' }),
+  to: Type.String({ minLength: 1, pattern: TOPIC_NAME_PATTERN.source, description: 'Local topic the records are appended to (keys and headers kept), e.g. commands; MQTT reverse routes deliver them to devices.' }),
 }, { additionalProperties: false });
 
 const HeartbeatSchema = section({
-  topic: Type.String({ default: 'tributary.heartbeats', pattern: '^[A-Za-z0-9._-]{1,249}$', description: 'Central topic that receives one small CBOR record per interval, keyed by node.id; `tributary fleet` reads it.' }),
+  topic: Type.String({ default: 'tributary.heartbeats', pattern: TOPIC_NAME_PATTERN.source, description: 'Central topic that receives one small CBOR record per interval, keyed by node.id; `tributary fleet` reads it.' }),
   intervalMs: Type.Integer({ minimum: 0, maximum: 24 * 3600_000, default: 30_000, description: 'Time between heartbeats; 0 sends none.' }),
 }, 'Heartbeats to the central cluster, so the fleet can be watched from the datacenter.');
 

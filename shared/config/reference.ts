@@ -13,6 +13,8 @@ interface SchemaNode {
   additionalProperties?: SchemaNode | boolean;
   patternProperties?: Record<string, SchemaNode>;
   items?: SchemaNode;
+  /** A list of several kinds of entry: one `if: { type } then: <schema>` per kind. */
+  allOf?: { if?: { properties?: { type?: { const?: string } } }; then?: SchemaNode }[];
 }
 
 export function configReference(): string {
@@ -30,6 +32,11 @@ function walk(node: SchemaNode, path: string, rows: string[]): void {
     const entry = child.patternProperties ? Object.values(child.patternProperties)[0] : undefined;
     if (entry) walk(entry, `${childPath}.<name>`, rows);
     if (child.type === 'array' && child.items?.properties) walk(child.items, `${childPath}[]`, rows);
+    for (const kind of child.type === 'array' ? child.items?.allOf ?? [] : []) {
+      // Keys every kind shares are listed once, under `${childPath}[]`.
+      const own = Object.entries(kind.then?.properties ?? {}).filter(([key]) => child.items?.properties?.[key] === undefined);
+      walk({ properties: Object.fromEntries(own) }, `${childPath}[type=${kind.if?.properties?.type?.const}]`, rows);
+    }
   }
 }
 

@@ -2,8 +2,11 @@
 // (published as tributary.schema.json for editors), the TypeScript types and every
 // default come from here. Every object refuses unknown keys.
 import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
+import { ConnectorsSchema, SparkplugRouteOption } from './connectors-schema.ts';
 import { MirrorSchema } from './mirror-schema.ts';
+import { TOPIC_NAME_PATTERN } from '../kafka/topic-name.ts';
 import { oneOf } from './one-of.ts';
+import { PipelinesSchema } from './pipelines-schema.ts';
 import { StorageConfigSchema, TopicConfigSchema, TopicOverrideSchema } from './topic-config.ts';
 
 function section<T extends Record<string, TSchema>>(properties: T, description: string): TObject<T> {
@@ -76,6 +79,7 @@ const RouteSchema = Type.Object({
   filter: Type.String({ minLength: 1, description: 'MQTT topic filter (+ and # wildcards).' }),
   topic: Type.String({ minLength: 1, description: 'Log topic the matching publishes are appended to.' }),
   key: Type.String({ default: '{topic}', description: 'Record key template: {topic} is the whole MQTT topic, {N} its level N (0-based), {clientId} the publisher.' }),
+  sparkplug: SparkplugRouteOption,
 }, { additionalProperties: false });
 
 const ReverseRouteSchema = Type.Object({
@@ -128,7 +132,7 @@ const MqttSchema = section({
 
 const TopicsSchema = section({
   defaults: TopicConfigSchema,
-  overrides: Type.Record(Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$' }), TopicOverrideSchema, {
+  overrides: Type.Record(Type.String({ pattern: TOPIC_NAME_PATTERN.source }), TopicOverrideSchema, {
     default: {},
     description: 'Topics declared on this device, by name, with the settings that differ from the defaults. They are created at start.',
   }),
@@ -146,6 +150,8 @@ export const ConfigSchema = Type.Object({
   kafka: KafkaSchema,
   mqtt: MqttSchema,
   mirror: MirrorSchema,
+  pipelines: PipelinesSchema,
+  connectors: ConnectorsSchema,
   log: LogSchema,
 }, {
   additionalProperties: false,

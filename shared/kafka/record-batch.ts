@@ -26,10 +26,14 @@
 //   length varint, attributes int8, timestampDelta varlong, offsetDelta varint,
 //   keyLength varint (-1 = null), key, valueLength varint (-1 = null), value,
 //   headerCount varint, then per header: keyLength varint, key (UTF-8), valueLength varint, value.
-// Varints are zig-zag encoded like protobuf's sint32/sint64.
-import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+// Varints are zig-zag encoded like protobuf's sint32/sint64 (shared/kafka/protocol/varint.ts).
 import { crc32c } from '@node-rs/crc32';
 import { TributaryError } from '../errors.ts';
+import { CompressionCodes, type CompressionName } from './compression/codec.ts';
+import { findCompressionCodec } from './compression/registry.ts';
+import { ByteReader, DecodeFailure } from './protocol/reader.ts';
+import { varintBytes, varlongBytes } from './protocol/varint.ts';
+import { ByteWriter } from './protocol/writer.ts';
 
 export const RECORD_BATCH_MAGIC = 2;
 /** Bytes before the first record. */
@@ -59,10 +63,7 @@ const TRANSACTIONAL_BIT = 0x10;
 const CONTROL_BIT = 0x20;
 const DELETE_HORIZON_BIT = 0x40;
 
-/** Compression codes carried in attribute bits 0-2. */
-export const CompressionCodes = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
-export type CompressionName = keyof typeof CompressionCodes;
-const COMPRESSION_CODE_MAX = 4;
+const COMPRESSION_CODE_MAX = CompressionCodes.zstd;
 
 export const NO_PRODUCER_ID = -1n;
 export const NO_PRODUCER_EPOCH = -1;
@@ -129,12 +130,6 @@ export function readBatchHeader(buffer: Buffer, position = 0): RecordBatchHeader
     baseSequence: buffer.readInt32BE(position + BatchField.baseSequence),
     recordCount: buffer.readInt32BE(position + BatchField.recordCount),
   };
-}
-
-/** Size of the batch starting at `position` according to its length field, or undefined if fewer than 12 bytes remain. */
-export function batchSizeAt(buffer: Buffer, position: number): number | undefined {
-  if (buffer.length - position < RECORD_BATCH_LOG_OVERHEAD) return undefined;
-  return buffer.readInt32BE(position + BatchField.batchLength) + RECORD_BATCH_LOG_OVERHEAD;
 }
 
 /** CRC-32C over attributes .. end of batch, the range the batch's crc field covers. */
@@ -247,165 +242,13 @@ export function* iterateBatchHeaders(buffer: Buffer): Generator<RecordBatchHeade
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// Compression: a small table of codecs by attribute code, so that more codecs (snappy,
-// lz4) can be registered from elsewhere without touching this file.
-
-export interface CompressionCodec {
-  name: string;
-  compress(data: Buffer): Buffer;
-  decompress(data: Buffer): Buffer;
-}
-
-/** The most bytes one batch's records may decompress to; a small compressed batch must not expand into all of a small device's memory. */
-export const DECOMPRESSED_BATCH_BYTES_MAX = 64 * 1024 * 1024;
-
-const codecs = new Map<number, CompressionCodec>([
-  [CompressionCodes.gzip, { name: 'gzip', compress: (data) => gzipSync(data), decompress: (data) => gunzipSync(data, { maxOutputLength: DECOMPRESSED_BATCH_BYTES_MAX }) }],
-  [CompressionCodes.zstd, { name: 'zstd', compress: (data) => zstdCompressSync(data), decompress: (data) => zstdDecompressSync(data, { maxOutputLength: DECOMPRESSED_BATCH_BYTES_MAX }) }],
-]);
-
-export function registerCompressionCodec(code: number, codec: CompressionCodec): void {
-  if (!Number.isInteger(code) || code < 1 || code > COMPRESSION_CODE_MAX) throw new RangeError(`compression code ${code} is outside 1-${COMPRESSION_CODE_MAX}`);
-  codecs.set(code, codec);
-}
-
-export function compressionCodec(code: number): CompressionCodec | undefined {
-  return codecs.get(code);
-}
-
+/** The attribute code of a compression given by name or code. */
 function compressionCodeOf(compression: CompressionName | number | undefined): number {
   if (compression === undefined) return CompressionCodes.none;
   if (typeof compression === 'number') return compression;
   const code = CompressionCodes[compression];
   if (code === undefined) throw new RangeError(`unknown compression "${String(compression)}"`);
   return code;
-}
-
-// ---------------------------------------------------------------------------------------
-// Varints (zig-zag), as in Kafka's ByteUtils.
-
-class ByteWriter {
-  buffer: Buffer;
-  length = 0;
-
-  constructor(initialBytes: number) {
-    this.buffer = Buffer.allocUnsafe(initialBytes);
-  }
-
-  ensure(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
-    this.buffer.copy(grown, 0, 0, this.length);
-    this.buffer = grown;
-  }
-
-  unsignedVarint(value: number): void {
-    this.ensure(5);
-    let remaining = value >>> 0;
-    while (remaining > 0x7f) {
-      this.buffer[this.length++] = (remaining & 0x7f) | 0x80;
-      remaining >>>= 7;
-    }
-    this.buffer[this.length++] = remaining;
-  }
-
-  varint(value: number): void {
-    this.unsignedVarint(((value << 1) ^ (value >> 31)) >>> 0);
-  }
-
-  varlong(value: bigint): void {
-    this.ensure(10);
-    let remaining = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n));
-    while (remaining > 0x7fn) {
-      this.buffer[this.length++] = Number(remaining & 0x7fn) | 0x80;
-      remaining >>= 7n;
-    }
-    this.buffer[this.length++] = Number(remaining);
-  }
-
-  int8(value: number): void {
-    this.ensure(1);
-    this.buffer.writeInt8(value, this.length++);
-  }
-
-  bytes(data: Buffer): void {
-    this.ensure(data.length);
-    data.copy(this.buffer, this.length);
-    this.length += data.length;
-  }
-
-  nullableBytes(data: Buffer | null): void {
-    if (data === null) {
-      this.varint(-1);
-      return;
-    }
-    this.varint(data.length);
-    this.bytes(data);
-  }
-
-  result(): Buffer {
-    return this.buffer.subarray(0, this.length);
-  }
-}
-
-class ByteReader {
-  readonly buffer: Buffer;
-  position: number;
-  readonly end: number;
-  readonly where: string;
-
-  constructor(buffer: Buffer, position: number, end: number, where: string) {
-    this.buffer = buffer;
-    this.position = position;
-    this.end = end;
-    this.where = where;
-  }
-
-  fail(what: string): never {
-    throw new TributaryError('INVALID_RECORD_BATCH', `${this.where}: ${what} at byte ${this.position}`, { position: this.position });
-  }
-
-  unsignedVarint(): number {
-    let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (this.position >= this.end) this.fail('varint runs past the end of the records');
-      const byte = this.buffer[this.position++]!;
-      value |= (byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return value >>> 0;
-    }
-    this.fail('varint longer than 5 bytes');
-  }
-
-  varint(): number {
-    const raw = this.unsignedVarint();
-    return (raw >>> 1) ^ -(raw & 1);
-  }
-
-  varlong(): bigint {
-    let value = 0n;
-    for (let shift = 0n; shift < 70n; shift += 7n) {
-      if (this.position >= this.end) this.fail('varlong runs past the end of the records');
-      const byte = this.buffer[this.position++]!;
-      value |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return (value >> 1n) ^ -(value & 1n);
-    }
-    this.fail('varlong longer than 10 bytes');
-  }
-
-  int8(): number {
-    if (this.position >= this.end) this.fail('record attributes run past the end of the records');
-    return this.buffer.readInt8(this.position++);
-  }
-
-  nullableBytes(what: string): Buffer | null {
-    const length = this.varint();
-    if (length === -1) return null;
-    if (length < 0 || this.position + length > this.end) this.fail(`${what} length ${length} is invalid`);
-    const data = this.buffer.subarray(this.position, this.position + length);
-    this.position += length;
-    return data;
-  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -452,9 +295,20 @@ export interface DecodedRecord {
   headers: DecodedRecordHeader[];
 }
 
-function toBuffer(data: Buffer | string | null | undefined): Buffer | null {
-  if (data === null || data === undefined) return null;
-  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+/** Bytes of a key, value or header as a record carries it: a varint length (-1 for null), then the bytes (strings as UTF-8). */
+function dataSize(data: Buffer | string | null | undefined): number {
+  if (data === null || data === undefined) return 1;
+  const bytes = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+  return varintBytes(bytes) + bytes;
+}
+
+function writeData(writer: ByteWriter, data: Buffer | string | null | undefined): void {
+  if (typeof data !== 'string') {
+    writer.writeVarintNullableBytes(data ?? null);
+    return;
+  }
+  const bytes = Buffer.byteLength(data, 'utf8');
+  writer.writeVarint(bytes).writeUtf8(data, bytes);
 }
 
 /** Encodes records into one RecordBatch v2 with a valid CRC-32C. */
@@ -467,35 +321,35 @@ export function encodeRecordBatch(options: EncodeRecordBatchOptions): Buffer {
   let maxTimestamp = baseTimestamp;
   for (const timestamp of timestamps) if (timestamp > maxTimestamp) maxTimestamp = timestamp;
 
+  // Each record's length prefix comes first, so its size is counted before it is written.
   const body = new ByteWriter(records.length * 32 + 64);
   let lastOffsetDelta = 0;
-  const recordWriter = new ByteWriter(256);
   records.forEach((record, index) => {
     const offsetDelta = record.offsetDelta ?? index;
     if (offsetDelta > lastOffsetDelta) lastOffsetDelta = offsetDelta;
-    recordWriter.length = 0;
-    recordWriter.int8(0);
-    recordWriter.varlong(timestamps[index]! - baseTimestamp);
-    recordWriter.varint(offsetDelta);
-    recordWriter.nullableBytes(toBuffer(record.key));
-    recordWriter.nullableBytes(toBuffer(record.value));
+    const timestampDelta = timestamps[index]! - baseTimestamp;
     const headers = record.headers ?? [];
-    recordWriter.varint(headers.length);
+    let recordBytes = 1 + varlongBytes(timestampDelta) + varintBytes(offsetDelta)
+      + dataSize(record.key) + dataSize(record.value) + varintBytes(headers.length);
+    for (const header of headers) recordBytes += dataSize(header.key) + dataSize(header.value);
+    body.writeVarint(recordBytes);
+    body.writeInt8(0);
+    body.writeVarlong(timestampDelta);
+    body.writeVarint(offsetDelta);
+    writeData(body, record.key);
+    writeData(body, record.value);
+    body.writeVarint(headers.length);
     for (const header of headers) {
-      const key = Buffer.from(header.key, 'utf8');
-      recordWriter.varint(key.length);
-      recordWriter.bytes(key);
-      recordWriter.nullableBytes(toBuffer(header.value));
+      writeData(body, header.key);
+      writeData(body, header.value);
     }
-    body.varint(recordWriter.length);
-    body.bytes(recordWriter.result());
   });
 
   const compression = compressionCodeOf(options.compression);
-  let recordsBytes = body.result();
+  let recordsBytes = body.toBuffer();
   if (compression !== CompressionCodes.none) {
-    const codec = codecs.get(compression);
-    if (codec === undefined) throw new RangeError(`no codec registered for compression code ${compression}`);
+    const codec = findCompressionCodec(compression);
+    if (codec === undefined) throw new RangeError(`no codec for compression code ${compression}`);
     recordsBytes = codec.compress(recordsBytes);
   }
 
@@ -520,8 +374,8 @@ export function encodeRecordBatch(options: EncodeRecordBatchOptions): Buffer {
 }
 
 /**
- * Decodes the records of the batch at `position` (uncompressed, or compressed with a
- * registered codec). Does not check the CRC; verify first when the bytes are untrusted.
+ * Decodes the records of the batch at `position` (uncompressed, or compressed with any of
+ * Kafka's codecs). Does not check the CRC; verify first when the bytes are untrusted.
  */
 export function decodeRecords(buffer: Buffer, position = 0): DecodedRecord[] {
   const header = readBatchHeader(buffer, position);
@@ -532,9 +386,9 @@ export function decodeRecords(buffer: Buffer, position = 0): DecodedRecord[] {
   let records = buffer.subarray(position + RECORD_BATCH_HEADER_BYTES, end);
   let where = `records of the batch at byte ${position}`;
   if (header.compression !== CompressionCodes.none) {
-    const codec = codecs.get(header.compression);
+    const codec = findCompressionCodec(header.compression);
     if (codec === undefined) {
-      throw new TributaryError('INVALID_RECORD_BATCH', `batch at byte ${position} uses compression code ${header.compression}, for which no codec is registered`, { position, compression: header.compression });
+      throw new TributaryError('INVALID_RECORD_BATCH', `batch at byte ${position} uses compression code ${header.compression}, which names no codec`, { position, compression: header.compression });
     }
     try {
       records = codec.decompress(records);
@@ -543,26 +397,38 @@ export function decodeRecords(buffer: Buffer, position = 0): DecodedRecord[] {
     }
     where = `decompressed ${where}`;
   }
-  const reader: ByteReader = new ByteReader(records, 0, records.length, where);
+  const reader = new ByteReader(records);
+  try {
+    return readRecords(reader, header);
+  } catch (error) {
+    if (error instanceof DecodeFailure) {
+      throw new TributaryError('INVALID_RECORD_BATCH', `${where}: ${error.message} at byte ${error.byteOffset}`, { position: error.byteOffset }, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function readRecords(reader: ByteReader, header: RecordBatchHeader): DecodedRecord[] {
   const decoded: DecodedRecord[] = [];
   for (let index = 0; index < header.recordCount; index++) {
-    const length = reader.varint();
-    const recordEnd = reader.position + length;
-    if (length < 0 || recordEnd > records.length) reader.fail(`record ${index} length ${length} is invalid`);
-    const attributes = reader.int8();
-    const timestampDelta = reader.varlong();
-    const offsetDelta = reader.varint();
-    const key = reader.nullableBytes('key');
-    const value = reader.nullableBytes('value');
-    const headerCount = reader.varint();
+    const lengthOffset = reader.offset;
+    const length = reader.readVarint();
+    const recordEnd = reader.offset + length;
+    if (length < 0 || recordEnd > reader.end) reader.fail(`record ${index} length ${length} is invalid`, lengthOffset);
+    const attributes = reader.readInt8();
+    const timestampDelta = reader.readVarlong();
+    const offsetDelta = reader.readVarint();
+    const key = reader.readVarintNullableBytes('key');
+    const value = reader.readVarintNullableBytes('value');
+    const headerCount = reader.readVarint();
     if (headerCount < 0) reader.fail(`header count ${headerCount} is invalid`);
     const headers: DecodedRecordHeader[] = [];
     for (let h = 0; h < headerCount; h++) {
-      const headerKey = reader.nullableBytes('header key');
+      const headerKey = reader.readVarintNullableBytes('header key');
       if (headerKey === null) reader.fail('header key is null');
-      headers.push({ key: headerKey.toString('utf8'), value: reader.nullableBytes('header value') });
+      headers.push({ key: headerKey.toString('utf8'), value: reader.readVarintNullableBytes('header value') });
     }
-    if (reader.position !== recordEnd) reader.fail(`record ${index} declares ${length} bytes but its fields take ${length + reader.position - recordEnd}`);
+    if (reader.offset !== recordEnd) reader.fail(`record ${index} declares ${length} bytes but its fields take ${length + reader.offset - recordEnd}`);
     decoded.push({
       offset: header.baseOffset + BigInt(offsetDelta),
       offsetDelta,
@@ -573,6 +439,6 @@ export function decodeRecords(buffer: Buffer, position = 0): DecodedRecord[] {
       headers,
     });
   }
-  if (reader.position !== records.length) reader.fail(`${records.length - reader.position} bytes follow the last of ${header.recordCount} records`);
+  if (reader.remaining !== 0) reader.fail(`${reader.remaining} bytes follow the last of ${header.recordCount} records`);
   return decoded;
 }

@@ -4,7 +4,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Admin, Producer } from '@platformatic/kafka';
 import { silentLogger } from '../../shared/logger.ts';
 import { FleetView, type EdgeSummary } from '../../cloud/fleet.ts';
@@ -13,6 +12,7 @@ import { metricValue } from '../helpers/daemon.ts';
 import { encodeHeartbeat, type Heartbeat } from '../../mirror/heartbeat.ts';
 import { Daemon } from '../helpers/daemon.ts';
 import { freePort, waitFor } from '../mirror/cluster.ts';
+import { startFleet, type FleetProcess } from './fleet-process.ts';
 
 const CLI = resolve(import.meta.dirname, '../../bin/tributary.js');
 const NOW = 1_800_000_000_000;
@@ -78,24 +78,14 @@ test('`tributary fleet` shows a running edge whose mirror sends heartbeats', asy
   const port = await freePort();
   const central = await Daemon.start({ subcommand: 'central', config: { node: { id: 'central' }, listeners: { kafka: { port } } } });
   const edge = await Daemon.start({ config: { node: { id: 'pump-9' }, mirror: { target: { bootstrap: [`127.0.0.1:${port}`] }, heartbeat: { intervalMs: 200 } } } });
-  const fleet = spawn(process.execPath, [CLI, 'fleet', '--bootstrap', `127.0.0.1:${port}`, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let fleet: FleetProcess | undefined;
   try {
-    const httpPort = await new Promise<number>((resolveReady, rejectReady) => {
-      createInterface({ input: fleet.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { event?: string; ports?: { http: number } };
-        if (entry.event === 'ready') resolveReady(entry.ports!.http);
-      });
-      fleet.once('exit', (code) => rejectReady(new Error(`tributary fleet exited with ${code}`)));
-    });
-    const row = await waitFor('pump-9 in the fleet', async () => {
-      const response = await fetch(`http://127.0.0.1:${httpPort}/api/edges/pump-9`);
-      return response.status === 200 ? await response.json() as EdgeSummary : undefined;
-    });
+    fleet = await startFleet(`127.0.0.1:${port}`);
+    const row = await waitFor('pump-9 in the fleet', () => fleet!.edge('pump-9'));
     assert.is(row.linkState, 'up');
     assert.is(row.health, 'ok');
   } finally {
-    fleet.kill('SIGTERM');
-    await new Promise((resolveExit) => fleet.once('exit', resolveExit));
+    await fleet?.stop();
     await edge.cleanup();
     await central.cleanup();
   }

@@ -6,7 +6,9 @@
 // subscribe through the other. Then:
 //   test/fuzz/corpus/kafka-request/CLIENT-API-vN-HASH   each request frame (size prefix cut off)
 //   test/fuzz/corpus/record-batch/CLIENT-CODEC-HASH     each record batch of a Produce request
-//   test/fuzz/corpus/mqtt-311/CLIENT-HASH               each MQTT connection's bytes from the client
+//   test/fuzz/corpus/mqtt-311/CLIENT-N-HASH             each MQTT 3.1.1 connection's bytes from the client
+//   test/fuzz/corpus/mqtt-5/CLIENT-N-HASH               each MQTT 5 connection's bytes from the client
+// `--mqtt-only` records the MQTT clients alone and leaves the Kafka corpora as they are.
 // plus, for the API versions no client here sends, a request our encoder makes
 // (synthesized-API-vN), so that every served API and version has a seed.
 // Needs the Debian packages of the interop tests (kcat, mosquitto-clients, python3-kafka,
@@ -18,9 +20,10 @@ import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
-import { API_DEFINITIONS, apiName, decodeRequest, encodeRequest, parseRequestHeader } from '../../shared/kafka/protocol/index.ts';
-import type { ServedApiKey } from '../../shared/kafka/protocol/index.ts';
-import { iterateBatchHeaders, type CompressionName } from '../../shared/kafka/record-batch.ts';
+import { API_DEFINITIONS, apiName, decodeRequest, encodeRequest, parseRequestHeader } from '../../shared/kafka/wire/index.ts';
+import type { ServedApiKey } from '../../shared/kafka/wire/index.ts';
+import type { CompressionName } from '../../shared/kafka/compression/codec.ts';
+import { iterateBatchHeaders } from '../../shared/kafka/record-batch.ts';
 import { Daemon } from '../helpers/daemon.ts';
 import { requireProgram, requirePythonModule } from '../helpers/system-programs.ts';
 import { KafkaProxy } from '../edge/kafka/clients/support/kafka-proxy.ts';
@@ -38,6 +41,9 @@ const CODECS: CompressionName[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const kafkaSeeds = new Map<string, Buffer>();
 const batchSeeds = new Map<string, Buffer>();
 const mqttSeeds = new Map<string, Buffer>();
+const mqtt5Seeds = new Map<string, Buffer>();
+/** The corpus the MQTT connections being recorded go to. */
+let mqttCorpus = mqttSeeds;
 const perKind = new Map<string, number>();
 let client = 'unknown';
 
@@ -76,6 +82,7 @@ async function recordingProxy(upstreamPort: number): Promise<Server> {
   const server = createServer((socket) => {
     // Named at connect: the close may come after the next client has begun.
     const label = client;
+    const corpus = mqttCorpus;
     const chunks: Buffer[] = [];
     const upstream = connect(upstreamPort, '127.0.0.1');
     socket.on('data', (chunk) => { chunks.push(chunk); upstream.write(chunk); });
@@ -84,7 +91,7 @@ async function recordingProxy(upstreamPort: number): Promise<Server> {
       socket.destroy();
       upstream.destroy();
       // Control byte 0: the stream in one read.
-      if (chunks.length > 0) keep(mqttSeeds, `${label}-${mqttSeeds.size}`, Buffer.concat([Buffer.from([0]), ...chunks]));
+      if (chunks.length > 0) keep(corpus, `${label}-${corpus.size}`, Buffer.concat([Buffer.from([0]), ...chunks]));
       chunks.length = 0;
     };
     socket.on('close', end);
@@ -186,6 +193,37 @@ async function captureMqtt(port: number): Promise<void> {
   await device.endAsync();
 }
 
+/** MQTT 5: properties on every packet kind that has them, topic aliases, session expiry, shared subscriptions. */
+async function captureMqtt5(port: number): Promise<void> {
+  mqttCorpus = mqtt5Seeds;
+  const host = ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv5'];
+  client = 'mosquitto_pub-v5';
+  const publish = requireProgram('mosquitto_pub');
+  for (const qos of ['0', '1', '2']) {
+    await run(publish, [...host, '-i', `seed5-pub-${qos}`, '-q', qos, '-t', `sensors/dev-${qos}/temp`, '-m', '21.5',
+      '-D', 'publish', 'user-property', 'unit', 'C', '-D', 'publish', 'message-expiry-interval', '60', '-D', 'publish', 'content-type', 'application/json']);
+  }
+  await run(publish, [...host, '-i', 'seed5-will', '-q', '1', '-r', '--will-topic', 'status/seed5', '--will-payload', 'gone', '-D', 'will', 'will-delay-interval', '5',
+    '-D', 'connect', 'session-expiry-interval', '300', '-D', 'connect', 'receive-maximum', '20', '-u', 'user', '-P', 'secret', '-t', 'status/seed5', '-m', 'up']);
+  client = 'mosquitto_sub-v5';
+  await run(requireProgram('mosquitto_sub'), [...host, '-i', 'seed5-sub', '-q', '1', '-c', '-t', 'sensors/+/temp', '-t', '$share/group/status/#',
+    '-D', 'subscribe', 'subscription-identifier', '7', '-C', '1', '-W', '2']);
+  client = 'mqttjs-v5';
+  const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    clientId: 'seed5-mqttjs', protocolVersion: 5, clean: false, keepalive: 30,
+    properties: { sessionExpiryInterval: 120, receiveMaximum: 50, topicAliasMaximum: 10, requestProblemInformation: true, userProperties: { site: 'north' } },
+    will: { topic: 'status/mqttjs5', payload: Buffer.from('gone'), qos: 1, retain: true, properties: { willDelayInterval: 2, contentType: 'text/plain' } },
+  });
+  await device.subscribeAsync({ 'commands/seed5-mqttjs': { qos: 1, nl: true, rap: true, rh: 1 }, 'sensors/#': { qos: 2 } });
+  for (const qos of [0, 1, 2] as const) {
+    await device.publishAsync(`sensors/mqttjs5/${qos}`, Buffer.from(JSON.stringify({ t: 21.5, qos })), {
+      qos, properties: { topicAlias: 1 + qos, responseTopic: 'replies/mqttjs5', correlationData: Buffer.from([qos]), userProperties: { unit: 'C' } },
+    });
+  }
+  await device.unsubscribeAsync('sensors/#');
+  await device.endAsync({ reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
+}
+
 /** Every served API and version that no client sent, encoded by our encoder from a sample body. */
 function synthesizeMissingVersions(): void {
   const sent = new Set([...kafkaSeeds.values()].map((frame) => { const header = parseRequestHeader(frame); return `${header.apiKey}:${header.apiVersion}`; }));
@@ -211,15 +249,22 @@ const daemon = await Daemon.start({ config: { mqtt: { authentication: { allowAno
 const proxy = await KafkaProxy.start(daemon.ports.kafka!);
 proxy.onRequest = recordKafkaRequest;
 const mqttProxy = await recordingProxy(daemon.ports.mqtt!);
+const mqttOnly = process.argv.includes('--mqtt-only');
 try {
-  await captureKafka(proxy.port);
+  if (!mqttOnly) await captureKafka(proxy.port);
   await captureMqtt((mqttProxy.address() as AddressInfo).port);
+  await captureMqtt5((mqttProxy.address() as AddressInfo).port);
+  // The last connections' close events come after their clients are done.
+  await new Promise((resolveWait) => setTimeout(resolveWait, 500));
 } finally {
   await proxy.close();
   mqttProxy.close();
   await daemon.cleanup();
 }
-synthesizeMissingVersions();
-write('kafka-request', kafkaSeeds);
-write('record-batch', batchSeeds);
+if (!mqttOnly) {
+  synthesizeMissingVersions();
+  write('kafka-request', kafkaSeeds);
+  write('record-batch', batchSeeds);
+}
 write('mqtt-311', mqttSeeds);
+write('mqtt-5', mqtt5Seeds);

@@ -2,7 +2,8 @@
 // node broker and controller at once), on ephemeral ports, with a temporary log directory,
 // formatted by Kafka's own StorageTool. One node for protocol and client tests; three nodes
 // (replication factor 3, min.insync.replicas 2) for the chaos tests. Heaps are capped so
-// that three nodes, the daemon and the clients fit a 2-core machine.
+// that three nodes, the daemon and the clients fit a 2-core machine. Extra listeners may
+// require TLS (a PEM keystore, KIP-651) and SASL SCRAM, with users written at format time.
 //
 // The jars come from `scripts/apache-kafka/fetch.sh` (run by .ci/run); without them every
 // function here fails with a message that says to run it.
@@ -136,6 +137,13 @@ export function runJava(main: string, args: readonly string[], options: JavaOpti
   });
 }
 
+/** Runs one of Kafka's command-line tools to its end; a non-zero exit fails with its output. Returns its standard output. */
+export async function runKafkaTool(main: string, args: readonly string[], options: JavaOptions = {}): Promise<string> {
+  const result = await runJava(main, args, options);
+  if (result.code !== 0) throw new Error(`${main} ${args.join(' ')} exited with ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
 /** A free TCP port on 127.0.0.1 (Kafka's listeners must be named before it starts, so port 0 cannot be used). */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, rejectPort) => {
@@ -161,10 +169,39 @@ export interface ApacheKafkaOptions {
    * node only): a proxy in front of it, such as a link simulator, which every client that
    * connects through it then keeps using.
    */
-  extraListeners?: Record<string, { securityProtocol: string; config?: Record<string, string>; advertisedPort?: number }>;
+  extraListeners?: Record<string, ExtraListener>;
+  /**
+   * SCRAM credentials written into the cluster's metadata when its storage is formatted
+   * (`kafka-storage format --add-scram`), so that they exist before any broker serves a client.
+   */
+  scramUsers?: readonly ScramUser[];
   jvmOptions?: readonly string[];
   /** Folder the cluster's files go under (os.tmpdir() by default): a benchmark keeps every broker's log on one file system. */
   parentDirectory?: string;
+}
+
+export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+export interface ScramUser {
+  mechanism: ScramMechanism;
+  username: string;
+  password: string;
+}
+
+export interface ExtraListener {
+  /** PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. */
+  securityProtocol: string;
+  /** Settings of this listener only; the helper prefixes them with listener.name.<name>. */
+  config?: Record<string, string>;
+  /**
+   * The broker's certificate and its unencrypted PKCS#8 key as PEM files (KIP-651): the
+   * helper joins them into one PEM keystore in the cluster's folder.
+   */
+  keystorePem?: { certificateFile: string; keyFile: string };
+  /** SCRAM mechanisms this listener accepts (sasl.enabled.mechanisms), each with Kafka's ScramLoginModule. */
+  scramMechanisms?: readonly ScramMechanism[];
+  /** A port on 127.0.0.1 the broker names for this listener instead of its own (one node only): a proxy in front of it. */
+  advertisedPort?: number;
 }
 
 export interface KafkaNode {
@@ -250,11 +287,12 @@ export class ApacheKafka {
         'num.recovery.threads.per.data.dir': '1',
         'log.cleaner.threads': '1',
         'log.cleaner.dedupe.buffer.size': String(8 * 1024 * 1024),
-        ...Object.fromEntries(extra.flatMap(([name, listener]) => Object.entries(listener.config ?? {}).map(([key, value]) => [`listener.name.${name.toLowerCase()}.${key}`, value]))),
+        ...Object.fromEntries(extra.flatMap(([name, listener]) => Object.entries(listenerSettings(directory, name, listener)).map(([key, value]) => [`listener.name.${name.toLowerCase()}.${key}`, value]))),
         ...options.config,
       };
       writeFileSync(node.propertiesPath, Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n') + '\n');
-      const formatted = await runJava('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', node.propertiesPath], { jvmOptions: TEST_JVM_OPTIONS, timeoutMs: START_TIMEOUT_MS });
+      const scram = (options.scramUsers ?? []).flatMap((user) => ['--add-scram', `${user.mechanism}=[name=${user.username},password=${user.password}]`]);
+      const formatted = await runJava('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', node.propertiesPath, ...scram], { jvmOptions: TEST_JVM_OPTIONS, timeoutMs: START_TIMEOUT_MS });
       if (formatted.code !== 0) {
         rmSync(directory, { recursive: true, force: true });
         throw new Error(`kafka-storage format of node ${node.nodeId} failed (${formatted.code ?? formatted.signal}):\n${formatted.stdout}\n${formatted.stderr}`);
@@ -341,6 +379,28 @@ export class ApacheKafka {
     await this.waitUntilReady();
   }
 
+  /**
+   * SIGTERM to every running node at once, as when a whole cluster is shut down: stopped one
+   * after another, the last ones would wait for a controller quorum that is already gone.
+   */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => this.stop(node.nodeId)));
+  }
+
+  /** The node id that leads a partition now, as the cluster's metadata says. */
+  async leaderOf(topic: string, partition: number): Promise<number> {
+    const running = this.nodes.filter((node) => isRunning(node.process));
+    const admin = new Admin({ clientId: 'tributary-test-leader', bootstrapBrokers: running.map((node) => `127.0.0.1:${node.port}`), connectTimeout: 2_000, requestTimeout: 5_000 });
+    try {
+      const metadata = await admin.metadata({ topics: [topic], forceUpdate: true });
+      const leader = metadata.topics.get(topic)?.partitions[partition]?.leader;
+      if (leader === undefined || leader < 0) throw new Error(`no leader of ${topic}/${partition} in the cluster's metadata`);
+      return leader;
+    } finally {
+      await admin.close().catch(() => {});
+    }
+  }
+
   /** Starts every node that is not running (after a whole-cluster stop) and waits for all. */
   async restartAll(): Promise<void> {
     for (const node of this.nodes) if (!isRunning(node.process)) this.#spawn(node);
@@ -358,6 +418,23 @@ export class ApacheKafka {
     await Promise.all(this.nodes.map((node) => node.exited));
     rmSync(this.directory, { recursive: true, force: true });
   }
+}
+
+/** One extra listener's own settings: what the test gave, plus the PEM keystore and SCRAM login it asked for. */
+function listenerSettings(directory: string, name: string, listener: ExtraListener): Record<string, string> {
+  const settings: Record<string, string> = {};
+  if (listener.keystorePem !== undefined) {
+    // A PEM keystore file holds the private key and the certificate chain together.
+    const keystore = join(directory, `${name.toLowerCase()}-keystore.pem`);
+    if (!existsSync(keystore)) writeFileSync(keystore, readFileSync(listener.keystorePem.keyFile, 'utf8') + readFileSync(listener.keystorePem.certificateFile, 'utf8'));
+    settings['ssl.keystore.type'] = 'PEM';
+    settings['ssl.keystore.location'] = keystore;
+  }
+  if (listener.scramMechanisms !== undefined && listener.scramMechanisms.length > 0) {
+    settings['sasl.enabled.mechanisms'] = listener.scramMechanisms.join(',');
+    for (const mechanism of listener.scramMechanisms) settings[`${mechanism.toLowerCase()}.sasl.jaas.config`] = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  }
+  return { ...settings, ...listener.config };
 }
 
 function isRunning(child: ChildProcess | undefined): boolean {

@@ -195,16 +195,27 @@ export class Daemon {
   }
 }
 
-/** Value of a Prometheus sample, e.g. metricValue(text, 'tributary_storage_append_records_total'). */
-export function metricValue(metricsText: string, name: string, labels: Record<string, string> = {}): number | undefined {
+/** The values of every sample of `name` whose labels include `labels`, in the order /metrics lists them. */
+function metricSamples(metricsText: string, name: string, labels: Record<string, string>): number[] {
+  const values: number[] = [];
   for (const line of metricsText.split('\n')) {
     if (!line.startsWith(name)) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
     if (!match || match[1] !== name) continue;
     const labelText = match[2] ?? '';
-    if (Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`))) return Number(match[3]);
+    if (Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`))) values.push(Number(match[3]));
   }
-  return undefined;
+  return values;
+}
+
+/** Value of a Prometheus sample, e.g. metricValue(text, 'tributary_storage_append_records_total'). */
+export function metricValue(metricsText: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  return metricSamples(metricsText, name, labels)[0];
+}
+
+/** The sum of every sample of `name` whose labels include `labels` (0 when there is none): a total over partitions, kinds or topics. */
+export function metricTotal(metricsText: string, name: string, labels: Record<string, string> = {}): number {
+  return metricSamples(metricsText, name, labels).reduce((sum, value) => sum + value, 0);
 }
 
 function mergeDeep(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {

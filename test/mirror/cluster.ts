@@ -2,14 +2,16 @@
 // whole target partition, wait for a condition on another process, produce to an edge.
 import { decodeRecords, iterateBatchHeaders, type DecodedRecord } from '../../shared/kafka/record-batch.ts';
 import { KafkaClient } from '../../mirror/kafka-client.ts';
+import type { Link } from '../../firmware-sim/link/link.ts';
 
 /** How long a test waits for another process to reach a state before it fails. */
 export const WAIT_TIMEOUT_MS = 120_000;
 /** Between two looks at another process's state: there is no event to wait on across processes. */
 const POLL_INTERVAL_MS = 50;
 
+/** A client of a cluster; `bootstrap` is HOST:PORT, or several of them separated by commas. */
 export function kafkaClient(bootstrap: string, clientId = 'test-reader'): KafkaClient {
-  return new KafkaClient({ bootstrap: [bootstrap], clientId, connectTimeoutMs: 5_000, requestTimeoutMs: 15_000 });
+  return new KafkaClient({ bootstrap: bootstrap.split(','), clientId, connectTimeoutMs: 5_000, requestTimeoutMs: 15_000 });
 }
 
 /** Every record of a partition, from its start to its high watermark. */
@@ -69,11 +71,27 @@ export async function freePort(): Promise<number> {
 
 /** The mirror section for an edge whose mirror reaches the central through a link. */
 export function mirrorThrough(centralPort: number, linkPort: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return mirrorThroughRoutes([{ brokerPort: centralPort, linkPort }], extra);
+}
+
+/** The mirror section for an edge whose mirror reaches every broker of a cluster through the routes of one link. */
+export function mirrorThroughLink(link: Link, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return mirrorThroughRoutes(link.routes.map((route) => ({ brokerPort: route.target.port, linkPort: route.listen.port })), extra);
+}
+
+function mirrorThroughRoutes(routes: readonly { brokerPort: number; linkPort: number }[], extra: Record<string, unknown>): Record<string, unknown> {
+  const { target, ...rest } = extra as { target?: Record<string, unknown> };
   return {
-    target: { bootstrap: [`127.0.0.1:${linkPort}`], addressMap: { [`127.0.0.1:${centralPort}`]: `127.0.0.1:${linkPort}` }, requestTimeoutMs: 5_000, connectTimeoutMs: 2_000 },
+    target: {
+      bootstrap: routes.map((route) => `127.0.0.1:${route.linkPort}`),
+      addressMap: Object.fromEntries(routes.map((route) => [`127.0.0.1:${route.brokerPort}`, `127.0.0.1:${route.linkPort}`])),
+      requestTimeoutMs: 5_000,
+      connectTimeoutMs: 2_000,
+      ...target,
+    },
     link: { retryBackoffMinMs: 100, retryBackoffMaxMs: 400 },
     heartbeat: { intervalMs: 500 },
-    ...extra,
+    ...rest,
   };
 }
 

@@ -11,10 +11,10 @@ import { deliveredOffsetHook } from '../../mirror/embedded.ts';
 
 const noLog = { listTopics: () => [], describeTopic: () => undefined, createTopic: async () => ({ partitions: 1 }), createPartitions: async () => ({ partitions: 1 }), partition: () => { throw new Error('not used'); } };
 
-function startWith(mirrorYaml: string): unknown {
-  const config = parseConfig(`node: { id: pump-7 }\nmirror:\n  target: { bootstrap: ["127.0.0.1:1"] }\n${mirrorYaml}`, 'edge.yaml');
+function startWith(mirrorYaml: string, targetYaml = ''): unknown {
+  const config = parseConfig(`node: { id: pump-7 }\nmirror:\n  target: { bootstrap: ["127.0.0.1:1"]${targetYaml} }\n${mirrorYaml}`, 'edge.yaml');
   try {
-    const mirror = Mirror.start({ config: config.mirror, edgeId: config.node.id, edge: new LocalEndpoint(noLog, async () => undefined), registry: new Registry(), logger: silentLogger() });
+    const mirror = Mirror.start({ config: config.mirror, edgeId: config.node.id, edge: new LocalEndpoint(noLog, async () => undefined, () => undefined), registry: new Registry(), logger: silentLogger() });
     void mirror.close();
     return undefined;
   } catch (error) {
@@ -36,6 +36,10 @@ test('mistakes in the mirror section name their key', () => {
     assert.ok(isTributaryError(error, 'CONFIG_INVALID'), `${yaml}: ${String(error)}`);
     assert.match((error as Error).message, message);
   }
+  const noReplicas = startWith('', ', replicationFactor: 0');
+  assert.ok(isTributaryError(noReplicas, 'CONFIG_INVALID'), String(noReplicas));
+  assert.match((noReplicas as Error).message, /^mirror\.target\.replicationFactor: 0 replicas cannot hold a topic/);
+  assert.is(startWith('', ', replicationFactor: 3'), undefined, 'a count of replicas is fine');
 });
 
 test('the YAML itself is checked by the schema: unknown keys and bad values with file and line', () => {

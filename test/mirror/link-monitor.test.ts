@@ -45,6 +45,37 @@ test('each failed attempt doubles the wait up to the maximum; a success resets i
   assert.is(link.retryInMs(), 100, 'the wait starts small again');
 });
 
+test('a request\'s connection failure takes the link down only when the probe finds no broker answering; failures meanwhile share one probe', async () => {
+  let probes = 0;
+  let answering = true;
+  const events: string[] = [];
+  const link = new LinkMonitor({
+    backoffMinMs: 100,
+    backoffMaxMs: 1000,
+    onDown: () => events.push('reset'),
+    probe: async () => {
+      probes += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!answering) throw new Error('ECONNREFUSED');
+    },
+    random: () => 0.5,
+  });
+  link.succeeded();
+  assert.equal(await Promise.all([link.connectionFailed('leader gone'), link.connectionFailed('leader gone too')]), ['up', 'up']);
+  assert.is(probes, 1, 'one probe for both');
+  assert.is(link.state, 'up');
+  assert.equal(events, [], 'no connection dropped');
+  assert.is(link.errors, 2);
+
+  answering = false;
+  assert.equal(await Promise.all([link.connectionFailed('cut'), link.connectionFailed('cut too')]), ['went-down', 'down']);
+  assert.is(probes, 2);
+  assert.is(link.state, 'down');
+  assert.equal(events, ['reset']);
+  assert.is(await link.connectionFailed('while waiting to retry'), 'down');
+  assert.is(probes, 2, 'no probe while the link waits to retry');
+});
+
 test('other errors are counted without touching the link state', () => {
   const { link } = monitor();
   link.succeeded();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Producer } from '@platformatic/kafka';
 import { Daemon } from '../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../helpers/certificates.ts';
-import { hashPassword } from '../../edge/passwords.ts';
+import { hashPassword } from '../../edge/auth/password-hash.ts';
 import { kafkaClient, waitFor } from './cluster.ts';
 
 const EDGE = 'edge-sasl';

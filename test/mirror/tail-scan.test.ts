@@ -52,6 +52,16 @@ test('an empty target partition: nothing delivered yet', async () => {
   assert.is(position.lastDeliveredOffset, undefined);
   assert.is(position.producer, undefined);
   assert.is(position.targetHighWatermark, 0n);
+  assert.is(position.targetLogStartOffset, 0n, 'never held anything');
+});
+
+test('a target partition that retention emptied: nothing found, and its log start says it once held records', async () => {
+  const partition = new MemoryPartition();
+  partition.logStartOffset = 300n;
+  const position = await scanTail(partition, options);
+  assert.is(position.lastDeliveredOffset, undefined);
+  assert.is(position.targetLogStartOffset, 300n);
+  assert.is(position.targetHighWatermark, 300n);
 });
 
 test('the last record names the last delivered offset and the producer to carry on with', async () => {

@@ -2,11 +2,11 @@
 // (/api/mirror), or, from an edge whose admin API has no mirror route, the mirror's
 // Prometheus metrics.
 import { TributaryError } from '../../../shared/errors.ts';
+import { adminRequest, adminUrl, DEFAULT_ADMIN_URL } from './admin-api.ts';
 import { optionInvalid } from './bootstrap.ts';
 import { parseCommandArgs } from './command-args.ts';
 import type { MirrorPartitionJson } from './mirror-report.ts';
 
-export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:8080';
 
 const USAGE = `usage: tributary mirror status [--admin URL] [--json]
 
@@ -23,8 +23,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** The admin API answers from memory; longer than this means the edge is stuck or unreachable. */
-const REQUEST_TIMEOUT_MS = 10_000;
 /** Metric names that belong to the mirror. */
 const MIRROR_METRIC_PREFIX = 'tributary_mirror_';
 
@@ -36,12 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (action !== 'status') throw optionInvalid(`unknown action "${action}"; tributary mirror --help lists the actions`);
-  let base: URL;
-  try {
-    base = new URL(values.admin);
-  } catch {
-    throw optionInvalid(`--admin must be a URL such as ${DEFAULT_ADMIN_URL}, not "${values.admin}"`);
-  }
+  const base = adminUrl(values.admin);
 
   const mirror = await get(base, '/api/mirror');
   if (mirror.status === 200) {
@@ -59,18 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function get(base: URL, path: string): Promise<{ status: number; text: string }> {
-  const url = new URL(path, base);
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    return { status: response.status, text: await response.text() };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code === 'ECONNREFUSED' ? 'connection refused'
-      : (error as Error).name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS} ms`
-      : cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new TributaryError('ADMIN_API_FAILED', `cannot reach the edge's admin API at ${base.origin}: ${reason}`, { url: url.toString() }, { cause: error });
-  }
+function get(base: URL, path: string): Promise<{ status: number; text: string }> {
+  return adminRequest(base, path);
 }
 
 function mirrorText(body: Record<string, unknown>): string {

@@ -21,7 +21,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 /** API paths; their handlers are in api/console-api.ts. Listed here so that the module loads only when one is asked for. */
-const API_PATHS = ['/api/overview', '/api/history', '/api/topics', '/api/topic', '/api/records', '/api/groups', '/api/group', '/api/mqtt/clients', '/api/mqtt/client', '/api/events', '/api/tail'];
+const API_PATHS = ['/api/overview', '/api/history', '/api/topics', '/api/topic', '/api/records', '/api/groups', '/api/group', '/api/mqtt/clients', '/api/mqtt/client', '/api/pipeline-list', '/api/pipeline', '/api/events', '/api/tail'];
 
 export interface ConsoleRoutes {
   readonly history: MetricHistory;

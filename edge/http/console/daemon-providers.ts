@@ -2,8 +2,6 @@
 // coordinator, read in process (no network round trip). The MQTT front end provides its
 // connected clients itself.
 import { iterateBatchHeaders, decodeRecords } from '../../../shared/kafka/record-batch.ts';
-// Registers the compression codecs with the batch decoder: stored batches stay compressed.
-import '../../../shared/kafka/compression.ts';
 import type { GroupCoordinator } from '../../kafka/groups/coordinator.ts';
 import type { DurableEvent, LogStore } from '../../storage/index.ts';
 import type { RecordData } from '../../cli/ops/record-view.ts';

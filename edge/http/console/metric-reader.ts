@@ -3,14 +3,30 @@
 // counting them again.
 import type { Registry } from 'prom-client';
 
-/** The sum of a counter's or gauge's samples whose labels include `labels`; null when the metric is not registered. */
-export async function metricSum(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | null> {
+type Sample = { labels: Record<string, string | number | undefined>; value: number };
+
+/** The samples of a counter or gauge whose labels include `labels`; null when the metric is not registered. */
+async function matchingSamples(registry: Registry, name: string, labels: Record<string, string>): Promise<Sample[] | null> {
   const metric = registry.getSingleMetric(name);
   if (metric === undefined) return null;
   const { values } = await metric.get();
-  let sum = 0;
-  for (const sample of values) {
-    if (Object.entries(labels).every(([label, value]) => String(sample.labels[label]) === value)) sum += sample.value;
+  return (values as Sample[]).filter((sample) => Object.entries(labels).every(([label, value]) => String(sample.labels[label]) === value));
+}
+
+/** The sum of a counter's or gauge's samples whose labels include `labels`; null when the metric is not registered. */
+export async function metricSum(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | null> {
+  const samples = await matchingSamples(registry, name, labels);
+  return samples === null ? null : samples.reduce((sum, sample) => sum + sample.value, 0);
+}
+
+/** The same sums, one per value of `label` (for every pipeline at once, say); null when the metric is not registered. */
+export async function metricSumsBy(registry: Registry, name: string, label: string, labels: Record<string, string> = {}): Promise<Map<string, number> | null> {
+  const samples = await matchingSamples(registry, name, labels);
+  if (samples === null) return null;
+  const sums = new Map<string, number>();
+  for (const sample of samples) {
+    const key = String(sample.labels[label]);
+    sums.set(key, (sums.get(key) ?? 0) + sample.value);
   }
-  return sum;
+  return sums;
 }

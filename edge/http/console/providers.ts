@@ -6,8 +6,10 @@
 import type { RecordData } from '../../cli/ops/record-view.ts';
 import type { MirrorReportJson } from '../../cli/ops/mirror-report.ts';
 import type { MqttClientDetail, MqttClientSummary } from '../../mqtt/client-view.ts';
+import type { PipelineProblem, PipelineReport } from '../../pipelines/index.ts';
+import type { PipelineConfig } from '../../../shared/config/pipelines-schema.ts';
 
-export type { MqttClientDetail, MqttClientSummary };
+export type { MqttClientDetail, MqttClientSummary, PipelineConfig, PipelineProblem, PipelineReport };
 
 export interface PartitionSnapshot {
   partition: number;
@@ -59,8 +61,20 @@ export interface GroupsProvider {
 export interface MqttClientsProvider {
   /** The clients connected now, in any order. */
   clients(): MqttClientSummary[];
+  /** The sessions kept for clients that are not connected (persistent sessions): how many, and the first `max` found, in any order. */
+  offlineSessions(max: number): { total: number; sessions: MqttClientSummary[] };
   /** One client's session (connected or kept offline); undefined when the broker knows nothing of it. */
   client(clientId: string): Promise<MqttClientDetail | undefined>;
+}
+
+/** The pipelines running in the daemon (edge/pipelines' PipelineRunner is one). */
+export interface PipelinesProvider {
+  /** What GET /api/pipelines and `tributary pipelines status` give: topics, step kinds, and per input partition its state, positions, lag and windows. */
+  report(): PipelineReport[];
+  /** One pipeline as configured; undefined when none is named so. */
+  definition(name: string): PipelineConfig | undefined;
+  /** Its newest problems, newest first; undefined when none is named so. */
+  recentProblems(name: string): PipelineProblem[] | undefined;
 }
 
 export interface MirrorProvider {
@@ -84,5 +98,6 @@ export interface ConsoleProviders {
   topics: TopicsProvider;
   groups?: GroupsProvider;
   mqttClients?: MqttClientsProvider;
+  pipelines?: PipelinesProvider;
   mirror?: MirrorProvider;
 }

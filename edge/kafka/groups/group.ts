@@ -1,14 +1,17 @@
 // The state of one classic consumer group and its members, and the bookkeeping rules
 // that hold whatever request is being answered: which states may follow which, which
-// protocol the group uses, who leads. The coordinator (coordinator.ts) drives it; this
-// file starts no timer and answers no request, but clears the timers it is given when
-// the thing they watch goes away.
+// protocol the group uses, who leads, who is a member. Membership and the rebalance
+// machinery (membership.ts, rebalance.ts) drive it; this file starts no timer and answers
+// no request, but clears the timers it is given when the thing they watch goes away.
 //
 // The model is Apache Kafka's classic group (GroupMetadata and MemberMetadata in its
 // broker), reduced to one node: there is no offsets topic to write the group to, so a
 // state change takes effect at once.
 import { assert } from '../../../shared/errors.ts';
-import type { JoinGroupResponse, JoinGroupResponseMember, SyncGroupResponse } from './types.ts';
+import type { AnswerOf } from '../../../shared/kafka/apis/index.ts';
+import type { joinGroupApi } from '../../../shared/kafka/apis/join-group.ts';
+import type { syncGroupApi } from '../../../shared/kafka/apis/sync-group.ts';
+import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 
 export const GroupStates = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'] as const;
 export type GroupState = (typeof GroupStates)[number];
@@ -30,8 +33,13 @@ export interface MemberProtocol {
   metadata: Buffer;
 }
 
-export type JoinWaiter = (response: JoinGroupResponse) => void;
-export type SyncWaiter = (response: SyncGroupResponse) => void;
+/** What a JoinGroup is answered with; the server adds the throttle time. */
+export type JoinAnswer = AnswerOf<typeof joinGroupApi>;
+/** What a SyncGroup is answered with; the server adds the throttle time. */
+export type SyncAnswer = AnswerOf<typeof syncGroupApi>;
+
+export type JoinWaiter = (response: JoinAnswer) => void;
+export type SyncWaiter = (response: SyncAnswer) => void;
 
 export class GroupMember {
   /** Changes only when a static member rejoins without its id and gets a new one. */
@@ -182,6 +190,20 @@ export class ClassicGroup {
     return this.leaderId === memberId;
   }
 
+  /**
+   * NONE when the member exists and, for a static member, the instance id still belongs to
+   * this member id (KIP-345: a newer instance with the same id fences the older one); else
+   * the error its request is answered with.
+   */
+  memberError(memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const currentMemberId = this.staticMembers.get(groupInstanceId);
+      if (currentMemberId === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (currentMemberId !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return this.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
   get awaitingJoinCount(): number {
     let count = 0;
     for (const member of this.members.values()) if (member.isAwaitingJoin) count += 1;
@@ -322,7 +344,7 @@ export class ClassicGroup {
   }
 
   /** Every member's metadata for the chosen protocol: what the leader assigns from. */
-  currentMemberMetadata(): JoinGroupResponseMember[] {
+  currentMemberMetadata(): JoinAnswer['members'] {
     assert(this.protocolName !== null && (this.is('CompletingRebalance') || this.is('Stable')), `group ${this.groupId} has no current generation`);
     const protocolName = this.protocolName;
     return [...this.members.values()].map((member) => ({

@@ -1,5 +1,5 @@
 // The small APIs that describe the broker and its producers: ApiVersions, DescribeCluster,
-// InitProducerId, OffsetForLeaderEpoch and the SASL handshake.
+// InitProducerId and OffsetForLeaderEpoch.
 import type { ApiVersionsResponse } from '../../../shared/kafka/apis/api-versions.ts';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../../shared/kafka/apis/describe-cluster.ts';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../../shared/kafka/apis/init-producer-id.ts';
@@ -56,5 +56,3 @@ export function handleOffsetForLeaderEpoch(context: BrokerContext, request: Offs
     }),
   };
 }
-
-/** SASL is not configured on this listener: no mechanism is offered. */

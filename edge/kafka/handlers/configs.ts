@@ -8,7 +8,7 @@ import type { DescribeConfigsRequest, DescribeConfigsResponse } from '../../../s
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../../shared/kafka/apis/incremental-alter-configs.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { BrokerContext } from '../broker-context.ts';
-import { kafkaErrorCodeOf } from '../error-mapping.ts';
+import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { brokerConfigEntries } from '../configs/broker-configs.ts';
 import { ConfigResourceType, describedConfig, type ConfigEntry } from '../configs/config-entry.ts';
 import { changeTopicSettings, ConfigOperation, type ConfigChange } from '../configs/topic-config-changes.ts';

@@ -4,7 +4,7 @@
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from '../../../shared/kafka/apis/delete-records.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { BrokerContext } from '../broker-context.ts';
-import { isExpectedError, kafkaErrorCodeOf } from '../error-mapping.ts';
+import { isExpectedError, kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 
 /** The offset that stands for the high watermark (Kafka's DeleteRecordsRequest.HIGH_WATERMARK). */
 const HIGH_WATERMARK = -1n;

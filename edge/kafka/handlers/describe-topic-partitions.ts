@@ -6,7 +6,8 @@ import type { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } 
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
 import { TOPIC_OPERATIONS } from '../authorized-operations.ts';
-import { isValidTopicName, type BrokerContext } from '../broker-context.ts';
+import { isValidTopicName } from '../../../shared/kafka/topic-name.ts';
+import type { BrokerContext } from '../broker-context.ts';
 import { partitionLeadership } from './metadata.ts';
 
 /** Partitions one response describes at most (Kafka's max.request.partition.size.limit default): bounds its size. */

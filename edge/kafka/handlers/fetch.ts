@@ -9,7 +9,7 @@
 import type { FetchRequest, FetchResponse } from '../../../shared/kafka/apis/fetch.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { BrokerContext } from '../broker-context.ts';
-import { kafkaErrorCodeOf } from '../error-mapping.ts';
+import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import type { PartitionLog, TopicDescription } from '../../storage/index.ts';
 
 type TopicResponse = FetchResponse['responses'][number];

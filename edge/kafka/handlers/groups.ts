@@ -1,8 +1,9 @@
-// The consumer-group APIs: FindCoordinator points at this broker, and the rest map the
-// decoded requests onto the group coordinator, whose types already carry the schemas'
-// field names. What differs between versions (LeaveGroup v0–2 vs v3+, OffsetFetch v0–7
-// vs the batched v8+) is settled here.
-import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../../shared/kafka/apis/find-coordinator.ts';
+// The consumer-group APIs: FindCoordinator points at this broker, and the rest hand the
+// decoded requests to the group coordinator, which answers in the shared definitions'
+// types; the throttle time is added here. What differs between versions in the shape of a
+// message (OffsetFetch v0–7 vs the batched v8+, JoinGroup's protocol name before v7) is
+// settled here too.
+import { CoordinatorKeyType, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../../shared/kafka/apis/find-coordinator.ts';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../../shared/kafka/apis/join-group.ts';
 import type { SyncGroupRequest, SyncGroupResponse } from '../../../shared/kafka/apis/sync-group.ts';
 import type { HeartbeatRequest, HeartbeatResponse } from '../../../shared/kafka/apis/heartbeat.ts';
@@ -15,27 +16,20 @@ import type { DeleteGroupsRequest, DeleteGroupsResponse } from '../../../shared/
 import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../../shared/kafka/apis/offset-delete.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
-import type { RequestContext } from '../groups/types.ts';
-
-/** FindCoordinator key types: consumer group, transaction (KIP-98), share group (KIP-932). */
-const KeyType = { GROUP: 0, TRANSACTION: 1, SHARE: 2 } as const;
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+import type { RequestContext } from '../groups/coordinator.ts';
 
 /** Why this broker is not the coordinator for a key type, or undefined when it is. */
 function coordinatorRefusal(context: BrokerContext, keyType: number): { errorCode: number; errorMessage: string } | undefined {
   switch (keyType) {
-    case KeyType.GROUP:
+    case CoordinatorKeyType.GROUP:
       return context.groups.isActive ? undefined : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group coordinator is stopping' };
-    case KeyType.TRANSACTION:
+    case CoordinatorKeyType.TRANSACTION:
       // Until this broker coordinates transactions, a transactional client must fail at once
       // rather than retry for its whole timeout. librdkafka retries every error here but this
       // one every 500 ms (and shows this message); Java, kafkajs and @platformatic/kafka stop
       // at it as well.
       return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'transactions are not supported by this broker: use an idempotent producer without a transactional.id' };
-    case KeyType.SHARE:
+    case CoordinatorKeyType.SHARE:
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'share groups (KIP-932) are not supported by this broker' };
     default:
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };
@@ -64,13 +58,11 @@ export async function handleJoinGroup(context: BrokerContext, request: JoinGroup
     ...response,
     // Versions before 7 cannot carry a null protocol name: Kafka writes the empty string.
     protocolName: requestContext.apiVersion < 7 ? response.protocolName ?? '' : response.protocolName,
-    members: response.members.map((member) => ({ ...member, metadata: asBuffer(member.metadata) })),
   };
 }
 
 export async function handleSyncGroup(context: BrokerContext, request: SyncGroupRequest): Promise<SyncGroupResponse> {
-  const response = await context.groups.syncGroup(request);
-  return { throttleTimeMs: 0, ...response, assignment: asBuffer(response.assignment) };
+  return { throttleTimeMs: 0, ...(await context.groups.syncGroup(request)) };
 }
 
 export function handleHeartbeat(context: BrokerContext, request: HeartbeatRequest): HeartbeatResponse {
@@ -78,8 +70,7 @@ export function handleHeartbeat(context: BrokerContext, request: HeartbeatReques
 }
 
 export function handleLeaveGroup(context: BrokerContext, request: LeaveGroupRequest, apiVersion: number): LeaveGroupResponse {
-  const response = context.groups.leaveGroup(apiVersion >= 3 ? { groupId: request.groupId, members: request.members } : { groupId: request.groupId, memberId: request.memberId }, { apiVersion });
-  return { throttleTimeMs: 0, ...response };
+  return { throttleTimeMs: 0, ...context.groups.leaveGroup(request, { apiVersion }) };
 }
 
 export async function handleOffsetCommit(context: BrokerContext, request: OffsetCommitRequest): Promise<OffsetCommitResponse> {
@@ -104,26 +95,11 @@ export function handleListGroups(context: BrokerContext, request: ListGroupsRequ
 }
 
 export function handleDescribeGroups(context: BrokerContext, request: DescribeGroupsRequest): DescribeGroupsResponse {
-  const response = context.groups.describeGroups(request);
-  return {
-    throttleTimeMs: 0,
-    groups: response.groups.map((group) => ({
-      ...group,
-      members: group.members.map((member) => ({ ...member, memberMetadata: asBuffer(member.memberMetadata), memberAssignment: asBuffer(member.memberAssignment) })),
-    })),
-  };
+  return { throttleTimeMs: 0, ...context.groups.describeGroups(request) };
 }
 
-/** Why a group could not be deleted, for DeleteGroups v3+. */
-const DELETE_GROUP_MESSAGES: Partial<Record<number, string>> = {
-  [ErrorCode.NON_EMPTY_GROUP]: 'the group has members; stop its consumers first',
-  [ErrorCode.GROUP_ID_NOT_FOUND]: 'no such group',
-  [ErrorCode.COORDINATOR_NOT_AVAILABLE]: 'the group coordinator is busy or stopping; retry',
-};
-
 export async function handleDeleteGroups(context: BrokerContext, request: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
-  const { results } = await context.groups.deleteGroups(request.groupsNames);
-  return { throttleTimeMs: 0, results: results.map((result) => ({ ...result, errorMessage: DELETE_GROUP_MESSAGES[result.errorCode] ?? null })) };
+  return { throttleTimeMs: 0, ...(await context.groups.deleteGroups(request.groupsNames)) };
 }
 
 export async function handleOffsetDelete(context: BrokerContext, request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {

@@ -5,7 +5,7 @@
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../../shared/kafka/apis/list-offsets.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { BrokerContext } from '../broker-context.ts';
-import { kafkaErrorCodeOf } from '../error-mapping.ts';
+import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 
 const LATEST_TIMESTAMP = -1n;
 const EARLIEST_TIMESTAMP = -2n;

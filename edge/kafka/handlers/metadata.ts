@@ -6,7 +6,8 @@ import type { MetadataRequest, MetadataResponse } from '../../../shared/kafka/ap
 import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { authorizedOperations, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.ts';
-import { BROKER_NODE_ID, isValidTopicName, topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
+import { isValidTopicName } from '../../../shared/kafka/topic-name.ts';
+import { BROKER_NODE_ID, topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
 import { PARTITION_LEADER_EPOCH, type TopicDescription } from '../../storage/index.ts';
 
 type TopicResponse = MetadataResponse['topics'][number];

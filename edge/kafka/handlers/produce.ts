@@ -3,15 +3,12 @@
 // so both mean "on this broker's disk"). acks=0 gets no response at all.
 import type { ProduceRequest, ProduceResponse } from '../../../shared/kafka/apis/produce.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
+import { BatchField, RECORD_BATCH_MAGIC } from '../../../shared/kafka/record-batch.ts';
 import { topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
-import { isExpectedError, kafkaErrorCodeOf } from '../error-mapping.ts';
+import { isExpectedError, kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { recompressForTopic } from '../recompression.ts';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
-
-/** Byte 16 of a batch is its magic; only RecordBatch v2 (magic 2) is stored. */
-const MAGIC_OFFSET = 16;
-const SUPPORTED_MAGIC = 2;
 
 export async function handleProduce(context: BrokerContext, request: ProduceRequest): Promise<ProduceResponse | undefined> {
   const refuseAll = refusal(request);
@@ -50,8 +47,9 @@ function refusal(request: ProduceRequest): Promise<PartitionOutcome> | undefined
 
 async function appendPartition(context: BrokerContext, topicName: string, index: number, records: Buffer | null): Promise<PartitionOutcome> {
   if (records === null || records.length === 0) return failure(ErrorCode.CORRUPT_MESSAGE, 'the partition carries no record batch');
-  if (records.length > MAGIC_OFFSET && records[MAGIC_OFFSET] !== SUPPORTED_MAGIC) {
-    return failure(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch magic ${records[MAGIC_OFFSET]} is not supported; use a client that sends magic 2 (Produce v3 and later)`);
+  // Only RecordBatch v2 is stored; the formats of Produce v0-v2 (magic 0 and 1) are refused by partition.
+  if (records.length > BatchField.magic && records[BatchField.magic] !== RECORD_BATCH_MAGIC) {
+    return failure(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch magic ${records[BatchField.magic]} is not supported; use a client that sends magic 2 (Produce v3 and later)`);
   }
   try {
     const topic = await topicOrAutoCreate(context, topicName);

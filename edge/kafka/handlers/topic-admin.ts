@@ -6,8 +6,9 @@ import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../..
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
 import { resolveTopicConfig } from '../../../shared/config/topic-config.ts';
-import { BROKER_NODE_ID, isValidTopicName, type BrokerContext } from '../broker-context.ts';
-import { kafkaErrorCodeOf } from '../error-mapping.ts';
+import { isValidTopicName, TOPIC_NAME_RULE } from '../../../shared/kafka/topic-name.ts';
+import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
+import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { changeTopicSettings, ConfigOperation } from '../configs/topic-config-changes.ts';
 import { topicConfigEntries } from '../configs/topic-configs.ts';
 
@@ -24,7 +25,7 @@ export async function handleCreateTopics(context: BrokerContext, request: Create
   for (const requested of request.topics) {
     const refuse = (errorCode: number, errorMessage: string): CreatedTopic => ({ name: requested.name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
     if (named.get(requested.name)! > 1) { topics.push(refuse(ErrorCode.INVALID_REQUEST, `topic "${requested.name}" is named more than once in the request`)); continue; }
-    if (!isValidTopicName(requested.name)) { topics.push(refuse(ErrorCode.INVALID_TOPIC_EXCEPTION, `"${requested.name}" is not a valid topic name ([a-zA-Z0-9._-], at most 249 characters)`)); continue; }
+    if (!isValidTopicName(requested.name)) { topics.push(refuse(ErrorCode.INVALID_TOPIC_EXCEPTION, `"${requested.name}" is not a valid topic name (${TOPIC_NAME_RULE})`)); continue; }
     const partitions = partitionCount(requested);
     if ('errorCode' in partitions) { topics.push(refuse(partitions.errorCode, partitions.errorMessage)); continue; }
     const settings = changeTopicSettings({}, context.topicDefaults, requested.configs.map((config) => ({ name: config.name, operation: ConfigOperation.SET, value: config.value })));

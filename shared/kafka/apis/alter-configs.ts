@@ -5,6 +5,7 @@
 //     configs => name value TAG_BUFFER
 // AlterConfigs Response (Version: 2) => throttle_time_ms [responses] TAG_BUFFER
 //   responses => error_code error_message resource_type resource_name TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int8, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
@@ -20,10 +21,8 @@ export const alterConfigsResponse = {
 };
 
 export const alterConfigsApi = defineApi({
-  apiKey: 33,
-  name: 'AlterConfigs',
+  apiKey: ApiKey.AlterConfigs,
   versions: '0-2',
-  flexibleVersions: '2+',
   request: {
     resources: array('0+', {
       resourceType: int8('0+'),

@@ -3,14 +3,13 @@
 // ApiVersions Request (Version: 4) => client_software_name client_software_version TAG_BUFFER
 // ApiVersions Response (Version: 4) => error_code [api_keys] throttle_time_ms TAG_BUFFER
 //   api_keys => api_key min_version max_version TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int16, int32, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const apiVersionsApi = defineApi({
-  apiKey: 18,
-  name: 'ApiVersions',
+  apiKey: ApiKey.ApiVersions,
   versions: '0-4',
-  flexibleVersions: '3+',
   request: {
     clientSoftwareName: string('3+'),
     clientSoftwareVersion: string('3+'),

@@ -5,14 +5,13 @@
 //     assignments => [broker_ids] TAG_BUFFER
 // CreatePartitions Response (Version: 3) => throttle_time_ms [results] TAG_BUFFER
 //   results => name error_code error_message TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const createPartitionsApi = defineApi({
-  apiKey: 37,
-  name: 'CreatePartitions',
+  apiKey: ApiKey.CreatePartitions,
   versions: '0-3',
-  flexibleVersions: '2+',
   request: {
     topics: array('0+', {
       name: string('0+'),

@@ -7,14 +7,13 @@
 // CreateTopics Response (Version: 7) => throttle_time_ms [topics] TAG_BUFFER
 //   topics => name topic_id error_code error_message num_partitions replication_factor [configs] TAG_BUFFER
 //     configs => name value read_only config_source is_sensitive TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int8, int16, int32, string, uuid } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const createTopicsApi = defineApi({
-  apiKey: 19,
-  name: 'CreateTopics',
+  apiKey: ApiKey.CreateTopics,
   versions: '0-7',
-  flexibleVersions: '5+',
   request: {
     topics: array('0+', {
       name: string('0+'),

@@ -3,14 +3,13 @@
 // DeleteGroups Request (Version: 3) => [groups_names] TAG_BUFFER
 // DeleteGroups Response (Version: 3) => throttle_time_ms [results] TAG_BUFFER
 //   results => group_id error_code error_message TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const deleteGroupsApi = defineApi({
-  apiKey: 42,
-  name: 'DeleteGroups',
+  apiKey: ApiKey.DeleteGroups,
   versions: '0-3',
-  flexibleVersions: '2+',
   request: {
     groupsNames: array('0+', 'string'),
   },

@@ -6,14 +6,13 @@
 // DeleteRecords Response (Version: 2) => throttle_time_ms [topics] TAG_BUFFER
 //   topics => name [partitions] TAG_BUFFER
 //     partitions => partition_index low_watermark error_code TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const deleteRecordsApi = defineApi({
-  apiKey: 21,
-  name: 'DeleteRecords',
+  apiKey: ApiKey.DeleteRecords,
   versions: '0-2',
-  flexibleVersions: '2+',
   request: {
     topics: array('0+', {
       name: string('0+'),

@@ -4,14 +4,13 @@
 //   topics => name topic_id TAG_BUFFER
 // DeleteTopics Response (Version: 6) => throttle_time_ms [responses] TAG_BUFFER
 //   responses => name topic_id error_code error_message TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, string, uuid } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const deleteTopicsApi = defineApi({
-  apiKey: 20,
-  name: 'DeleteTopics',
+  apiKey: ApiKey.DeleteTopics,
   versions: '0-6',
-  flexibleVersions: '4+',
   request: {
     topics: array('6+', {
       name: string('6+').nullable('6+').default(null),

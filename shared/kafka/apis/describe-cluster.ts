@@ -3,14 +3,13 @@
 // DescribeCluster Request (Version: 1) => include_cluster_authorized_operations endpoint_type TAG_BUFFER
 // DescribeCluster Response (Version: 1) => throttle_time_ms error_code error_message endpoint_type cluster_id controller_id [brokers] cluster_authorized_operations TAG_BUFFER
 //   brokers => broker_id host port rack TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int8, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const describeClusterApi = defineApi({
-  apiKey: 60,
-  name: 'DescribeCluster',
+  apiKey: ApiKey.DescribeCluster,
   versions: '0-1',
-  flexibleVersions: '0+',
   request: {
     includeClusterAuthorizedOperations: bool('0+'),
     endpointType: int8('1+').default(1),

@@ -6,14 +6,13 @@
 //   results => error_code error_message resource_type resource_name [configs] TAG_BUFFER
 //     configs => name value read_only config_source is_sensitive [synonyms] config_type documentation TAG_BUFFER
 //       synonyms => name value source TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int8, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const describeConfigsApi = defineApi({
-  apiKey: 32,
-  name: 'DescribeConfigs',
+  apiKey: ApiKey.DescribeConfigs,
   versions: '0-4',
-  flexibleVersions: '4+',
   request: {
     resources: array('0+', {
       resourceType: int8('0+'),

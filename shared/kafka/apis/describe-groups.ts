@@ -4,14 +4,13 @@
 // DescribeGroups Response (Version: 5) => throttle_time_ms [groups] TAG_BUFFER
 //   groups => error_code group_id group_state protocol_type protocol_data [members] authorized_operations TAG_BUFFER
 //     members => member_id group_instance_id client_id client_host member_metadata member_assignment TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, bytes, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const describeGroupsApi = defineApi({
-  apiKey: 15,
-  name: 'DescribeGroups',
+  apiKey: ApiKey.DescribeGroups,
   versions: '0-5',
-  flexibleVersions: '5+',
   request: {
     groups: array('0+', 'string'),
     includeAuthorizedOperations: bool('3+'),

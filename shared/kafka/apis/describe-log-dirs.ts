@@ -6,15 +6,14 @@
 //   results => error_code log_dir [topics] total_bytes usable_bytes is_cordoned TAG_BUFFER
 //     topics => name [partitions] TAG_BUFFER
 //       partitions => partition_index partition_size offset_lag is_future_key TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int16, int32, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const describeLogDirsApi = defineApi({
-  apiKey: 35,
-  name: 'DescribeLogDirs',
+  apiKey: ApiKey.DescribeLogDirs,
   // Kafka 4 serves 1+; v0 was removed by KIP-896.
   versions: '1-5',
-  flexibleVersions: '2+',
   request: {
     topics: array('0+', {
       topic: string('0+'),

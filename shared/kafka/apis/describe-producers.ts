@@ -6,14 +6,13 @@
 //   topics => name [partitions] TAG_BUFFER
 //     partitions => partition_index error_code error_message [active_producers] TAG_BUFFER
 //       active_producers => producer_id producer_epoch last_sequence last_timestamp coordinator_epoch current_txn_start_offset TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const describeProducersApi = defineApi({
-  apiKey: 61,
-  name: 'DescribeProducers',
+  apiKey: ApiKey.DescribeProducers,
   versions: '0',
-  flexibleVersions: '0+',
   request: {
     topics: array('0+', {
       name: string('0+'),

@@ -7,14 +7,13 @@
 //   topics => error_code name topic_id is_internal [partitions] topic_authorized_operations TAG_BUFFER
 //     partitions => error_code partition_index leader_id leader_epoch [replica_nodes] [isr_nodes] [eligible_leader_replicas] [last_known_elr] [offline_replicas] TAG_BUFFER
 //   next_cursor => topic_name partition_index TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int16, int32, string, struct, uuid } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const describeTopicPartitionsApi = defineApi({
-  apiKey: 75,
-  name: 'DescribeTopicPartitions',
+  apiKey: ApiKey.DescribeTopicPartitions,
   versions: '0',
-  flexibleVersions: '0+',
   request: {
     topics: array('0+', {
       name: string('0+'),

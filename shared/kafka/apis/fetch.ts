@@ -8,14 +8,13 @@
 //   responses => topic_id [partitions] TAG_BUFFER
 //     partitions => partition_index error_code high_watermark last_stable_offset log_start_offset [aborted_transactions] preferred_read_replica records TAG_BUFFER
 //       aborted_transactions => producer_id first_offset TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int8, int16, int32, int64, records, string, struct, uuid } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const fetchApi = defineApi({
-  apiKey: 1,
-  name: 'Fetch',
+  apiKey: ApiKey.Fetch,
   versions: '4-17',
-  flexibleVersions: '12+',
   request: {
     clusterId: string('12+').nullable('12+').default(null).tagged(0, '12+'),
     replicaId: int32('0-14').default(-1),

@@ -3,14 +3,16 @@
 // FindCoordinator Request (Version: 6) => key_type [coordinator_keys] TAG_BUFFER
 // FindCoordinator Response (Version: 6) => throttle_time_ms [coordinators] TAG_BUFFER
 //   coordinators => key node_id host port error_code error_message TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int8, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
+/** What a FindCoordinator request looks for (key_type): a consumer group, a transactional id (KIP-98), a share group (KIP-932). */
+export const CoordinatorKeyType = { GROUP: 0, TRANSACTION: 1, SHARE: 2 } as const;
+
 export const findCoordinatorApi = defineApi({
-  apiKey: 10,
-  name: 'FindCoordinator',
+  apiKey: ApiKey.FindCoordinator,
   versions: '0-6',
-  flexibleVersions: '3+',
   request: {
     key: string('0-3'),
     keyType: int8('1+').default(0),

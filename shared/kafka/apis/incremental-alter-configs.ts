@@ -5,15 +5,14 @@
 //     configs => name config_operation value TAG_BUFFER
 // IncrementalAlterConfigs Response (Version: 1) => throttle_time_ms [responses] TAG_BUFFER
 //   responses => error_code error_message resource_type resource_name TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int8, string } from '../protocol/schema.ts';
 import { alterConfigsResponse } from './alter-configs.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const incrementalAlterConfigsApi = defineApi({
-  apiKey: 44,
-  name: 'IncrementalAlterConfigs',
+  apiKey: ApiKey.IncrementalAlterConfigs,
   versions: '0-1',
-  flexibleVersions: '1+',
   request: {
     resources: array('0+', {
       resourceType: int8('0+'),

@@ -146,6 +146,12 @@ export type ResponseBody<Key extends ServedApiKey> = ResponseOf<ApiByKey[Key]>;
 /** The decoded response body of the API with this key. */
 export type DecodedResponseBody<Key extends ServedApiKey> = DecodedResponseOf<ApiByKey[Key]>;
 
+/**
+ * The decoded response body of `Api` without its throttle time: what the part of a server
+ * that answers a request returns. The throttle time is the server's to decide, not the part's.
+ */
+export type AnswerOf<Api extends ApiDefinition> = Omit<DecodedResponseOf<Api>, 'throttleTimeMs'>;
+
 export interface SupportedApi {
   readonly apiKey: number;
   readonly name: string;

@@ -2,14 +2,13 @@
 //
 // InitProducerId Request (Version: 5) => transactional_id transaction_timeout_ms producer_id producer_epoch TAG_BUFFER
 // InitProducerId Response (Version: 5) => throttle_time_ms error_code producer_id producer_epoch TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, int16, int32, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const initProducerIdApi = defineApi({
-  apiKey: 22,
-  name: 'InitProducerId',
+  apiKey: ApiKey.InitProducerId,
   versions: '0-5',
-  flexibleVersions: '2+',
   request: {
     transactionalId: string('0+').nullable('0+'),
     transactionTimeoutMs: int32('0+'),

@@ -4,14 +4,13 @@
 //   protocols => name metadata TAG_BUFFER
 // JoinGroup Response (Version: 9) => throttle_time_ms error_code generation_id protocol_type protocol_name leader skip_assignment member_id [members] TAG_BUFFER
 //   members => member_id group_instance_id metadata TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, bytes, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const joinGroupApi = defineApi({
-  apiKey: 11,
-  name: 'JoinGroup',
+  apiKey: ApiKey.JoinGroup,
   versions: '0-9',
-  flexibleVersions: '6+',
   request: {
     groupId: string('0+'),
     sessionTimeoutMs: int32('0+'),

@@ -4,14 +4,13 @@
 //   members => member_id group_instance_id reason TAG_BUFFER
 // LeaveGroup Response (Version: 5) => throttle_time_ms error_code [members] TAG_BUFFER
 //   members => member_id group_instance_id error_code TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const leaveGroupApi = defineApi({
-  apiKey: 13,
-  name: 'LeaveGroup',
+  apiKey: ApiKey.LeaveGroup,
   versions: '0-5',
-  flexibleVersions: '4+',
   request: {
     groupId: string('0+'),
     memberId: string('0-2'),

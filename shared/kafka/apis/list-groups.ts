@@ -3,14 +3,13 @@
 // ListGroups Request (Version: 5) => [states_filter] [types_filter] TAG_BUFFER
 // ListGroups Response (Version: 5) => throttle_time_ms error_code [groups] TAG_BUFFER
 //   groups => group_id protocol_type group_state group_type TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const listGroupsApi = defineApi({
-  apiKey: 16,
-  name: 'ListGroups',
+  apiKey: ApiKey.ListGroups,
   versions: '0-5',
-  flexibleVersions: '3+',
   request: {
     statesFilter: array('4+', 'string'),
     typesFilter: array('5+', 'string'),

@@ -6,14 +6,13 @@
 // ListOffsets Response (Version: 10) => throttle_time_ms [topics] TAG_BUFFER
 //   topics => name [partitions] TAG_BUFFER
 //     partitions => partition_index error_code timestamp offset leader_epoch TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int8, int16, int32, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const listOffsetsApi = defineApi({
-  apiKey: 2,
-  name: 'ListOffsets',
+  apiKey: ApiKey.ListOffsets,
   versions: '0-10',
-  flexibleVersions: '6+',
   request: {
     replicaId: int32('0+'),
     isolationLevel: int8('2+'),

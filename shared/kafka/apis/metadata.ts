@@ -6,14 +6,13 @@
 //   brokers => node_id host port rack TAG_BUFFER
 //   topics => error_code name topic_id is_internal [partitions] topic_authorized_operations TAG_BUFFER
 //     partitions => error_code partition_index leader_id leader_epoch [replica_nodes] [isr_nodes] [offline_replicas] TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int16, int32, string, uuid } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const metadataApi = defineApi({
-  apiKey: 3,
-  name: 'Metadata',
+  apiKey: ApiKey.Metadata,
   versions: '0-12',
-  flexibleVersions: '9+',
   request: {
     topics: array('0+', {
       topicId: uuid('10+'),

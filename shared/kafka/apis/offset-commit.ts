@@ -6,14 +6,13 @@
 // OffsetCommit Response (Version: 9) => throttle_time_ms [topics] TAG_BUFFER
 //   topics => name [partitions] TAG_BUFFER
 //     partitions => partition_index error_code TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const offsetCommitApi = defineApi({
-  apiKey: 8,
-  name: 'OffsetCommit',
+  apiKey: ApiKey.OffsetCommit,
   versions: '0-9',
-  flexibleVersions: '8+',
   request: {
     groupId: string('0+'),
     generationIdOrMemberEpoch: int32('1+').default(-1),

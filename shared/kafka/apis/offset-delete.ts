@@ -6,14 +6,13 @@
 // OffsetDelete Response (Version: 0) => error_code throttle_time_ms [topics]
 //   topics => name [partitions]
 //     partitions => partition_index error_code
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const offsetDeleteApi = defineApi({
-  apiKey: 47,
-  name: 'OffsetDelete',
+  apiKey: ApiKey.OffsetDelete,
   versions: '0',
-  flexibleVersions: 'none',
   request: {
     groupId: string('0+'),
     topics: array('0+', {

@@ -7,14 +7,13 @@
 //   groups => group_id [topics] error_code TAG_BUFFER
 //     topics => name [partitions] TAG_BUFFER
 //       partitions => partition_index committed_offset committed_leader_epoch metadata error_code TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bool, int16, int32, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const offsetFetchApi = defineApi({
-  apiKey: 9,
-  name: 'OffsetFetch',
+  apiKey: ApiKey.OffsetFetch,
   versions: '0-9',
-  flexibleVersions: '6+',
   request: {
     groupId: string('0-7'),
     topics: array('0-7', {

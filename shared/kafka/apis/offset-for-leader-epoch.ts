@@ -6,14 +6,13 @@
 // OffsetForLeaderEpoch Response (Version: 4) => throttle_time_ms [topics] TAG_BUFFER
 //   topics => topic [partitions] TAG_BUFFER
 //     partitions => error_code partition leader_epoch end_offset TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const offsetForLeaderEpochApi = defineApi({
-  apiKey: 23,
-  name: 'OffsetForLeaderEpoch',
+  apiKey: ApiKey.OffsetForLeaderEpoch,
   versions: '0-4',
-  flexibleVersions: '4+',
   request: {
     replicaId: int32('3+').default(-2),
     topics: array('0+', {

@@ -7,14 +7,13 @@
 //   responses => name [partition_responses] TAG_BUFFER
 //     partition_responses => index error_code base_offset log_append_time_ms log_start_offset [record_errors] error_message TAG_BUFFER
 //       record_errors => batch_index batch_index_error_message TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, int32, int64, records, string, struct } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const produceApi = defineApi({
-  apiKey: 0,
-  name: 'Produce',
+  apiKey: ApiKey.Produce,
   versions: '0-11',
-  flexibleVersions: '9+',
   request: {
     transactionalId: string('3+').nullable('3+').default(null),
     acks: int16('0+'),

@@ -2,14 +2,13 @@
 //
 // SaslAuthenticate Request (Version: 2) => auth_bytes TAG_BUFFER
 // SaslAuthenticate Response (Version: 2) => error_code error_message auth_bytes session_lifetime_ms TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, bytes, int16, int64, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const saslAuthenticateApi = defineApi({
-  apiKey: 36,
-  name: 'SaslAuthenticate',
+  apiKey: ApiKey.SaslAuthenticate,
   versions: '0-2',
-  flexibleVersions: '2+',
   request: {
     authBytes: bytes('0+'),
   },

@@ -2,14 +2,13 @@
 //
 // SaslHandshake Request (Version: 1) => mechanism
 // SaslHandshake Response (Version: 1) => error_code [mechanisms]
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int16, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const saslHandshakeApi = defineApi({
-  apiKey: 17,
-  name: 'SaslHandshake',
+  apiKey: ApiKey.SaslHandshake,
   versions: '0-1',
-  flexibleVersions: 'none',
   request: {
     mechanism: string('0+'),
   },

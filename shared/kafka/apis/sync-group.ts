@@ -3,14 +3,13 @@
 // SyncGroup Request (Version: 5) => group_id generation_id member_id group_instance_id protocol_type protocol_name [assignments] TAG_BUFFER
 //   assignments => member_id assignment TAG_BUFFER
 // SyncGroup Response (Version: 5) => throttle_time_ms error_code protocol_type protocol_name assignment TAG_BUFFER
+import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, bytes, int16, int32, string } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
 export const syncGroupApi = defineApi({
-  apiKey: 14,
-  name: 'SyncGroup',
+  apiKey: ApiKey.SyncGroup,
   versions: '0-5',
-  flexibleVersions: '4+',
   request: {
     groupId: string('0+'),
     generationId: int32('0+'),

@@ -1,10 +1,12 @@
 // The operating error of the codec: a frame that cannot be decoded, or a request for an API
 // or version this broker does not serve. Kafka error codes that travel in responses are data
 // (error-codes.ts), not exceptions.
-import { TributaryError } from '../../errors.ts';
+import { TributaryError, type ErrorCode } from '../../errors.ts';
 import { apiName } from './api-keys.ts';
 
-export type KafkaProtocolErrorCode = 'KAFKA_FRAME_MALFORMED' | 'KAFKA_API_UNSUPPORTED' | 'KAFKA_VERSION_UNSUPPORTED';
+/** The codes a KafkaProtocolError carries, from the catalogue in shared/errors.ts. */
+export const KAFKA_PROTOCOL_ERROR_CODES = ['KAFKA_FRAME_MALFORMED', 'KAFKA_API_UNSUPPORTED', 'KAFKA_VERSION_UNSUPPORTED'] as const satisfies readonly ErrorCode[];
+export type KafkaProtocolErrorCode = (typeof KAFKA_PROTOCOL_ERROR_CODES)[number];
 
 export interface KafkaProtocolErrorDetails {
   apiKey: number | null;

@@ -2,7 +2,8 @@
 // the wire is checked against the bytes that remain and against a named limit before anything
 // is allocated, so a hostile or truncated frame ends in a `DecodeFailure`, never in a huge
 // allocation or a read past the end.
-import { STRING_BYTES_MAX } from './limits.ts';
+import { BYTES_MAX, STRING_BYTES_MAX } from './limits.ts';
+import { unzigzag, unzigzagLong } from './varint.ts';
 
 /**
  * A decode failure at a byte offset. The codec adds the field path as the failure unwinds,
@@ -121,39 +122,71 @@ export class ByteReader {
 
   /** Unsigned LEB128 of at most 32 bits (five bytes), as compact lengths and tags use. */
   readUnsignedVarint(): number {
+    const { buffer, end } = this;
     const start = this.offset;
+    let offset = start;
+    // Four bytes carry 28 bits, which integer arithmetic holds exactly; a fifth adds 4 more.
     let value = 0;
-    for (let shift = 0; shift <= 28; shift += 7) {
-      if (this.offset >= this.end) this.fail('truncated: unsigned varint runs past the end', start);
-      const byte = this.buffer[this.offset++]!;
-      if (shift === 28 && byte > 0x0f) this.fail('unsigned varint does not fit in 32 bits', start);
-      value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return value;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (offset >= end) this.fail('truncated: unsigned varint runs past the end', start);
+      const byte = buffer[offset++]!;
+      value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        this.offset = offset;
+        return value;
+      }
     }
-    return this.fail('unsigned varint is longer than 5 bytes', start);
+    if (offset >= end) this.fail('truncated: unsigned varint runs past the end', start);
+    const last = buffer[offset++]!;
+    if (last > 0x0f) this.fail('unsigned varint does not fit in 32 bits', start);
+    this.offset = offset;
+    return value + last * 2 ** 28;
   }
 
-  /** Zigzag-encoded signed varint of 32 bits, as record headers use. */
+  /** Zigzag-encoded signed varint of 32 bits, as records use. The unsigned varint is 32 bits at most, so its value always fits. */
   readVarint(): number {
-    const start = this.offset;
-    const raw = this.readUnsignedVarint();
-    const value = raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
-    if (value < -0x80000000 || value > 0x7fffffff) this.fail('varint does not fit in 32 bits', start);
-    return value;
+    return unzigzag(this.readUnsignedVarint());
   }
 
   /** Zigzag-encoded signed varlong of 64 bits (at most ten bytes). */
   readVarlong(): bigint {
+    const { buffer, end } = this;
     const start = this.offset;
+    // Most varlongs are small deltas: up to four bytes are read as a number, exactly.
+    let small = 0;
+    for (let index = 0, shift = 0; index < 4 && start + index < end; index++, shift += 7) {
+      const byte = buffer[start + index]!;
+      small |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        this.offset = start + index + 1;
+        return BigInt(unzigzag(small));
+      }
+    }
     let raw = 0n;
+    let offset = start;
     for (let shift = 0n; shift <= 63n; shift += 7n) {
-      if (this.offset >= this.end) this.fail('truncated: varlong runs past the end', start);
-      const byte = this.buffer[this.offset++]!;
+      if (offset >= end) this.fail('truncated: varlong runs past the end', start);
+      const byte = buffer[offset++]!;
       if (shift === 63n && byte > 0x01) this.fail('varlong does not fit in 64 bits', start);
       raw |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return (raw >> 1n) ^ -(raw & 1n);
+      if ((byte & 0x80) === 0) {
+        this.offset = offset;
+        return unzigzagLong(raw);
+      }
     }
     return this.fail('varlong is longer than 10 bytes', start);
+  }
+
+  /**
+   * Bytes prefixed with their length as a varint, -1 for null: the key, the value and the
+   * header values of a record. A view of the buffer, not a copy.
+   */
+  readVarintNullableBytes(what: string): Buffer | null {
+    const lengthOffset = this.offset;
+    const length = this.readVarint();
+    if (length === -1) return null;
+    this.checkLength(length, BYTES_MAX, what, lengthOffset);
+    return this.readSlice(length);
   }
 
   /**

@@ -11,6 +11,8 @@
 // The TypeScript types of a message are derived from its definition (`Value`, `Input`), so
 // the field list exists once.
 
+import { kafkaApi } from './api-keys.ts';
+
 /** An inclusive range of versions; `max` is Infinity for an open range such as "3+". */
 export interface VersionRange {
   readonly min: number;
@@ -175,7 +177,8 @@ export type Input<F extends Fields> = Simplify<
   }
 >;
 
-function primitive<K extends PrimitiveKind>(kind: K, versions: string): FieldSpec<PrimitiveValues[K], PrimitiveInputs[K]> {
+/** A new field of `kind` in `versions`: not nullable, not tagged, no explicit default. */
+function newField<Out, In>(kind: FieldKind, versions: string, element: AnyFieldSpec | null, fields: Fields | null): FieldSpec<Out, In> {
   return new FieldSpec({
     kind,
     versions: parseVersions(versions),
@@ -184,9 +187,13 @@ function primitive<K extends PrimitiveKind>(kind: K, versions: string): FieldSpe
     taggedVersions: null,
     hasDefault: false,
     defaultValue: undefined,
-    element: null,
-    fields: null,
+    element,
+    fields,
   });
+}
+
+function primitive<K extends PrimitiveKind>(kind: K, versions: string): FieldSpec<PrimitiveValues[K], PrimitiveInputs[K]> {
+  return newField(kind, versions, null, null);
 }
 
 export const int8 = (versions: string) => primitive('int8', versions);
@@ -203,17 +210,7 @@ export const records = (versions: string) => primitive('records', versions);
 
 /** A struct-valued field (not an array), e.g. Fetch's `currentLeader`. */
 export function struct<F extends Fields>(versions: string, fields: F): FieldSpec<Value<F>, Input<F>> {
-  return new FieldSpec({
-    kind: 'struct',
-    versions: parseVersions(versions),
-    nullableVersions: null,
-    tag: null,
-    taggedVersions: null,
-    hasDefault: false,
-    defaultValue: undefined,
-    element: null,
-    fields: Object.freeze({ ...fields }),
-  });
+  return newField('struct', versions, null, Object.freeze({ ...fields }));
 }
 
 /** An array of structs (`"type": "[]Name"` with fields) or of a primitive (`"[]int32"`). */
@@ -221,17 +218,7 @@ export function array<F extends Fields>(versions: string, fields: F): FieldSpec<
 export function array<K extends PrimitiveKind>(versions: string, kind: K): FieldSpec<PrimitiveValues[K][], PrimitiveInputs[K][]>;
 export function array(versions: string, element: Fields | PrimitiveKind): AnyFieldSpec {
   const elementSpec = typeof element === 'string' ? primitive(element, versions) : struct(versions, element);
-  return new FieldSpec({
-    kind: 'array',
-    versions: parseVersions(versions),
-    nullableVersions: null,
-    tag: null,
-    taggedVersions: null,
-    hasDefault: false,
-    defaultValue: undefined,
-    element: elementSpec,
-    fields: null,
-  });
+  return newField('array', versions, elementSpec, null);
 }
 
 /** The value a field takes when a version lacks it or a tagged field is not sent. */
@@ -270,19 +257,24 @@ export interface ApiDefinition<Request extends Fields = Fields, Response extends
   readonly response: Response;
 }
 
+/**
+ * Defines the API with this key: the versions this broker serves and the fields of its
+ * messages. Its name and the versions that are flexible are Kafka's, from the table
+ * generated from Kafka's message schemas (api-keys.ts).
+ */
 export function defineApi<const Key extends number, const Request extends Fields, const Response extends Fields>(spec: {
   apiKey: Key;
-  name: string;
   versions: string;
-  flexibleVersions: string;
   request: Request;
   response: Response;
 }): ApiDefinition<Request, Response, Key> {
+  const known = kafkaApi(spec.apiKey);
+  if (known === undefined) throw new Error(`assertion failed: Kafka defines no API with key ${spec.apiKey}`);
   return Object.freeze({
     apiKey: spec.apiKey,
-    name: spec.name,
+    name: known.name,
     versions: parseVersions(spec.versions),
-    flexibleVersions: parseVersions(spec.flexibleVersions),
+    flexibleVersions: known.firstFlexibleVersion === null ? NO_VERSIONS : parseVersions(`${known.firstFlexibleVersion}+`),
     request: Object.freeze({ ...spec.request }),
     response: Object.freeze({ ...spec.response }),
   });

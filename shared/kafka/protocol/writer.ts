@@ -1,11 +1,14 @@
 // Writing Kafka's primitive encodings. Small values go into a growing scratch buffer; large
 // byte blobs (record batches served by Fetch) are kept as references, so a response can be
 // handed to the socket as a list of buffers without copying the records.
+import { fitsVarint, VARINT_BYTES_MAX, VARLONG_BYTES_MAX, zigzag, zigzagLong } from './varint.ts';
 
 /** Blobs at least this long are referenced rather than copied into the scratch buffer. */
 const REFERENCE_BYTES_MIN = 4 * 1024;
 /** First scratch buffer size: most responses are smaller than this. */
 const INITIAL_SCRATCH_BYTES = 512;
+/** ASCII strings up to this long are copied character by character rather than through the UTF-8 encoder. */
+const SHORT_ASCII_BYTES_MAX = 32;
 
 export class ByteWriter {
   #chunks: Buffer[] = [];
@@ -105,9 +108,14 @@ export class ByteWriter {
     return this;
   }
 
+  /** Unsigned LEB128 of `value` (0 ≤ value < 2^32). */
   writeUnsignedVarint(value: number): this {
-    this.#reserve(5);
+    this.#reserve(VARINT_BYTES_MAX);
     let rest = value;
+    if (rest < 0x80) {
+      this.#scratch[this.#position++] = rest;
+      return this;
+    }
     while (rest >= 0x80) {
       this.#scratch[this.#position++] = (rest & 0x7f) | 0x80;
       rest = Math.floor(rest / 128);
@@ -118,13 +126,14 @@ export class ByteWriter {
 
   /** Zigzag-encoded signed 32-bit varint. */
   writeVarint(value: number): this {
-    return this.writeUnsignedVarint(value >= 0 ? value * 2 : -value * 2 - 1);
+    return this.writeUnsignedVarint(zigzag(value));
   }
 
   /** Zigzag-encoded signed 64-bit varlong. */
   writeVarlong(value: bigint): this {
-    this.#reserve(10);
-    let rest = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n));
+    if (fitsVarint(value)) return this.writeVarint(Number(value));
+    this.#reserve(VARLONG_BYTES_MAX);
+    let rest = zigzagLong(value);
     while (rest >= 0x80n) {
       this.#scratch[this.#position++] = Number(rest & 0x7fn) | 0x80;
       rest >>= 7n;
@@ -133,9 +142,24 @@ export class ByteWriter {
     return this;
   }
 
+  /** Bytes prefixed with their length as a varint, -1 for null, as records carry keys and values. */
+  writeVarintNullableBytes(bytes: Uint8Array | null): this {
+    if (bytes === null) return this.writeVarint(-1);
+    return this.writeVarint(bytes.length).writeBytes(bytes);
+  }
+
   /** Writes `text` as UTF-8; the caller has written its length (`Buffer.byteLength`). */
   writeUtf8(text: string, byteLength: number): this {
     this.#reserve(byteLength);
+    if (byteLength === text.length && byteLength <= SHORT_ASCII_BYTES_MAX) {
+      // As many bytes as characters: ASCII, one byte each. Copied here, short strings (names,
+      // header keys) skip the cost of a call into the encoder.
+      const scratch = this.#scratch;
+      const start = this.#position;
+      for (let index = 0; index < byteLength; index++) scratch[start + index] = text.charCodeAt(index);
+      this.#position = start + byteLength;
+      return this;
+    }
     this.#position += this.#scratch.write(text, this.#position, byteLength, 'utf8');
     return this;
   }

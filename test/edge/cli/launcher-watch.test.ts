@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { lockDataDir } from '../../../edge/data-dir-lock.ts';
+import { lockDataDir } from '../../../edge/daemon/data-dir-lock.ts';
 import { Daemon, type DaemonOptions } from '../../helpers/daemon.ts';
 import { requireProgram } from '../../helpers/system-programs.ts';
 

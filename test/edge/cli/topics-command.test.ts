@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
 import { Daemon } from '../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../../helpers/certificates.ts';
-import { hashPassword } from '../../../edge/passwords.ts';
+import { hashPassword } from '../../../edge/auth/password-hash.ts';
 import { lines, runCli } from './run-cli.ts';
 
 let daemon: Daemon;

@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt, { type MqttClient } from 'mqtt';
-import { encodeRequest } from '../../../shared/kafka/protocol/index.ts';
+import { ApiKey, encodeRequest } from '../../../shared/kafka/wire/index.ts';
 import { encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
 import { HTTP_SLOW_CLIENT_TIMEOUT_MS } from '../../../edge/listeners/http-guard.ts';
 import { Daemon } from '../../helpers/daemon.ts';
@@ -59,7 +59,7 @@ test('a Kafka consumer that never reads its Fetch response is cut off; a produce
     // A Fetch for everything, and then never a read.
     const stuck = await openSocket(daemon.ports.kafka!);
     stuck.socket.pause();
-    stuck.socket.write(encodeRequest(1, 11, 1, 'never-reads', {
+    stuck.socket.write(encodeRequest(ApiKey.Fetch, 11, 1, 'never-reads', {
       replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 64 * 1024 * 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
       topics: [{ topic: 'big', topicId: '', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 64 * 1024 * 1024 }] }],
       forgottenTopicsData: [], rackId: '',

@@ -3,7 +3,7 @@
 // it over 127.0.0.1 only.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hashPassword } from '../../../edge/passwords.ts';
+import { hashPassword } from '../../../edge/auth/password-hash.ts';
 import { adminAuthenticationReason, basicCredentials, isLoopbackHost } from '../../../edge/http/admin-auth.ts';
 import { parseConfig } from '../../../shared/config/load.ts';
 import { Daemon } from '../../helpers/daemon.ts';

@@ -3,8 +3,9 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProducerIdAllocator, type InitProducerIdRequest, type ProducerIdAllocatorOptions } from '../../../edge/kafka/producer-ids.ts';
-import { KafkaErrorCode as E } from '../../../edge/kafka/groups/error-codes.ts';
+import { ProducerIdAllocator, type ProducerIdAllocatorOptions } from '../../../edge/kafka/producer-ids.ts';
+import type { InitProducerIdRequest } from '../../../shared/kafka/apis/init-producer-id.ts';
+import { ErrorCode as E } from '../../../shared/kafka/protocol/error-codes.ts';
 import { Database } from '../../../shared/sqlite.ts';
 
 const directories: string[] = [];

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { recompressForTopic } from '../../../edge/kafka/recompression.ts';
-import { CompressionCodes, decodeRecords, encodeRecordBatch, readBatchHeader, verifyBatches } from '../../../shared/kafka/record-batch.ts';
+import { CompressionCodes } from '../../../shared/kafka/compression/codec.ts';
+import { decodeRecords, encodeRecordBatch, readBatchHeader, verifyBatches } from '../../../shared/kafka/record-batch.ts';
 
 const records = [
   { key: 'a', value: 'first '.repeat(30), headers: [{ key: 'h', value: 'x' }], timestampMs: 1000 },

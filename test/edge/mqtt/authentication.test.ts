@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { Harness } from './harness.ts';
-import { hashPassword } from '../../../edge/passwords.ts';
+import { hashPassword } from '../../../edge/auth/password-hash.ts';
 import { filterCovers, TopicPermissions } from '../../../edge/mqtt/permissions.ts';
 import { MqttUsers } from '../../../edge/mqtt/users.ts';
 import { isTributaryError } from '../../../shared/errors.ts';

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
 import { Harness, header } from './harness.ts';
 import { V5Client } from './v5-client.ts';
-import { hashPassword } from '../../../edge/passwords.ts';
+import { hashPassword } from '../../../edge/auth/password-hash.ts';
 
 interface Delivery { topic: string; payload: string; qos: number; retain: boolean; properties: Record<string, unknown> | undefined }
 

@@ -12,7 +12,7 @@ import mqtt, { type IClientOptions } from 'mqtt';
 import { Daemon, metricValue } from '../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY, makeClientCertificates } from '../../helpers/certificates.ts';
 import { readPartition } from '../kafka/clients/support/log-reader.ts';
-import { tlsListen } from '../../../edge/tls-listen.ts';
+import { tlsListen } from '../../../edge/listeners/tls-listen.ts';
 import { isTributaryError } from '../../../shared/errors.ts';
 import { requireProgram } from '../../helpers/system-programs.ts';
 

@@ -9,25 +9,15 @@ import { isTributaryError } from '../../../shared/errors.ts';
 import { decodeRecords } from '../../../shared/kafka/record-batch.ts';
 import { LOG_START_OFFSET_FILE, encodeLogStartOffset } from '../../../edge/storage/checkpoint.ts';
 import type { EvictedSegment, LogStore } from '../../../edge/storage/index.ts';
-import { batchOf, openStore, removeDirectory, temporaryDirectory } from './helpers.ts';
+import { batchOf, openStore, storePerTest } from './helpers.ts';
 
-let dataDir = '';
-let store: LogStore | undefined;
+const each = storePerTest(test);
 
 async function open(): Promise<LogStore> {
-  store = await openStore(dataDir, { storage: { groupCommitMaxWaitMs: 0 }, topicDefaults: { segmentBytes: 1024 } });
-  return store;
+  each.store = await openStore(each.dataDir, { storage: { groupCommitMaxWaitMs: 0 }, topicDefaults: { segmentBytes: 1024 } });
+  return each.store;
 }
 
-test.before.each(() => {
-  dataDir = temporaryDirectory();
-});
-
-test.after.each(async () => {
-  await store?.close();
-  store = undefined;
-  removeDirectory(dataDir);
-});
 
 /** Appends `count` batches of five records each, timestamps 1000 + offset. */
 async function fill(log: LogStore, count: number): Promise<void> {
@@ -91,7 +81,7 @@ test('a log start offset beyond a log a crash cut short moves back to the log en
   await log.createTopic('t', { partitions: 1, retentionMs: -1 });
   await fill(log, 1);
   await log.close();
-  writeFileSync(join(dataDir, 'log', 't-0', LOG_START_OFFSET_FILE), encodeLogStartOffset(50n));
+  writeFileSync(join(each.dataDir, 'log', 't-0', LOG_START_OFFSET_FILE), encodeLogStartOffset(50n));
   const reopened = await open();
   const partition = reopened.partition('t', 0);
   assert.is(partition.logStartOffset, 5n);

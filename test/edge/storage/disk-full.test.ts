@@ -227,6 +227,16 @@ test('a write error sticks until the file can be cut back, then the partition re
   await reopenAndCheck(2n);
 });
 
+test('a cut that failed is tried again at a clean close, so the next start finds nothing torn', async () => {
+  const log = store.partition('t', 0);
+  await log.append(batchOf('a'));
+  const { path, sizeBytes } = activeSegment();
+  fault = (operation, file) => (file.endsWith('.log') && (operation === 'write' || operation === 'truncate') ? errnoError('ENOSPC', file) : undefined);
+  await expectFailure(log.append(batchOf('b')), 'STORAGE_DISK_FULL');
+  assert.ok(statSync(path).size > sizeBytes, 'the torn bytes are still there');
+  await reopenAndCheck(1n);
+});
+
 test('a failure while rolling to a new segment fails the append; the next roll succeeds', async () => {
   const log = store.partition('t', 0);
   let end = 0n;

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import type { FileOperation } from '../../../edge/storage/index.ts';
 import type { LogStore } from '../../../edge/storage/index.ts';
 import { encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
-import { batchOf, openStore, removeDirectory, temporaryDirectory, type TestStoreOptions } from './helpers.ts';
+import { batchOf, openStore, storePerTest, type TestStoreOptions } from './helpers.ts';
 
 interface Operation {
   operation: FileOperation;
@@ -13,13 +13,12 @@ interface Operation {
   atMs: number;
 }
 
-let dataDir = '';
-let store: LogStore | undefined;
+const each = storePerTest(test);
 let operations: Operation[] = [];
 let onOperation: ((operation: Operation) => void) | undefined;
 
 async function open(options: TestStoreOptions = {}): Promise<LogStore> {
-  store = await openStore(dataDir, {
+  each.store = await openStore(each.dataDir, {
     ...options,
     fileFaults: (operation, path) => {
       const entry = { operation, path, atMs: performance.now() };
@@ -28,7 +27,7 @@ async function open(options: TestStoreOptions = {}): Promise<LogStore> {
       return undefined;
     },
   });
-  return store;
+  return each.store;
 }
 
 function count(operation: FileOperation, pathPart: string): number {
@@ -36,15 +35,8 @@ function count(operation: FileOperation, pathPart: string): number {
 }
 
 test.before.each(() => {
-  dataDir = temporaryDirectory();
   operations = [];
   onOperation = undefined;
-});
-
-test.after.each(async () => {
-  await store?.close();
-  store = undefined;
-  removeDirectory(dataDir);
 });
 
 test('appends to four partitions arriving together cost one write and one fdatasync per file', async () => {
@@ -130,7 +122,7 @@ test('flush policy os: no fdatasync on the append path; a clean close syncs', as
   assert.is(count('sync', 't-0/'), 0);
   await log.close();
   assert.ok(count('sync', 't-0/') >= 1, 'synced at shutdown');
-  store = undefined;
+  each.store = undefined;
 });
 
 test('a full queue makes append wait rather than grow without bound, and everything lands', async () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import type { Test } from 'uvu';
 import { DEFAULT_STORAGE_CONFIG, DEFAULT_TOPIC_CONFIG, type StorageConfig, type TopicConfig } from '../../../shared/config/topic-config.ts';
 import { encodeRecordBatch, type EncodeRecordBatchOptions } from '../../../shared/kafka/record-batch.ts';
 import { silentLogger } from '../../../shared/logger.ts';
@@ -18,6 +19,27 @@ export function temporaryDirectory(): string {
 
 export function removeDirectory(path: string): void {
   rmSync(path, { recursive: true, force: true });
+}
+
+export interface PerTestStore {
+  /** A data directory of its own for the test running now. */
+  dataDir: string;
+  /** The store the test opened, closed after it. */
+  store: LogStore | undefined;
+}
+
+/** Gives each test of `suite` a fresh data directory; after each, the store it left open is closed and the directory removed. */
+export function storePerTest(suite: Test): PerTestStore {
+  const current: PerTestStore = { dataDir: '', store: undefined };
+  suite.before.each(() => {
+    current.dataDir = temporaryDirectory();
+  });
+  suite.after.each(async () => {
+    await current.store?.close();
+    current.store = undefined;
+    removeDirectory(current.dataDir);
+  });
+  return current;
 }
 
 export interface TestStoreOptions {

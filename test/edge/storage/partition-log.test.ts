@@ -5,7 +5,7 @@ import { BatchField, computeBatchCrc, decodeRecords, encodeRecordBatch, readBatc
 import { Registry } from 'prom-client';
 import { pbkdf2 } from 'node:crypto';
 import { LONG_POLL_WAITERS_MAX, type LogStore } from '../../../edge/storage/index.ts';
-import { RECENT_TAIL_BYTES } from '../../../edge/storage/partition-log.ts';
+import { RECENT_TAIL_BYTES } from '../../../edge/storage/partition-reader.ts';
 import { READ_BYTES_MAX } from '../../../edge/storage/segment.ts';
 import { batchOf, openStore, readAll, removeDirectory, temporaryDirectory } from './helpers.ts';
 

@@ -6,28 +6,18 @@ import { Registry } from 'prom-client';
 import { isTributaryError } from '../../../shared/errors.ts';
 import { encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
 import type { EvictedSegment, LogStore } from '../../../edge/storage/index.ts';
-import { openStore, removeDirectory, temporaryDirectory, type TestStoreOptions } from './helpers.ts';
+import { openStore, storePerTest, type TestStoreOptions } from './helpers.ts';
 
 const HOUR_MS = 3600_000;
-let dataDir = '';
-let store: LogStore | undefined;
+const each = storePerTest(test);
 let registry: Registry;
 
 async function open(options: TestStoreOptions = {}): Promise<LogStore> {
   registry = new Registry();
-  store = await openStore(dataDir, { registry, storage: { groupCommitMaxWaitMs: 0, ...options.storage }, ...options, topicDefaults: { segmentBytes: 2048, ...options.topicDefaults } });
-  return store;
+  each.store = await openStore(each.dataDir, { registry, storage: { groupCommitMaxWaitMs: 0, ...options.storage }, ...options, topicDefaults: { segmentBytes: 2048, ...options.topicDefaults } });
+  return each.store;
 }
 
-test.before.each(() => {
-  dataDir = temporaryDirectory();
-});
-
-test.after.each(async () => {
-  await store?.close();
-  store = undefined;
-  removeDirectory(dataDir);
-});
 
 /** Appends `count` one-record batches with the given timestamp; returns the offset after them. */
 async function fill(log: LogStore, topic: string, partition: number, count: number, timestampMs: number): Promise<bigint> {
@@ -118,7 +108,7 @@ test('undelivered data is kept by time and size retention, and its eviction by t
   report = await log.enforceRetention();
   assert.is(report.evicted.length, 2, 'exactly the delivered segments');
   assert.ok(report.evicted.every((segment) => segment.nextOffset <= delivered && segment.undeliveredRecords === 0n));
-  await store!.close();
+  await each.store!.close();
 
   const withBudget = await open({ storage: { diskBudgetBytes: 4096 }, deliveredOffset: () => delivered });
   report = await withBudget.enforceRetention();
@@ -144,9 +134,11 @@ test('a budget smaller than the active segments is reported, and the active segm
 test('retention runs on its cron schedule', async () => {
   const log = await open({ storage: { retentionCheckCron: '* * * * * *' } });
   await log.createTopic('t', { retentionMs: HOUR_MS });
+  // Listening first: on a slow disk a run may come while the segments are still being written.
+  const evicted = once(log, 'evicted');
   await fill(log, 't', 0, 40, Date.now() - 2 * HOUR_MS);
   await fill(log, 't', 0, 1, Date.now());
-  const [segment] = (await once(log, 'evicted')) as [EvictedSegment];
+  const [segment] = (await evicted) as [EvictedSegment];
   assert.is(segment.reason, 'time');
 });
 

@@ -113,6 +113,22 @@ test('prints the bound ports, obeys its control interface and stops on SIGTERM',
   assert.is(code, 0);
 });
 
+test('--route adds routes through the same link, each to its own target', async () => {
+  const first = await echo();
+  const second = await echo();
+  const running = start(['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${first.port}`, '--route', `127.0.0.1:0=127.0.0.1:${second.port}`]);
+  const listening = await nextEvent(running);
+  const routes = listening.routes as { listen: string; target: string }[];
+  assert.equal(routes.map((route) => route.target), [`127.0.0.1:${first.port}`, `127.0.0.1:${second.port}`]);
+  const serverSide = second.nextSocket();
+  const socket = await connect(Number(routes[1]!.listen.split(':')[1]));
+  cleanups.push(() => void socket.destroy());
+  const echoed = readBytes(socket, 5);
+  socket.write('route');
+  assert.is((await echoed).toString(), 'route');
+  await serverSide;
+});
+
 test('runs scheduled cuts from the command line', async () => {
   const server = await echo();
   const running = start(['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${server.port}`, '--cut-every', '100', '--cut-for', '30']);
@@ -129,6 +145,8 @@ test('bad arguments exit with status 2 and say what is wrong', async () => {
     [['--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--bandwidth', 'fast'], /--bandwidth/],
     [['--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--cut-every', '100'], /--cut-for is required/],
     [['--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--frobnicate'], /frobnicate/],
+    [['--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--route', '127.0.0.1:0'], /--route: "127\.0\.0\.1:0" is not LISTEN=TARGET/],
+    [['--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--route', '127.0.0.1:0=elsewhere'], /--route: "elsewhere" is not HOST:PORT/],
   ] as const) {
     const running = start([...args]);
     const code = await exited(running.child);

@@ -140,6 +140,31 @@ test('a cut closes both sides, refuses new connections, and restore lets them in
   assert.is(link.stats().cuts, 1);
 });
 
+test('routes to several targets share one link: each reaches its own target, and a cut closes them all', async () => {
+  const first = await startServer((socket) => socket.end('first'));
+  const second = await echo();
+  cleanups.push(() => first.close());
+  const link = await linkTo(second, { routes: [{ listen: '127.0.0.1:0', target: `127.0.0.1:${first.port}` }] });
+  assert.is(link.routes.length, 2);
+  assert.is(link.routes[0]!.listen.port, link.listen.port);
+  assert.ok(link.routes[1]!.listen.port > 0 && link.routes[1]!.listen.port !== link.listen.port, 'the second route listens on a port of its own');
+  assert.is((await readToEnd(await connect(link.routes[1]!.listen.port))).toString(), 'first');
+  const echoing = await client(link);
+  const echoed = readBytes(echoing, 4);
+  echoing.write('ping');
+  assert.is((await echoed).toString(), 'ping');
+
+  link.cut();
+  await closed(echoing);
+  const refused = connectUnchecked(link.routes[1]!.listen.port);
+  await closed(refused);
+  assert.is(refused.bytesRead, 0, 'the other route is cut too');
+  assert.is(link.stats().connectionsRefused, 1);
+  link.restore();
+  assert.is((await readToEnd(await connect(link.routes[1]!.listen.port))).toString(), 'first');
+  assert.is(link.stats().connectionsAccepted, 3);
+});
+
 test('a cut with a duration ends by itself', async () => {
   const link = await linkTo(await echo());
   const restored = once(link, 'restore');

@@ -17,21 +17,27 @@ export interface TargetEntry {
 export const TARGETS: Record<string, TargetEntry> = {
   'kafka-request': {
     module: './kafka-request.ts',
-    coverage: ['shared/kafka/protocol/', 'shared/kafka/apis/'],
+    coverage: ['shared/kafka/wire/', 'shared/kafka/protocol/', 'shared/kafka/apis/'],
     inputBytesMax: 64 * 1024,
-    description: 'Kafka request frames, every served API and version (shared/kafka/protocol decodeRequest)',
+    description: 'Kafka request frames, every served API and version (shared/kafka/wire decodeRequest)',
   },
   'record-batch': {
     module: './record-batch.ts',
-    coverage: ['shared/kafka/record-batch.ts', 'shared/kafka/compression.ts'],
+    coverage: ['shared/kafka/record-batch.ts', 'shared/kafka/compression/', 'shared/kafka/protocol/reader.ts', 'shared/kafka/protocol/varint.ts'],
     inputBytesMax: 64 * 1024,
     description: 'RecordBatch v2 checks and record decoding under every codec (none, gzip, snappy, lz4, zstd)',
   },
   'mqtt-311': {
-    module: './mqtt-311.ts',
-    coverage: ['edge/mqtt/connection-guard.ts', 'node_modules/mqtt-packet/'],
+    module: './mqtt-stream.ts',
+    coverage: ['edge/mqtt/connection-guard.ts', 'edge/mqtt/packets/'],
     inputBytesMax: 16 * 1024,
-    description: 'MQTT 3.1.1 byte streams in any chunking: the connection guard, then the packet parser aedes uses (mqtt-packet). An mqtt-5 target goes beside it.',
+    description: 'MQTT 3.1.1 byte streams in any chunking, seeded from 3.1.1 clients: the connection guard and the packet parser the broker reads with (edge/mqtt/packets)',
+  },
+  'mqtt-5': {
+    module: './mqtt-stream.ts',
+    coverage: ['edge/mqtt/connection-guard.ts', 'edge/mqtt/packets/'],
+    inputBytesMax: 16 * 1024,
+    description: 'MQTT 5.0 byte streams in any chunking, seeded from MQTT 5 clients (properties, aliases, will delay, shared subscriptions): the same guard and parser',
   },
   'config-yaml': {
     module: './config-yaml.ts',

@@ -9,7 +9,8 @@
 // then reach the record decoder under every codec, as well as the decompressors' own
 // handling of corrupt data when it does not.
 import { isTributaryError, type ErrorCode } from '../../../shared/errors.ts';
-import { compress, DECOMPRESSED_BYTES_MAX } from '../../../shared/kafka/compression.ts';
+import { DECOMPRESSED_BYTES_MAX } from '../../../shared/kafka/compression/codec.ts';
+import { compress } from '../../../shared/kafka/compression/registry.ts';
 import { BatchField, checkBatch, computeBatchCrc, decodeRecords, RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_LOG_OVERHEAD, RECORD_BATCH_MAGIC, verifyBatches } from '../../../shared/kafka/record-batch.ts';
 import type { FuzzTarget } from './target.ts';
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCode } from '../../../shared/kafka/protocol/index.ts';
+import { ErrorCode } from '../../../shared/kafka/wire/index.ts';
 import { Daemon } from '../../helpers/daemon.ts';
 import { runJava, type JavaResult } from '../../helpers/apache-kafka.ts';
 import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';

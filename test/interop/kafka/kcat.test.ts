@@ -13,7 +13,7 @@ import { assertInOrderPerKey, KeyedSequence, type KeyedRecord } from '../../edge
 import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
 import { MemberProcess, waitForMembers } from '../../edge/kafka/clients/support/member-process.ts';
 import { kcat, kcatMemberAdapter, kcatRecord, run, runOk } from './support/processes.ts';
-import { hashPassword } from '../../../edge/passwords.ts';
+import { hashPassword } from '../../../edge/auth/password-hash.ts';
 import { assertNoServerErrors } from '../../edge/kafka/clients/support/server-log.ts';
 import { ClientResults } from '../../helpers/client-results.ts';
 import { ALL_CODECS, checkCodecRoundTrips } from './support/codec-round-trips.ts';

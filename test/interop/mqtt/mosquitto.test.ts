@@ -7,7 +7,7 @@ import { Daemon, metricValue } from '../../helpers/daemon.ts';
 import { kafkajsClient } from '../../edge/kafka/clients/support/kafkajs.ts';
 import { ClientProcess } from './support/client-process.ts';
 import { requireProgram } from '../../helpers/system-programs.ts';
-import { hashPassword } from '../../../edge/passwords.ts';
+import { hashPassword } from '../../../edge/auth/password-hash.ts';
 import { readPartition } from '../../edge/kafka/clients/support/log-reader.ts';
 
 const DEVICES = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6'];

@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import { crc32c } from '@node-rs/crc32';
 import {
   BatchField,
-  DECOMPRESSED_BATCH_BYTES_MAX,
   RECORD_BATCH_HEADER_BYTES,
   checkBatch,
   computeBatchCrc,
@@ -12,12 +11,12 @@ import {
   encodeRecordBatch,
   iterateBatchHeaders,
   readBatchHeader,
-  registerCompressionCodec,
   setBaseOffset,
   verifyBatch,
   verifyBatches,
 } from '../../../shared/kafka/record-batch.ts';
 import { isTributaryError } from '../../../shared/errors.ts';
+import { DECOMPRESSED_BYTES_MAX } from '../../../shared/kafka/compression/codec.ts';
 
 // kafkajs is an independent implementation of the same format: encoding with one and
 // decoding with the other shows that both agree with Kafka's layout, not just with us.
@@ -191,17 +190,24 @@ test('verifyBatches walks concatenated batches and refuses a partial tail', () =
   assert.equal([...iterateBatchHeaders(Buffer.concat([a, b, b.subarray(0, 70)]))].map((h) => h.position), [0, a.length]);
 });
 
-test('a codec can be registered for a compression code', () => {
-  // A stand-in codec (reverses the bytes) proves the table is pluggable.
-  const reverse = (data: Buffer): Buffer => Buffer.from(data).reverse();
-  registerCompressionCodec(3, { name: 'reverse', compress: reverse, decompress: reverse });
-  const batch = encodeRecordBatch({ compression: 3, records: [{ value: 'hello' }, { value: 'world' }] });
-  assert.is(readBatchHeader(batch).compression, 3);
-  assert.equal(decodeRecords(batch).map((r) => r.value?.toString()), ['hello', 'world']);
+test('every codec reads and writes batches with nothing registered first, and other codes are refused', () => {
+  for (const compression of ['snappy', 'lz4', 'gzip', 'zstd'] as const) {
+    const batch = encodeRecordBatch({ compression, records: [{ value: 'hello' }, { value: 'world' }] });
+    assert.equal(decodeRecords(batch).map((r) => r.value?.toString()), ['hello', 'world'], compression);
+  }
+  assert.throws(() => encodeRecordBatch({ compression: 5, records: [{ value: 'x' }] }), /no codec for compression code 5/);
+  const unknownCodec = encodeRecordBatch({ records: [{ value: 'x' }] });
+  unknownCodec.writeInt16BE(5, BatchField.attributes);
+  try {
+    decodeRecords(unknownCodec);
+    assert.unreachable();
+  } catch (error) {
+    assert.ok(isTributaryError(error, 'INVALID_RECORD_BATCH'), String(error));
+  }
 });
 
 test('a batch that decompresses beyond the limit is refused, not expanded', () => {
-  const bomb = encodeRecordBatch({ compression: 'gzip', records: [{ value: Buffer.alloc(DECOMPRESSED_BATCH_BYTES_MAX + 1024) }] });
+  const bomb = encodeRecordBatch({ compression: 'gzip', records: [{ value: Buffer.alloc(DECOMPRESSED_BYTES_MAX + 1024) }] });
   assert.ok(bomb.length < 200_000, 'a small batch on the wire');
   try {
     decodeRecords(bomb);

@@ -5,6 +5,7 @@ import { groupApi, groupsApi } from './groups-api.ts';
 import { eventsApi, tailApi } from './live-api.ts';
 import { mqttClientApi, mqttClientsApi } from './mqtt-api.ts';
 import { historyApi, overviewApi } from './overview-api.ts';
+import { pipelineApi, pipelineListApi } from './pipelines-api.ts';
 import { recordsApi } from './records-api.ts';
 import { topicApi, topicsApi } from './topics-api.ts';
 
@@ -21,6 +22,8 @@ export const API_HANDLERS: Record<string, ApiHandler> = {
   '/api/group': groupApi,
   '/api/mqtt/clients': mqttClientsApi,
   '/api/mqtt/client': mqttClientApi,
+  '/api/pipeline-list': pipelineListApi,
+  '/api/pipeline': pipelineApi,
   '/api/events': eventsApi,
   '/api/tail': tailApi,
 };

@@ -1,9 +1,10 @@
 // How the message browser shows a payload. JSON, CBOR and SenML (in JSON or CBOR) are
 // recognised from the bytes (shared/payloads.ts, as `tributary consume` does), text is shown
 // as text, and anything else as hex. Formats that depend on where a record came from are
-// recognised first, by their MQTT topic: Sparkplug B (topics spBv1.0/…) has its slot here,
-// and shows as hex, marked as Sparkplug B, until its decoder arrives with the connectors.
+// recognised first, by their MQTT topic: Sparkplug B (topics spBv1.0/…) is decoded by the
+// connectors' Sparkplug decoder (edge/connectors/sparkplug).
 import { decodeValue, type DecodeMode } from '../../../cli/ops/record-view.ts';
+import { sparkplugPayloadForDisplay } from '../../../connectors/sparkplug/index.ts';
 
 /** Payload bytes shown as hex at most: a screenful; the size says how many there were. */
 export const HEX_BYTES_SHOWN_MAX = 4096;
@@ -34,7 +35,7 @@ interface SourceDecoder {
 
 const SOURCE_DECODERS: readonly SourceDecoder[] = [
   // Sparkplug B 3.0, section 4.1: spBv1.0/<group>/<message type>/<edge node>[/<device>].
-  { format: 'sparkplug-b', matchesMqttTopic: (topic) => topic.startsWith('spBv1.0/'), pending: 'Sparkplug B: decoding arrives with the connectors; shown as hex' },
+  { format: 'sparkplug-b', matchesMqttTopic: (topic) => topic.startsWith('spBv1.0/'), decode: sparkplugPayloadForDisplay, pending: 'Sparkplug B: decoding arrives with the connectors; shown as hex' },
 ];
 
 export function showPayload(payload: Uint8Array | null, mode: BrowserDecodeMode, mqttTopic: string | null): ShownPayload {

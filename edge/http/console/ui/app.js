@@ -11,6 +11,8 @@ import * as group from './pages/group.js';
 import * as mirror from './pages/mirror.js';
 import * as mqttClients from './pages/mqtt-clients.js';
 import * as mqttClient from './pages/mqtt-client.js';
+import * as pipelines from './pages/pipelines.js';
+import * as pipeline from './pages/pipeline.js';
 
 /**
  * Routes: a pattern of the fragment's path and the page module that draws it. A page
@@ -25,6 +27,8 @@ const ROUTES = [
   [/^\/mirror$/, mirror, 'mirror'],
   [/^\/mqtt$/, mqttClients, 'mqtt'],
   [/^\/mqtt\/(.+)$/, mqttClient, 'mqtt'],
+  [/^\/pipelines$/, pipelines, 'pipelines'],
+  [/^\/pipelines\/(.+)$/, pipeline, 'pipelines'],
 ];
 
 const main = document.getElementById('page');

@@ -4,7 +4,7 @@
 // clients change what they do by what is advertised.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SUPPORTED_APIS, apiDefinition, type ServedApiKey } from '../../../../shared/kafka/protocol/index.ts';
+import { SUPPORTED_APIS, apiDefinition, type ServedApiKey } from '../../../../shared/kafka/wire/index.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { sampleValue } from '../../../shared/kafka/apis/samples.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';

@@ -3,7 +3,7 @@
 // the resource type supports; librdkafka's admin API relies on them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
+import { ErrorCode } from '../../../../shared/kafka/wire/index.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';
 

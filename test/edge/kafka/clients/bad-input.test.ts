@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { decodeResponse, encodeRequest, ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
+import { decodeResponse, encodeRequest, ErrorCode } from '../../../../shared/kafka/wire/index.ts';
 import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { Daemon, metricValue } from '../../../helpers/daemon.ts';
 import { kafkajsClient } from './support/kafkajs.ts';

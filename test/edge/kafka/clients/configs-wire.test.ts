@@ -4,8 +4,9 @@
 // one config at a time; CreateTopics with a manual replica assignment and compression.type.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
-import { CompressionCodes, encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
+import { ErrorCode } from '../../../../shared/kafka/wire/index.ts';
+import { CompressionCodes } from '../../../../shared/kafka/compression/codec.ts';
+import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { readPartition } from './support/log-reader.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';

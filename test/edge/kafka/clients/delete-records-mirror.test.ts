@@ -3,7 +3,7 @@
 // from the log start, and the central holds an exact copy of what is left.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
+import { ErrorCode } from '../../../../shared/kafka/wire/index.ts';
 import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { createLink } from '../../../../firmware-sim/link/link.ts';
 import { Daemon, metricValue } from '../../../helpers/daemon.ts';

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import { randomBytes } from 'node:crypto';
 import * as assert from 'uvu/assert';
-import { decodeResponse, encodeRequest, ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
+import { decodeResponse, encodeRequest, ErrorCode } from '../../../../shared/kafka/wire/index.ts';
 import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';

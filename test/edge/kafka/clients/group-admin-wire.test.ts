@@ -3,7 +3,7 @@
 // (v3+). The group rules themselves are tested on the coordinator.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
+import { ErrorCode } from '../../../../shared/kafka/wire/index.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';
 import { assertNoServerErrors } from './support/server-log.ts';

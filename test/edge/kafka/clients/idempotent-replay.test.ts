@@ -4,7 +4,7 @@
 // sequence gap is refused with OUT_OF_ORDER_SEQUENCE_NUMBER.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode, decodeResponse, encodeRequest } from '../../../../shared/kafka/protocol/index.ts';
+import { ErrorCode, decodeResponse, encodeRequest } from '../../../../shared/kafka/wire/index.ts';
 import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { readPartition } from './support/log-reader.ts';

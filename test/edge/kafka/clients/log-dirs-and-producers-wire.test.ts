@@ -3,7 +3,7 @@
 // keeps state for, with the sequence and timestamp of their last batch.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode } from '../../../../shared/kafka/protocol/index.ts';
+import { ErrorCode } from '../../../../shared/kafka/wire/index.ts';
 import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { RawKafkaConnection } from './support/raw-kafka.ts';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { KafkaConfig } from 'kafkajs';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../../../helpers/certificates.ts';
-import { hashPassword } from '../../../../edge/passwords.ts';
+import { hashPassword } from '../../../../edge/auth/password-hash.ts';
 import { kafkajsClient } from './support/kafkajs.ts';
 import { ClientResults, npmPackageVersion } from '../../../helpers/client-results.ts';
 import { roundTrip } from './support/round-trip.ts';

@@ -4,9 +4,15 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GroupCoordinator, type GroupCoordinatorConfig, type GroupCoordinatorOptions } from '../../../../edge/kafka/groups/index.ts';
-import { KafkaErrorCode as E } from '../../../../edge/kafka/groups/error-codes.ts';
-import type { JoinGroupRequest, JoinGroupResponse, OffsetCommitRequest, RequestContext, SyncGroupResponse } from '../../../../edge/kafka/groups/types.ts';
+import type { GroupCoordinatorConfig } from '../../../../edge/kafka/groups/config.ts';
+import { GroupCoordinator, type GroupCoordinatorOptions } from '../../../../edge/kafka/groups/coordinator.ts';
+import { ErrorCode as E } from '../../../../shared/kafka/protocol/error-codes.ts';
+import type { RequestContext } from '../../../../edge/kafka/groups/coordinator.ts';
+import type { JoinAnswer, SyncAnswer } from '../../../../edge/kafka/groups/group.ts';
+import type { JoinGroupRequest } from '../../../../shared/kafka/apis/join-group.ts';
+import type { LeaveGroupRequest } from '../../../../shared/kafka/apis/leave-group.ts';
+import type { OffsetCommitRequest } from '../../../../shared/kafka/apis/offset-commit.ts';
+import type { SyncGroupRequest } from '../../../../shared/kafka/apis/sync-group.ts';
 
 // Short timers so that rebalances and expiries happen within a test; tests wait for the
 // coordinator's events, never for a fixed time.
@@ -65,7 +71,18 @@ function joinRequest(groupId: string, options: JoinOptions = {}): JoinGroupReque
     groupInstanceId: options.groupInstanceId ?? null,
     protocolType: options.protocolType ?? 'consumer',
     protocols: (options.protocols ?? ['range']).map((name) => ({ name, metadata: options.metadata ?? bytes(`${name}-metadata`) })),
+    reason: null,
   };
+}
+
+/** A SyncGroup request as the server decodes it: what a version lacks takes Kafka's default. */
+function syncRequest(fields: Pick<SyncGroupRequest, 'groupId' | 'generationId' | 'memberId' | 'assignments'> & Partial<SyncGroupRequest>): SyncGroupRequest {
+  return { groupInstanceId: null, protocolType: null, protocolName: null, ...fields };
+}
+
+/** A LeaveGroup request as the server decodes it: one member (v0–2) or a batch (v3+). */
+function leaveRequest(fields: { groupId: string; memberId?: string; members?: Array<{ memberId: string; groupInstanceId: string | null }> }): LeaveGroupRequest {
+  return { groupId: fields.groupId, memberId: fields.memberId ?? '', members: (fields.members ?? []).map((member) => ({ ...member, reason: null })) };
 }
 
 /** KIP-394: a v4+ member first asks for an id; returns it. */
@@ -77,7 +94,7 @@ async function memberIdFor(coordinator: GroupCoordinator, groupId: string, optio
 }
 
 /** Joins n dynamic members at once and returns their JoinGroup responses, leader first. */
-async function joinMembers(coordinator: GroupCoordinator, groupId: string, count: number, options: JoinOptions = {}): Promise<JoinGroupResponse[]> {
+async function joinMembers(coordinator: GroupCoordinator, groupId: string, count: number, options: JoinOptions = {}): Promise<JoinAnswer[]> {
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) ids.push(await memberIdFor(coordinator, groupId, options));
   const responses = await Promise.all(ids.map((memberId) => coordinator.joinGroup(joinRequest(groupId, { ...options, memberId }), context())));
@@ -85,16 +102,16 @@ async function joinMembers(coordinator: GroupCoordinator, groupId: string, count
 }
 
 /** Sends every member's SyncGroup, the leader's last, assigning `assignment-<index>`. */
-async function syncAll(coordinator: GroupCoordinator, groupId: string, joined: JoinGroupResponse[]): Promise<SyncGroupResponse[]> {
+async function syncAll(coordinator: GroupCoordinator, groupId: string, joined: JoinAnswer[]): Promise<SyncAnswer[]> {
   const [leader, ...followers] = joined;
-  const followerSyncs = followers.map((member) => coordinator.syncGroup({ groupId, generationId: member.generationId, memberId: member.memberId, groupInstanceId: null, assignments: [] }));
-  const leaderSync = coordinator.syncGroup({
+  const followerSyncs = followers.map((member) => coordinator.syncGroup(syncRequest({ groupId, generationId: member.generationId, memberId: member.memberId, groupInstanceId: null, assignments: [] })));
+  const leaderSync = coordinator.syncGroup(syncRequest({
     groupId,
     generationId: leader!.generationId,
     memberId: leader!.memberId,
     groupInstanceId: null,
     assignments: leader!.members.map((member, index) => ({ memberId: member.memberId, assignment: bytes(`assignment-${member.memberId}-${index}`) })),
-  });
+  }));
   return Promise.all([leaderSync, ...followerSyncs]);
 }
 
@@ -108,9 +125,10 @@ function commit(groupId: string, generationId: number, memberId: string, offsets
     generationIdOrMemberEpoch: generationId,
     memberId,
     groupInstanceId: null,
+    retentionTimeMs: -1n,
     topics: [...new Set(offsets.map(([topic]) => topic))].map((name) => ({
       name,
-      partitions: offsets.filter(([topic]) => topic === name).map(([, partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: 3, committedMetadata: metadata })),
+      partitions: offsets.filter(([topic]) => topic === name).map(([, partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: 3, commitTimestamp: -1n, committedMetadata: metadata })),
     })),
   };
 }
@@ -129,7 +147,7 @@ test('one member: member id required, join, sync, heartbeat, describe', async ()
   assert.equal(joined.members.map((member) => member.memberId), [memberId]);
   assert.equal(joined.members[0]!.metadata, bytes('range-metadata'));
 
-  const synced = await coordinator.syncGroup({ groupId: 'solo', generationId: 1, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId, assignment: bytes('all partitions') }] });
+  const synced = await coordinator.syncGroup(syncRequest({ groupId: 'solo', generationId: 1, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId, assignment: bytes('all partitions') }] }));
   assert.is(synced.errorCode, E.NONE);
   assert.equal(synced.assignment, bytes('all partitions'));
   assert.is(heartbeat(coordinator, 'solo', joined), E.NONE);
@@ -160,7 +178,7 @@ test('three members: the leader gets everyone, followers wait for the leader and
 
   // Followers sync first and must wait for the leader.
   let followerAnswered = false;
-  const followerSync = coordinator.syncGroup({ groupId: 'trio', generationId: 1, memberId: followers[0]!.memberId, groupInstanceId: null, assignments: [] }).then((response) => {
+  const followerSync = coordinator.syncGroup(syncRequest({ groupId: 'trio', generationId: 1, memberId: followers[0]!.memberId, groupInstanceId: null, assignments: [] })).then((response) => {
     followerAnswered = true;
     return response;
   });
@@ -233,7 +251,7 @@ test('a member that leaves makes the others rebalance; a leaving leader hands ov
   await syncAll(coordinator, 'shrinking', joined);
   const [leader, ...followers] = joined;
 
-  const left = coordinator.leaveGroup({ groupId: 'shrinking', members: [{ memberId: leader!.memberId, groupInstanceId: null }] }, { apiVersion: 3 });
+  const left = coordinator.leaveGroup(leaveRequest({ groupId: 'shrinking', members: [{ memberId: leader!.memberId, groupInstanceId: null }] }), { apiVersion: 3 });
   assert.is(left.errorCode, E.NONE);
   assert.equal(left.members, [{ memberId: leader!.memberId, groupInstanceId: null, errorCode: E.NONE }]);
   for (const member of followers) assert.is(heartbeat(coordinator, 'shrinking', member), E.REBALANCE_IN_PROGRESS);
@@ -283,7 +301,7 @@ test('members that do not send SyncGroup in time are removed and the group rebal
   const joined = await joinMembers(coordinator, 'no-sync', 2, { rebalanceTimeoutMs: 100 });
   const [leader, follower] = joined;
   const removed = once(coordinator.events, 'memberRemoved');
-  const leaderSync = await coordinator.syncGroup({ groupId: 'no-sync', generationId: 1, memberId: leader!.memberId, groupInstanceId: null, assignments: [] });
+  const leaderSync = await coordinator.syncGroup(syncRequest({ groupId: 'no-sync', generationId: 1, memberId: leader!.memberId, groupInstanceId: null, assignments: [] }));
   assert.is(leaderSync.errorCode, E.NONE);
   const [event] = await removed;
   assert.equal(event, { groupId: 'no-sync', memberId: follower!.memberId, reason: 'sync-timeout' });
@@ -313,8 +331,8 @@ test('wrong generation, unknown member and inconsistent protocol are refused as 
   assert.is(heartbeat(coordinator, 'strict', { memberId: member!.memberId, generationId: 0 }), E.ILLEGAL_GENERATION);
   assert.is(heartbeat(coordinator, 'strict', { memberId: 'nobody', generationId: 1 }), E.UNKNOWN_MEMBER_ID);
   assert.is(heartbeat(coordinator, 'no-such-group', { memberId: member!.memberId, generationId: 1 }), E.UNKNOWN_MEMBER_ID);
-  assert.is((await coordinator.syncGroup({ groupId: 'strict', generationId: 7, memberId: member!.memberId, groupInstanceId: null, assignments: [] })).errorCode, E.ILLEGAL_GENERATION);
-  assert.is((await coordinator.syncGroup({ groupId: 'strict', generationId: 1, memberId: member!.memberId, groupInstanceId: null, protocolName: 'roundrobin', assignments: [] })).errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
+  assert.is((await coordinator.syncGroup(syncRequest({ groupId: 'strict', generationId: 7, memberId: member!.memberId, groupInstanceId: null, assignments: [] }))).errorCode, E.ILLEGAL_GENERATION);
+  assert.is((await coordinator.syncGroup(syncRequest({ groupId: 'strict', generationId: 1, memberId: member!.memberId, groupInstanceId: null, protocolName: 'roundrobin', assignments: [] }))).errorCode, E.INCONSISTENT_GROUP_PROTOCOL);
   assert.is((await coordinator.joinGroup(joinRequest('strict', { memberId: 'stranger' }), context())).errorCode, E.UNKNOWN_MEMBER_ID);
   assert.is((await coordinator.joinGroup(joinRequest('no-such-group', { memberId: 'stranger' }), context())).errorCode, E.UNKNOWN_MEMBER_ID);
   // No protocol in common, and another protocol type.
@@ -335,7 +353,7 @@ test('SyncGroup and OffsetCommit during a rebalance answer REBALANCE_IN_PROGRESS
   await syncAll(coordinator, 'busy', joined);
   const [leader, follower] = joined;
   const rejoin = coordinator.joinGroup(joinRequest('busy', { memberId: leader!.memberId }), context());
-  const sync = await coordinator.syncGroup({ groupId: 'busy', generationId: 1, memberId: follower!.memberId, groupInstanceId: null, assignments: [] });
+  const sync = await coordinator.syncGroup(syncRequest({ groupId: 'busy', generationId: 1, memberId: follower!.memberId, groupInstanceId: null, assignments: [] }));
   assert.is(sync.errorCode, E.REBALANCE_IN_PROGRESS);
   // Commits are still accepted while the group prepares a rebalance (Kafka does the same).
   const committed = await coordinator.commitOffsets(commit('busy', 1, follower!.memberId, [['t', 0, 5n]]));
@@ -350,14 +368,14 @@ test('SyncGroup and OffsetCommit during a rebalance answer REBALANCE_IN_PROGRESS
 
 test('LeaveGroup: v0 single member, v3 batch, static member by instance id', async () => {
   const coordinator = await openCoordinator();
-  assert.is(coordinator.leaveGroup({ groupId: 'absent', memberId: 'nobody' }, { apiVersion: 0 }).errorCode, E.UNKNOWN_MEMBER_ID);
+  assert.is(coordinator.leaveGroup(leaveRequest({ groupId: 'absent', memberId: 'nobody' }), { apiVersion: 0 }).errorCode, E.UNKNOWN_MEMBER_ID);
   const joined = await joinMembers(coordinator, 'leavers', 2);
   await syncAll(coordinator, 'leavers', joined);
-  const single = coordinator.leaveGroup({ groupId: 'leavers', memberId: 'nobody' }, { apiVersion: 1 });
+  const single = coordinator.leaveGroup(leaveRequest({ groupId: 'leavers', memberId: 'nobody' }), { apiVersion: 1 });
   assert.is(single.errorCode, E.UNKNOWN_MEMBER_ID, 'v0–2 carry the member error at the top level');
 
   const batch = coordinator.leaveGroup(
-    { groupId: 'leavers', members: joined.map((member) => ({ memberId: member.memberId, groupInstanceId: null })).concat([{ memberId: 'ghost', groupInstanceId: null }]) },
+    leaveRequest({ groupId: 'leavers', members: joined.map((member) => ({ memberId: member.memberId, groupInstanceId: null })).concat([{ memberId: 'ghost', groupInstanceId: null }]) }),
     { apiVersion: 3 },
   );
   assert.is(batch.errorCode, E.NONE);
@@ -366,7 +384,7 @@ test('LeaveGroup: v0 single member, v3 batch, static member by instance id', asy
 
   const staticJoin = await coordinator.joinGroup(joinRequest('statics', { groupInstanceId: 'sensor-reader-1' }), context(5));
   assert.is(staticJoin.errorCode, E.NONE, 'a static member gets its id without a second round trip');
-  const byInstance = coordinator.leaveGroup({ groupId: 'statics', members: [{ memberId: '', groupInstanceId: 'sensor-reader-1' }] }, { apiVersion: 4 });
+  const byInstance = coordinator.leaveGroup(leaveRequest({ groupId: 'statics', members: [{ memberId: '', groupInstanceId: 'sensor-reader-1' }] }), { apiVersion: 4 });
   assert.equal(byInstance.members, [{ memberId: '', groupInstanceId: 'sensor-reader-1', errorCode: E.NONE }]);
 });
 
@@ -391,7 +409,7 @@ test('a static member that restarts keeps its place without a rebalance and fenc
   assert.is(coordinator.describeGroups({ groups: ['static'] }).groups[0]!.groupState, 'Stable');
   assert.is(coordinator.heartbeat({ groupId: 'static', generationId: 1, memberId: follower!.memberId, groupInstanceId: followerInstance }).errorCode, E.FENCED_INSTANCE_ID);
   assert.is(coordinator.heartbeat({ groupId: 'static', generationId: 1, memberId: restarted.memberId, groupInstanceId: followerInstance }).errorCode, E.NONE);
-  const sync = await coordinator.syncGroup({ groupId: 'static', generationId: 1, memberId: restarted.memberId, groupInstanceId: followerInstance, assignments: [] });
+  const sync = await coordinator.syncGroup(syncRequest({ groupId: 'static', generationId: 1, memberId: restarted.memberId, groupInstanceId: followerInstance, assignments: [] }));
   assert.is(sync.errorCode, E.NONE);
   assert.ok(sync.assignment.byteLength > 0, 'the restarted member keeps its assignment');
 
@@ -469,13 +487,14 @@ test('offset commits check partitions and metadata length', async () => {
     generationIdOrMemberEpoch: -1,
     memberId: '',
     groupInstanceId: null,
+    retentionTimeMs: -1n,
     topics: [
       { name: 'readings', partitions: [
-        { partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: 'short' },
-        { partitionIndex: 1, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: 'far too long' },
-        { partitionIndex: 5, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null },
+        { partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: 'short' },
+        { partitionIndex: 1, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: 'far too long' },
+        { partitionIndex: 5, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null },
       ] },
-      { name: 'missing', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] },
+      { name: 'missing', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] },
     ],
   });
   assert.equal(response.topics.map((topic) => topic.partitions.map((partition) => partition.errorCode)), [[E.NONE, E.OFFSET_METADATA_TOO_LARGE, E.UNKNOWN_TOPIC_OR_PARTITION], [E.UNKNOWN_TOPIC_OR_PARTITION]]);
@@ -506,9 +525,9 @@ test('deleteGroups removes an empty group and its offsets, refuses a group with 
   await coordinator.commitOffsets(commit('idle', -1, '', [['t', 0, 1n]]));
   const { results } = await coordinator.deleteGroups(['busy', 'idle', 'unknown']);
   assert.equal(results, [
-    { groupId: 'busy', errorCode: E.NON_EMPTY_GROUP },
-    { groupId: 'idle', errorCode: E.NONE },
-    { groupId: 'unknown', errorCode: E.GROUP_ID_NOT_FOUND },
+    { groupId: 'busy', errorCode: E.NON_EMPTY_GROUP, errorMessage: 'the group has members; stop its consumers first' },
+    { groupId: 'idle', errorCode: E.NONE, errorMessage: null },
+    { groupId: 'unknown', errorCode: E.GROUP_ID_NOT_FOUND, errorMessage: 'no such group' },
   ]);
   assert.equal(coordinator.fetchOffsets({ groupId: 'idle', topics: null }).topics, []);
   assert.ok(member);
@@ -579,8 +598,8 @@ test('limits: members per group, members in total, groups, metadata and assignme
   assert.is((await coordinator.joinGroup(joinRequest('other', { metadata: Buffer.alloc(65) }), context())).errorCode, E.MESSAGE_TOO_LARGE);
 
   const [leader, follower] = joined;
-  const followerSync = coordinator.syncGroup({ groupId: 'full', generationId: 1, memberId: follower!.memberId, groupInstanceId: null, assignments: [] });
-  const leaderSync = await coordinator.syncGroup({ groupId: 'full', generationId: 1, memberId: leader!.memberId, groupInstanceId: null, assignments: [{ memberId: follower!.memberId, assignment: Buffer.alloc(17) }] });
+  const followerSync = coordinator.syncGroup(syncRequest({ groupId: 'full', generationId: 1, memberId: follower!.memberId, groupInstanceId: null, assignments: [] }));
+  const leaderSync = await coordinator.syncGroup(syncRequest({ groupId: 'full', generationId: 1, memberId: leader!.memberId, groupInstanceId: null, assignments: [{ memberId: follower!.memberId, assignment: Buffer.alloc(17) }] }));
   assert.is(leaderSync.errorCode, E.MESSAGE_TOO_LARGE);
   assert.is((await followerSync).errorCode, E.MESSAGE_TOO_LARGE);
   assert.is(coordinator.describeGroups({ groups: ['full'] }).groups[0]!.groupState, 'PreparingRebalance');

@@ -1,7 +1,7 @@
 // A broker a differential scenario runs against: Apache Kafka 4.4 or the edge, reached the
 // same way, with raw requests built by the project's own codecs.
 import { RawKafkaConnection } from '../../../edge/kafka/clients/support/raw-kafka.ts';
-import { ErrorCode, type DecodedResponseBody, type RequestBodyInput, type ServedApiKey } from '../../../../shared/kafka/protocol/index.ts';
+import { ErrorCode, type DecodedResponseBody, type RequestBodyInput, type ServedApiKey } from '../../../../shared/kafka/wire/index.ts';
 import { encodeRecordBatch, type RecordInput } from '../../../../shared/kafka/record-batch.ts';
 
 /** Metadata checks while a new topic gets its leaders, and the pause between them (a client's metadata backoff). */

@@ -6,7 +6,7 @@
 // for the README's compatibility matrix (test/helpers/client-results.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hashPassword } from '../../../../edge/passwords.ts';
+import { hashPassword } from '../../../../edge/auth/password-hash.ts';
 import { Daemon, metricValue } from '../../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../../../helpers/certificates.ts';
 import { ClientResults, type ClientScenario } from '../../../helpers/client-results.ts';

@@ -9,8 +9,8 @@ import {
   decodeRequest,
   encodeResponse,
   parseRequestHeader,
-} from '../../../../shared/kafka/protocol/index.ts';
-import type { DecodedRequest, ServedApiKey } from '../../../../shared/kafka/protocol/index.ts';
+} from '../../../../shared/kafka/wire/index.ts';
+import type { DecodedRequest, ServedApiKey } from '../../../../shared/kafka/wire/index.ts';
 import { expectedValue, sampleValue, versionsOf } from './samples.ts';
 
 const require = createRequire(import.meta.url);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRequire } from 'node:module';
-import { encodeResponse } from '../../../../shared/kafka/protocol/index.ts';
+import { encodeResponse } from '../../../../shared/kafka/wire/index.ts';
 import { deleteRecordsApi } from '../../../../shared/kafka/apis/index.ts';
 import { checkPlatformaticResponses, decodeKafkajsRequest, decodePlatformaticRequest, kafkajsVersions, platformaticVersions } from './clients.ts';
 import { expectedValue } from './samples.ts';

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRecordsBatch } from '@platformatic/kafka';
-import { ApiKey, ZERO_UUID } from '../../../../shared/kafka/protocol/index.ts';
+import { ApiKey, ZERO_UUID } from '../../../../shared/kafka/wire/index.ts';
 import { fetchApi } from '../../../../shared/kafka/apis/index.ts';
 import {
   checkKafkajsResponses,

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findCoordinatorApi } from '../../../../shared/kafka/apis/index.ts';
-import { ApiKey } from '../../../../shared/kafka/protocol/index.ts';
+import { ApiKey } from '../../../../shared/kafka/wire/index.ts';
 import { checkKafkajsResponses, checkPlatformaticResponses, decodeKafkajsRequest, decodePlatformaticRequest, decodeWithPlatformatic, kafkajsVersions, platformaticVersions } from './clients.ts';
 import { expectedValue } from './samples.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ApiKey, ZERO_UUID } from '../../../../shared/kafka/protocol/index.ts';
+import { ApiKey, ZERO_UUID } from '../../../../shared/kafka/wire/index.ts';
 import { heartbeatApi } from '../../../../shared/kafka/apis/index.ts';
 import { checkKafkajsResponses, checkPlatformaticResponses, decodeKafkajsRequest, decodePlatformaticRequest, decodeWithKafkajs, kafkajsVersions, platformaticVersions } from './clients.ts';
 

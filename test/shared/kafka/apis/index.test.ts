@@ -15,8 +15,8 @@ import {
   encodeRequest,
   encodeResponse,
   parseRequestHeader,
-} from '../../../../shared/kafka/protocol/index.ts';
-import type { ServedApiKey } from '../../../../shared/kafka/protocol/index.ts';
+} from '../../../../shared/kafka/wire/index.ts';
+import type { ServedApiKey } from '../../../../shared/kafka/wire/index.ts';
 import { KAFKA_APIS } from '../../../../shared/kafka/protocol/api-keys.ts';
 import { expectedValue, sampleValue, versionsOf } from './samples.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ApiKey, ZERO_UUID } from '../../../../shared/kafka/protocol/index.ts';
+import { ApiKey, ZERO_UUID } from '../../../../shared/kafka/wire/index.ts';
 import { metadataApi } from '../../../../shared/kafka/apis/index.ts';
 import { expectedValue } from './samples.ts';
 import { checkKafkajsResponses, checkPlatformaticResponses, decodeKafkajsRequest, decodePlatformaticRequest, kafkajsVersions, platformaticVersions } from './clients.ts';

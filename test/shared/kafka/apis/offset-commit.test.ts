@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ApiKey } from '../../../../shared/kafka/protocol/index.ts';
+import { ApiKey } from '../../../../shared/kafka/wire/index.ts';
 import { offsetCommitApi } from '../../../../shared/kafka/apis/index.ts';
 import { checkKafkajsResponses, checkPlatformaticResponses, decodeKafkajsRequest, decodePlatformaticRequest, kafkajsVersions, platformaticVersions } from './clients.ts';
 import { expectedValue } from './samples.ts';

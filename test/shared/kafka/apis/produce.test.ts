@@ -2,7 +2,7 @@
 // exactly the bytes the client wrote (a v2 RecordBatch from v3, an old message set before).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ApiKey } from '../../../../shared/kafka/protocol/index.ts';
+import { ApiKey } from '../../../../shared/kafka/wire/index.ts';
 import { produceApi } from '../../../../shared/kafka/apis/index.ts';
 import { checkKafkajsResponses, checkPlatformaticResponses, decodeKafkajsRequest, decodePlatformaticRequest, kafkajsVersions, platformaticVersions } from './clients.ts';
 

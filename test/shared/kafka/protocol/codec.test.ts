@@ -12,7 +12,7 @@ import {
   encodeRequest,
   encodeResponse,
   parseRequestHeader,
-} from '../../../../shared/kafka/protocol/index.ts';
+} from '../../../../shared/kafka/wire/index.ts';
 import { readStruct, writeStruct } from '../../../../shared/kafka/protocol/codec.ts';
 import { array, int32, string, struct } from '../../../../shared/kafka/protocol/schema.ts';
 

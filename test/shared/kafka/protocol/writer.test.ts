@@ -22,10 +22,11 @@ test('the writer grows past its first buffer and keeps every byte in order', () 
   for (const index of [0, 1, 12_345, 99_999]) assert.is(bytes.readInt32BE(index * 4), index);
 });
 
-test('strings are written as UTF-8 of the given byte length', () => {
-  const text = 'ü-€';
-  const bytes = new ByteWriter().writeUtf8(text, Buffer.byteLength(text)).toBuffer();
-  assert.equal(bytes, Buffer.from(text, 'utf8'));
+test('strings are written as UTF-8 of the given byte length, short ASCII ones too', () => {
+  const texts = ['ü-€', '', 'mqtt.topic', 'a'.repeat(32), 'b'.repeat(33), 'x'.repeat(31) + 'é', '😀'];
+  const writer = new ByteWriter(4);
+  for (const text of texts) writer.writeUtf8(text, Buffer.byteLength(text));
+  assert.equal(writer.toBuffer(), Buffer.from(texts.join(''), 'utf8'));
 });
 
 test.run();

@@ -1,7 +1,7 @@
-// One MQTT client: its session state, protocol, subscriptions, queued and in-flight
-// messages and last will.
+// One MQTT client: its session state (connected, or offline since when and until when),
+// protocol, subscriptions, queued and in-flight messages and last will.
 import { definitions, el, formatBytes, getJson, table } from '/console/web/dom.js';
-import { protocolName } from './mqtt-clients.js';
+import { protocolName, sessionBadge } from './mqtt-clients.js';
 
 export function show(main, [clientId]) {
   const holder = el('div');
@@ -17,11 +17,13 @@ export function show(main, [clientId]) {
       }
       holder.replaceChildren(
         definitions([
-          ['Session', el('span', { id: 'client-session', class: `badge ${client.sessionState === 'connected' ? 'good' : 'warn'}` }, client.sessionState)],
+          ['Session', sessionBadge(client.sessionState, { id: 'client-session' })],
           ['Protocol', protocolName(client.protocolVersion)],
           ['User', client.username ?? '–'],
           ['Address', client.address ?? '–'],
-          ['Connected since', client.connectedAt ?? '–'],
+          ...(client.sessionState === 'connected'
+            ? [['Connected since', client.connectedAt]]
+            : [['Offline since', client.disconnectedAt ?? '–'], ['Session expires', client.sessionExpiresAt ?? 'never, unless the client comes back with a clean session']]),
           ['Clean session', client.cleanSession ? 'yes' : 'no'],
           ['Keep-alive', client.keepAliveSeconds === null ? '–' : `${client.keepAliveSeconds} s`],
           ['Queued messages', el('span', { id: 'client-queued' }, client.queuedMessages)],

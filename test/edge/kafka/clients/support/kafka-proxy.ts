@@ -4,7 +4,7 @@
 // Produce request has reached the broker but before the broker's answer reaches the
 // client: the batch is in the log, the client cannot know, and must retry it.
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { decodeRequest, decodeResponse, encodeResponse, parseRequestHeader } from '../../../../../shared/kafka/protocol/index.ts';
+import { decodeRequest, decodeResponse, encodeResponse, parseRequestHeader } from '../../../../../shared/kafka/wire/index.ts';
 
 const PRODUCE_KEY = 0;
 const METADATA_KEY = 3;

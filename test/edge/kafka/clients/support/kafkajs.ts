@@ -4,7 +4,10 @@
 import kafkajs from 'kafkajs';
 import '../../../../helpers/kafkajs-request-queue.ts';
 import type { KafkaConfig } from 'kafkajs';
-import { lz4Codec, snappyCodec, zstdCodec, type CompressionCodec } from '../../../../../shared/kafka/compression.ts';
+import type { CompressionCodec } from '../../../../../shared/kafka/compression/codec.ts';
+import { lz4Codec } from '../../../../../shared/kafka/compression/lz4.ts';
+import { snappyCodec } from '../../../../../shared/kafka/compression/snappy.ts';
+import { zstdCodec } from '../../../../../shared/kafka/compression/zlib-codecs.ts';
 
 export const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = kafkajs;
 export type { Consumer, EachMessagePayload, Kafka as KafkaClient, Producer } from 'kafkajs';

@@ -1,13 +1,8 @@
 // Reads a whole partition back over the wire with plain Fetch requests and decodes every
 // stored batch, so that a test can check what the broker actually kept: each batch's
 // compression and producer fields, every record's offset, key, value and headers.
-import { lz4Codec, snappyCodec } from '../../../../../shared/kafka/compression.ts';
-import { decodeRecords, iterateBatchHeaders, registerCompressionCodec, type DecodedRecord, type RecordBatchHeader } from '../../../../../shared/kafka/record-batch.ts';
+import { decodeRecords, iterateBatchHeaders, type DecodedRecord, type RecordBatchHeader } from '../../../../../shared/kafka/record-batch.ts';
 import { RawKafkaConnection } from './raw-kafka.ts';
-
-// record-batch.ts knows gzip and zstd on its own; the stored batches may use any codec.
-registerCompressionCodec(snappyCodec.code, { name: snappyCodec.name, compress: (data) => snappyCodec.compress(data), decompress: (data) => snappyCodec.decompress(data) });
-registerCompressionCodec(lz4Codec.code, { name: lz4Codec.name, compress: (data) => lz4Codec.compress(data), decompress: (data) => lz4Codec.decompress(data) });
 
 /** A non-flexible Fetch version every broker build serves; the reader needs nothing newer. */
 const FETCH_VERSION = 4;

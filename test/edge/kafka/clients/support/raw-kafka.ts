@@ -2,7 +2,7 @@
 // with the project's codec (or any bytes at all) and reads size-prefixed response frames
 // back, so that a test can replay a request, send garbage, or watch the broker close it.
 import { connect, type Socket } from 'node:net';
-import { decodeResponse, encodeRequest, type DecodedResponseBody, type RequestBodyInput, type ServedApiKey } from '../../../../../shared/kafka/protocol/index.ts';
+import { decodeResponse, encodeRequest, type DecodedResponseBody, type RequestBodyInput, type ServedApiKey } from '../../../../../shared/kafka/wire/index.ts';
 
 /** Bytes of a frame's size prefix. */
 const SIZE_PREFIX_BYTES = 4;

@@ -1,0 +1,149 @@
+// What every node runs, edge or central: the data directory lock, the metrics registry,
+// the log store with the declared topics, the Kafka-protocol server and the admin HTTP
+// port. The edge adds MQTT, the mirror and the console on top; the central adds nothing.
+// Parts stop in the reverse order they started, so nothing writes to a closed log.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Config } from '../../shared/config/schema.ts';
+import { resolveTopicConfig } from '../../shared/config/topic-config.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { adminAuthenticator } from '../http/admin-auth.ts';
+import { AdminServer } from '../http/admin-server.ts';
+import { registerNodeMetrics } from '../http/node-metrics.ts';
+import { startKafkaServer, type KafkaServer } from '../kafka/server.ts';
+import { tlsListen } from '../listeners/tls-listen.ts';
+import { LogStore, type LogStoreOptions } from '../storage/index.ts';
+
+export type NodeRole = 'edge' | 'central';
+
+export interface NodePorts {
+  kafka: number;
+  kafkaTls?: number;
+  http: number;
+  mqtt?: number;
+  mqttWs?: number;
+  mqtts?: number;
+}
+
+export interface BrokerCore {
+  readonly dataDir: string;
+  readonly registry: Registry;
+  readonly store: LogStore;
+  readonly kafka: KafkaServer;
+  /** Routes may be added until `ready()`; it listens then. */
+  readonly admin: AdminServer;
+  readonly ports: NodePorts;
+  /** Runs `close` when the node stops, before whatever started earlier. */
+  onClose(close: () => Promise<void> | void): void;
+  /** Adds a section to /health, e.g. `connectors`; it never changes the status. */
+  addHealth(section: string, read: () => unknown): void;
+  /** Opens the admin port, logs the "ready" event with every bound port. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BrokerCoreOptions {
+  role: NodeRole;
+  deliveredOffset?: LogStoreOptions['deliveredOffset'];
+}
+
+export async function startBrokerCore(config: Config, logger: Logger, options: BrokerCoreOptions): Promise<BrokerCore> {
+  const dataDir = resolve(config.node.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const closers: (() => Promise<void> | void)[] = [await lockDataDir(dataDir)];
+  let state: 'starting' | 'ok' | 'stopping' = 'starting';
+  const startedAt = Date.now();
+  const healthSections = new Map<string, () => unknown>();
+
+  async function close(): Promise<void> {
+    state = 'stopping';
+    for (const closer of closers.reverse()) {
+      try {
+        await closer();
+      } catch (error) {
+        logger.error({ err: error }, 'error while stopping');
+      }
+    }
+    closers.length = 0;
+  }
+
+  try {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'tributary_' });
+    registerNodeMetrics(registry, config);
+    const store = await LogStore.open({
+      dataDir,
+      logger: logger.child({ part: 'storage' }),
+      registry,
+      storage: config.storage,
+      topicDefaults: config.topics.defaults,
+      deliveredOffset: options.deliveredOffset,
+    });
+    closers.push(() => store.close());
+    await declareTopics(store, config, logger);
+
+    const kafka = await startKafkaServer({
+      listener: config.listeners.kafka,
+      tlsListener: tlsListen(config.listeners.kafkaTls, 'listeners.kafkaTls'),
+      config: config.kafka,
+      topicDefaults: config.topics.defaults,
+      store,
+      dataDir,
+      logger: logger.child({ part: 'kafka' }),
+      registry,
+    });
+    closers.push(() => kafka.close());
+
+    const ports: NodePorts = { kafka: kafka.port, http: 0 };
+    if (kafka.tlsPort !== undefined) ports.kafkaTls = kafka.tlsPort;
+    const admin = new AdminServer({
+      key: 'listeners.http',
+      host: config.listeners.http.host,
+      port: config.listeners.http.port,
+      registry,
+      logger: logger.child({ part: 'http' }),
+      authenticate: adminAuthenticator(config),
+      health: () => ({ status: state, role: options.role, node: config.node.id, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ports, topics: store.listTopics().length, diskUsageBytes: store.diskUsageBytes(), ...Object.fromEntries([...healthSections].map(([section, read]) => [section, read()])) }),
+    });
+
+    return {
+      dataDir,
+      registry,
+      store,
+      kafka,
+      admin,
+      ports,
+      onClose: (closer) => { closers.push(closer); },
+      addHealth: (section, read) => { healthSections.set(section, read); },
+      async ready() {
+        ports.http = await admin.listen();
+        closers.push(() => admin.close());
+        state = 'ok';
+        // Always written, whatever log.level says: scripts read the bound ports from it.
+        logger.child({}, { level: 'info' }).info({ event: 'ready', role: options.role, node: config.node.id, dataDir, ports }, `tributary ${options.role} is ready`);
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Topics named under topics.overrides exist with their settings after start. */
+async function declareTopics(store: LogStore, config: Config, logger: Logger): Promise<void> {
+  for (const [name, override] of Object.entries(config.topics.overrides)) {
+    const existing = store.describeTopic(name);
+    if (!existing) {
+      await store.createTopic(name, override);
+      logger.info({ topic: name }, 'created declared topic');
+      continue;
+    }
+    const wanted = resolveTopicConfig(config.topics.defaults, override);
+    if (wanted.partitions > existing.partitions) await store.createPartitions(name, wanted.partitions);
+    const { partitions: _partitions, ...settings } = override;
+    if (Object.keys(settings).length > 0) await store.alterTopicConfig(name, settings);
+  }
+}
