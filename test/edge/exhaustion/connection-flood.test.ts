@@ -15,6 +15,7 @@ import { REFUSAL_HEADROOM_CONNECTIONS } from '../../../edge/mqtt/broker/broker.t
 import { BROKER_CERTIFICATE } from '../../helpers/certificates.ts';
 import type { Daemon } from '../../helpers/daemon.ts';
 import { readPartition, waitFor } from '../../mirror/cluster.ts';
+import { RawClient } from '../mqtt/raw-client.ts';
 import { closeSockets, listenerCount, openSockets, portOf, startDaemonWithEveryListener, WAIT_MS, waitForMetric, type ListenerName } from './support.ts';
 
 const KAFKA_MAX_CONNECTIONS = 8;
@@ -135,6 +136,38 @@ test('a flood on each listener is refused past the limit, counted and logged; co
     for (const client of devices) await client.endAsync(true);
     await kafka.close();
     await kafkaTls.close();
+    await daemon.cleanup();
+  }
+});
+
+/** Devices of a fleet reconnecting at once, past the MQTT limit. */
+const RECONNECT_STORM_DEVICES = 40;
+
+test('a fleet reconnecting past mqtt.limits.maxConnections is told CONNACK 0x03 each, counted each, logged in one line; connected devices keep publishing and a device gets in once a slot is free', async () => {
+  const daemon = await startDaemonWithEveryListener({ mqtt: { limits: { maxConnections: 2 } } });
+  const port = portOf(daemon, 'mqtt');
+  const connected = await Promise.all(['storm-1', 'storm-2'].map((clientId) => mqttClientOf(daemon, 'mqtt', clientId)));
+  try {
+    const storm = await Promise.all(Array.from({ length: RECONNECT_STORM_DEVICES }, async (_, index) => {
+      const device = await RawClient.connect(port);
+      const [, code] = await device.handshake({ clientId: `storming-${index}` });
+      await device.close();
+      return code;
+    }));
+    assert.equal(storm, storm.map(() => 3), 'every device past the limit is told the server is unavailable');
+    await waitForMetric(daemon, 'tributary_mqtt_refused_connections_total', { reason: 'max-connections' }, (value) => value === RECONNECT_STORM_DEVICES, 'every refusal counted');
+    const isRefusal = (line: Record<string, unknown>): boolean => line.msg === 'MQTT connection refused: 2 connections are open (mqtt.limits.maxConnections)';
+    await daemon.logLine(isRefusal, 'the refusal is logged with the limit');
+    const lines = daemon.logLines.filter(isRefusal).length;
+    assert.ok(lines < RECONNECT_STORM_DEVICES, `${RECONNECT_STORM_DEVICES} refusals are ${lines} log lines`);
+    for (const device of connected) await device.publishAsync('sensors/storm/temp', '1', { qos: 1 });
+    await connected.pop()!.endAsync();
+    await waitForMetric(daemon, 'tributary_listener_connections', { listener: 'mqtt' }, (open) => open <= 1, 'a slot freed');
+    const late = await mqttClientOf(daemon, 'mqtt', 'after-the-storm');
+    connected.push(late);
+    await late.publishAsync('sensors/storm/temp', '2', { qos: 1 });
+  } finally {
+    for (const device of connected) await device.endAsync(true);
     await daemon.cleanup();
   }
 });
