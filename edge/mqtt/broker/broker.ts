@@ -13,6 +13,7 @@ import type { MqttAccess } from '../access.ts';
 import type { GuardLimits, Violation } from '../connection-guard.ts';
 import type { CutOffReason, ListenerEvents } from '../../listeners/connection-events.ts';
 import { StalledWriter } from '../../listeners/stalled-writer.ts';
+import { RepeatedWarnings } from '../../../shared/log-rate-limit.ts';
 import { ReasonCode, SESSION_NEVER_EXPIRES } from '../packets/constants.ts';
 import type { QoS } from '../packets/inbound.ts';
 import { expiryFrom, isExpired, type Message } from '../message.ts';
@@ -68,7 +69,7 @@ export class Broker extends EventEmitter {
   /** Connections with output the client has not taken; only those are here, so an idle connection costs nothing for it. */
   readonly #stalledWriters = new Map<Connection, StalledWriter>();
   #sweep: NodeJS.Timeout;
-  #lastOverflowLog = 0;
+  readonly #overflowWarnings: RepeatedWarnings;
   #closing = false;
 
   constructor(options: BrokerOptions) {
@@ -81,16 +82,13 @@ export class Broker extends EventEmitter {
     this.store = options.store;
     this.#listenerOf = options.listenerOf;
     this.guardLimits = { maxPacketBytes: options.config.limits.maxPacketBytes, maxTopicLevels: options.config.limits.maxTopicLevels };
+    this.#overflowWarnings = new RepeatedWarnings(this.logger, OVERFLOW_LOG_INTERVAL_MS);
     this.sessionEnvironment = {
       store: this.store,
       maxQueued: options.config.limits.maxQueuedPerClient,
       onQueueOverflow: (clientId, message) => {
         this.metrics.queueOverflows.inc();
-        const now = Date.now();
-        if (now - this.#lastOverflowLog >= OVERFLOW_LOG_INTERVAL_MS) {
-          this.#lastOverflowLog = now;
-          this.logger.warn({ clientId, topic: message.topic, limit: this.config.limits.maxQueuedPerClient }, 'MQTT session queue full (mqtt.limits.maxQueuedPerClient): message not queued for this session; it stays in the log');
-        }
+        this.#overflowWarnings.warn('queue-overflow', { clientId, topic: message.topic, limit: this.config.limits.maxQueuedPerClient }, 'MQTT session queue full (mqtt.limits.maxQueuedPerClient): message not queued for this session; it stays in the log');
       },
       onDropped: (reason) => this.metrics.droppedDeliveries.labels(reason).inc(),
       onAcknowledged: (clientId, message) => {
