@@ -72,6 +72,8 @@ export class KafkaConnection implements ConnectionInfo {
   /** The last time a byte was read or a response was handed to the socket. */
   #lastActivityAtMs = Date.now();
   readonly #stalledWriter = new StalledWriter();
+  /** Bytes of responses handed to the socket in all, to tell a client that reads slowly from one that does not read. */
+  #sentBytes = 0;
 
   constructor(options: { id: number; socket: Socket; handler: RequestHandler; logger: Logger; maxRequestBytes: number; advertised: AdvertisedEndpoint; sasl?: SaslSession }) {
     this.id = options.id;
@@ -106,7 +108,7 @@ export class KafkaConnection implements ConnectionInfo {
       return { reason: 'slow-request', message: `a request begun ${now - this.#frameStartedAtMs} ms ago has not arrived whole (${this.#pendingBytes} of ${this.#frameBytes === undefined ? '?' : SIZE_PREFIX_BYTES + this.#frameBytes} bytes; kafka.slowClientTimeoutMs ${timeouts.slowClientTimeoutMs})` };
     }
     const waitingBytes = this.#socket.writableLength;
-    const stalledMs = this.#stalledWriter.stalledMs(now, waitingBytes);
+    const stalledMs = this.#stalledWriter.stalledMs(now, this.#sentBytes, waitingBytes);
     if (stalledMs > timeouts.slowClientTimeoutMs) {
       return { reason: 'not-reading', message: `the client has read none of ${waitingBytes} bytes of responses for ${stalledMs} ms (kafka.slowClientTimeoutMs ${timeouts.slowClientTimeoutMs})` };
     }
@@ -188,10 +190,16 @@ export class KafkaConnection implements ConnectionInfo {
 
   /** Writes one response; false when the socket's buffer is full and wants a drain. */
   #write(response: Response): boolean {
-    if (Buffer.isBuffer(response)) return this.#socket.write(response);
+    if (Buffer.isBuffer(response)) {
+      this.#sentBytes += response.length;
+      return this.#socket.write(response);
+    }
     this.#socket.cork();
     let flowing = true;
-    for (const chunk of response as readonly Buffer[]) flowing = this.#socket.write(chunk);
+    for (const chunk of response as readonly Buffer[]) {
+      this.#sentBytes += chunk.length;
+      flowing = this.#socket.write(chunk);
+    }
     this.#socket.uncork();
     return flowing;
   }

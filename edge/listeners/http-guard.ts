@@ -26,6 +26,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 const BAD_REQUEST_RESPONSE = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const HEADERS_TOO_LARGE_RESPONSE = 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
 /** Options for http.createServer: the timeouts above. */
 export function guardedHttpServerOptions(): ServerOptions {
@@ -45,7 +46,7 @@ export function guardHttpServer(server: Server, events: ListenerEvents, maxConne
       events.cutOff('slow-request', { client: (socket as { remoteAddress?: string }).remoteAddress }, `${events.key}: connection closed: its request did not arrive within ${HTTP_HEADERS_TIMEOUT_MS} ms (headers) or ${HTTP_REQUEST_TIMEOUT_MS} ms (whole)`);
       if (socket.writable) socket.write(REQUEST_TIMEOUT_RESPONSE);
     } else if (error.code !== 'ECONNRESET' && socket.writable) {
-      socket.write(BAD_REQUEST_RESPONSE);
+      socket.write(error.code === 'HPE_HEADER_OVERFLOW' ? HEADERS_TOO_LARGE_RESPONSE : BAD_REQUEST_RESPONSE);
     }
     socket.destroy();
   });
@@ -65,7 +66,7 @@ function cutOffClientsThatDoNotRead(server: Server, events: ListenerEvents, upgr
     const now = Date.now();
     for (const [socket, writer] of writers) {
       const waitingBytes = socket.writableLength;
-      const stalledMs = writer.stalledMs(now, waitingBytes);
+      const stalledMs = writer.stalledMs(now, socket.bytesWritten, waitingBytes);
       if (stalledMs <= HTTP_SLOW_CLIENT_TIMEOUT_MS) continue;
       events.cutOff('not-reading', { client: socket.remoteAddress, waitingBytes }, `${events.key}: connection closed: the client has read none of ${waitingBytes} bytes of responses for ${stalledMs} ms (limit ${HTTP_SLOW_CLIENT_TIMEOUT_MS} ms)`);
       writers.delete(socket);

@@ -389,7 +389,7 @@ export class Broker extends EventEmitter {
       if (waitingBytes === 0) return;
       this.#stalledWriters.set(connection, writer = new StalledWriter());
     }
-    const stalledMs = writer.stalledMs(now, waitingBytes);
+    const stalledMs = writer.stalledMs(now, connection.sentBytes, waitingBytes);
     if (waitingBytes === 0) this.#stalledWriters.delete(connection);
     if (stalledMs <= slowClientTimeoutMs) return;
     this.cutOff(connection, 'not-reading', `client disconnected: it has read none of the ${waitingBytes} bytes waiting for it for ${stalledMs} ms (mqtt.limits.slowClientTimeoutMs ${slowClientTimeoutMs})`, { waitingBytes });

@@ -101,6 +101,8 @@ export class Connection implements DeliveryChannel {
   #busy = false;
   #violation: Violation | undefined;
   #closed = false;
+  /** Bytes handed to the stream in all, to tell a client that reads slowly from one that does not read. */
+  sentBytes = 0;
   /** Packets sent this turn of the event loop, written together at its end. */
   #outbox: Buffer[] = [];
   #outboxBytes = 0;
@@ -111,6 +113,7 @@ export class Connection implements DeliveryChannel {
     const bytes = this.#outboxBytes;
     this.#outboxBytes = 0;
     if (this.stream.destroyed) return;
+    this.sentBytes += bytes;
     // One buffer, one write: a writev of many small packets costs more than the copy.
     this.stream.write(outbox.length === 1 ? outbox[0]! : Buffer.concat(outbox, bytes));
     if (this.stream.writableLength > OUTPUT_BUFFER_BYTES_MAX) {
