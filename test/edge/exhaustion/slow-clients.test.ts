@@ -13,7 +13,7 @@ import { HTTP_HEADERS_TIMEOUT_MS } from '../../../edge/listeners/http-guard.ts';
 import { kafkaClient, readPartition } from '../../mirror/cluster.ts';
 import { RawClient } from '../mqtt/raw-client.ts';
 import { within } from '../kafka/clients/support/timeout.ts';
-import { listenerCount, openSocket, portOf, startDaemonWithEveryListener, WAIT_MS, type ListenerName, type RawSocket } from './support.ts';
+import { listenerCount, openSocket, portOf, serveUntil, startDaemonWithEveryListener, WAIT_MS, type ListenerName, type RawSocket } from './support.ts';
 
 /** Short, so that the test does not wait a minute for each slow client. */
 const SLOW_CLIENT_TIMEOUT_MS = 2_000;
@@ -63,7 +63,7 @@ test('every listener cuts off a client whose request never finishes; a producer 
     let published = 0;
     let everyoneCutOff = false;
     const allClosed = Promise.all(Object.values(slow)).then(() => { everyoneCutOff = true; });
-    while (!everyoneCutOff) {
+    await serveUntil('every slow client cut off', async () => everyoneCutOff, async () => {
       const value = `steady-${produced.length}`;
       const outcome = await producer.produce('steady', 0, encodeRecordBatch({ records: [{ value: Buffer.from(value) }] }));
       assert.is(outcome.errorCode, 0, 'the producer is acknowledged');
@@ -71,7 +71,7 @@ test('every listener cuts off a client whose request never finishes; a producer 
       await device.publishAsync('sensors/steady/temp', String(published), { qos: 1 });
       published++;
       await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, 500))]);
-    }
+    });
     const answers = await within(Promise.all(Object.entries(slow).map(async ([name, answer]) => [name, (await answer).toString('latin1')] as const)), WAIT_MS, 'every slow client cut off');
     const answerOf = Object.fromEntries(answers);
     assert.match(answerOf.http!, /^HTTP\/1\.1 408 Request Timeout/, 'the admin port answers 408');
