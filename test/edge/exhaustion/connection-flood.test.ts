@@ -16,6 +16,7 @@ import { BROKER_CERTIFICATE } from '../../helpers/certificates.ts';
 import type { Daemon } from '../../helpers/daemon.ts';
 import { readPartition, waitFor } from '../../mirror/cluster.ts';
 import { RawClient } from '../mqtt/raw-client.ts';
+import { within } from '../kafka/clients/support/timeout.ts';
 import { closeSockets, listenerCount, openSockets, portOf, startDaemonWithEveryListener, WAIT_MS, waitForMetric, type ListenerName } from './support.ts';
 
 const KAFKA_MAX_CONNECTIONS = 8;
@@ -148,12 +149,12 @@ test('a fleet reconnecting past mqtt.limits.maxConnections is told CONNACK 0x03 
   const port = portOf(daemon, 'mqtt');
   const connected = await Promise.all(['storm-1', 'storm-2'].map((clientId) => mqttClientOf(daemon, 'mqtt', clientId)));
   try {
-    const storm = await Promise.all(Array.from({ length: RECONNECT_STORM_DEVICES }, async (_, index) => {
+    const storm = await within(Promise.all(Array.from({ length: RECONNECT_STORM_DEVICES }, async (_, index) => {
       const device = await RawClient.connect(port);
       const [, code] = await device.handshake({ clientId: `storming-${index}` });
       await device.close();
       return code;
-    }));
+    })), WAIT_MS, 'every storming device answered');
     assert.equal(storm, storm.map(() => 3), 'every device past the limit is told the server is unavailable');
     await waitForMetric(daemon, 'tributary_mqtt_refused_connections_total', { reason: 'max-connections' }, (value) => value === RECONNECT_STORM_DEVICES, 'every refusal counted');
     const isRefusal = (line: Record<string, unknown>): boolean => line.msg === 'MQTT connection refused: 2 connections are open (mqtt.limits.maxConnections)';

@@ -17,6 +17,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { Daemon, metricValue } from '../../helpers/daemon.ts';
 import { kafkaClient, readPartition } from '../../mirror/cluster.ts';
 import { kafkajsClient } from '../kafka/clients/support/kafkajs.ts';
+import { within } from '../kafka/clients/support/timeout.ts';
 import { WAIT_MS } from './support.ts';
 
 /** Small enough to fill in a moment, large enough for the daemon's metadata and first segments. */
@@ -114,7 +115,7 @@ test('a disk filling under MQTT QoS 1 and Kafka acks=all load: each gets its pro
         }
       }
     };
-    await Promise.all([kafkaLoad(), mqttLoad(device)]);
+    await within(Promise.all([kafkaLoad(), mqttLoad(device)]), WAIT_MS, 'both loads stopped by the full disk');
 
     assert.is(kafkajsErrorType(kafka.error), 'KAFKA_STORAGE_ERROR', `the producer is told the broker cannot store the records (${String(kafka.error)})`);
     assert.is(devices.disconnect?.reasonCode, UNSPECIFIED_ERROR, 'the device is disconnected with 0x80, its publish unacknowledged');
