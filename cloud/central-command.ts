@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { defaultConfig, loadConfigFile } from '../shared/config/load.ts';
 import { createLogger } from '../shared/logger.ts';
-import { runUntilSignal } from '../edge/cli/run-until-signal.ts';
+import { runUntilSignal } from '../shared/run-until-signal.ts';
 import { startCentral } from './central.ts';
 
 const USAGE = `usage: tributary central [--config FILE]

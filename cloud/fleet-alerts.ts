@@ -6,7 +6,7 @@
 //   data-loss        the edge reports records evicted before delivery (its disk budget forced them out)
 //   clock-skew       a heartbeat read as it arrived was sent more than clockSkewSeconds away from the fleet view's clock
 import type { EdgeHistory } from './fleet-history.ts';
-import type { Heartbeat } from '../mirror/heartbeat.ts';
+import type { Heartbeat } from '../shared/heartbeat.ts';
 
 export const ALERTS = ['stale', 'backlog-growing', 'data-loss', 'clock-skew'] as const;
 export type AlertName = (typeof ALERTS)[number];

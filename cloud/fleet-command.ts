@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { TributaryError } from '../shared/errors.ts';
 import { createLogger } from '../shared/logger.ts';
-import { runUntilSignal } from '../edge/cli/run-until-signal.ts';
+import { runUntilSignal } from '../shared/run-until-signal.ts';
 import { DEFAULT_THRESHOLDS } from './fleet-alerts.ts';
 import { FleetView } from './fleet.ts';
 

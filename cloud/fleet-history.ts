@@ -2,7 +2,7 @@
 // heartbeats (backlog, throughput and when each was sent and read, for the sparklines and
 // the backlog-growth alert), the clock skew seen on heartbeats read as they arrived, and
 // each distinct error with when it was first and last reported and how often.
-import type { Heartbeat } from '../mirror/heartbeat.ts';
+import type { Heartbeat } from '../shared/heartbeat.ts';
 
 /** Heartbeats kept per edge: an hour at the default 30 s interval. */
 export const EDGE_HISTORY_SAMPLES_MAX = 120;

@@ -10,9 +10,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { TributaryError } from '../shared/errors.ts';
 import { decodeRecords, iterateBatchHeaders } from '../shared/kafka/record-batch.ts';
 import type { Logger } from '../shared/logger.ts';
-import { decodeHeartbeat, type Heartbeat } from '../mirror/heartbeat.ts';
-import { KafkaClient } from '../mirror/kafka-client.ts';
-import { describeError, KafkaError } from '../mirror/kafka-errors.ts';
+import { decodeHeartbeat, type Heartbeat } from '../shared/heartbeat.ts';
+import { KafkaClient } from '../shared/kafka/client/kafka-client.ts';
+import { describeError, KafkaError } from '../shared/kafka/client/kafka-errors.ts';
 import { listenOn } from '../edge/listeners/listen.ts';
 import { alertsOf, type AlertName, type AlertThresholds } from './fleet-alerts.ts';
 import { EdgeHistory } from './fleet-history.ts';

@@ -6,7 +6,7 @@ import type { SASLOptions } from '@platformatic/kafka';
 import type { MirrorConfig } from '../shared/config/mirror-schema.ts';
 import { TributaryError } from '../shared/errors.ts';
 import { KafkaEndpoint } from './endpoint.ts';
-import { tlsOptionsFromConfig } from './kafka-client.ts';
+import { tlsOptionsFromConfig } from '../shared/kafka/client/kafka-client.ts';
 
 /** The central cluster as configured: TLS, SASL, address map, with {edge} filled in. */
 export function centralEndpoint(config: MirrorConfig, edgeId: string, suffix = ''): KafkaEndpoint {

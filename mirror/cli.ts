@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { TributaryError } from '../shared/errors.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { createLogger } from '../shared/logger.ts';
-import { runUntilSignal } from '../edge/cli/run-until-signal.ts';
+import { runUntilSignal } from '../shared/run-until-signal.ts';
 import { startStandaloneMirror } from './standalone.ts';
 
 const USAGE = `usage: tributary mirror --config FILE

@@ -9,9 +9,9 @@
 import type { SASLOptions } from '@platformatic/kafka';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { TributaryError } from '../shared/errors.ts';
-import { KafkaClient } from './kafka-client.ts';
-import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KAFKA_ERROR_HINTS, KafkaError } from './kafka-errors.ts';
-import type { ProduceOutcome } from './kafka-requests.ts';
+import { KafkaClient } from '../shared/kafka/client/kafka-client.ts';
+import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KAFKA_ERROR_HINTS, KafkaError } from '../shared/kafka/client/kafka-errors.ts';
+import type { ProduceOutcome } from '../shared/kafka/client/kafka-requests.ts';
 
 export type { ProduceOutcome };
 

@@ -1,4 +1,4 @@
-// Sends the edge's heartbeat (heartbeat.ts) to the central heartbeat topic every interval:
+// Sends the edge's heartbeat (shared/heartbeat.ts) to the central heartbeat topic every interval:
 // one small record, keyed by the edge id, always to the same partition, before any topic and
 // outside sync windows. `tributary fleet` (cloud/) reads them.
 import { crc32c } from '@node-rs/crc32';
@@ -6,9 +6,9 @@ import { TributaryError } from '../shared/errors.ts';
 import { encodeRecordBatch } from '../shared/kafka/record-batch.ts';
 import type { Logger } from '../shared/logger.ts';
 import { kafkaFailure, type LogEndpoint } from './endpoint.ts';
-import { encodeHeartbeat, topicBacklogs, type Heartbeat } from './heartbeat.ts';
+import { encodeHeartbeat, topicBacklogs, type Heartbeat } from '../shared/heartbeat.ts';
 import { SOFTWARE_VERSION } from '../shared/version.ts';
-import { describeError, KafkaError } from './kafka-errors.ts';
+import { describeError, KafkaError } from '../shared/kafka/client/kafka-errors.ts';
 import type { LinkMonitor } from './link-monitor.ts';
 import type { LinkScheduler, SenderClass } from './link-scheduler.ts';
 import type { MirrorStatus } from './status-route.ts';

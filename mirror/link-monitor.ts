@@ -12,7 +12,7 @@
 // with a probe of the whole cluster (one at a time, shared by every partition that failed
 // meanwhile): if any broker answers, the link stays up and only that partition waits.
 import { sleep } from './bandwidth.ts';
-import type { LinkStateName } from './heartbeat.ts';
+import type { LinkStateName } from '../shared/heartbeat.ts';
 
 /** Each wait is shortened or lengthened by up to this share, at random. */
 const JITTER_SHARE = 0.2;

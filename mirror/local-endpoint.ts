@@ -4,7 +4,7 @@
 // uses, so that the mirror depends on no more of the edge than that.
 import { isTributaryError, TributaryError } from '../shared/errors.ts';
 import type { EndpointRead, LogEndpoint, ProduceOutcome } from './endpoint.ts';
-import { KafkaError } from './kafka-errors.ts';
+import { KafkaError } from '../shared/kafka/client/kafka-errors.ts';
 
 export interface LocalPartition {
   readonly highWatermark: bigint;

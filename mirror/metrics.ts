@@ -2,7 +2,7 @@
 // mirror's own). Lag is per mirrored partition; the link's state is one gauge per state
 // name, 1 for the current one, so that a dashboard can graph time spent down.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { LINK_STATES, type LinkStateName } from './heartbeat.ts';
+import { LINK_STATES, type LinkStateName } from '../shared/heartbeat.ts';
 
 export class MirrorMetrics {
   readonly lagRecords: Gauge<'topic' | 'partition' | 'direction'>;

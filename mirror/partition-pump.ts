@@ -42,7 +42,7 @@ import type { CompressionName } from '../shared/kafka/compression/codec.ts';
 import { isTributaryError, TributaryError } from '../shared/errors.ts';
 import type { LogEndpoint } from './endpoint.ts';
 import { kafkaErrorName, kafkaFailure } from './endpoint.ts';
-import { describeError, KafkaError } from './kafka-errors.ts';
+import { describeError, KafkaError } from '../shared/kafka/client/kafka-errors.ts';
 import type { LinkMonitor } from './link-monitor.ts';
 import type { LinkScheduler, SenderClass } from './link-scheduler.ts';
 import type { HeaderLike } from './source-headers.ts';

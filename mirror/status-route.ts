@@ -3,36 +3,11 @@
 // mirror itself so that an edge without a mirror never loads the Kafka client it uses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../shared/config/schema.ts';
-import type { Heartbeat, LinkStateName } from './heartbeat.ts';
+import type { Heartbeat } from '../shared/heartbeat.ts';
+import type { MirrorPartitionReport, MirrorReport } from '../shared/mirror-report.ts';
 import type { Mirror } from './mirror.ts';
 
-/** The mirror's state for the admin API (GET /api/mirror) and `tributary mirror status`. */
-export interface MirrorReport {
-  configured: true;
-  state: LinkStateName;
-  target: string;
-  backlogRecords: number;
-  backlogBytes: number;
-  backlogSeconds: number;
-  deliveredRecordsTotal: number;
-  lostRecordsTotal: number;
-  errorsTotal: number;
-  lastError: string | null;
-  partitions: MirrorPartitionReport[];
-  /** Central topics the cluster refuses to create or grow, with what it said. */
-  refusedTopics: { target: string; kafkaError: string | null; error: string; since: string; attempts: number }[];
-  reverse: MirrorPartitionReport[];
-}
-
-export interface MirrorPartitionReport {
-  topic: string;
-  partition: number;
-  target: string;
-  deliveredOffset: string;
-  logEndOffset: string;
-  /** Records of this partition not yet delivered: the part of backlogRecords it holds. */
-  backlogRecords: number;
-}
+export type { MirrorPartitionReport, MirrorReport };
 
 /** The mirror's state now: what a heartbeat reports, with the records lost and the last error as the mirror keeps them. */
 export type MirrorStatus = Pick<Heartbeat, 'linkState' | 'lagRecords' | 'lagBytes' | 'lagSeconds' | 'bytesSent' | 'recordsDelivered' | 'errors' | 'partitions'> & {

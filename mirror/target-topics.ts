@@ -13,7 +13,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { TributaryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { LogEndpoint } from './endpoint.ts';
-import { describeError, kafkaAnswerName } from './kafka-errors.ts';
+import { describeError, kafkaAnswerName } from '../shared/kafka/client/kafka-errors.ts';
 
 /** First pause before a refused topic is asked for again; it doubles up to the maximum. */
 const REFUSED_RETRY_MS_MIN = 5_000;

@@ -7,6 +7,8 @@ import { KAFKA_PROTOCOL_ERROR_CODES } from '../shared/kafka/protocol/errors.ts';
 /** Every subclass of TributaryError, with the codes it carries. A code no subclass lists is carried by TributaryError itself. */
 export const ERROR_CLASSES: ReadonlyArray<{ name: string; codes: readonly ErrorCode[] }> = [
   { name: 'KafkaProtocolError', codes: KAFKA_PROTOCOL_ERROR_CODES },
+  { name: 'ExpressionError', codes: ['EXPRESSION_INVALID'] },
+  { name: 'RefusedPublishError', codes: ['MQTT_PUBLISH_REFUSED'] },
 ];
 
 export function classOfCode(code: ErrorCode): string {

@@ -33,7 +33,7 @@ const EDGE: Panel[] = [
     { expr: 'tributary_mqtt_persistent_sessions', legend: 'persistent sessions {{instance}}' }] },
   { title: 'Consumer group members', unit: 'short', targets: [{ expr: 'tributary_group_members', legend: '{{instance}}' }] },
   { title: 'fdatasync duration, p99', unit: 's', targets: [{ expr: 'histogram_quantile(0.99, sum by (instance, le) (rate(tributary_storage_flush_duration_seconds_bucket[$__rate_interval])))', legend: '{{instance}}' }] },
-  { title: 'Kafka request latency, p99', unit: 's', targets: [{ expr: 'histogram_quantile(0.99, sum by (instance, api, le) (rate(tributary_kafka_request_seconds_bucket{api!="Fetch"}[$__rate_interval])))', legend: '{{instance}} {{api}}' }] },
+  { title: 'Kafka request latency, p99', unit: 's', targets: [{ expr: 'histogram_quantile(0.99, sum by (instance, api, le) (rate(tributary_kafka_request_duration_seconds_bucket{api!="Fetch"}[$__rate_interval])))', legend: '{{instance}} {{api}}' }] },
   { title: 'Resident memory', unit: 'bytes', targets: [{ expr: 'tributary_process_resident_memory_bytes', legend: '{{instance}}' }] },
   { title: 'Versions', unit: 'short', kind: 'table', targets: [
     { expr: 'tributary_build_info', legend: '{{instance}} {{version}}' },

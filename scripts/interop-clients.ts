@@ -12,7 +12,7 @@
 // The cache: $TRIBUTARY_CACHE_DIR, or ~/.cache/tributary.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
@@ -26,6 +26,8 @@ export const GO_PROGRAMS = ['franz-go', 'sarama'] as const;
 export type GoProgram = (typeof GO_PROGRAMS)[number];
 /** Written last into a finished folder: a folder without it was interrupted. */
 const COMPLETE_MARKER = '.complete';
+/** A folder of other inputs is removed once unused this long: a branch not run for two weeks rebuilds in a minute. */
+const UNUSED_FOLDER_DAYS_MAX = 14;
 /** Characters of the input hash in a folder name; enough to tell inputs apart. */
 const HASH_CHARACTERS = 16;
 
@@ -88,6 +90,9 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
 function prepareFolder(folder: string, fill: (folder: string) => void): void {
   if (existsSync(join(folder, COMPLETE_MARKER))) {
     console.log(`interop-clients: ${folder} is prepared`);
+    // Marks it used: folders unused for a while are removed (removeUnusedFolders).
+    const now = new Date();
+    utimesSync(join(folder, COMPLETE_MARKER), now, now);
     return;
   }
   rmSync(folder, { recursive: true, force: true });
@@ -96,12 +101,21 @@ function prepareFolder(folder: string, fill: (folder: string) => void): void {
   writeFileSync(join(folder, COMPLETE_MARKER), `${new Date().toISOString()}\n`);
 }
 
-function removeOlderFolders(keep: string[]): void {
+/**
+ * Removes the folders of other inputs that no run has used for UNUSED_FOLDER_DAYS_MAX days.
+ * Not at once: two checkouts of different versions on one machine (a branch and main)
+ * each use their own folder, and one's preparing must not delete the other's mid-test.
+ */
+function removeUnusedFolders(keep: string[]): void {
   const root = cacheRoot();
   if (!existsSync(root)) return;
+  const oldestKeptMs = Date.now() - UNUSED_FOLDER_DAYS_MAX * 24 * 3600 * 1000;
   for (const entry of readdirSync(root)) {
     const path = join(root, entry);
-    if (!keep.includes(path)) rmSync(path, { recursive: true, force: true });
+    if (keep.includes(path)) continue;
+    const marker = join(path, COMPLETE_MARKER);
+    const lastUsedMs = existsSync(marker) ? statSync(marker).mtimeMs : statSync(path).mtimeMs;
+    if (lastUsedMs < oldestKeptMs) rmSync(path, { recursive: true, force: true });
   }
 }
 
@@ -121,7 +135,7 @@ export function prepareInteropClients(): InteropClientPaths {
     });
     return pythonFolder;
   });
-  removeOlderFolders([paths.goPrograms, ...pythonFolders]);
+  removeUnusedFolders([paths.goPrograms, ...pythonFolders]);
   return paths;
 }
 

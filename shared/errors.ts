@@ -40,6 +40,7 @@ export const ErrorCodes = {
   INVALID_TOPIC_CONFIG: 'A topic setting is invalid',
   MIRROR_TARGET_FAILED: 'The central cluster cannot be reached or refused a mirror request',
   MIRROR_SOURCE_FAILED: 'The mirror cannot read the edge log or write to it',
+  EXPRESSION_INVALID: 'A pipeline expression cannot be parsed, or uses what expressions may not (the configuration names the pipeline and step)',
   MQTT_PUBLISH_REFUSED: 'An MQTT publish was refused (no route, too large for its log topic, or dropped under load)',
   MQTT_SESSION_STORE_UNSUPPORTED: 'The MQTT session tables were written by a newer version of Tributary',
   MQTT_SESSION_STORE_CLOSED: 'The MQTT session store is closed',

@@ -6,7 +6,8 @@ import { parsePasswordHash, verifyPassword, type ParsedHash } from './password-h
 
 export interface PasswordUser {
   username: string;
-  passwordHash: string;
+  /** Absent for a Kafka user who signs in only with SCRAM (edge/kafka/sasl/users.ts). */
+  passwordHash?: string | undefined;
 }
 
 export class PasswordBook {
@@ -22,11 +23,14 @@ export class PasswordBook {
   /** Refuses, naming the key (`${section}[i]`), a hash it cannot use and a user listed twice. */
   static fromUsers(users: readonly PasswordUser[], section: string): PasswordBook {
     const hashes = new Map<string, ParsedHash>();
+    const listed = new Set<string>();
     for (const [index, user] of users.entries()) {
       const key = `${section}[${index}]`;
+      if (listed.has(user.username)) throw new TributaryError('CONFIG_INVALID', `${key}.username: "${user.username}" is listed twice`, { key });
+      listed.add(user.username);
+      if (user.passwordHash === undefined) continue;
       const hash = parsePasswordHash(user.passwordHash);
       if (typeof hash === 'string') throw new TributaryError('CONFIG_INVALID', `${key}.passwordHash: the hash of "${user.username}" is not usable: ${hash}`, { key });
-      if (hashes.has(user.username)) throw new TributaryError('CONFIG_INVALID', `${key}.username: "${user.username}" is listed twice`, { key });
       hashes.set(user.username, hash);
     }
     return new PasswordBook(hashes);

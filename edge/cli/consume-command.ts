@@ -11,7 +11,7 @@ import { integerOption, offsetOption, parseCommandArgs, timestampOption } from '
 import { explainKafkaError } from './ops/kafka-errors.ts';
 import { PartitionReader, type StartPosition } from './ops/partition-reader.ts';
 import { ProgressBar } from './ops/progress-bar.ts';
-import { DECODE_MODES, parseDecodeMode, recordToJson, valueLine, type DecodeMode, type RecordData } from './ops/record-view.ts';
+import { DECODE_MODES, parseDecodeMode, recordToJson, valueLine, type DecodeMode, type RecordData } from '../../shared/record-view.ts';
 
 const USAGE = `usage: tributary consume --topic NAME [options]
 

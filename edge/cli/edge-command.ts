@@ -4,7 +4,7 @@ import { defaultConfig, loadConfigFile } from '../../shared/config/load.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { startEdge } from '../daemon/edge-daemon.ts';
 import { reloadOnHangup } from './reload-on-hangup.ts';
-import { runUntilSignal } from './run-until-signal.ts';
+import { runUntilSignal } from '../../shared/run-until-signal.ts';
 const USAGE = `usage: tributary edge [--config FILE]
 
 Runs the edge broker. Without --config it runs on built-in defaults: data in ./data,

@@ -36,7 +36,7 @@ export class RequestRouter implements RequestHandler {
     const registers = registry ? [registry] : [];
     this.#requests = new Counter({ name: 'tributary_kafka_requests_total', help: 'Kafka requests by API and outcome (ok, unsupported, malformed, unauthenticated)', labelNames: ['api', 'outcome'], registers });
     this.#traffic = new KafkaTrafficMetrics(registry);
-    this.#latency = new Histogram({ name: 'tributary_kafka_request_seconds', help: 'Time from a Kafka request frame to its response, by API (long-polled fetches included)', labelNames: ['api'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers });
+    this.#latency = new Histogram({ name: 'tributary_kafka_request_duration_seconds', help: 'Time from a Kafka request frame to its response, by API (long-polled fetches included)', labelNames: ['api'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers });
   }
 
   async handle(frame: Buffer, connection: ConnectionInfo): Promise<Response | undefined> {

@@ -16,9 +16,8 @@ import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
 import type { SaslMechanism } from './sasl/mechanism.ts';
-import { PlainMechanism } from './sasl/plain.ts';
+import { saslMechanismsOf } from './sasl/users.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
-import { PasswordBook } from '../auth/password-book.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
 export interface KafkaServerOptions {
@@ -125,15 +124,15 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
  * refuses settings no client could get through.
  */
 function saslOf(config: KafkaConfig['sasl'], tlsListenerRuns: boolean): { mechanisms: readonly SaslMechanism[]; listeners: Set<'plain' | 'tls'> } {
-  const users = PasswordBook.fromUsers(config.users, 'kafka.sasl.users');
+  const mechanisms = saslMechanismsOf(config.users, 'kafka.sasl.users');
   const listeners = new Set(config.listeners);
-  if (listeners.size > 0 && users.size === 0) {
+  if (listeners.size > 0 && mechanisms.length === 0) {
     throw new TributaryError('CONFIG_INVALID', 'kafka.sasl: listeners require SASL but no users are listed, so no client could connect', { key: 'kafka.sasl' });
   }
   if (listeners.has('tls') && !tlsListenerRuns) {
     throw new TributaryError('CONFIG_INVALID', 'kafka.sasl.listeners: names tls, but listeners.kafkaTls.enabled is false', { key: 'kafka.sasl.listeners' });
   }
-  return { mechanisms: [new PlainMechanism(users)], listeners };
+  return { mechanisms, listeners };
 }
 
 function advertisedHost(listenHost: string, configured: string): string {

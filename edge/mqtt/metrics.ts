@@ -64,7 +64,7 @@ export class MqttMetrics {
     this.refusedConnections = new Counter({ name: 'tributary_mqtt_refused_connections_total', help: 'Connections refused, by reason: with a CONNACK return code, or (tls-handshake) by a failed TLS handshake.', labelNames: ['reason'], registers });
     this.refusedSubscriptions = new Counter({ name: 'tributary_mqtt_refused_subscriptions_total', help: 'Subscriptions refused with SUBACK 0x80 (mqtt.denySubscribe, or outside a user\'s subscribe permissions).', registers });
     this.appendLatency = new Histogram({
-      name: 'tributary_mqtt_append_latency_seconds',
+      name: 'tributary_mqtt_append_duration_seconds',
       help: 'Time from the first publish of a record batch to the batch being durable in the log.',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
       registers,

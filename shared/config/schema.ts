@@ -54,13 +54,25 @@ const ListenersSchema = section({
 /** What `tributary config hash-password` prints: scrypt$N$r$p$salt$key, salt and key in base64. */
 export const PASSWORD_HASH_PATTERN = '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za-z0-9+/]+={0,2}\\$[A-Za-z0-9+/]+={0,2}$';
 
+/**
+ * What `tributary config hash-password --scram-sha-256` (or -512) prints:
+ * scram-sha-NNN$iterations$salt$StoredKey$ServerKey in base64, the keys as long as the hash
+ * (32 or 64 bytes). The iteration range is checked at start (edge/auth/scram-credential.ts).
+ */
+function scramCredentialPattern(bits: 256 | 512): string {
+  const key = bits === 256 ? '[A-Za-z0-9+/]{43}=' : '[A-Za-z0-9+/]{86}==';
+  return `^scram-sha-${bits}\\$[0-9]{4,5}\\$[A-Za-z0-9+/]+={0,2}\\$${key}\\$${key}$`;
+}
+
 const KafkaSaslSchema = section({
-  listeners: Type.Array(oneOf(['plain', 'tls'] as const), { default: [], uniqueItems: true, description: 'Listeners on which a client must authenticate with SASL PLAIN before any other request: plain (listeners.kafka), tls (listeners.kafkaTls). On the plain listener the password crosses the network in clear text.' }),
+  listeners: Type.Array(oneOf(['plain', 'tls'] as const), { default: [], uniqueItems: true, description: 'Listeners on which a client must authenticate with SASL (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512) before any other request: plain (listeners.kafka), tls (listeners.kafkaTls). With PLAIN on the plain listener the password crosses the network in clear text; SCRAM never sends it.' }),
   users: Type.Array(Type.Object({
     username: Type.String({ minLength: 1, maxLength: 256, description: 'User name a client sends (sasl.username).' }),
-    passwordHash: Type.String({ pattern: PASSWORD_HASH_PATTERN, description: 'scrypt hash of its password, as printed by `tributary config hash-password`.' }),
-  }, { additionalProperties: false }), { default: [], maxItems: 10_000, description: 'Users allowed to authenticate; a wrong user name or password gets SASL_AUTHENTICATION_FAILED and the connection is closed.' }),
-}, 'SASL PLAIN authentication of Kafka clients.');
+    passwordHash: Type.Optional(Type.String({ pattern: PASSWORD_HASH_PATTERN, description: 'scrypt hash of its password for SASL PLAIN, as printed by `tributary config hash-password`.' })),
+    scramSha256: Type.Optional(Type.String({ pattern: scramCredentialPattern(256), description: 'SCRAM-SHA-256 credential (salt, iterations, StoredKey, ServerKey; never the password), as printed by `tributary config hash-password --scram-sha-256`.' })),
+    scramSha512: Type.Optional(Type.String({ pattern: scramCredentialPattern(512), description: 'SCRAM-SHA-512 credential, as printed by `tributary config hash-password --scram-sha-512`.' })),
+  }, { additionalProperties: false }), { default: [], maxItems: 10_000, description: 'Users allowed to authenticate, each with at least one of passwordHash (PLAIN), scramSha256 and scramSha512; a mechanism is offered when some user has its credential. A wrong user name or password gets SASL_AUTHENTICATION_FAILED and the connection is closed.' }),
+}, 'SASL authentication of Kafka clients: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.');
 
 const KafkaSchema = section({
   advertisedHost: Type.String({ default: '', description: 'Host name given to Kafka clients in Metadata responses. Empty means the listener\'s host (or the hostname when it binds 0.0.0.0).' }),

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { alertsOf, DEFAULT_THRESHOLDS } from '../../cloud/fleet-alerts.ts';
 import { EDGE_ERRORS_MAX, EDGE_HISTORY_SAMPLES_MAX, EdgeHistory } from '../../cloud/fleet-history.ts';
-import type { Heartbeat } from '../../mirror/heartbeat.ts';
+import type { Heartbeat } from '../../shared/heartbeat.ts';
 
 const T = 1_800_000_000_000;
 

@@ -9,7 +9,7 @@ import { silentLogger } from '../../shared/logger.ts';
 import { FleetView, type EdgeSummary } from '../../cloud/fleet.ts';
 import { DEFAULT_THRESHOLDS } from '../../cloud/fleet-alerts.ts';
 import { metricValue } from '../helpers/daemon.ts';
-import { encodeHeartbeat, type Heartbeat } from '../../mirror/heartbeat.ts';
+import { encodeHeartbeat, type Heartbeat } from '../../shared/heartbeat.ts';
 import { Daemon } from '../helpers/daemon.ts';
 import { freePort, waitFor } from '../mirror/cluster.ts';
 import { startFleet, type FleetProcess } from './fleet-process.ts';

@@ -15,7 +15,7 @@ import { Producer } from '@platformatic/kafka';
 import mqtt from 'mqtt';
 import { createLink, type Link } from '../../firmware-sim/link/link.ts';
 import { Daemon } from '../helpers/daemon.ts';
-import type { KafkaClient } from '../../mirror/kafka-client.ts';
+import type { KafkaClient } from '../../shared/kafka/client/kafka-client.ts';
 import { assertExactCopy, committedOffsets, freePort, kafkaClient, mirrorThroughLink, readPartition, waitFor } from '../mirror/cluster.ts';
 
 /** Records produced over the Kafka protocol: at edge A and at edge B. */

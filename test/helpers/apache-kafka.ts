@@ -144,6 +144,9 @@ export async function runKafkaTool(main: string, args: readonly string[], option
   return result.stdout;
 }
 
+/** Starts tried when a chosen port is taken before Kafka binds it: a race with other processes, rare twice in a row. */
+const PORT_COLLISION_ATTEMPTS_MAX = 3;
+
 /** A free TCP port on 127.0.0.1 (Kafka's listeners must be named before it starts, so port 0 cannot be used). */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, rejectPort) => {
@@ -240,7 +243,22 @@ export class ApacheKafka {
     return this.nodes.map((node) => `127.0.0.1:${node.listenerPorts[listener]}`).join(',');
   }
 
+  /**
+   * Starts the cluster; when a port chosen free was taken by another process before Kafka
+   * bound it (freePort closes its probe first), starts again on new ports.
+   */
   static async start(options: ApacheKafkaOptions = {}): Promise<ApacheKafka> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ApacheKafka.#startOnce(options);
+      } catch (error) {
+        const portTaken = error instanceof Error && error.message.includes('Address already in use');
+        if (!portTaken || attempt === PORT_COLLISION_ATTEMPTS_MAX) throw error;
+      }
+    }
+  }
+
+  static async #startOnce(options: ApacheKafkaOptions): Promise<ApacheKafka> {
     kafkaClasspath();
     const count = options.nodes ?? 1;
     if (count > 1 && Object.values(options.extraListeners ?? {}).some((listener) => listener.advertisedPort !== undefined)) {

@@ -1,7 +1,7 @@
 // Helpers for tests that run a central, edges and links as real processes: read back a
 // whole target partition, wait for a condition on another process, produce to an edge.
 import { decodeRecords, iterateBatchHeaders, type DecodedRecord } from '../../shared/kafka/record-batch.ts';
-import { KafkaClient } from '../../mirror/kafka-client.ts';
+import { KafkaClient } from '../../shared/kafka/client/kafka-client.ts';
 import type { Link } from '../../firmware-sim/link/link.ts';
 
 /** How long a test waits for another process to reach a state before it fails. */

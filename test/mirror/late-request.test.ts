@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Admin, Producer } from '@platformatic/kafka';
 import { encodeRecordBatch, type DecodedRecord } from '../../shared/kafka/record-batch.ts';
-import { KafkaError } from '../../mirror/kafka-errors.ts';
+import { KafkaError } from '../../shared/kafka/client/kafka-errors.ts';
 import { sourceHeaders } from '../../mirror/source-headers.ts';
 import { Daemon } from '../helpers/daemon.ts';
 import { assertExactCopy, freePort, kafkaClient, readPartition, waitFor } from './cluster.ts';

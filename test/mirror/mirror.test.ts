@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Admin, Producer } from '@platformatic/kafka';
 import { createLink, type Link } from '../../firmware-sim/link/link.ts';
-import { decodeHeartbeat } from '../../mirror/heartbeat.ts';
+import { decodeHeartbeat } from '../../shared/heartbeat.ts';
 import { Daemon, metricValue } from '../helpers/daemon.ts';
 import { assertExactCopy, committedOffsets, freePort, kafkaClient, mirrorThrough, readPartition, waitFor } from './cluster.ts';
 

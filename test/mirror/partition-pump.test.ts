@@ -5,7 +5,7 @@ import { TributaryError } from '../../shared/errors.ts';
 import { encodeRecordBatch } from '../../shared/kafka/record-batch.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import type { EndpointRead, LogEndpoint, ProduceOutcome } from '../../mirror/endpoint.ts';
-import { KafkaError } from '../../mirror/kafka-errors.ts';
+import { KafkaError } from '../../shared/kafka/client/kafka-errors.ts';
 import { LinkMonitor } from '../../mirror/link-monitor.ts';
 import { PartitionPump } from '../../mirror/partition-pump.ts';
 import { sourceHeaders, sourceOffsetMatcher } from '../../mirror/source-headers.ts';

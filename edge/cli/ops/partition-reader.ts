@@ -3,7 +3,7 @@
 // to each partition's leader, so that looking at a topic leaves no trace on the broker.
 import type { Consumer } from '@platformatic/kafka';
 import type { TopicLayout } from '../kafka-admin-client.ts';
-import type { RecordData } from './record-view.ts';
+import type { RecordData } from '../../../shared/record-view.ts';
 
 /** How long the broker may hold a Fetch open waiting for data (long poll); short enough to notice Ctrl-C. */
 const FETCH_WAIT_MS = 500;

@@ -3,7 +3,7 @@
 // offsets). Described here by the few methods used, so that the connectors depend on no
 // more of the storage and Kafka parts than that, and tests can see what they touch.
 import { isTributaryError } from '../../../shared/errors.ts';
-import type { RecordData } from '../../cli/ops/record-view.ts';
+import type { RecordData } from '../../../shared/record-view.ts';
 import { topicsProviderFor } from '../../http/console/daemon-providers.ts';
 import type { GroupCoordinator } from '../../kafka/groups/coordinator.ts';
 import type { LogStore } from '../../storage/index.ts';

@@ -3,7 +3,7 @@
 // header values are text where they are UTF-8 and {"base64": "…"} where they are not (as
 // `tributary consume` shows them). The coordinates name a record uniquely and for ever, so
 // a receiver can drop a record it has seen before.
-import { textOrBase64 } from '../../cli/ops/record-view.ts';
+import { textOrBase64 } from '../../../shared/record-view.ts';
 import type { RecordData } from './log-access.ts';
 
 export interface RecordEnvelope {

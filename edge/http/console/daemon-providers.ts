@@ -4,7 +4,7 @@
 import { iterateBatchHeaders, decodeRecords } from '../../../shared/kafka/record-batch.ts';
 import type { GroupCoordinator } from '../../kafka/groups/coordinator.ts';
 import type { DurableEvent, LogStore } from '../../storage/index.ts';
-import type { RecordData } from '../../cli/ops/record-view.ts';
+import type { RecordData } from '../../../shared/record-view.ts';
 import { assignedPartitions } from './consumer-assignment.ts';
 import type { GroupsProvider, TopicsProvider } from './providers.ts';
 

@@ -3,7 +3,7 @@
 // not wired passes nothing, and its API answers {"configured": false}. The interfaces are
 // narrow on purpose: another engine (the MQTT front end, for one) only has to implement
 // the same few methods for the console to show it.
-import type { RecordData } from '../../cli/ops/record-view.ts';
+import type { RecordData } from '../../../shared/record-view.ts';
 import type { MirrorReportJson } from '../../cli/ops/mirror-report.ts';
 import type { MqttClientDetail, MqttClientSummary } from '../../mqtt/client-view.ts';
 import type { PipelineProblem, PipelineReport } from '../../pipelines/index.ts';

@@ -8,8 +8,11 @@ export type SaslStep =
   | { outcome: 'authenticated'; user: string; response: Buffer }
   /** The exchange goes on: `response` is the server's challenge, and the client sends another token. */
   | { outcome: 'challenge'; response: Buffer }
-  /** Refused; `reason` is for the log, never for the client, and never holds a secret. */
-  | { outcome: 'failed'; reason: string; user: string | undefined };
+  /**
+   * Refused; `reason` is for the log and never holds a secret. `clientMessage` tells the client
+   * what was malformed; without it the client hears only that the user name or password is wrong.
+   */
+  | { outcome: 'failed'; reason: string; user: string | undefined; clientMessage?: string };
 
 /** One client's exchange with a mechanism, from its first token to its end. */
 export interface SaslExchange {

@@ -61,7 +61,8 @@ export class SaslSession {
     }
     const step = await this.#step(request.authBytes, logger, client);
     if (step.outcome === 'failed') {
-      return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: 'Authentication failed: invalid username or password', authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
+      const errorMessage = step.clientMessage ?? 'Authentication failed: invalid username or password';
+      return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: step.response, sessionLifetimeMs: 0n };
   }

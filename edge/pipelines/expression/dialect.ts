@@ -96,7 +96,7 @@ export class ExpressionError extends TributaryError {
   readonly column: number;
 
   constructor(message: string, column: number) {
-    super('CONFIG_INVALID', message, { column });
+    super('EXPRESSION_INVALID', message, { column });
     this.name = 'ExpressionError';
     this.column = column;
   }

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
-import { KafkaClient } from '../../../mirror/kafka-client.ts';
+import { KafkaClient } from '../../../shared/kafka/client/kafka-client.ts';
 import { encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
 import { REFUSAL_HEADROOM_CONNECTIONS } from '../../../edge/mqtt/broker/broker.ts';
 import { BROKER_CERTIFICATE } from '../../helpers/certificates.ts';

@@ -51,7 +51,7 @@ test('publishes are read by Kafka clients; Kafka records reach MQTT subscribers;
     const metrics = await daemon.metrics();
     assert.is(metricValue(metrics, 'tributary_mqtt_connected_clients'), 1);
     assert.is(metricValue(metrics, 'tributary_mqtt_publishes_in_total', { qos: '1' }), 2);
-    assert.ok((metricValue(metrics, 'tributary_mqtt_append_latency_seconds_count') ?? 0) >= 1);
+    assert.ok((metricValue(metrics, 'tributary_mqtt_append_duration_seconds_count') ?? 0) >= 1);
   } finally {
     await producer.disconnect().catch(() => {});
     for (const client of clients) await client.endAsync(true);

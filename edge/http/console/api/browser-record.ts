@@ -2,7 +2,7 @@
 // with the MQTT ones marked (the broker's own mqtt.* headers: topic, QoS, retain, client
 // id, and MQTT 5 properties), and the payload decoded (payload-decoders.ts).
 import { MqttHeaders } from '../../../mqtt/index.ts';
-import type { RecordData } from '../../../cli/ops/record-view.ts';
+import type { RecordData } from '../../../../shared/record-view.ts';
 import { hexOf, showPayload, type BrowserDecodeMode, type ShownPayload } from './payload-decoders.ts';
 
 /** Header names that MQTT publishes carry in the log all begin with this. */

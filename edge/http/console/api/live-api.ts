@@ -5,7 +5,7 @@
 // TAIL_RECORDS_PER_PUSH_MAX every TAIL_PUSH_INTERVAL_MS (beyond that it skips ahead and
 // says how many it skipped).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RecordData } from '../../../cli/ops/record-view.ts';
+import type { RecordData } from '../../../../shared/record-view.ts';
 import { ApiRefusal, oneOf, required, shortText, wholeNumber, type ApiHandler, type ConsoleContext } from './api-request.ts';
 import { browserRecord, keyText } from './browser-record.ts';
 import { overview } from './overview-api.ts';

@@ -3,7 +3,7 @@
 // as text, and anything else as hex. Formats that depend on where a record came from are
 // recognised first, by their MQTT topic: Sparkplug B (topics spBv1.0/…) is decoded by the
 // connectors' Sparkplug decoder (edge/connectors/sparkplug).
-import { decodeValue, type DecodeMode } from '../../../cli/ops/record-view.ts';
+import { decodeValue, type DecodeMode } from '../../../../shared/record-view.ts';
 import { sparkplugPayloadForDisplay } from '../../../connectors/sparkplug/index.ts';
 
 /** Payload bytes shown as hex at most: a screenful; the size says how many there were. */

@@ -3,7 +3,7 @@
 // contains some text. Every read is bounded: a page holds at most RECORDS_PAGE_MAX records,
 // and a filtered search reads at most SCAN_RECORDS_MAX records and SCAN_BYTES_MAX bytes
 // before it answers with what it found and where to go on.
-import type { RecordData } from '../../../cli/ops/record-view.ts';
+import type { RecordData } from '../../../../shared/record-view.ts';
 import type { TopicSnapshot } from '../providers.ts';
 import { ApiRefusal, oneOf, required, shortText, wholeNumber, type ApiHandler } from './api-request.ts';
 import { browserRecord, keyText } from './browser-record.ts';

@@ -47,6 +47,21 @@ test('PLAIN: a good token authenticates the connection, and only then are other 
   assert.is((await authenticate(session, plainToken('dashboard', 'secret'))).errorCode, ErrorCode.ILLEGAL_SASL_STATE, 'once only');
 });
 
+test('a refusal carries the mechanism\'s message for the client when it gives one, and otherwise one that does not say whether the user exists', async () => {
+  const telling: SaslMechanism = {
+    name: 'TELLING',
+    start: () => ({ step: async (token: Buffer): Promise<SaslStep> => (token.toString() === 'malformed'
+      ? { outcome: 'failed', reason: 'malformed', user: undefined, clientMessage: 'Authentication failed: the token is malformed' }
+      : { outcome: 'failed', reason: 'wrong password', user: 'device' }) }),
+  };
+  for (const [token, message] of [['malformed', 'Authentication failed: the token is malformed'], ['guess', 'Authentication failed: invalid username or password']]) {
+    const session = new SaslSession([telling]);
+    session.handshake({ mechanism: 'TELLING' }, 1);
+    const answer = await authenticate(session, Buffer.from(token!));
+    assert.equal([answer.errorCode, answer.errorMessage], [ErrorCode.SASL_AUTHENTICATION_FAILED, message]);
+  }
+});
+
 test('PLAIN: a wrong password is refused and the connection then serves nothing', async () => {
   const session = new SaslSession([new PlainMechanism(users)]);
   assert.equal(session.handshake({ mechanism: 'SCRAM-SHA-256' }, 1), { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ['PLAIN'] });

@@ -21,7 +21,7 @@ def connection_config(args):
         config["ssl.ca.location"] = args.tls_ca
     if args.sasl_username:
         config["security.protocol"] = "sasl_ssl" if args.tls_ca else "sasl_plaintext"
-        config["sasl.mechanisms"] = "PLAIN"
+        config["sasl.mechanisms"] = args.sasl_mechanism
         config["sasl.username"] = args.sasl_username
         config["sasl.password"] = args.sasl_password
     return config

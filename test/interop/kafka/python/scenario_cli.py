@@ -48,14 +48,15 @@ def supported_codecs(codec_module):
 
 
 def kafka_python_connection(args):
-    """Connection options in the names kafka-python and aiokafka share: TLS, SASL PLAIN."""
+    """Connection options in the names kafka-python and aiokafka share: TLS, SASL PLAIN or SCRAM
+    (both take the user name and password as sasl_plain_username and sasl_plain_password)."""
     options = {"bootstrap_servers": args.bootstrap}
     if args.tls_ca:
         options["security_protocol"] = "SSL"
         options["ssl_context"] = ssl.create_default_context(cafile=args.tls_ca)
     if args.sasl_username:
         options["security_protocol"] = "SASL_SSL" if args.tls_ca else "SASL_PLAINTEXT"
-        options["sasl_mechanism"] = "PLAIN"
+        options["sasl_mechanism"] = args.sasl_mechanism
         options["sasl_plain_username"] = args.sasl_username
         options["sasl_plain_password"] = args.sasl_password
     return options
@@ -154,8 +155,9 @@ def main(client, description):
     parser.add_argument("--batch-messages", type=int, default=0, help="records per batch at most (small batches make many requests)")
     parser.add_argument("--session-timeout-ms", type=int, default=10000)
     parser.add_argument("--tls-ca", help="connect over TLS, trusting the CA certificates in this PEM file")
-    parser.add_argument("--sasl-username", help="authenticate with SASL PLAIN as this user")
+    parser.add_argument("--sasl-username", help="authenticate with SASL as this user")
     parser.add_argument("--sasl-password")
+    parser.add_argument("--sasl-mechanism", default="PLAIN", choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
     args = parser.parse_args()
     # The clients' own warnings and errors (a refused login, a lost connection) on standard
     # error, where a failing test shows them.

@@ -23,11 +23,11 @@ export interface ClientFeatures {
   saslPlain: boolean;
 }
 
-/** How a program reaches the broker: plain, over TLS, with SASL PLAIN. */
+/** How a program reaches the broker: plain, over TLS, with SASL (PLAIN unless a mechanism is named; the Python programs know SCRAM). */
 export interface Connection {
   bootstrap: string;
   tlsCaFile?: string;
-  sasl?: { username: string; password: string };
+  sasl?: { username: string; password: string; mechanism?: 'SCRAM-SHA-256' | 'SCRAM-SHA-512' };
 }
 
 export interface ProducedRecord { key?: string; value: string; headers?: Record<string, string>; partition?: number }
@@ -85,6 +85,7 @@ export class ClientProgram {
     const args = [...this.#prefix, subcommand, '--bootstrap', connection.bootstrap];
     if (connection.tlsCaFile !== undefined) args.push('--tls-ca', connection.tlsCaFile);
     if (connection.sasl !== undefined) args.push('--sasl-username', connection.sasl.username, '--sasl-password', connection.sasl.password);
+    if (connection.sasl?.mechanism !== undefined) args.push('--sasl-mechanism', connection.sasl.mechanism);
     return [...args, ...extra];
   }
 }

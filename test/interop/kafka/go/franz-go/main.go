@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"tributary.test/interop/kafka/go/scenario"
 )
@@ -46,7 +47,17 @@ func connection(options scenario.Options) ([]kgo.Opt, error) {
 		opts = append(opts, kgo.DialTLSConfig(tlsConfig))
 	}
 	if options.SASLUsername != "" {
-		opts = append(opts, kgo.SASL(plain.Auth{User: options.SASLUsername, Pass: options.SASLPassword}.AsMechanism()))
+		scramAuth := scram.Auth{User: options.SASLUsername, Pass: options.SASLPassword}
+		switch options.SASLMechanism {
+		case "PLAIN":
+			opts = append(opts, kgo.SASL(plain.Auth{User: options.SASLUsername, Pass: options.SASLPassword}.AsMechanism()))
+		case "SCRAM-SHA-256":
+			opts = append(opts, kgo.SASL(scramAuth.AsSha256Mechanism()))
+		case "SCRAM-SHA-512":
+			opts = append(opts, kgo.SASL(scramAuth.AsSha512Mechanism()))
+		default:
+			return nil, fmt.Errorf("unknown SASL mechanism %q", options.SASLMechanism)
+		}
 	}
 	return opts, nil
 }

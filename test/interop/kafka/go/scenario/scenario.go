@@ -63,6 +63,7 @@ type Options struct {
 	TLSCAFile        string
 	SASLUsername     string
 	SASLPassword     string
+	SASLMechanism    string
 }
 
 // Record is one record to produce, as the tests write it on standard input.
@@ -194,8 +195,9 @@ func Main(client Client) {
 	flags.IntVar(&options.BatchMessages, "batch-messages", 0, "records per batch at most (small batches make many requests)")
 	flags.IntVar(&options.SessionTimeoutMs, "session-timeout-ms", 10000, "consumer group session timeout")
 	flags.StringVar(&options.TLSCAFile, "tls-ca", "", "connect over TLS, trusting the CA certificates in this PEM file")
-	flags.StringVar(&options.SASLUsername, "sasl-username", "", "authenticate with SASL PLAIN as this user")
-	flags.StringVar(&options.SASLPassword, "sasl-password", "", "password for SASL PLAIN")
+	flags.StringVar(&options.SASLUsername, "sasl-username", "", "authenticate with SASL as this user")
+	flags.StringVar(&options.SASLPassword, "sasl-password", "", "password for SASL")
+	flags.StringVar(&options.SASLMechanism, "sasl-mechanism", "PLAIN", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (the programs that know SCRAM)")
 	if err := flags.Parse(os.Args[2:]); err != nil {
 		fail(err)
 	}

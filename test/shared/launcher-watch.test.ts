@@ -7,9 +7,9 @@ import * as assert from 'uvu/assert';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { lockDataDir } from '../../../edge/daemon/data-dir-lock.ts';
-import { Daemon, type DaemonOptions } from '../../helpers/daemon.ts';
-import { requireProgram } from '../../helpers/system-programs.ts';
+import { lockDataDir } from '../../edge/daemon/data-dir-lock.ts';
+import { Daemon, type DaemonOptions } from '../helpers/daemon.ts';
+import { requireProgram } from '../helpers/system-programs.ts';
 
 /** Launchers are checked every 500 ms; a stop that has not come after this did not come. */
 const STOP_DEADLINE_MS = 20_000;

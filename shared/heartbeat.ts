@@ -27,7 +27,7 @@
 // The optional fields came later; a heartbeat without them is still version 1, and the
 // fleet view shows them as unknown.
 import { decode, encode } from 'cbor-x';
-import { TributaryError } from '../shared/errors.ts';
+import { TributaryError } from './errors.ts';
 
 export const HEARTBEAT_VERSION = 1;
 /** An error message is cut to this many characters in a heartbeat: it says what, the edge's log says the rest. */

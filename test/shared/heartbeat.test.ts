@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decode, encode } from 'cbor-x';
 import { isTributaryError } from '../../shared/errors.ts';
-import { decodeHeartbeat, encodeHeartbeat, HEARTBEAT_ERROR_CHARACTERS_MAX, HEARTBEAT_TOPICS_MAX, topicBacklogs, type Heartbeat } from '../../mirror/heartbeat.ts';
+import { decodeHeartbeat, encodeHeartbeat, HEARTBEAT_ERROR_CHARACTERS_MAX, HEARTBEAT_TOPICS_MAX, topicBacklogs, type Heartbeat } from '../../shared/heartbeat.ts';
 
 const sample: Heartbeat = {
   edge: 'pump-7',

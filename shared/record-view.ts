@@ -1,8 +1,8 @@
 // How a record is shown to an operator, by `tributary consume` and by the web console:
 // the value decoded from its payload format (CBOR, SenML, JSON) into JSON, keys and
 // headers as text when they are UTF-8, as base64 when they are not.
-import { decodeCbor, decodeJson, decodePayloadToJson, decodeSenmlCbor, decodeSenmlJson, sniffPayloadFormat, toJsonSafe } from '../../../shared/payloads.ts';
-import { optionInvalid } from './bootstrap.ts';
+import { decodeCbor, decodeJson, decodePayloadToJson, decodeSenmlCbor, decodeSenmlJson, sniffPayloadFormat, toJsonSafe } from './payloads.ts';
+import { TributaryError } from './errors.ts';
 
 export const DECODE_MODES = ['auto', 'cbor', 'senml', 'json', 'none'] as const;
 export type DecodeMode = (typeof DECODE_MODES)[number];
@@ -42,7 +42,7 @@ export interface RecordJson {
 
 export function parseDecodeMode(text: string): DecodeMode {
   if ((DECODE_MODES as readonly string[]).includes(text)) return text as DecodeMode;
-  throw optionInvalid(`--decode must be one of ${DECODE_MODES.join(', ')}, not "${text}"`);
+  throw new TributaryError('CLI_OPTION_INVALID', `--decode must be one of ${DECODE_MODES.join(', ')}, not "${text}"`);
 }
 
 export interface DecodedValue {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { encodeCbor, encodeSenmlCbor, encodeSenmlJson } from '../../../../shared/payloads.ts';
-import { decodeValue, parseDecodeMode, recordToJson, valueLine, type RecordData } from '../../../../edge/cli/ops/record-view.ts';
+import { encodeCbor, encodeSenmlCbor, encodeSenmlJson } from '../../shared/payloads.ts';
+import { decodeValue, parseDecodeMode, recordToJson, valueLine, type RecordData } from '../../shared/record-view.ts';
 
 function record(value: Uint8Array | null, extra: Partial<RecordData> = {}): RecordData {
   return { topic: 't', partition: 0, offset: 5n, timestamp: 1_700_000_000_000n, key: null, value, headers: [], ...extra };

@@ -3,7 +3,7 @@
 // flexible (KIP-482) and served by Apache Kafka 2.4+ (Produce 3-13 and Fetch 4-18 in Kafka 4)
 // and by Tributary.
 import { createAPI, Writer, type Reader } from '@platformatic/kafka';
-import { TributaryError } from '../shared/errors.ts';
+import { TributaryError } from '../../errors.ts';
 import { KafkaError } from './kafka-errors.ts';
 
 /** Produce and Fetch versions the mirror speaks; both flexible, both in every Kafka since 2.4 (KIP-482). */

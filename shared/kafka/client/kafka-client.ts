@@ -1,5 +1,5 @@
-// The mirror's Kafka client, for the central cluster and (standalone) for the edge's own
-// Kafka listener: @platformatic/kafka does the connections, TLS, SASL, API negotiation,
+// The Kafka client of the mirror (for the central cluster and, standalone, for the edge's
+// own Kafka listener) and of the fleet view (reading heartbeats from the central): @platformatic/kafka does the connections, TLS, SASL, API negotiation,
 // metadata and admin requests; the two hot requests are sent through its connections
 // with request bodies of our own (kafka-requests.ts), so that record batches travel as the
 // bytes we made:
@@ -24,7 +24,7 @@ import {
   type Connection,
   type SASLOptions,
 } from '@platformatic/kafka';
-import { TributaryError } from '../shared/errors.ts';
+import { TributaryError } from '../../errors.ts';
 import { isNetworkError, KafkaError } from './kafka-errors.ts';
 import { fetchV12, produceV9, type FetchedPartition, type ProduceOutcome } from './kafka-requests.ts';
 

@@ -1,7 +1,7 @@
 // Runs a daemon until SIGTERM or SIGINT (or, under npm, until npm exits: launcher-watch.ts),
 // then closes it and exits 0; a second signal, or a close that takes too long, exits at
 // once with 1.
-import type { Logger } from '../../shared/logger.ts';
+import type { Logger } from './logger.ts';
 import { watchLauncher } from './launcher-watch.ts';
 
 /** A clean stop flushes the log and closes listeners; past this something is stuck. */

@@ -3,11 +3,11 @@
 // refused credentials among them. @platformatic/kafka wraps errors in causes and aggregates
 // ("metadata failed 2 times", "Cannot connect to any broker"); these functions look inside.
 import { AuthenticationError, findErrorBy, NetworkError, ProtocolError } from '@platformatic/kafka';
-import { TributaryError } from '../shared/errors.ts';
+import { TributaryError } from '../../errors.ts';
 
 /** Kafka's error codes by name, from the table generated from Kafka's Errors.java. */
-export { ErrorCode as KafkaError } from '../shared/kafka/protocol/error-codes.ts';
-import { ErrorCode as KafkaError } from '../shared/kafka/protocol/error-codes.ts';
+export { ErrorCode as KafkaError } from '../protocol/error-codes.ts';
+import { ErrorCode as KafkaError } from '../protocol/error-codes.ts';
 
 /**
  * What to look at when the central refuses a batch with these errors: the cause is on the

@@ -1,0 +1,39 @@
+// The top-level folders and what each may import from the others. shared/ holds the
+// contracts more than one of them reads (the heartbeat, the mirror's report, the Kafka
+// client, record views); everything else reaching across is composition, listed here with
+// its reason, so that a new reach into another folder's internals fails this test.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { importsOf, sourceFiles } from './helpers/source-imports.ts';
+
+const ROOMS = ['edge', 'mirror', 'cloud', 'firmware-sim'];
+
+/** Imports across folders that are composition, not a shared contract: who embeds whom. */
+const COMPOSITION: Record<string, string> = {
+  // The edge daemon runs the mirror in process when one is configured, and loads it lazily.
+  'edge/daemon/edge-daemon.ts -> mirror/index.ts': 'the embedded mirror',
+  'edge/daemon/edge-daemon.ts -> mirror/status-route.ts': 'the embedded mirror\'s /api/mirror route',
+  // The embedded single-node central is an edge broker core with its own configuration.
+  'cloud/central.ts -> edge/daemon/broker-core.ts': 'the embedded central is an edge broker core',
+  'cloud/central.ts -> edge/storage/index.ts': 'the embedded central keeps its log in the edge\'s storage engine',
+  // Listening with one-line errors and serving /metrics and /health, as the edge does.
+  'cloud/fleet.ts -> edge/listeners/listen.ts': 'the fleet view binds its port as every listener does',
+  'mirror/standalone.ts -> edge/http/admin-server.ts': 'the standalone mirror serves /metrics and /health with the edge\'s admin server',
+};
+
+test('edge/, mirror/, cloud/ and firmware-sim/ import from each other only through shared/, or as listed composition', () => {
+  const crossing: string[] = [];
+  for (const room of ROOMS) {
+    for (const file of sourceFiles(room)) {
+      for (const imported of importsOf(file)) {
+        const target = imported.split('/')[0]!;
+        if (target !== room && ROOMS.includes(target)) crossing.push(`${file} -> ${imported}`);
+      }
+    }
+  }
+  assert.ok(sourceFiles('mirror').length > 10, 'the mirror\'s sources were found');
+  assert.equal(crossing.filter((edge) => COMPOSITION[edge] === undefined), [], 'imports across folders that are neither shared contracts nor listed composition');
+  assert.equal(Object.keys(COMPOSITION).filter((edge) => !crossing.includes(edge)), [], 'listed composition that no longer exists');
+});
+
+test.run();
