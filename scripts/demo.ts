@@ -9,16 +9,14 @@
 //
 // Every part is started as an operator would start it, with the `tributary` CLI, each in
 // its own process; their logs go to files in the demo's directory.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { CLI, TributaryProcess as Part, type Json } from './tributary-process.ts';
 import { backlogOf, mirrorReport, runOutage, type OutageEvent } from './demo-outage.ts';
-
-const CLI = resolve(import.meta.dirname, '../bin/tributary.js');
 
 const USAGE = `usage: npm run demo [-- options]
 
@@ -36,10 +34,6 @@ options:
   --keep          keep the data and logs after Ctrl-C (they are removed by default)
   --json          print the addresses as one JSON line instead of text (for scripts)`;
 
-/** A part that has not said it is ready by then is stuck; start-up includes log recovery. */
-const READY_TIMEOUT_MS = 60_000;
-/** A part that has not stopped this long after SIGTERM is killed (the daemons give themselves 15 s). */
-const STOP_TIMEOUT_MS = 20_000;
 /** How often the demo prints a status line. */
 const STATUS_INTERVAL_MS = 10_000;
 /** The edges and their links; devices are split evenly between them. */
@@ -49,84 +43,10 @@ const EDGES = [
   // A better line that sometimes swallows traffic without closing (a black hole).
   { id: 'edge-2', shape: ['--latency', '20', '--bandwidth', '512ki'], faults: ['--blackhole-mean-interval', '60000', '--blackhole-for', '8000', '--seed', '2'] },
 ] as const;
-/** Lines kept per part for the message shown when it fails to start. */
-const LOG_TAIL_LINES = 20;
 /** The summaries' grace (late readings still counted) is a sixth of their window, at most this: readings arrive in order, a little late at worst. */
 const SUMMARY_GRACE_SECONDS_MAX = 10;
 /** The summaries cross the uplink ahead of the raw readings: the highest priority of the mirror's rules here. */
 const SUMMARY_PRIORITY = 9;
-
-type Json = Record<string, unknown>;
-
-/** One `tributary` process: its JSON output lines as events, everything logged to a file. */
-class Part {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  readonly #log: WriteStream;
-  readonly #listeners = new Set<(event: Json) => void>();
-  readonly #tail: string[] = [];
-
-  constructor(name: string, args: string[], logDirectory: string) {
-    this.name = name;
-    this.#log = createWriteStream(join(logDirectory, `${name}.log`));
-    // Its own process group: a Ctrl-C in the terminal reaches the demo only, which then
-    // stops the parts in order instead of all at once.
-    this.child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    this.exited = new Promise((resolveExit) => this.child.once('exit', (code, signal) => resolveExit(code ?? (signal ? 128 : null))));
-    for (const stream of [this.child.stdout!, this.child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        this.#log.write(`${line}\n`);
-        this.#tail.push(line);
-        if (this.#tail.length > LOG_TAIL_LINES) this.#tail.shift();
-        let event: Json;
-        try {
-          event = JSON.parse(line) as Json;
-        } catch {
-          return;
-        }
-        for (const listener of this.#listeners) listener(event);
-      });
-    }
-  }
-
-  on(listener: (event: Json) => void): void {
-    this.#listeners.add(listener);
-  }
-
-  /** The first event `match` accepts; fails when the part exits or takes too long. */
-  waitFor(match: (event: Json) => boolean, what: string): Promise<Json> {
-    return new Promise((resolveEvent, reject) => {
-      const timer = setTimeout(() => fail(`did not report ${what} within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
-      const listener = (event: Json): void => {
-        if (!match(event)) return;
-        clearTimeout(timer);
-        this.#listeners.delete(listener);
-        resolveEvent(event);
-      };
-      const fail = (why: string): void => {
-        clearTimeout(timer);
-        this.#listeners.delete(listener);
-        reject(new Error(`${this.name} ${why}; its last lines:\n${this.#tail.join('\n')}`));
-      };
-      this.#listeners.add(listener);
-      void this.exited.then((code) => fail(`exited (${code}) before it reported ${what}`));
-    });
-  }
-
-  /** SIGTERM (SIGINT for the simulator, which reports on it), then SIGKILL if it hangs. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await this.exited;
-    clearTimeout(timer);
-    await new Promise<void>((resolveEnd) => this.#log.end(() => resolveEnd()));
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-}
 
 interface DaemonPorts { kafka: number; http: number; mqtt?: number }
 

@@ -5,12 +5,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
 import { listenOn } from '../listeners/listen.ts';
+import { ListenerEvents } from '../listeners/connection-events.ts';
+import { guardHttpServer, guardedHttpServerOptions } from '../listeners/http-guard.ts';
 import type { AdminAuthenticator } from './admin-auth.ts';
 
-/** Requests served at once; the admin port is for operators and scrapers, not for load. */
+/** Connections at once; the admin port is for operators and scrapers, not for load. */
 const MAX_CONNECTIONS = 64;
-/** A slow or stuck client cannot hold a connection longer than this. */
-const REQUEST_TIMEOUT_MS = 30_000;
 
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
@@ -37,9 +37,9 @@ export class AdminServer {
 
   constructor(options: AdminServerOptions) {
     this.#options = options;
-    this.#server = createServer((request, response) => void this.#handle(request, response));
-    this.#server.maxConnections = MAX_CONNECTIONS;
-    this.#server.requestTimeout = REQUEST_TIMEOUT_MS;
+    this.#server = createServer(guardedHttpServerOptions(), (request, response) => void this.#handle(request, response));
+    // A slow or stuck client cannot hold a connection longer than the request timeouts.
+    guardHttpServer(this.#server, new ListenerEvents({ key: options.key, registry: options.registry, logger: options.logger }), MAX_CONNECTIONS, `${MAX_CONNECTIONS}, the admin port's limit`);
     this.route('GET /health', (_request, response) => {
       const health = this.#options.health();
       sendJson(response, health.status === 'ok' ? 200 : 503, health);

@@ -6,6 +6,8 @@
 // order because the handler starts each one before awaiting anything.
 import type { Socket } from 'node:net';
 import type { Logger } from '../../shared/logger.ts';
+import type { CutOffReason } from '../listeners/connection-events.ts';
+import { StalledWriter } from '../listeners/stalled-writer.ts';
 import type { SaslSession } from './sasl/session.ts';
 
 /** Requests of one connection being handled at once; more pause reading from the socket. */
@@ -40,6 +42,12 @@ export interface AdvertisedEndpoint {
   port: number;
 }
 
+/** When a connection is cut off for being slow or stuck (kafka.slowClientTimeoutMs, kafka.connectionsMaxIdleMs). */
+export interface ConnectionTimeouts {
+  slowClientTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
 export class KafkaConnection implements ConnectionInfo {
   readonly id: number;
   readonly remoteAddress: string;
@@ -59,6 +67,13 @@ export class KafkaConnection implements ConnectionInfo {
   readonly #responses: Promise<Response | undefined>[] = [];
   #writing = false;
   #closed = false;
+  /** When the first byte of the frame partly received arrived; undefined when none is. */
+  #frameStartedAtMs: number | undefined;
+  /** The last time a byte was read or a response was handed to the socket. */
+  #lastActivityAtMs = Date.now();
+  readonly #stalledWriter = new StalledWriter();
+  /** Bytes of responses handed to the socket in all, to tell a client that reads slowly from one that does not read. */
+  #sentBytes = 0;
 
   constructor(options: { id: number; socket: Socket; handler: RequestHandler; logger: Logger; maxRequestBytes: number; advertised: AdvertisedEndpoint; sasl?: SaslSession }) {
     this.id = options.id;
@@ -80,15 +95,46 @@ export class KafkaConnection implements ConnectionInfo {
     return this.#closed;
   }
 
+  /**
+   * Why this connection must be cut off now, or undefined: a request begun and not finished
+   * within the slow-client timeout (slow-loris), a response the client has taken nothing of
+   * within it (a client that does not read), or nothing moved either way for the idle
+   * timeout with no request outstanding. Time the broker itself spent not reading (the
+   * connection paused at its in-flight bound) does not count against the client.
+   */
+  overdue(now: number, timeouts: ConnectionTimeouts): { reason: CutOffReason; message: string } | undefined {
+    if (this.#closed) return undefined;
+    if (this.#frameStartedAtMs !== undefined && !this.#socket.isPaused() && now - this.#frameStartedAtMs > timeouts.slowClientTimeoutMs) {
+      return { reason: 'slow-request', message: `a request begun ${now - this.#frameStartedAtMs} ms ago has not arrived whole (${this.#pendingBytes} of ${this.#frameBytes === undefined ? '?' : SIZE_PREFIX_BYTES + this.#frameBytes} bytes; kafka.slowClientTimeoutMs ${timeouts.slowClientTimeoutMs})` };
+    }
+    const waitingBytes = this.#socket.writableLength;
+    const stalledMs = this.#stalledWriter.stalledMs(now, this.#sentBytes, waitingBytes);
+    if (stalledMs > timeouts.slowClientTimeoutMs) {
+      return { reason: 'not-reading', message: `the client has read none of ${waitingBytes} bytes of responses for ${stalledMs} ms (kafka.slowClientTimeoutMs ${timeouts.slowClientTimeoutMs})` };
+    }
+    if (this.#responses.length === 0 && this.#frameStartedAtMs === undefined && now - this.#lastActivityAtMs > timeouts.idleTimeoutMs) {
+      return { reason: 'idle', message: `nothing sent or received for ${now - this.#lastActivityAtMs} ms (kafka.connectionsMaxIdleMs ${timeouts.idleTimeoutMs})` };
+    }
+    return undefined;
+  }
+
   /** Closes this connection alone, saying why in the log. */
   close(reason: string, details: Record<string, unknown> = {}): void {
     if (this.#closed) return;
-    this.#closed = true;
     this.#logger.warn({ ...details, reason }, 'closing Kafka connection');
+    this.terminate();
+  }
+
+  /** Closes this connection alone; the caller has said why (the listener counts and logs what it cuts off). */
+  terminate(): void {
+    this.#closed = true;
     this.#socket.destroy();
   }
 
   #onData(chunk: Buffer): void {
+    const now = Date.now();
+    this.#lastActivityAtMs = now;
+    if (this.#pendingBytes === 0) this.#frameStartedAtMs = now;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
     while (!this.#closed && this.#pendingBytes >= SIZE_PREFIX_BYTES) {
@@ -109,6 +155,8 @@ export class KafkaConnection implements ConnectionInfo {
       this.#pending = rest.length > 0 ? [rest] : [];
       this.#pendingBytes = rest.length;
       this.#frameBytes = undefined;
+      // The next frame began in this read, if any of it is here.
+      this.#frameStartedAtMs = rest.length > 0 ? now : undefined;
       this.#dispatch(frame);
     }
   }
@@ -142,10 +190,16 @@ export class KafkaConnection implements ConnectionInfo {
 
   /** Writes one response; false when the socket's buffer is full and wants a drain. */
   #write(response: Response): boolean {
-    if (Buffer.isBuffer(response)) return this.#socket.write(response);
+    if (Buffer.isBuffer(response)) {
+      this.#sentBytes += response.length;
+      return this.#socket.write(response);
+    }
     this.#socket.cork();
     let flowing = true;
-    for (const chunk of response as readonly Buffer[]) flowing = this.#socket.write(chunk);
+    for (const chunk of response as readonly Buffer[]) {
+      this.#sentBytes += chunk.length;
+      flowing = this.#socket.write(chunk);
+    }
     this.#socket.uncork();
     return flowing;
   }
@@ -176,9 +230,21 @@ export class KafkaConnection implements ConnectionInfo {
         const response = await this.#responses[0];
         this.#responses.shift();
         if (response && !this.#closed) {
-          if (!this.#write(response)) await this.#writable();
+          this.#lastActivityAtMs = Date.now();
+          if (!this.#write(response)) {
+            // No more requests are read while a response waits for the client, as Kafka
+            // mutes a connection until its response is sent: a client that does not read
+            // cannot make the broker hold more responses for it.
+            this.#socket.pause();
+            await this.#writable();
+            this.#lastActivityAtMs = Date.now();
+          }
         }
-        if (this.#responses.length < MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION && this.#socket.isPaused()) this.#socket.resume();
+        if (this.#responses.length < MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION && this.#socket.isPaused()) {
+          // A request partly read before the pause is the client's to finish from now.
+          if (this.#frameStartedAtMs !== undefined) this.#frameStartedAtMs = Date.now();
+          this.#socket.resume();
+        }
       }
     } finally {
       this.#writing = false;

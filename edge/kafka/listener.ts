@@ -1,12 +1,19 @@
 // The Kafka listener: accepts TCP connections up to a bound and gives each a
-// KafkaConnection. A bad client is closed alone; every other keeps being served.
+// KafkaConnection. A bad client is closed alone; every other keeps being served. Once a
+// second it cuts off connections that are too slow to be served (a request that takes too
+// long to arrive, responses the client does not read) or idle past the idle timeout.
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
+import { ListenerEvents } from '../listeners/connection-events.ts';
 import { listenOn } from '../listeners/listen.ts';
-import { KafkaConnection, type AdvertisedEndpoint, type RequestHandler } from './connection.ts';
+import { KafkaConnection, type AdvertisedEndpoint, type ConnectionTimeouts, type RequestHandler } from './connection.ts';
 import type { SaslMechanism } from './sasl/mechanism.ts';
 import { SaslSession } from './sasl/session.ts';
+
+/** How often connections are checked against their timeouts; one timer per listener, not one per connection. */
+const SWEEP_INTERVAL_MS = 1_000;
 
 export interface KafkaListenerOptions {
   host: string;
@@ -20,8 +27,11 @@ export interface KafkaListenerOptions {
   /** Connections open at once on this listener (kafka.maxConnections). */
   maxConnections: number;
   maxRequestBytes: number;
+  /** kafka.slowClientTimeoutMs and kafka.connectionsMaxIdleMs. */
+  timeouts: ConnectionTimeouts;
   handler: RequestHandler;
   logger: Logger;
+  registry?: Registry;
 }
 
 /** Connection ids, unique across this process's listeners, for the logs. */
@@ -32,18 +42,32 @@ export class KafkaListener {
   readonly #options: KafkaListenerOptions;
   readonly #connections = new Set<KafkaConnection>();
   readonly #sockets = new Set<Socket>();
+  readonly #events: ListenerEvents;
+  readonly #sweep: NodeJS.Timeout;
 
   constructor(options: KafkaListenerOptions) {
     this.#options = options;
+    this.#events = new ListenerEvents({ key: this.#key, registry: options.registry, logger: options.logger });
     if (options.tls === undefined) {
       this.#server = createServer((socket) => this.#accept(socket));
     } else {
       this.#server = createTlsServer(options.tls, (socket: TLSSocket) => this.#accept(socket));
-      // A failed handshake (a plain client on this port, an untrusted certificate) ends only that connection.
+      // A failed handshake (a plain client on this port, an untrusted certificate, one too slow) ends only that connection.
       this.#server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
-        options.logger.warn({ client: socket.remoteAddress, err: error.message }, 'Kafka over TLS: handshake failed; connection closed');
+        this.#events.refused('handshake', { client: socket.remoteAddress, err: error.message }, `${this.#key}: TLS handshake failed; connection closed`);
+        // Node reports a handshake timeout without closing the socket: the slot would stay taken.
+        socket.destroy();
       });
     }
+    // The limit counts raw TCP connections, so that connections still in their TLS handshake count too.
+    this.#events.limit(this.#server, options.maxConnections, 'kafka.maxConnections');
+    this.#events.countOpen(this.#server);
+    this.#sweep = setInterval(() => this.#cutOffOverdue(), SWEEP_INTERVAL_MS);
+    this.#sweep.unref();
+  }
+
+  get #key(): string {
+    return this.#options.tls === undefined ? 'listeners.kafka' : 'listeners.kafkaTls';
   }
 
   get connectionCount(): number {
@@ -51,22 +75,27 @@ export class KafkaListener {
   }
 
   listen(): Promise<number> {
-    const key = this.#options.tls === undefined ? 'listeners.kafka' : 'listeners.kafkaTls';
-    return listenOn(this.#server, { key, host: this.#options.host, port: this.#options.port });
+    return listenOn(this.#server, { key: this.#key, host: this.#options.host, port: this.#options.port });
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#sweep);
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
   }
 
-  #accept(socket: Socket): void {
-    if (this.#connections.size >= this.#options.maxConnections) {
-      this.#options.logger.warn({ client: socket.remoteAddress, maxConnections: this.#options.maxConnections }, 'refusing Kafka connection: kafka.maxConnections reached');
-      socket.destroy();
-      return;
+  #cutOffOverdue(): void {
+    const now = Date.now();
+    for (const connection of this.#connections) {
+      const overdue = connection.overdue(now, this.#options.timeouts);
+      if (overdue === undefined) continue;
+      this.#events.cutOff(overdue.reason, { client: `${connection.remoteAddress}:${connection.remotePort}` }, `${this.#key}: connection closed: ${overdue.message}`);
+      connection.terminate();
     }
+  }
+
+  #accept(socket: Socket): void {
     const connection = new KafkaConnection({
       id: nextConnectionId++,
       socket,

@@ -84,8 +84,10 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     saslMechanisms: sasl.listeners.has(tls === undefined ? 'plain' : 'tls') ? sasl.mechanisms : undefined,
     maxConnections: options.config.maxConnections,
     maxRequestBytes: options.config.maxRequestBytes,
+    timeouts: { slowClientTimeoutMs: options.config.slowClientTimeoutMs, idleTimeoutMs: options.config.connectionsMaxIdleMs },
     handler: router,
     logger,
+    registry,
   });
   const listeners = [listenerOf(options.listener, advertised)];
   const tlsListen = options.tlsListener;

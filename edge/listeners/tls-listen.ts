@@ -6,6 +6,13 @@ import { createSecureContext, type TlsOptions } from 'node:tls';
 import type { TlsListenerConfig } from '../../shared/config/schema.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
+/**
+ * A TLS handshake must finish within this long (Node's default is two minutes). A device's
+ * handshake takes well under a second even on a slow link; a peer that opens the port and
+ * sends nothing would otherwise hold a connection slot all that time.
+ */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export interface TlsListen {
   host: string;
   port: number;
@@ -35,6 +42,7 @@ export function tlsListen(config: TlsListenerConfig, section: string): TlsListen
     ...(config.caFile === '' ? {} : { ca: readPem(section, 'caFile', config.caFile) }),
     requestCert: config.requireClientCertificate,
     rejectUnauthorized: config.requireClientCertificate,
+    handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
   };
   try {
     // Fails now on a key that does not match its certificate, or PEM that is not one.

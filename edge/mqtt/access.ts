@@ -2,6 +2,7 @@
 // password hashes, per-user topic permissions) and mqtt.denySubscribe. The decisions
 // are the same for MQTT 3.1.1 and 5; only the codes that carry them differ.
 import type { Logger } from '../../shared/logger.ts';
+import { RepeatedWarnings } from '../../shared/log-rate-limit.ts';
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import type { MqttMetrics } from './metrics.ts';
 import type { TopicPermissions } from './permissions.ts';
@@ -24,6 +25,7 @@ export class MqttAccess {
   readonly #users: MqttUsers;
   readonly #metrics: MqttMetrics;
   readonly #logger: Logger;
+  readonly #busyWarnings: RepeatedWarnings;
   readonly #deniedFilters: TopicFilter[];
 
   constructor(config: MqttConfig, users: MqttUsers, metrics: MqttMetrics, logger: Logger) {
@@ -31,6 +33,7 @@ export class MqttAccess {
     this.#users = users;
     this.#metrics = metrics;
     this.#logger = logger;
+    this.#busyWarnings = new RepeatedWarnings(logger);
     this.#deniedFilters = config.denySubscribe.map((filter) => new TopicFilter(filter));
   }
 
@@ -59,7 +62,11 @@ export class MqttAccess {
 
   refused(reason: RefusalReason, clientId: string, remote: string | undefined, code: number, message: string): void {
     this.#metrics.refusedConnections.labels(reason).inc();
-    this.#logger.warn({ clientId, returnCode: code, remote }, `MQTT connection refused: ${message}`);
+    const details = { clientId, returnCode: code, remote };
+    // A fleet reconnecting past the connection limit is refused thousands of times a second:
+    // one line per interval, with the count. Any other refusal names its client and is written whole.
+    if (reason === 'max-connections') this.#busyWarnings.warn(reason, details, `MQTT connection refused: ${message}`);
+    else this.#logger.warn(details, `MQTT connection refused: ${message}`);
   }
 
   /** Why a client may not publish to `topic`, or undefined when it may. */

@@ -70,6 +70,11 @@ export class ConnectionGuard {
     return this.#violated;
   }
 
+  /** Whether the start of a packet has arrived and its end not yet. */
+  get holdsPartialPacket(): boolean {
+    return this.#pendingBytes > 0;
+  }
+
   /**
    * Takes the next bytes read and hands each complete, checked packet to `onPacket`, in
    * order. After a violation it reports it (once) and hands over nothing ever after.

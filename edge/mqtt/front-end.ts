@@ -4,9 +4,10 @@
 // the daemon calls.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, Socket, type Server as TcpServer } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Registry } from 'prom-client';
 import type { MqttConfig } from '../../shared/config/schema.ts';
@@ -16,6 +17,8 @@ import { Database } from '../../shared/sqlite.ts';
 import { MqttUsers } from './users.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
 import { listenOn } from '../listeners/listen.ts';
+import { ListenerEvents } from '../listeners/connection-events.ts';
+import { guardHttpServer, guardedHttpServerOptions } from '../listeners/http-guard.ts';
 import { PublishIngest } from './ingest.ts';
 import { logStoreAdapter, type MqttLogStore } from './log-adapter.ts';
 import { MqttMetrics } from './metrics.ts';
@@ -24,7 +27,7 @@ import { RouteTable, compileReverseRoutes } from './routes.ts';
 import { SessionStore } from './store/session-store.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { MqttAccess } from './access.ts';
-import { Broker } from './broker/broker.ts';
+import { Broker, REFUSAL_HEADROOM_CONNECTIONS } from './broker/broker.ts';
 import { clientDetail, connectedClients, offlineSessions, type MqttClientDetail, type MqttClientSummary } from './client-view.ts';
 
 export interface ListenAddress {
@@ -96,15 +99,28 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger, sparkplug);
     closers.push(() => ingest.drain());
     const access = new MqttAccess(config, users, metrics, logger);
-    const engine = new Broker({ config, logger, metrics, ingest, access, store: sessions, state });
+    const events = {
+      mqtt: new ListenerEvents({ key: 'listeners.mqtt', registry: options.registry, logger }),
+      mqtts: new ListenerEvents({ key: 'listeners.mqtts', registry: options.registry, logger }),
+      mqttWs: new ListenerEvents({ key: 'listeners.mqttWs', registry: options.registry, logger }),
+    };
+    // A connection's stream says which listener it came in on, so no connection has to carry it.
+    const listenerOf = (stream: Duplex): ListenerEvents => (stream instanceof TLSSocket ? events.mqtts : stream instanceof Socket ? events.mqtt : events.mqttWs);
+    const engine = new Broker({ config, logger, metrics, ingest, access, store: sessions, state, listenerOf });
     broker = engine;
     closers.push(() => engine.close());
+    // Each listener accepts up to the limit and the headroom in which refusals are answered
+    // with a CONNACK; the broker holds all of them together to the same bound.
+    const acceptLimit = limits.maxConnections + REFUSAL_HEADROOM_CONNECTIONS;
+    const acceptLimitSetting = `mqtt.limits.maxConnections and ${REFUSAL_HEADROOM_CONNECTIONS} to answer refusals in`;
 
     const tcpServer = createTcpServer({ noDelay: true }, (socket: Socket) => {
       // Small acknowledgements must not wait for Nagle's algorithm.
       socket.setNoDelay(true);
       engine.handle(socket, socket.remoteAddress);
     });
+    events.mqtt.limit(tcpServer, acceptLimit, acceptLimitSetting);
+    events.mqtt.countOpen(tcpServer);
     closers.push(() => closeServer(tcpServer));
     const ports: MqttFrontEnd['ports'] = { mqtt: await listen(tcpServer, 'listeners.mqtt', options.listeners.mqtt, logger) };
 
@@ -114,20 +130,26 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
         socket.setNoDelay(true);
         engine.handle(socket, socket.remoteAddress);
       });
-      // A failed handshake (plain MQTT on this port, an untrusted device certificate) ends only that connection.
+      // A failed handshake (plain MQTT on this port, an untrusted device certificate, one too slow) ends only that connection.
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
         metrics.refusedConnections.labels('tls-handshake').inc();
-        logger.warn({ remote: socket.remoteAddress, err: error.message }, 'MQTT over TLS: handshake failed; connection closed');
+        events.mqtts.refused('handshake', { remote: socket.remoteAddress, err: error.message }, 'listeners.mqtts: MQTT over TLS: handshake failed; connection closed');
+        // Node reports a handshake timeout without closing the socket: the slot would stay taken.
+        socket.destroy();
       });
+      events.mqtts.limit(tlsServer, acceptLimit, acceptLimitSetting);
+      events.mqtts.countOpen(tlsServer);
       closers.push(() => closeServer(tlsServer));
       ports.mqtts = await listen(tlsServer, 'listeners.mqtts', tlsListen, logger);
     }
 
     const wsAddress = options.listeners.mqttWs;
     if (wsAddress !== null && wsAddress !== undefined) {
-      const httpServer = createHttpServer((_request, response) => {
+      const httpServer = createHttpServer(guardedHttpServerOptions(), (_request, response) => {
         response.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with a WebSocket client (subprotocol "mqtt").\n');
       });
+      // An upgrade whose headers trickle in is cut off like any slow HTTP request.
+      guardHttpServer(httpServer, events.mqttWs, acceptLimit, acceptLimitSetting, true);
       closers.push(() => closeServer(httpServer));
       // Bound before the WebSocket server is attached: ws re-emits the HTTP server's
       // 'error' events on itself, so a failed bind would otherwise be an unhandled event.

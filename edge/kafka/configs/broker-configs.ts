@@ -27,13 +27,14 @@ export interface BrokerDescription {
   topicDefaults: TopicConfig;
 }
 
-type KafkaKey = 'autoCreateTopics' | 'maxRequestBytes' | 'maxConnections' | 'groupInitialRebalanceDelayMs' | 'groupMinSessionTimeoutMs' | 'groupMaxSessionTimeoutMs';
+type KafkaKey = 'autoCreateTopics' | 'maxRequestBytes' | 'maxConnections' | 'connectionsMaxIdleMs' | 'groupInitialRebalanceDelayMs' | 'groupMinSessionTimeoutMs' | 'groupMaxSessionTimeoutMs';
 
 /** Kafka broker configs that kafka.* YAML keys set. */
 const KAFKA_SETTINGS: ReadonlyArray<{ name: string; key: KafkaKey; type: ConfigTypeCode }> = [
   { name: 'auto.create.topics.enable', key: 'autoCreateTopics', type: ConfigType.BOOLEAN },
   { name: 'socket.request.max.bytes', key: 'maxRequestBytes', type: ConfigType.INT },
   { name: 'max.connections', key: 'maxConnections', type: ConfigType.INT },
+  { name: 'connections.max.idle.ms', key: 'connectionsMaxIdleMs', type: ConfigType.LONG },
   { name: 'group.initial.rebalance.delay.ms', key: 'groupInitialRebalanceDelayMs', type: ConfigType.INT },
   { name: 'group.min.session.timeout.ms', key: 'groupMinSessionTimeoutMs', type: ConfigType.INT },
   { name: 'group.max.session.timeout.ms', key: 'groupMaxSessionTimeoutMs', type: ConfigType.INT },

@@ -11,6 +11,9 @@ import type { MqttMetrics } from '../metrics.ts';
 import type { PublishIngest } from '../ingest.ts';
 import type { MqttAccess } from '../access.ts';
 import type { GuardLimits, Violation } from '../connection-guard.ts';
+import type { CutOffReason, ListenerEvents } from '../../listeners/connection-events.ts';
+import { StalledWriter } from '../../listeners/stalled-writer.ts';
+import { RepeatedWarnings } from '../../../shared/log-rate-limit.ts';
 import { ReasonCode, SESSION_NEVER_EXPIRES } from '../packets/constants.ts';
 import type { QoS } from '../packets/inbound.ts';
 import { expiryFrom, isExpired, type Message } from '../message.ts';
@@ -22,7 +25,7 @@ import { type SharedGroup, type Subscription, SubscriptionIndex, parseSharedFilt
 import { type WillMessage, Wills } from './wills.ts';
 import { publishWill } from './handlers/publish.ts';
 
-/** How often keep alive, CONNECT deadlines and stalled writers are checked; one timer for all connections. */
+/** How often keep alive, CONNECT deadlines, slow packets and stalled writers are checked; one timer for all connections. */
 const SWEEP_INTERVAL_MS = 500;
 /** A connection must send CONNECT within this time; bounds idle sockets holding a slot. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -30,7 +33,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * Connections beyond mqtt.limits.maxConnections that are still accepted so that they can
  * be told why (CONNACK 0x03 / 0x89); past this headroom a connection is closed on accept.
  */
-const REFUSAL_HEADROOM_CONNECTIONS = 64;
+export const REFUSAL_HEADROOM_CONNECTIONS = 64;
 /** One line a second at most for a full session queue: it overflows on every message. */
 const OVERFLOW_LOG_INTERVAL_MS = 1_000;
 
@@ -42,6 +45,8 @@ export interface BrokerOptions {
   access: MqttAccess;
   store: SessionStore;
   state: StoredState;
+  /** The events of the listener a connection came in on (its stream tells which), to count and log what is refused or cut off. */
+  listenerOf: (stream: Duplex) => ListenerEvents;
 }
 
 /** Events a broker emits: 'acknowledged' (clientId, message) when a client acknowledged a QoS 1/2 delivery. */
@@ -60,8 +65,11 @@ export class Broker extends EventEmitter {
   readonly wills: Wills;
   readonly connections = new Set<Connection>();
   readonly sessionEnvironment: SessionEnvironment;
+  readonly #listenerOf: BrokerOptions['listenerOf'];
+  /** Connections with output the client has not taken; only those are here, so an idle connection costs nothing for it. */
+  readonly #stalledWriters = new Map<Connection, StalledWriter>();
   #sweep: NodeJS.Timeout;
-  #lastOverflowLog = 0;
+  readonly #overflowWarnings: RepeatedWarnings;
   #closing = false;
 
   constructor(options: BrokerOptions) {
@@ -72,17 +80,15 @@ export class Broker extends EventEmitter {
     this.ingest = options.ingest;
     this.access = options.access;
     this.store = options.store;
+    this.#listenerOf = options.listenerOf;
     this.guardLimits = { maxPacketBytes: options.config.limits.maxPacketBytes, maxTopicLevels: options.config.limits.maxTopicLevels };
+    this.#overflowWarnings = new RepeatedWarnings(this.logger, OVERFLOW_LOG_INTERVAL_MS);
     this.sessionEnvironment = {
       store: this.store,
       maxQueued: options.config.limits.maxQueuedPerClient,
       onQueueOverflow: (clientId, message) => {
         this.metrics.queueOverflows.inc();
-        const now = Date.now();
-        if (now - this.#lastOverflowLog >= OVERFLOW_LOG_INTERVAL_MS) {
-          this.#lastOverflowLog = now;
-          this.logger.warn({ clientId, topic: message.topic, limit: this.config.limits.maxQueuedPerClient }, 'MQTT session queue full (mqtt.limits.maxQueuedPerClient): message not queued for this session; it stays in the log');
-        }
+        this.#overflowWarnings.warn('queue-overflow', { clientId, topic: message.topic, limit: this.config.limits.maxQueuedPerClient }, 'MQTT session queue full (mqtt.limits.maxQueuedPerClient): message not queued for this session; it stays in the log');
       },
       onDropped: (reason) => this.metrics.droppedDeliveries.labels(reason).inc(),
       onAcknowledged: (clientId, message) => {
@@ -162,7 +168,8 @@ export class Broker extends EventEmitter {
     const limit = this.config.limits.maxConnections;
     if (this.#closing || this.connections.size >= limit + REFUSAL_HEADROOM_CONNECTIONS) {
       this.metrics.refusedConnections.labels('max-connections').inc();
-      this.logger.warn({ remote, open: this.connections.size }, 'MQTT connection closed on accept: too many connections (mqtt.limits.maxConnections)');
+      const listener = this.#listenerOf(stream);
+      listener.refused('limit', { remote, open: this.connections.size, limit }, `${listener.key}: MQTT connection closed on accept: ${this.connections.size} connections are open, ${REFUSAL_HEADROOM_CONNECTIONS} past mqtt.limits.maxConnections (${limit})`);
       stream.destroy();
       return;
     }
@@ -324,6 +331,7 @@ export class Broker extends EventEmitter {
 
   connectionClosed(connection: Connection): void {
     this.connections.delete(connection);
+    this.#stalledWriters.delete(connection);
     connection.slotWaiter?.();
     const session = connection.session;
     if (session === null || session.channel !== connection) return;
@@ -341,17 +349,50 @@ export class Broker extends EventEmitter {
 
   #checkConnections(): void {
     const now = Date.now();
+    const slowClientTimeoutMs = this.config.limits.slowClientTimeoutMs;
     for (const connection of this.connections) {
+      if (connection.closed) continue;
       if (!connection.connected) {
-        if (now - connection.acceptedAtMs > CONNECT_TIMEOUT_MS) connection.destroy();
+        if (now - connection.acceptedAtMs > CONNECT_TIMEOUT_MS && !connection.stream.isPaused()) {
+          this.cutOff(connection, 'connect-timeout', `connection closed: no CONNECT within ${CONNECT_TIMEOUT_MS} ms of connecting`);
+        }
+        continue;
+      }
+      // A packet begun and not finished in time (slow-loris). Time the broker spent not reading does not count.
+      if (connection.guard.holdsPartialPacket && !connection.stream.isPaused() && now - connection.lastPacketAtMs > slowClientTimeoutMs) {
+        this.cutOff(connection, 'slow-request', `client disconnected: a packet begun ${now - connection.lastPacketAtMs} ms ago has not arrived whole (mqtt.limits.slowClientTimeoutMs ${slowClientTimeoutMs})`);
         continue;
       }
       // [MQTT-3.1.2-24] Nothing received for one and a half times the keep alive.
       if (connection.keepAliveMs > 0 && now - connection.lastPacketAtMs > connection.keepAliveMs * 1.5) {
         this.logger.info({ clientId: connection.clientId, keepAliveSeconds: connection.keepAliveMs / 1000 }, 'MQTT client silent past its keep alive; disconnected');
+        this.#listenerOf(connection.stream).cutOff('keep-alive');
         connection.disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT);
+        continue;
       }
+      this.#checkWriter(connection, now, slowClientTimeoutMs);
     }
+  }
+
+  /** Cuts a connection off for being slow or stuck: counted and logged under its listener, closed without a DISCONNECT. */
+  cutOff(connection: Connection, reason: CutOffReason, message: string, details: Record<string, unknown> = {}): void {
+    const listener = this.#listenerOf(connection.stream);
+    listener.cutOff(reason, { clientId: connection.clientId || connection.guard.clientId, remote: connection.remote, ...details }, `${listener.key}: MQTT ${message}`);
+    connection.destroy();
+  }
+
+  /** A client that has taken none of what waits for it for the slow-client timeout does not read: it is cut off. */
+  #checkWriter(connection: Connection, now: number, slowClientTimeoutMs: number): void {
+    const waitingBytes = connection.stream.writableLength;
+    let writer = this.#stalledWriters.get(connection);
+    if (writer === undefined) {
+      if (waitingBytes === 0) return;
+      this.#stalledWriters.set(connection, writer = new StalledWriter());
+    }
+    const stalledMs = writer.stalledMs(now, connection.sentBytes, waitingBytes);
+    if (waitingBytes === 0) this.#stalledWriters.delete(connection);
+    if (stalledMs <= slowClientTimeoutMs) return;
+    this.cutOff(connection, 'not-reading', `client disconnected: it has read none of the ${waitingBytes} bytes waiting for it for ${stalledMs} ms (mqtt.limits.slowClientTimeoutMs ${slowClientTimeoutMs})`, { waitingBytes });
   }
 
   /** Subscription filters of a session, for tests and the admin view. */

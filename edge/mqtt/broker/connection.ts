@@ -71,6 +71,11 @@ export class Connection implements DeliveryChannel {
   will: WillMessage | undefined;
   /** Keep alive in milliseconds, 0 for none; the client is cut off after 1.5 times it [MQTT-3.1.2-24]. */
   keepAliveMs = 0;
+  /**
+   * When the last whole packet arrived, or the first byte of the packet now arriving: a
+   * client trickling a packet a byte at a time does not count as heard from (keep alive),
+   * and is cut off once the packet takes longer than mqtt.limits.slowClientTimeoutMs.
+   */
   lastPacketAtMs = Date.now();
   /** The client's Receive Maximum: QoS 1/2 publishes it accepts unacknowledged [MQTT-3.3.4-7]. */
   receiveMaximum = TWO_BYTE_INTEGER_MAX;
@@ -96,6 +101,8 @@ export class Connection implements DeliveryChannel {
   #busy = false;
   #violation: Violation | undefined;
   #closed = false;
+  /** Bytes handed to the stream in all, to tell a client that reads slowly from one that does not read. */
+  sentBytes = 0;
   /** Packets sent this turn of the event loop, written together at its end. */
   #outbox: Buffer[] = [];
   #outboxBytes = 0;
@@ -106,11 +113,11 @@ export class Connection implements DeliveryChannel {
     const bytes = this.#outboxBytes;
     this.#outboxBytes = 0;
     if (this.stream.destroyed) return;
+    this.sentBytes += bytes;
     // One buffer, one write: a writev of many small packets costs more than the copy.
     this.stream.write(outbox.length === 1 ? outbox[0]! : Buffer.concat(outbox, bytes));
     if (this.stream.writableLength > OUTPUT_BUFFER_BYTES_MAX) {
-      this.broker.logger.warn({ clientId: this.clientId, bytes: this.stream.writableLength }, 'MQTT client does not read what is sent to it; disconnected');
-      this.destroy();
+      this.broker.cutOff(this, 'not-reading', `client disconnected: it does not read what is sent to it (${this.stream.writableLength} bytes waiting, more than ${OUTPUT_BUFFER_BYTES_MAX})`, { waitingBytes: this.stream.writableLength });
     }
   };
 
@@ -144,8 +151,8 @@ export class Connection implements DeliveryChannel {
   }
 
   #onData(chunk: Buffer): void {
-    this.lastPacketAtMs = Date.now();
-    this.guard.read(chunk, (packet) => this.#inbox.push(packet));
+    const continuing = this.guard.holdsPartialPacket;
+    if (this.guard.read(chunk, (packet) => this.#inbox.push(packet)) > 0 || !continuing) this.lastPacketAtMs = Date.now();
     this.#drain();
   }
 
@@ -167,6 +174,8 @@ export class Connection implements DeliveryChannel {
         result.then(
           () => {
             this.#busy = false;
+            // A packet partly read before the pause is the client's to finish from now.
+            if (this.guard.holdsPartialPacket) this.lastPacketAtMs = Date.now();
             if (!this.#closed) this.stream.resume();
             this.#drain();
           },

@@ -52,7 +52,7 @@ test('a device trusting the broker\'s certificate publishes over TLS; plain MQTT
     assert.equal(stored.records[1]!.headers.slice(4).map((header) => [header.key, header.value?.toString()]), [['unit', 'C']]);
     const metrics = await daemon.metrics();
     assert.ok((metricValue(metrics, 'tributary_mqtt_refused_connections_total', { reason: 'tls-handshake' }) ?? 0) >= 1, 'failed handshakes are counted');
-    await daemon.logLine((line) => line.msg === 'MQTT over TLS: handshake failed; connection closed', 'the failed handshake is logged');
+    await daemon.logLine((line) => line.msg === 'listeners.mqtts: MQTT over TLS: handshake failed; connection closed' && line.listener === 'listeners.mqtts', 'the failed handshake is logged');
   } finally {
     await daemon.cleanup();
   }

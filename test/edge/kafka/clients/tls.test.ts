@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaConfig } from 'kafkajs';
-import { Daemon } from '../../../helpers/daemon.ts';
+import { Daemon, metricValue } from '../../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY, makeClientCertificates } from '../../../helpers/certificates.ts';
 import { kafkajsClient } from './support/kafkajs.ts';
 import { ClientResults, npmPackageVersion } from '../../../helpers/client-results.ts';
@@ -44,7 +44,8 @@ test('a client trusting the broker\'s certificate produces and consumes over TLS
     const failure = await confused.connect().then(() => undefined, (error: Error) => error);
     await confused.disconnect().catch(() => undefined);
     assert.ok(failure instanceof Error, 'a plain client gets nothing from the TLS port');
-    await daemon.logLine((line) => line.msg === 'Kafka over TLS: handshake failed; connection closed', 'the failed handshake is logged');
+    await daemon.logLine((line) => line.msg === 'listeners.kafkaTls: TLS handshake failed; connection closed', 'the failed handshake is logged');
+    assert.ok((metricValue(await daemon.metrics(), 'tributary_listener_refused_connections_total', { listener: 'kafkaTls', reason: 'handshake' }) ?? 0) >= 1, 'and counted');
     assert.equal(await roundTrip(secure, 'tls-readings-2'), ['a', 'b', 'c'], 'and TLS clients are still served');
   } finally {
     await daemon.cleanup();
