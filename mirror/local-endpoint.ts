@@ -2,7 +2,8 @@
 // log store (no Kafka round trip, and a long poll is a wait on the partition's high
 // watermark), appends too. The store is described here by the few methods the mirror
 // uses, so that the mirror depends on no more of the edge than that.
-import { isTributaryError, TributaryError } from '../shared/errors.ts';
+import { isTributaryError, TributaryError, type ErrorCode } from '../shared/errors.ts';
+import { kafkaErrorCodeOf } from '../shared/kafka/error-mapping.ts';
 import type { EndpointRead, LogEndpoint, ProduceOutcome } from './endpoint.ts';
 import { KafkaError } from '../shared/kafka/client/kafka-errors.ts';
 
@@ -25,16 +26,8 @@ export interface LocalLog {
 export type CommitOffsets = (group: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]) => Promise<void>;
 export type CommittedOffset = (group: string, topic: string, partition: number) => bigint | undefined;
 
-/** Store errors that a Kafka broker would answer with a code, by the code it would use. */
-const ERROR_CODES: Record<string, number> = {
-  OUT_OF_ORDER_SEQUENCE: KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER,
-  DUPLICATE_SEQUENCE: KafkaError.DUPLICATE_SEQUENCE_NUMBER,
-  PRODUCER_FENCED: KafkaError.INVALID_PRODUCER_EPOCH,
-  RECORD_TOO_LARGE: KafkaError.MESSAGE_TOO_LARGE,
-  INVALID_RECORD_BATCH: KafkaError.CORRUPT_MESSAGE,
-  TOPIC_NOT_FOUND: KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
-  PARTITION_NOT_FOUND: KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
-};
+/** The failures of an append answered as a produce answer would be (the rest are thrown), with the codes the edge's Kafka server answers them with. */
+const ANSWERED_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['OUT_OF_ORDER_SEQUENCE', 'DUPLICATE_SEQUENCE', 'PRODUCER_FENCED', 'RECORD_TOO_LARGE', 'INVALID_RECORD_BATCH', 'TOPIC_NOT_FOUND', 'PARTITION_NOT_FOUND']);
 
 export class LocalEndpoint implements LogEndpoint {
   readonly name = 'edge log';
@@ -97,7 +90,7 @@ export class LocalEndpoint implements LogEndpoint {
       const result = await this.#log.partition(topic, partition).append(batch);
       return { errorCode: KafkaError.NONE, baseOffset: result.baseOffset, logStartOffset: result.logStartOffset, errorMessage: null };
     } catch (error) {
-      const code = isTributaryError(error) ? ERROR_CODES[error.code] : undefined;
+      const code = isTributaryError(error) && ANSWERED_FAILURES.has(error.code) ? kafkaErrorCodeOf(error) : undefined;
       if (code === undefined) throw error;
       return { errorCode: code, baseOffset: -1n, logStartOffset: -1n, errorMessage: (error as Error).message };
     }

@@ -1,10 +1,9 @@
 // The part of the log store the MQTT front end uses, and the publish path's view of it.
-import type { LogStore, PartitionLog } from '../storage/index.ts';
+import type { LogStore } from '../storage/index.ts';
 import { isTributaryError } from '../../shared/errors.ts';
 import type { IngestTarget } from './ingest.ts';
 
 export type MqttLogStore = Pick<LogStore, 'describeTopic' | 'createTopic' | 'partition' | 'on' | 'off'>;
-export type TailablePartition = Pick<PartitionLog, 'read' | 'waitForData' | 'logStartOffset' | 'highWatermark'>;
 
 /**
  * How long a topic's partition count and batch limit are reused before being read
