@@ -13,7 +13,7 @@ import type { Logger } from '../shared/logger.ts';
 import { decodeHeartbeat, type Heartbeat } from '../shared/heartbeat.ts';
 import { KafkaClient } from '../shared/kafka/client/kafka-client.ts';
 import { describeError, KafkaError } from '../shared/kafka/client/kafka-errors.ts';
-import { listenOn } from '../edge/listeners/listen.ts';
+import { listenOn } from '../shared/listeners/listen.ts';
 import { alertsOf, type AlertName, type AlertThresholds } from './fleet-alerts.ts';
 import { EdgeHistory } from './fleet-history.ts';
 import { handleFleetRequest } from './fleet-routes.ts';

@@ -9,7 +9,7 @@ import type { Config } from '../shared/config/schema.ts';
 import { TributaryError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { configVersion } from '../shared/config/config-version.ts';
-import { AdminServer } from '../edge/http/admin-server.ts';
+import { AdminServer } from '../shared/http/admin-server.ts';
 import { KafkaEndpoint } from './endpoint.ts';
 import { mirrorRoute } from './status-route.ts';
 import { Mirror } from './mirror.ts';

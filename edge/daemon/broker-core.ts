@@ -10,7 +10,7 @@ import { resolveTopicConfig } from '../../shared/config/topic-settings.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { adminAuthenticator } from '../http/admin-auth.ts';
-import { AdminServer } from '../http/admin-server.ts';
+import { AdminServer } from '../../shared/http/admin-server.ts';
 import { registerNodeMetrics } from '../http/node-metrics.ts';
 import { startKafkaServer, type KafkaServer } from '../kafka/server.ts';
 import { tlsListen } from '../listeners/tls-listen.ts';

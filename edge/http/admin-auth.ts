@@ -7,12 +7,13 @@
 // no more than that the node is up.
 import { isIP } from 'node:net';
 import type { Config } from '../../shared/config/schema.ts';
+import type { AdminAuthenticator } from '../../shared/http/admin-server.ts';
 import { PasswordBook } from '../auth/password-book.ts';
+
+export type { AdminAuthenticator };
 
 /** An Authorization header longer than this is not Basic credentials; refused before decoding. */
 const AUTHORIZATION_HEADER_BYTES_MAX = 1024;
-
-export type AdminAuthenticator = (authorization: string | undefined) => Promise<boolean>;
 
 /** Whether `host` is reachable only from this device. */
 export function isLoopbackHost(host: string): boolean {

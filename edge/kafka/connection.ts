@@ -6,8 +6,8 @@
 // order because the handler starts each one before awaiting anything.
 import type { Socket } from 'node:net';
 import type { Logger } from '../../shared/logger.ts';
-import type { CutOffReason } from '../listeners/connection-events.ts';
-import { StalledWriter } from '../listeners/stalled-writer.ts';
+import type { CutOffReason } from '../../shared/listeners/connection-events.ts';
+import { StalledWriter } from '../../shared/listeners/stalled-writer.ts';
 import type { SaslSession } from './sasl/session.ts';
 
 /** Requests of one connection being handled at once; more pause reading from the socket. */

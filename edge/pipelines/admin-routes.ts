@@ -2,7 +2,7 @@
 // `status` show, and the console's page), POST /api/pipelines/reset?name=NAME[&from=earliest|latest].
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isTributaryError } from '../../shared/errors.ts';
-import { sendJson } from '../http/admin-server.ts';
+import { sendJson } from '../../shared/http/admin-server.ts';
 import type { PipelineRunner } from './pipeline-runner.ts';
 
 type Route = (request: IncomingMessage, response: ServerResponse) => Promise<void> | void;

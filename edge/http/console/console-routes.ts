@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { sendJson, type AdminServer } from '../admin-server.ts';
+import { sendJson, type AdminServer } from '../../../shared/http/admin-server.ts';
 import { MetricHistory } from './metric-history.ts';
 import type { ConsoleProviders } from './providers.ts';
 

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
 import { encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
-import { HTTP_HEADERS_TIMEOUT_MS } from '../../../edge/listeners/http-guard.ts';
+import { HTTP_HEADERS_TIMEOUT_MS } from '../../../shared/listeners/http-guard.ts';
 import { kafkaClient, readPartition } from '../../mirror/cluster.ts';
 import { RawClient } from '../mqtt/raw-client.ts';
 import { within } from '../kafka/clients/support/timeout.ts';

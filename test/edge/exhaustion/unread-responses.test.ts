@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ApiKey, encodeRequest } from '../../../shared/kafka/wire/index.ts';
 import { encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
-import { HTTP_SLOW_CLIENT_TIMEOUT_MS } from '../../../edge/listeners/http-guard.ts';
+import { HTTP_SLOW_CLIENT_TIMEOUT_MS } from '../../../shared/listeners/http-guard.ts';
 import { Daemon } from '../../helpers/daemon.ts';
 import { kafkaClient, readPartition, waitFor } from '../../mirror/cluster.ts';
 import { connectPacket, RawClient, subscribePacket } from '../mqtt/raw-client.ts';

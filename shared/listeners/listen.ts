@@ -5,7 +5,7 @@
 //   listeners.mqttWs: 127.0.0.1:8083 is already in use
 // rather than an 'error' event nobody listens to, or Node's bare "listen EADDRINUSE".
 import type { Server } from 'node:net';
-import { TributaryError } from '../../shared/errors.ts';
+import { TributaryError } from '../errors.ts';
 
 export interface ListenTarget {
   /** The setting that chose this address, as a user writes it: `listeners.kafka`, `mirror.http`, `--listen`. */

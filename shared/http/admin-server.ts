@@ -1,13 +1,16 @@
-// The HTTP admin port: GET /health for liveness checks, GET /metrics for Prometheus,
-// and whatever pages the parts add (the console). Small on purpose: node:http is enough
+// The HTTP admin port of every process (the edge, the standalone mirror, the central):
+// GET /health for liveness checks, GET /metrics for Prometheus, and whatever pages the
+// parts add (the console). Small on purpose: node:http is enough
 // for a handful of routes, and it adds nothing to the device's footprint.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../shared/logger.ts';
+import type { Logger } from '../logger.ts';
 import { listenOn } from '../listeners/listen.ts';
 import { ListenerEvents } from '../listeners/connection-events.ts';
 import { guardHttpServer, guardedHttpServerOptions } from '../listeners/http-guard.ts';
-import type { AdminAuthenticator } from './admin-auth.ts';
+
+/** Checks a request's Authorization header (edge/http/admin-auth.ts makes one from the configured users). */
+export type AdminAuthenticator = (authorization: string | undefined) => Promise<boolean>;
 
 /** Connections at once; the admin port is for operators and scrapers, not for load. */
 const MAX_CONNECTIONS = 64;

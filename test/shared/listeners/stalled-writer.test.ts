@@ -2,7 +2,7 @@
 // little and however much still waits, is not.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { StalledWriter } from '../../../edge/listeners/stalled-writer.ts';
+import { StalledWriter } from '../../../shared/listeners/stalled-writer.ts';
 
 test('nothing taken: stalled since output first waited', () => {
   const writer = new StalledWriter();

@@ -11,8 +11,8 @@
 // Kafka error) are counted by their part.
 import type { Server } from 'node:net';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Logger } from '../../shared/logger.ts';
-import { RepeatedWarnings } from '../../shared/log-rate-limit.ts';
+import type { Logger } from '../logger.ts';
+import { RepeatedWarnings } from '../log-rate-limit.ts';
 
 /**
  * Why a listener did not serve a connection:
