@@ -19,7 +19,13 @@ import { runFaultScenario } from './mirror-fault-scenario.ts';
 let kafka: ApacheKafka;
 
 test.before(async () => {
-  kafka = await ApacheKafka.start({ nodes: 3, config: { 'auto.create.topics.enable': 'false' } });
+  try {
+    kafka = await ApacheKafka.start({ nodes: 3, config: { 'auto.create.topics.enable': 'false' } });
+  } catch (error) {
+    // uvu does not print a hook's error; the runner shows what the file wrote.
+    console.error('starting the 3-node Apache Kafka cluster failed:', error);
+    throw error;
+  }
 });
 
 test.after(async () => {
