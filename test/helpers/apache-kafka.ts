@@ -144,6 +144,17 @@ export async function runKafkaTool(main: string, args: readonly string[], option
   return result.stdout;
 }
 
+/**
+ * Kafka's Uuid: 16 random bytes, URL-safe base64 without padding, and (as Kafka's own
+ * Uuid.randomUuid ensures) not starting with '-', which kafka-storage would read as an option.
+ */
+function randomClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Starts tried when a chosen port is taken before Kafka binds it: a race with other processes, rare twice in a row. */
 const PORT_COLLISION_ATTEMPTS_MAX = 3;
 
@@ -265,8 +276,7 @@ export class ApacheKafka {
       throw new Error('extraListeners[].advertisedPort names one address, so it serves a one-node cluster only');
     }
     const directory = mkdtempSync(join(options.parentDirectory ?? tmpdir(), 'tributary-apache-kafka-'));
-    // Kafka's Uuid: 16 random bytes, URL-safe base64 without padding.
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = randomClusterId();
     const nodes: KafkaNode[] = [];
     for (let nodeId = 1; nodeId <= count; nodeId++) {
       const listenerPorts: Record<string, number> = {};
