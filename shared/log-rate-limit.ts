@@ -27,6 +27,15 @@ export class RepeatedWarnings {
    * interval; the next line written says how many were left out (`suppressed`).
    */
   warn(kind: string, details: Record<string, unknown>, message: string): void {
+    this.#write('warn', kind, details, message);
+  }
+
+  /** As warn(), at the error level: a failure that repeats (every append into a failing disk) rather than a refusal. */
+  error(kind: string, details: Record<string, unknown>, message: string): void {
+    this.#write('error', kind, details, message);
+  }
+
+  #write(level: 'warn' | 'error', kind: string, details: Record<string, unknown>, message: string): void {
     const now = this.#clock();
     const seen = this.#kinds.get(kind);
     if (seen !== undefined && now - seen.lastAtMs < this.#intervalMs) {
@@ -36,6 +45,6 @@ export class RepeatedWarnings {
     if (seen === undefined && this.#kinds.size >= KINDS_MAX) this.#kinds.clear();
     const suppressed = seen?.suppressed ?? 0;
     this.#kinds.set(kind, { lastAtMs: now, suppressed: 0 });
-    this.#logger.warn(suppressed > 0 ? { ...details, suppressed, suppressedOverMs: now - seen!.lastAtMs } : details, message);
+    this.#logger[level](suppressed > 0 ? { ...details, suppressed, suppressedOverMs: now - seen!.lastAtMs } : details, message);
   }
 }

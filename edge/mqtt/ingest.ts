@@ -6,8 +6,9 @@
 // one batch header, one CRC and one place in the log's group commit, not one each. Within
 // a partition, records keep the order their publishes arrived in.
 import { RECORD_BATCH_HEADER_BYTES } from '../../shared/kafka/record-batch.ts';
-import { TributaryError } from '../../shared/errors.ts';
+import { TributaryError, isTributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { RepeatedWarnings } from '../../shared/log-rate-limit.ts';
 import type { MessageProperties } from './message.ts';
 import type { MqttMetrics } from './metrics.ts';
 import { partitionForKey } from './partitioner.ts';
@@ -111,6 +112,8 @@ export class PublishIngest {
   readonly #routes: RouteTable;
   readonly #metrics: MqttMetrics;
   readonly #logger: Logger;
+  /** A failing log fails every batch; the line is written once per interval with a count (refusedPublishes counts each). */
+  readonly #failures: RepeatedWarnings;
   readonly #pending = new Map<string, PendingBatch>();
   readonly #creating = new Map<string, Promise<void>>();
   /** Batches handed to the log and not yet durable. */
@@ -127,6 +130,7 @@ export class PublishIngest {
 
   constructor(target: IngestTarget, routes: RouteTable, metrics: MqttMetrics, logger: Logger, sparkplug?: SparkplugShaper) {
     this.#target = target;
+    this.#failures = new RepeatedWarnings(logger);
     this.#sparkplug = sparkplug;
     this.#routes = routes;
     this.#metrics = metrics;
@@ -242,7 +246,7 @@ export class PublishIngest {
       this.#metrics.appendLatency.observe(Number(process.hrtime.bigint() - batch.startedAt) / 1e9);
       batch.resolve();
     } else {
-      this.#logger.error({ err: error, topic: batch.topic, partition: batch.partition, records: batch.records.length }, 'appending MQTT publishes to the log failed; QoS 1/2 publishers are not acknowledged and will retry');
+      this.#failures.error(`append-failed:${isTributaryError(error) ? error.code : error.name}`, { err: error, topic: batch.topic, partition: batch.partition, records: batch.records.length }, 'appending MQTT publishes to the log failed; QoS 1/2 publishers are not acknowledged and will retry');
       batch.reject(error);
     }
   }

@@ -20,6 +20,7 @@ import type { StorageConfig, TopicConfig, TopicOverride } from '../../shared/con
 import { resolveTopicConfig } from '../../shared/config/topic-settings.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { RepeatedWarnings } from '../../shared/log-rate-limit.ts';
 import { readPartitionMetadata, writePartitionMetadata } from './checkpoint.ts';
 import { FileLayer, type FaultInjector } from './file-io.ts';
 import { GroupCommitter } from './group-commit.ts';
@@ -84,6 +85,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
   readonly #metrics: StorageMetrics;
   readonly #committer: GroupCommitter;
   readonly #caches: SegmentCaches;
+  readonly #failures: RepeatedWarnings;
   readonly #topics = new Map<string, TopicState>();
   readonly #logDirectory: string;
   #cron: ScheduledTask | undefined;
@@ -104,6 +106,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     this.#logDirectory = join(options.dataDir, LOG_DIRECTORY);
     this.logDirectory = this.#logDirectory;
     this.#caches = createSegmentCaches(files);
+    this.#failures = new RepeatedWarnings(options.logger);
     this.#metrics = new StorageMetrics(registry, {
       segmentsByTopic: () => new Map([...this.#topics.values()].map((topic) => [topic.name, topic.partitions.reduce((sum, partition) => sum + partition.segments.length, 0)])),
       diskUsageBytes: () => this.diskUsageBytes(),
@@ -193,6 +196,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
       files: this.#files,
       caches: this.#caches,
       logger: this.#options.logger,
+      failures: this.#failures,
       metrics: this.#metrics,
       writes: this.#committer,
       config: () => state.config,

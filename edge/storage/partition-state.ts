@@ -13,6 +13,7 @@
 import type { TopicConfig } from '../../shared/config/topic-config.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { RepeatedWarnings } from '../../shared/log-rate-limit.ts';
 import type { FileLayer } from './file-io.ts';
 import type { StorageMetrics } from './metrics.ts';
 import type { ProducerStateManager } from './producer-state.ts';
@@ -25,6 +26,8 @@ export interface PartitionContext {
   files: FileLayer;
   caches: SegmentCaches;
   logger: Logger;
+  /** Store-wide: a failing disk fails every partition's appends, and says so once per interval with a count (the metric counts each). */
+  failures: RepeatedWarnings;
   metrics: StorageMetrics;
   /** Where the partition hands its prepared writes: the store's group committer. */
   writes: WriteQueue;

@@ -247,7 +247,7 @@ export class PartitionWriter implements CommitLane {
     const first = failed[0]!;
     const state = this.#state;
     const failure = storageError(error, 'write', first.segment.path);
-    state.context.logger.error({ err: failure, topic: state.topic, partition: state.index, file: first.segment.path, position: first.position }, 'append failed; cutting the segment back to its last good batch');
+    state.context.failures.error(`append-failed:${failure.code}`, { err: failure, topic: state.topic, partition: state.index, file: first.segment.path, position: first.position }, 'append failed; cutting the segment back to its last good batch');
     state.producers.rollback(first.firstOffset);
     for (const write of failed) this.#refused.push({ append: write.append, error: failure });
     this.#cutBackTo({ segment: first.segment, position: first.position, failure }, first.firstOffset);
@@ -284,7 +284,7 @@ export class PartitionWriter implements CommitLane {
   #syncFailed(segment: Segment, error: unknown): TributaryError {
     const state = this.#state;
     const failure = storageError(error, 'sync', segment.path);
-    state.context.logger.error({ err: failure, topic: state.topic, partition: state.index, file: segment.path }, 'fdatasync failed; what was not yet durable is cut off and refused');
+    state.context.failures.error(`sync-failed:${failure.code}`, { err: failure, topic: state.topic, partition: state.index, file: segment.path }, 'fdatasync failed; what was not yet durable is cut off and refused');
     if (segment !== state.active) {
       assert(segment.committedBytes >= segment.sizeBytes, 'a segment rolls only once it is committed to its end');
       return failure;

@@ -47,4 +47,16 @@ test('each kind has its own interval', () => {
   assert.equal(lines.map((line) => line.msg), ['limit', 'slow']);
 });
 
+test('error() is rate-limited like warn() and written at the error level', () => {
+  const { lines, warnings } = capture();
+  let now = 0;
+  const repeated = warnings(() => now);
+  for (let index = 0; index < 50; index++) repeated.error('append-failed:STORAGE_DISK_FULL', {}, 'append failed');
+  assert.is(lines.length, 1);
+  assert.is(lines[0]!.level, 50, 'pino\'s error level');
+  now = INTERVAL_MS;
+  repeated.error('append-failed:STORAGE_DISK_FULL', {}, 'append failed');
+  assert.is(lines[1]!.suppressed, 49);
+});
+
 test.run();

@@ -44,6 +44,7 @@ export function storePerTest(suite: Test): PerTestStore {
 }
 
 export interface TestStoreOptions {
+  logger?: LogStoreOptions['logger'];
   storage?: Partial<StorageConfig>;
   topicDefaults?: Partial<TopicConfig>;
   registry?: Registry;
@@ -55,7 +56,7 @@ export interface TestStoreOptions {
 export function openStore(dataDir: string, options: TestStoreOptions = {}): Promise<LogStore> {
   return LogStore.open({
     dataDir,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     registry: options.registry ?? new Registry(),
     storage: { ...DEFAULT_STORAGE_CONFIG, retentionCheckCron: NEVER_CRON, ...options.storage },
     topicDefaults: { ...DEFAULT_TOPIC_CONFIG, ...options.topicDefaults, flush: { ...DEFAULT_TOPIC_CONFIG.flush, ...options.topicDefaults?.flush } },
