@@ -105,12 +105,13 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     this.#catalog = catalog;
     this.#logDirectory = join(options.dataDir, LOG_DIRECTORY);
     this.logDirectory = this.#logDirectory;
-    this.#caches = createSegmentCaches(files);
     this.#failures = new RepeatedWarnings(options.logger);
     this.#metrics = new StorageMetrics(registry, {
       segmentsByTopic: () => new Map([...this.#topics.values()].map((topic) => [topic.name, topic.partitions.reduce((sum, partition) => sum + partition.segments.length, 0)])),
       diskUsageBytes: () => this.diskUsageBytes(),
+      openSegmentFiles: () => this.#caches.files.size,
     });
+    this.#caches = createSegmentCaches(files, options.storage.maxOpenSegmentFiles, () => this.#metrics.segmentFilesClosed.inc());
     this.#committer = new GroupCommitter({
       storage: options.storage,
       files,

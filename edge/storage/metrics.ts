@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface StorageGauges {
   segmentsByTopic(): Map<string, number>;
   diskUsageBytes(): number;
+  openSegmentFiles(): number;
 }
 
 export class StorageMetrics {
@@ -20,6 +21,7 @@ export class StorageMetrics {
   readonly recoveryTruncatedBytes: Counter<'topic'>;
   readonly rebuiltIndexes: Counter<'topic'>;
   readonly corruptBatchesRefused: Counter<'topic'>;
+  readonly segmentFilesClosed: Counter;
 
   constructor(registry: Registry, gauges: StorageGauges) {
     const registers = [registry];
@@ -57,6 +59,15 @@ export class StorageMetrics {
         this.set(gauges.diskUsageBytes());
       },
     });
+    new Gauge({
+      name: 'tributary_storage_open_segment_files',
+      help: 'Segment files open at once, active ones included (bounded by storage.maxOpenSegmentFiles, beyond it only while being written)',
+      registers,
+      collect() {
+        this.set(gauges.openSegmentFiles());
+      },
+    });
+    this.segmentFilesClosed = new Counter({ name: 'tributary_storage_segment_files_closed_total', help: 'Idle segment files closed by the open-file cache; a steady rise means storage.maxOpenSegmentFiles is below the partitions in use', registers });
     this.evictedSegments = new Counter({ name: 'tributary_storage_evicted_segments_total', help: 'Segments deleted by retention, by reason (time, size, budget)', labelNames: ['topic', 'reason'], registers });
     this.evictedBytes = new Counter({ name: 'tributary_storage_evicted_bytes_total', help: 'Bytes of segments deleted by retention, by reason', labelNames: ['topic', 'reason'], registers });
     this.undeliveredEvictedRecords = new Counter({ name: 'tributary_storage_undelivered_evicted_records_total', help: 'Records evicted by the disk budget before the mirror delivered them (data loss)', labelNames: ['topic'], registers });

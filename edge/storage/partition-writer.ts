@@ -83,6 +83,7 @@ export class PartitionWriter implements CommitLane {
       () => state.context.writes.requestSync(this),
     );
     this.#resetEnd();
+    if (state.active.fd !== undefined) state.context.caches.files.touch(state.active);
   }
 
   /**
@@ -116,7 +117,7 @@ export class PartitionWriter implements CommitLane {
       this.#refuse(append, this.#state.closedError());
       return;
     }
-    if (this.#waiting.length > 0 || this.#cut !== undefined || this.#upkeep !== undefined || this.#needsRoll(append)) {
+    if (this.#waiting.length > 0 || this.#cut !== undefined || this.#upkeep !== undefined || this.#state.active.fd === undefined || this.#needsRoll(append)) {
       this.#waiting.push(append);
       this.#startUpkeep();
       return;
@@ -171,6 +172,7 @@ export class PartitionWriter implements CommitLane {
     }
     const write: PreparedWrite = { lane: this, append, segment, fd: segment.fd!, position, bytes: append.bytes, firstOffset: start, nextOffset: next, maxTimestamp, cancelled: false };
     this.#handedDown.push(write);
+    state.context.caches.files.touch(segment);
     this.#endPosition = position + append.bytes;
     this.#endOffset = next;
     state.context.writes.submit(write);
@@ -271,6 +273,8 @@ export class PartitionWriter implements CommitLane {
     assert(point.bytes <= segment.sizeBytes, 'a sync point never covers bytes that were cut since');
     if (point.bytes > segment.syncedBytes) segment.syncedBytes = point.bytes;
     this.#tracker.commit(segment, point.bytes, point.nextOffset, point.maxTimestamp);
+    // The descriptor may now be idle: a cache over its bound closes one.
+    this.#state.context.caches.files.settle(segment);
   }
 
   /**
@@ -325,7 +329,19 @@ export class PartitionWriter implements CommitLane {
     const active = this.#state.active;
     this.#endPosition = active.sizeBytes;
     this.#endOffset = active.nextOffset;
+    active.writerNeedsDescriptor = this.#needsDescriptor;
   }
+
+  /**
+   * Whether the active segment's descriptor may not be closed now (segment-cache.ts): a
+   * write or fdatasync of it is in flight, bytes written to it are not yet synced (a sync
+   * round or a roll will need the descriptor; after a failed writeback only a descriptor
+   * open at the time is sure to hear of it), or upkeep is due or under way.
+   */
+  readonly #needsDescriptor = (): boolean => {
+    const active = this.#state.active;
+    return this.#handedDown.length > 0 || this.#waiting.length > 0 || this.#upkeep !== undefined || this.#cut !== undefined || this.#syncingItself || active.syncedBytes < active.sizeBytes;
+  };
 
   #startUpkeep(): void {
     if (this.#upkeep !== undefined || this.#handedDown.length > 0) return;
@@ -362,6 +378,17 @@ export class PartitionWriter implements CommitLane {
           await this.#syncToEnd(this.#state.active);
           await this.#roller.roll(Date.now());
           this.#resetEnd();
+        } catch (error) {
+          this.#refuseWaiting(error);
+        }
+        continue;
+      }
+      const active = this.#state.active;
+      if (active.fd === undefined) {
+        // The open-file cache closed the idle active segment's descriptor: open it again, then look at everything afresh.
+        const { files, caches } = this.#state.context;
+        try {
+          await active.open(files, caches.files);
         } catch (error) {
           this.#refuseWaiting(error);
         }

@@ -42,6 +42,7 @@ export class SegmentRoller {
     segment.active = true;
     old.active = false;
     this.#state.segments.push(segment);
+    caches.files.touch(segment);
     caches.files.touch(old);
     caches.indexes.touch(old);
     logger.debug({ topic: this.#state.topic, partition: this.#state.index, segment: segment.path, nowMs }, 'segment rolled');

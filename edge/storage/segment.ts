@@ -45,9 +45,10 @@ export function parseOffsetFileName(name: string, suffix: string): bigint | unde
   return BigInt(digits);
 }
 
-/** Told each time an inactive segment's descriptor is used, so that a bounded cache can close the least recently used (segment-cache.ts). */
+/** Told each time a segment's descriptor is used and when it stops being used, so that a bounded cache can close the least recently used idle one (segment-cache.ts). */
 export interface DescriptorCache {
   touch(segment: Segment): void;
+  settle(segment: Segment): void;
 }
 
 export class Segment {
@@ -75,9 +76,17 @@ export class Segment {
   /** Bytes of the index files on disk, for the disk-use figure. */
   indexFileBytes = 0;
   active = false;
+  /**
+   * Set by the writer of the active segment: whether it needs the descriptor now (a write
+   * or an fdatasync in flight, bytes not yet synced, upkeep under way). The descriptor cache
+   * closes an active segment's descriptor only when this says no.
+   */
+  writerNeedsDescriptor: (() => boolean) | undefined;
   #fd: number | undefined;
   #opening: Promise<number> | undefined;
   #users = 0;
+  /** The cache the last reader acquired the descriptor through; told when the last reader is done. */
+  #descriptors: DescriptorCache | undefined;
   #removed = false;
 
   constructor(directory: string, baseOffset: bigint) {
@@ -94,11 +103,29 @@ export class Segment {
     return this.#removed;
   }
 
-  /** Opens the file for appending; the active segment keeps this descriptor. `create` truncates (only ever a file past the log end). */
+  /** Opens the file for appending (`create` truncates: only ever a file past the log end); the caller touches the descriptor cache. */
   async openForAppend(files: FileLayer, create: boolean): Promise<number> {
     const fd = await files.open(this.path, create ? 'w+' : 'r+');
     this.#fd = fd;
     return fd;
+  }
+
+  /**
+   * The descriptor, opened again if the cache closed it (for appending while the segment
+   * is active, for reading after), and the cache told it was used. Concurrent callers share
+   * one open.
+   */
+  async open(files: FileLayer, descriptors: DescriptorCache): Promise<number> {
+    if (this.#fd === undefined) {
+      this.#opening ??= files.open(this.path, this.active ? 'r+' : 'r');
+      try {
+        this.#fd = await this.#opening;
+      } finally {
+        this.#opening = undefined;
+      }
+    }
+    descriptors.touch(this);
+    return this.#fd;
   }
 
   /** Takes over a descriptor opened for appending (during recovery). */
@@ -113,17 +140,9 @@ export class Segment {
   /** A descriptor for reading, opened on demand; call release() when done. */
   async acquire(files: FileLayer, descriptors: DescriptorCache): Promise<number> {
     this.#users += 1;
+    this.#descriptors = descriptors;
     try {
-      if (this.#fd === undefined) {
-        this.#opening ??= files.open(this.path, 'r');
-        try {
-          this.#fd = await this.#opening;
-        } finally {
-          this.#opening = undefined;
-        }
-      }
-      if (!this.active) descriptors.touch(this);
-      return this.#fd;
+      return await this.open(files, descriptors);
     } catch (error) {
       this.#users -= 1;
       throw error;
@@ -132,12 +151,15 @@ export class Segment {
 
   release(files: FileLayer): void {
     this.#users -= 1;
-    if (this.#users === 0 && this.#removed) void this.#closeFd(files);
+    if (this.#users > 0) return;
+    if (this.#removed) void this.#closeFd(files);
+    else this.#descriptors?.settle(this);
   }
 
-  /** Closes the descriptor if nobody is reading and the segment is not active; for the open-file cache. */
+  /** Closes the descriptor if nobody reads it and, while the segment is active, its writer does not need it; for the open-file cache. */
   closeIfIdle(files: FileLayer): boolean {
-    if (this.active || this.#users > 0 || this.#opening !== undefined) return false;
+    if (this.#users > 0 || this.#opening !== undefined) return false;
+    if (this.active && (this.writerNeedsDescriptor?.() ?? true)) return false;
     void this.#closeFd(files);
     return true;
   }
@@ -166,7 +188,7 @@ export class Segment {
     try {
       await files.close(fd, this.path);
     } catch {
-      // A failed close of a file we only read loses nothing.
+      // Nothing is lost by a failed close: the file was only read, or everything written to it was synced.
     }
   }
 

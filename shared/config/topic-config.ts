@@ -58,6 +58,7 @@ export const StorageConfigSchema = Type.Object({
   groupCommitMaxBytes: Type.Integer({ minimum: 4096, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'Group commit: a group of appends is written and synced once it holds this many bytes (flash wants large sequential writes)...' }),
   groupCommitMaxWaitMs: Type.Number({ minimum: 0, maximum: 1000, default: 2, description: '...or once its first append has waited this long, in milliseconds (bounds the latency added by coalescing).' }),
   retentionCheckCron: Type.String({ default: '* * * * *', description: 'When retention runs (a node-cron expression; seconds may be given as a sixth leading field).' }),
+  maxOpenSegmentFiles: Type.Integer({ minimum: 16, maximum: 1_000_000, default: 512, description: 'Segment files kept open at once, store-wide, active ones included; the least recently used idle one is closed and opened again when needed. A device\'s open-file limit is often 1024 to 65536, and client connections, SQLite and the mirror need descriptors too. Files being written and not yet synced stay open beyond it.' }),
 }, { additionalProperties: false, default: {}, description: 'The durable log on flash.' });
 
 export type FlushPolicy = Static<typeof FlushPolicySchema>;
