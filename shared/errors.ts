@@ -37,6 +37,7 @@ export const ErrorCodes = {
   ADMIN_API_FAILED: 'The HTTP admin API cannot be reached or answered with an error',
   INVALID_TOPIC: 'The topic name breaks the naming rules',
   INVALID_PARTITIONS: 'The partition count is invalid',
+  TOPIC_LIMIT_REACHED: 'Creating the topic or partitions would pass topics.maxTopics or topics.maxPartitions',
   INVALID_TOPIC_CONFIG: 'A topic setting is invalid',
   MIRROR_TARGET_FAILED: 'The central cluster cannot be reached or refused a mirror request',
   MIRROR_SOURCE_FAILED: 'The mirror cannot read the edge log or write to it',

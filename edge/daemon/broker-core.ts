@@ -79,6 +79,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
       registry,
       storage: config.storage,
       topicDefaults: config.topics.defaults,
+      topicLimits: { maxTopics: config.topics.maxTopics, maxPartitions: config.topics.maxPartitions },
       deliveredOffset: options.deliveredOffset,
     });
     closers.push(() => store.close());

@@ -99,7 +99,7 @@ interface EncodedTarget {
 }
 
 export class RefusedPublishError extends TributaryError {
-  readonly reason: 'route-reject' | 'record-too-large' | 'backpressure';
+  readonly reason: 'route-reject' | 'record-too-large' | 'backpressure' | 'topic-limit';
   constructor(reason: RefusedPublishError['reason'], message: string, details: Record<string, unknown> = {}) {
     super('MQTT_PUBLISH_REFUSED', message, { ...details, reason });
     this.name = 'RefusedPublishError';
@@ -261,6 +261,8 @@ export class PublishIngest {
         },
         (error: unknown) => {
           this.#creating.delete(topic);
+          // The store counted and logged the refusal (once per interval); the publisher is told why.
+          if (isTributaryError(error, 'TOPIC_LIMIT_REACHED')) throw new RefusedPublishError('topic-limit', `log topic "${topic}" for this publish cannot be created: ${error.message}`, { topic });
           throw error;
         },
       );

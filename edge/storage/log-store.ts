@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import { Registry } from 'prom-client';
 import type { StorageConfig, TopicConfig, TopicOverride } from '../../shared/config/topic-config.ts';
-import { resolveTopicConfig } from '../../shared/config/topic-settings.ts';
+import { DEFAULT_TOPIC_LIMITS, resolveTopicConfig, type TopicLimits } from '../../shared/config/topic-settings.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { RepeatedWarnings } from '../../shared/log-rate-limit.ts';
@@ -48,6 +48,8 @@ export interface LogStoreOptions {
   registry?: Registry;
   storage: StorageConfig;
   topicDefaults: TopicConfig;
+  /** topics.maxTopics and topics.maxPartitions; the configuration's defaults when not given. */
+  topicLimits?: TopicLimits;
   /** How far a mirror has delivered a partition (the next offset it will send); undefined when the partition is not mirrored. */
   deliveredOffset?: (topic: string, partition: number) => bigint | undefined;
   /** Fault injection for tests: consulted before every file operation. */
@@ -110,6 +112,8 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
       segmentsByTopic: () => new Map([...this.#topics.values()].map((topic) => [topic.name, topic.partitions.reduce((sum, partition) => sum + partition.segments.length, 0)])),
       diskUsageBytes: () => this.diskUsageBytes(),
       openSegmentFiles: () => this.#caches.files.size,
+      topics: () => this.#topics.size,
+      partitions: () => this.#partitionCount(),
     });
     this.#caches = createSegmentCaches(files, options.storage.maxOpenSegmentFiles, () => this.#metrics.segmentFilesClosed.inc());
     this.#committer = new GroupCommitter({
@@ -242,7 +246,37 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     return new PartitionLog(this.#partitionContext(state), state.name, index, directory, recovered);
   }
 
-  /** Creates a topic with the defaults plus `overrides`; TOPIC_EXISTS, INVALID_TOPIC, INVALID_TOPIC_CONFIG. */
+  #partitionCount(): number {
+    let count = 0;
+    for (const topic of this.#topics.values()) count += topic.partitions.length;
+    return count;
+  }
+
+  /**
+   * Throws TOPIC_LIMIT_REACHED (counted, and logged once per interval) when `topics` more
+   * topics with `partitions` more partitions in all would pass topics.maxTopics or
+   * topics.maxPartitions. Topics already on disk are opened whatever the limits say.
+   */
+  checkTopicLimits(what: string, topics: number, partitions: number): void {
+    const { maxTopics, maxPartitions } = this.#options.topicLimits ?? DEFAULT_TOPIC_LIMITS;
+    const topicCount = this.#topics.size;
+    const partitionCount = this.#partitionCount();
+    let limit: 'topics' | 'partitions' | undefined;
+    let message = '';
+    if (topicCount + topics > maxTopics) {
+      limit = 'topics';
+      message = `${what} is refused: this node holds ${topicCount} topics and topics.maxTopics allows ${maxTopics}; delete topics or raise the limit`;
+    } else if (partitionCount + partitions > maxPartitions) {
+      limit = 'partitions';
+      message = `${what} is refused: it adds ${partitions} partitions to the ${partitionCount} this node holds, and topics.maxPartitions allows ${maxPartitions} in all; delete topics or raise the limit`;
+    }
+    if (limit === undefined) return;
+    this.#metrics.topicLimitRefusals.inc({ limit });
+    this.#failures.warn(`topic-limit:${limit}`, { event: 'topic-limit', limit, topics: topicCount, partitions: partitionCount, maxTopics, maxPartitions }, message);
+    throw new TributaryError('TOPIC_LIMIT_REACHED', message, { limit, topics: topicCount, partitions: partitionCount, maxTopics, maxPartitions });
+  }
+
+  /** Creates a topic with the defaults plus `overrides`; TOPIC_EXISTS, INVALID_TOPIC, INVALID_TOPIC_CONFIG, TOPIC_LIMIT_REACHED. */
   createTopic(name: string, overrides: Partial<TopicConfig> | TopicOverride = {}): Promise<TopicDescription> {
     return this.#admin(async () => {
       validateTopicName(name);
@@ -250,6 +284,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
       if (this.#topics.has(name)) throw new TributaryError('TOPIC_EXISTS', `topic "${name}" already exists`, { topic: name });
       const { partitions: requested, ...settings } = override;
       const count = requested ?? this.#options.topicDefaults.partitions;
+      this.checkTopicLimits(`creating topic "${name}" with ${count} partitions`, 1, count);
       const state: TopicState = { name, id: randomUUID(), overrides: settings, config: this.#resolve(settings, count), partitions: [] };
       try {
         for (let index = 0; index < count; index++) state.partitions.push(await this.#createPartition(state, index));
@@ -297,6 +332,7 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
       if (!Number.isInteger(totalCount) || totalCount <= current || totalCount > PARTITIONS_PER_TOPIC_MAX) {
         throw new TributaryError('INVALID_PARTITIONS', `topic "${name}" has ${current} partitions; the new count must be an integer above that and at most ${PARTITIONS_PER_TOPIC_MAX}, got ${totalCount}`, { topic: name, current, requested: totalCount });
       }
+      this.checkTopicLimits(`raising topic "${name}" from ${current} to ${totalCount} partitions`, 0, totalCount - current);
       const added: PartitionLog[] = [];
       try {
         for (let index = current; index < totalCount; index++) added.push(await this.#createPartition(state, index));

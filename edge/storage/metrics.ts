@@ -5,6 +5,8 @@ export interface StorageGauges {
   segmentsByTopic(): Map<string, number>;
   diskUsageBytes(): number;
   openSegmentFiles(): number;
+  topics(): number;
+  partitions(): number;
 }
 
 export class StorageMetrics {
@@ -22,6 +24,7 @@ export class StorageMetrics {
   readonly rebuiltIndexes: Counter<'topic'>;
   readonly corruptBatchesRefused: Counter<'topic'>;
   readonly segmentFilesClosed: Counter;
+  readonly topicLimitRefusals: Counter<'limit'>;
 
   constructor(registry: Registry, gauges: StorageGauges) {
     const registers = [registry];
@@ -68,6 +71,23 @@ export class StorageMetrics {
       },
     });
     this.segmentFilesClosed = new Counter({ name: 'tributary_storage_segment_files_closed_total', help: 'Idle segment files closed by the open-file cache; a steady rise means storage.maxOpenSegmentFiles is below the partitions in use', registers });
+    new Gauge({
+      name: 'tributary_storage_topics',
+      help: 'Topics in the log (bounded by topics.maxTopics)',
+      registers,
+      collect() {
+        this.set(gauges.topics());
+      },
+    });
+    new Gauge({
+      name: 'tributary_storage_partitions',
+      help: 'Partitions of all topics in the log (bounded by topics.maxPartitions)',
+      registers,
+      collect() {
+        this.set(gauges.partitions());
+      },
+    });
+    this.topicLimitRefusals = new Counter({ name: 'tributary_storage_topic_limit_refusals_total', help: 'Topics or partitions not created because topics.maxTopics or topics.maxPartitions would be passed, by limit', labelNames: ['limit'], registers });
     this.evictedSegments = new Counter({ name: 'tributary_storage_evicted_segments_total', help: 'Segments deleted by retention, by reason (time, size, budget)', labelNames: ['topic', 'reason'], registers });
     this.evictedBytes = new Counter({ name: 'tributary_storage_evicted_bytes_total', help: 'Bytes of segments deleted by retention, by reason', labelNames: ['topic', 'reason'], registers });
     this.undeliveredEvictedRecords = new Counter({ name: 'tributary_storage_undelivered_evicted_records_total', help: 'Records evicted by the disk budget before the mirror delivered them (data loss)', labelNames: ['topic'], registers });

@@ -144,6 +144,8 @@ const MqttSchema = section({
 
 const TopicsSchema = section({
   defaults: TopicConfigSchema,
+  maxTopics: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Topics this node holds at most; creating one more (CreateTopics, a produce or Metadata request that auto-creates, an MQTT route) is refused with POLICY_VIOLATION, or QUOTA_EXCEEDED to an MQTT 5 publisher, and counted. Each topic costs memory and a directory per partition; a device has only so much of both. Topics already on disk are always opened.' }),
+  maxPartitions: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 20_000, description: 'Partitions of all topics together at most; a topic or partitions that would pass it are refused as for maxTopics. Each partition holds a few kilobytes of memory for its state and index, a directory and (while in use) an open file (storage.maxOpenSegmentFiles).' }),
   overrides: Type.Record(Type.String({ pattern: TOPIC_NAME_PATTERN.source }), TopicOverrideSchema, {
     default: {},
     description: 'Topics declared on this device, by name, with the settings that differ from the defaults. They are created at start.',

@@ -5,15 +5,22 @@ import type { StorageConfig, TopicConfig, TopicOverride } from './topic-config.t
 import { topicConfigSchema, validateConfig } from './validate-config.generated.js';
 
 /** Every default, as the validator fills them into an empty configuration. */
-function filledDefaults(): { storage: StorageConfig; topics: { defaults: TopicConfig } } {
+function filledDefaults(): { storage: StorageConfig; topics: { defaults: TopicConfig } & TopicLimits } {
   const empty = {};
   validateConfig(empty);
-  return empty as { storage: StorageConfig; topics: { defaults: TopicConfig } };
+  return empty as { storage: StorageConfig; topics: { defaults: TopicConfig } & TopicLimits };
+}
+
+/** topics.maxTopics and topics.maxPartitions: how many topics and partitions the store creates at most. */
+export interface TopicLimits {
+  maxTopics: number;
+  maxPartitions: number;
 }
 
 const defaults = filledDefaults();
 export const DEFAULT_TOPIC_CONFIG: TopicConfig = defaults.topics.defaults;
 export const DEFAULT_STORAGE_CONFIG: StorageConfig = defaults.storage;
+export const DEFAULT_TOPIC_LIMITS: TopicLimits = { maxTopics: defaults.topics.maxTopics, maxPartitions: defaults.topics.maxPartitions };
 
 /** A setting's bounds as the schema gives them (flush.intervalMs as `flush.intervalMs`). */
 export function topicSettingBounds(key: string): { minimum?: number; maximum?: number } {

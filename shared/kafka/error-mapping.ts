@@ -19,6 +19,8 @@ const KAFKA_CODE_OF: Partial<Record<TributaryErrorCode, number>> = {
   STORAGE_CLOSED: ErrorCode.KAFKA_STORAGE_ERROR,
   INVALID_TOPIC: ErrorCode.INVALID_TOPIC_EXCEPTION,
   INVALID_PARTITIONS: ErrorCode.INVALID_PARTITIONS,
+  // Kafka refuses a request over its own partition cap with POLICY_VIOLATION (its controller's MAX_PARTITIONS_PER_BATCH).
+  TOPIC_LIMIT_REACHED: ErrorCode.POLICY_VIOLATION,
   INVALID_TOPIC_CONFIG: ErrorCode.INVALID_CONFIG,
 };
 

@@ -7,6 +7,7 @@ import { ZERO_UUID } from '../../../shared/kafka/protocol/schema.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { authorizedOperations, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.ts';
 import { isValidTopicName } from '../../../shared/kafka/topic-name.ts';
+import { isExpectedError, kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { BROKER_NODE_ID, topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
 import { PARTITION_LEADER_EPOCH, type TopicDescription } from '../../storage/index.ts';
 
@@ -22,7 +23,14 @@ export async function handleMetadata(context: BrokerContext, request: MetadataRe
       const name = requested.name ?? context.store.listTopics().find((topic) => topic.id === requested.topicId)?.name;
       if (name === undefined) return missing(null, requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
       if (!isValidTopicName(name)) return missing(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
-      const topic = await topicOrAutoCreate(context, name, request.allowAutoTopicCreation);
+      let topic;
+      try {
+        topic = await topicOrAutoCreate(context, name, request.allowAutoTopicCreation);
+      } catch (error) {
+        // Auto-creation refused (topics.maxTopics, say): the topic's entry carries the reason's code, the rest of the answer stands.
+        if (!isExpectedError(error)) throw error;
+        return missing(name, ZERO_UUID, kafkaErrorCodeOf(error));
+      }
       return topic ? describe(topic) : missing(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }));
   }

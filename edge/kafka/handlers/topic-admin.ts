@@ -34,6 +34,7 @@ export async function handleCreateTopics(context: BrokerContext, request: Create
     const override = { ...settings.override, ...(partitions.count === undefined ? {} : { partitions: partitions.count }) };
     try {
       const config = resolveTopicConfig(context.topicDefaults, override);
+      if (request.validateOnly) context.store.checkTopicLimits(`creating topic "${requested.name}" with ${config.partitions} partitions`, 1, config.partitions);
       const description = request.validateOnly
         ? { name: requested.name, id: ZERO_UUID, partitions: config.partitions, config, overrides: settings.override }
         : await context.store.createTopic(requested.name, override);
@@ -103,8 +104,12 @@ export async function handleCreatePartitions(context: BrokerContext, request: Cr
     const topic = context.store.describeTopic(requested.name);
     if (!topic) { results.push({ name: requested.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `no such topic: ${requested.name}` }); continue; }
     if (requested.count <= topic.partitions) { results.push({ name: requested.name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `topic has ${topic.partitions} partitions; the new count ${requested.count} must be larger` }); continue; }
-    if (request.validateOnly) { results.push({ name: requested.name, errorCode: ErrorCode.NONE, errorMessage: null }); continue; }
     try {
+      if (request.validateOnly) {
+        context.store.checkTopicLimits(`raising topic "${requested.name}" from ${topic.partitions} to ${requested.count} partitions`, 0, requested.count - topic.partitions);
+        results.push({ name: requested.name, errorCode: ErrorCode.NONE, errorMessage: null });
+        continue;
+      }
       await context.store.createPartitions(requested.name, requested.count);
       results.push({ name: requested.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (error) {

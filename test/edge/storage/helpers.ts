@@ -45,6 +45,7 @@ export function storePerTest(suite: Test): PerTestStore {
 
 export interface TestStoreOptions {
   logger?: LogStoreOptions['logger'];
+  topicLimits?: LogStoreOptions['topicLimits'];
   storage?: Partial<StorageConfig>;
   topicDefaults?: Partial<TopicConfig>;
   registry?: Registry;
@@ -60,6 +61,7 @@ export function openStore(dataDir: string, options: TestStoreOptions = {}): Prom
     registry: options.registry ?? new Registry(),
     storage: { ...DEFAULT_STORAGE_CONFIG, retentionCheckCron: NEVER_CRON, ...options.storage },
     topicDefaults: { ...DEFAULT_TOPIC_CONFIG, ...options.topicDefaults, flush: { ...DEFAULT_TOPIC_CONFIG.flush, ...options.topicDefaults?.flush } },
+    topicLimits: options.topicLimits,
     fileFaults: options.fileFaults,
     fileLayer: options.fileLayer,
     deliveredOffset: options.deliveredOffset,

@@ -113,8 +113,11 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
     },
     (error: Error) => {
       countRefused(broker, error);
-      if (error instanceof RefusedPublishError && error.reason === 'record-too-large' && connection.v5) {
-        broker.logger.warn({ clientId, topic }, `MQTT publish refused: ${error.message}`);
+      // A refusal the publisher can do nothing about by sending again: an MQTT 5 client is told why in its PUBACK or PUBREC.
+      const lasting = error instanceof RefusedPublishError && (error.reason === 'record-too-large' || error.reason === 'topic-limit');
+      // The store logs a topic-limit refusal itself, once per interval.
+      if (error instanceof RefusedPublishError && error.reason !== 'topic-limit') broker.logger.warn({ clientId, topic, qos: packet.qos }, `MQTT publish refused: ${error.message}`);
+      if (lasting && connection.v5) {
         entry.message = undefined;
         entry.reasonCode = ReasonCode.QUOTA_EXCEEDED;
         entry.reasonString = error.message;
@@ -125,7 +128,6 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
         return;
       }
       // Not acknowledged: the connection closes and the client sends the publish again.
-      if (error instanceof RefusedPublishError) broker.logger.warn({ clientId, topic, qos: packet.qos }, `MQTT publish refused: ${error.message}`);
       connection.disconnect(ReasonCode.UNSPECIFIED_ERROR, 'the log cannot store the message now');
     },
   );
