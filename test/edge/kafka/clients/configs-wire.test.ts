@@ -159,6 +159,11 @@ test('CreateTopics: a manual replica assignment naming this broker, and compress
   assert.is((await create('both', { numPartitions: 1, assignments: [{ partitionIndex: 0, brokerIds: [1] }] })).topics[0]!.errorCode, ErrorCode.INVALID_REQUEST);
   const compacted = (await create('compacted', { numPartitions: 1, configs: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '0' }] })).topics[0]!;
   assert.equal([compacted.errorCode, compacted.configs!.find((config) => config.name === 'cleanup.policy')?.value], [ErrorCode.NONE, 'compact']);
+  // A compacted topic refuses a record without a key with Kafka's INVALID_RECORD, naming it.
+  const keyless = encodeRecordBatch({ records: [{ key: null, value: 'no key' }], producerId: -1n });
+  const refused = (await connection.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'compacted', partitionData: [{ index: 0, records: keyless }] }] })).responses[0]!.partitionResponses[0]!;
+  assert.equal([refused.errorCode, /has no key/.test(refused.errorMessage ?? '')], [ErrorCode.INVALID_RECORD, true], refused.errorMessage ?? '');
+  assert.is((await connection.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'compacted', partitionData: [{ index: 0, records: encodeRecordBatch({ records: [{ key: 'k', value: 'v' }], producerId: -1n }) }] }] })).responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
   assert.is((await create('shredded', { numPartitions: 1, configs: [{ name: 'cleanup.policy', value: 'shred' }] })).topics[0]!.errorCode, ErrorCode.INVALID_CONFIG);
   assert.is((await create('squeezed', { configs: [{ name: 'compression.type', value: 'brotli' }] })).topics[0]!.errorCode, ErrorCode.INVALID_CONFIG);
 
