@@ -155,7 +155,11 @@ export interface BatchProblem {
 export interface BatchCheckLimits {
   /** A batch larger than this is refused (reason 'too-large'). */
   maxBatchBytes?: number;
-  /** Producers must send lastOffsetDelta == recordCount - 1; a log being recovered is held to the same rule. */
+  /**
+   * Producers must send lastOffsetDelta == recordCount - 1. A batch that log compaction
+   * thinned keeps its last offset with fewer records (recordCount <= lastOffsetDelta + 1),
+   * as Kafka's cleaner leaves it; false accepts that.
+   */
   requireDenseOffsets?: boolean;
   /** Added to byte positions in problems, so that they name the place in a file rather than in a buffer. */
   positionBase?: number;
@@ -197,7 +201,7 @@ export function checkBatch(buffer: Buffer, position: number, limits: BatchCheckL
   if (header.recordCount < 1) {
     return { problem: { reason: 'bad-record-count', position: at + BatchField.recordCount, message: `batch at byte ${at} has recordCount ${header.recordCount} at byte ${at + BatchField.recordCount}; a batch holds at least one record` } };
   }
-  if (header.lastOffsetDelta < 0 || ((limits.requireDenseOffsets ?? true) && header.lastOffsetDelta !== header.recordCount - 1)) {
+  if (header.lastOffsetDelta < 0 || header.recordCount > header.lastOffsetDelta + 1 || ((limits.requireDenseOffsets ?? true) && header.lastOffsetDelta !== header.recordCount - 1)) {
     return { problem: { reason: 'bad-record-count', position: at + BatchField.lastOffsetDelta, message: `batch at byte ${at} has lastOffsetDelta ${header.lastOffsetDelta} at byte ${at + BatchField.lastOffsetDelta} but recordCount ${header.recordCount}; they must agree (lastOffsetDelta = recordCount - 1)` } };
   }
   if (header.compression > COMPRESSION_CODE_MAX) {
@@ -278,6 +282,11 @@ export interface EncodeRecordBatchOptions {
   baseSequence?: number;
   compression?: CompressionName | number;
   isTransactional?: boolean;
+  /**
+   * Defaults to the largest offsetDelta. A batch whose last records were removed by log
+   * compaction keeps its original last offset, so a producer's sequence range stays whole (KIP-98).
+   */
+  lastOffsetDelta?: number;
 }
 
 export interface DecodedRecordHeader {
@@ -361,7 +370,7 @@ export function encodeRecordBatch(options: EncodeRecordBatchOptions): Buffer {
   batch.writeInt32BE(options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH, BatchField.partitionLeaderEpoch);
   batch.writeInt8(RECORD_BATCH_MAGIC, BatchField.magic);
   batch.writeInt16BE(attributes, BatchField.attributes);
-  batch.writeInt32BE(lastOffsetDelta, BatchField.lastOffsetDelta);
+  batch.writeInt32BE(Math.max(lastOffsetDelta, options.lastOffsetDelta ?? 0), BatchField.lastOffsetDelta);
   batch.writeBigInt64BE(baseTimestamp, BatchField.baseTimestamp);
   batch.writeBigInt64BE(maxTimestamp, BatchField.maxTimestamp);
   batch.writeBigInt64BE(options.producerId ?? NO_PRODUCER_ID, BatchField.producerId);

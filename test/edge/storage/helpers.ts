@@ -52,6 +52,7 @@ export interface TestStoreOptions {
   fileFaults?: LogStoreOptions['fileFaults'];
   fileLayer?: LogStoreOptions['fileLayer'];
   deliveredOffset?: LogStoreOptions['deliveredOffset'];
+  cleanerKeyMapBytes?: LogStoreOptions['cleanerKeyMapBytes'];
 }
 
 export function openStore(dataDir: string, options: TestStoreOptions = {}): Promise<LogStore> {
@@ -65,6 +66,7 @@ export function openStore(dataDir: string, options: TestStoreOptions = {}): Prom
     fileFaults: options.fileFaults,
     fileLayer: options.fileLayer,
     deliveredOffset: options.deliveredOffset,
+    cleanerKeyMapBytes: options.cleanerKeyMapBytes,
   });
 }
 

@@ -19,7 +19,7 @@ const CREATE_TOPICS = 19;
 const TOPIC = 2;
 const BROKER = 4;
 const Source = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 };
-const Type = { BOOLEAN: 1, STRING: 2, INT: 3, LONG: 5, LIST: 7 };
+const Type = { BOOLEAN: 1, STRING: 2, INT: 3, LONG: 5, DOUBLE: 6, LIST: 7 };
 const Operation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 };
 
 let daemon: Daemon;
@@ -29,7 +29,7 @@ test.before(async () => {
   daemon = await Daemon.start({
     config: {
       kafka: { groupMinSessionTimeoutMs: 2000, groupMaxSessionTimeoutMs: 600_000 },
-      topics: { defaults: { segmentBytes: 16 * 1024 * 1024 }, overrides: { settings: { partitions: 1, retentionMs: 3_600_000 } } },
+      topics: { defaults: { segmentBytes: 16 * 1024 * 1024 }, overrides: { settings: { partitions: 1, retentionMs: 3_600_000 }, ledger: { partitions: 1, cleanupPolicy: 'compact', minCompactionLagMs: 5000, deleteRetentionMs: 60_000 } } },
     },
   });
   connection = await RawKafkaConnection.connect(daemon.ports.kafka!);
@@ -66,6 +66,14 @@ test('DescribeConfigs of a topic: values with their source, Kafka type, synonyms
   assert.equal({ value: configs.get('compression.type')!.value, source: configs.get('compression.type')!.configSource, type: configs.get('compression.type')!.configType }, { value: 'producer', source: Source.DEFAULT_CONFIG, type: Type.STRING });
   assert.equal({ value: configs.get('cleanup.policy')!.value, type: configs.get('cleanup.policy')!.configType, readOnly: configs.get('cleanup.policy')!.readOnly }, { value: 'delete', type: Type.LIST, readOnly: false });
   for (const config of result.configs) assert.is.not(config.configType, 0, `${config.name} has a type`);
+  const ledger = byName((await describe(4, TOPIC, 'ledger')).configs);
+  assert.equal(['cleanup.policy', 'min.compaction.lag.ms', 'delete.retention.ms', 'max.compaction.lag.ms', 'min.cleanable.dirty.ratio'].map((name) => [name, ledger.get(name)!.value, ledger.get(name)!.configSource]), [
+    ['cleanup.policy', 'compact', Source.DYNAMIC_TOPIC_CONFIG],
+    ['min.compaction.lag.ms', '5000', Source.DYNAMIC_TOPIC_CONFIG],
+    ['delete.retention.ms', '60000', Source.DYNAMIC_TOPIC_CONFIG],
+    ['max.compaction.lag.ms', '9223372036854775807', Source.DEFAULT_CONFIG],
+    ['min.cleanable.dirty.ratio', '0.5', Source.DEFAULT_CONFIG],
+  ], 'compaction settings from topics.overrides in the YAML file');
   // v0 carries only is_default; a subset of names leaves the rest out, unknown names are ignored.
   const v0 = await describe(0, TOPIC, 'settings', ['retention.ms', 'retention.bytes', 'no.such.config']);
   assert.equal(v0.configs.map((config) => [config.name, config.isDefault]), [['retention.bytes', true], ['retention.ms', false]]);
@@ -104,7 +112,10 @@ test('IncrementalAlterConfigs sets, deletes and refuses one config at a time; th
   const bad = (await alter([{ name: 'segment.bytes', configOperation: Operation.SET, value: 'lots' }])).responses[0]!;
   assert.is(bad.errorCode, ErrorCode.INVALID_CONFIG);
   assert.match(bad.errorMessage ?? '', /segment\.bytes/);
-  assert.is((await alter([{ name: 'cleanup.policy', configOperation: Operation.APPEND, value: 'compact' }])).responses[0]!.errorCode, ErrorCode.INVALID_CONFIG, 'no compaction here');
+  assert.is((await alter([{ name: 'cleanup.policy', configOperation: Operation.APPEND, value: 'compact' }, { name: 'min.cleanable.dirty.ratio', configOperation: Operation.SET, value: '0.25' }])).responses[0]!.errorCode, ErrorCode.NONE, 'compaction added to deletion');
+  const compacted = byName((await describe(4, TOPIC, 'settings', ['cleanup.policy', 'min.cleanable.dirty.ratio'])).configs);
+  assert.equal([compacted.get('cleanup.policy')!.value, compacted.get('cleanup.policy')!.configSource, compacted.get('min.cleanable.dirty.ratio')!.value, compacted.get('min.cleanable.dirty.ratio')!.configType], ['compact,delete', Source.DYNAMIC_TOPIC_CONFIG, '0.25', Type.DOUBLE]);
+  assert.is((await alter([{ name: 'cleanup.policy', configOperation: Operation.SET, value: 'shred' }])).responses[0]!.errorCode, ErrorCode.INVALID_CONFIG, 'not a policy');
   assert.is((await alter([{ name: 'retention.ms', configOperation: Operation.APPEND, value: '5' }])).responses[0]!.errorCode, ErrorCode.INVALID_CONFIG, 'append to a number');
   assert.is((await alter([{ name: 'no.such.config', configOperation: Operation.SET, value: '1' }])).responses[0]!.errorCode, ErrorCode.INVALID_CONFIG);
   assert.is((await alter([{ name: 'log.retention.ms', configOperation: Operation.SET, value: '1' }], BROKER, '1')).responses[0]!.errorCode, ErrorCode.INVALID_REQUEST, 'broker configs are read-only');
@@ -119,6 +130,7 @@ test('IncrementalAlterConfigs sets, deletes and refuses one config at a time; th
   assert.equal([configs.get('retention.bytes')!.value, configs.get('retention.bytes')!.configSource], ['1048576', Source.DYNAMIC_TOPIC_CONFIG]);
   assert.equal([configs.get('compression.type')!.value, configs.get('compression.type')!.configSource], ['zstd', Source.DYNAMIC_TOPIC_CONFIG]);
   assert.equal([configs.get('retention.ms')!.value, configs.get('retention.ms')!.configSource], ['604800000', Source.DEFAULT_CONFIG], 'deleted: back to the default');
+  assert.equal([configs.get('cleanup.policy')!.value, configs.get('min.cleanable.dirty.ratio')!.value], ['compact,delete', '0.25'], 'the cleanup policy survives a restart');
 });
 
 test('AlterConfigs replaces every setting of the topic: what it does not name reverts to the default', async () => {
@@ -145,6 +157,14 @@ test('CreateTopics: a manual replica assignment naming this broker, and compress
   assert.is((await create('twice', { assignments: [{ partitionIndex: 0, brokerIds: [1, 1] }] })).topics[0]!.errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
   assert.is((await create('gap', { assignments: [{ partitionIndex: 1, brokerIds: [1] }] })).topics[0]!.errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
   assert.is((await create('both', { numPartitions: 1, assignments: [{ partitionIndex: 0, brokerIds: [1] }] })).topics[0]!.errorCode, ErrorCode.INVALID_REQUEST);
+  const compacted = (await create('compacted', { numPartitions: 1, configs: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '0' }] })).topics[0]!;
+  assert.equal([compacted.errorCode, compacted.configs!.find((config) => config.name === 'cleanup.policy')?.value], [ErrorCode.NONE, 'compact']);
+  // A compacted topic refuses a record without a key with Kafka's INVALID_RECORD, naming it.
+  const keyless = encodeRecordBatch({ records: [{ key: null, value: 'no key' }], producerId: -1n });
+  const refused = (await connection.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'compacted', partitionData: [{ index: 0, records: keyless }] }] })).responses[0]!.partitionResponses[0]!;
+  assert.equal([refused.errorCode, /has no key/.test(refused.errorMessage ?? '')], [ErrorCode.INVALID_RECORD, true], refused.errorMessage ?? '');
+  assert.is((await connection.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'compacted', partitionData: [{ index: 0, records: encodeRecordBatch({ records: [{ key: 'k', value: 'v' }], producerId: -1n }) }] }] })).responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+  assert.is((await create('shredded', { numPartitions: 1, configs: [{ name: 'cleanup.policy', value: 'shred' }] })).topics[0]!.errorCode, ErrorCode.INVALID_CONFIG);
   assert.is((await create('squeezed', { configs: [{ name: 'compression.type', value: 'brotli' }] })).topics[0]!.errorCode, ErrorCode.INVALID_CONFIG);
 
   // compression.type gzip: an uncompressed batch is stored gzip-compressed, records and producer fields kept.

@@ -42,11 +42,33 @@ test('flush.ms maps onto the flush policy: 0 always, an interval, or Long.MAX_VA
 test('DELETE returns a config to the default; APPEND and SUBTRACT work on lists only', () => {
   assert.equal(settings(changeTopicSettings({ retentionMs: 5, segmentMs: 60_000 }, DEFAULT_TOPIC_CONFIG, [{ name: 'retention.ms', operation: DELETE, value: null }])), { segmentMs: 60_000 });
   assert.equal(settings(changeTopicSettings({ flush: { policy: 'os', intervalMs: 50 } }, DEFAULT_TOPIC_CONFIG, [{ name: 'tributary.flush.policy', operation: DELETE, value: null }])), { flush: { intervalMs: 50 } });
-  assert.equal(settings(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'cleanup.policy', operation: APPEND, value: 'delete' }])), {}, 'delete is already there');
-  assert.match(refusal(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'cleanup.policy', operation: APPEND, value: 'compact' }])).errorMessage, /only "delete" is supported/);
-  assert.is(refusal(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'cleanup.policy', operation: SUBTRACT, value: 'delete' }])).errorCode, ErrorCode.INVALID_CONFIG);
+  assert.equal(settings(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'cleanup.policy', operation: APPEND, value: 'delete' }])), { cleanupPolicy: 'delete' }, 'delete is already there, now set on the topic');
+  assert.equal(settings(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'cleanup.policy', operation: APPEND, value: 'compact' }])), { cleanupPolicy: 'compact,delete' });
+  const compactAndDelete = resolveTopicConfig(DEFAULT_TOPIC_CONFIG, { cleanupPolicy: 'compact,delete' });
+  assert.equal(settings(changeTopicSettings({ cleanupPolicy: 'compact,delete' }, compactAndDelete, [{ name: 'cleanup.policy', operation: SUBTRACT, value: 'delete' }])), { cleanupPolicy: 'compact' });
+  const emptied = refusal(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'cleanup.policy', operation: SUBTRACT, value: 'delete' }]));
+  assert.equal([emptied.errorCode, emptied.errorMessage], [ErrorCode.INVALID_CONFIG, 'invalid value "" for cleanup.policy: name delete, compact or both']);
   assert.is(refusal(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'retention.ms', operation: APPEND, value: '1' }])).errorCode, ErrorCode.INVALID_CONFIG);
   assert.is(refusal(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'retention.ms', operation: 9, value: '1' }])).errorCode, ErrorCode.INVALID_REQUEST);
+});
+
+test('cleanup.policy takes delete and compact in any order; the compaction settings take Kafka values within their bounds', () => {
+  assert.equal(settings(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'cleanup.policy', operation: SET, value: ' delete , compact ' }])), { cleanupPolicy: 'compact,delete' });
+  assert.equal(settings(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'cleanup.policy', operation: SET, value: 'compact' }])), { cleanupPolicy: 'compact' });
+  assert.match(refusal(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'cleanup.policy', operation: SET, value: 'compact,shred' }])).errorMessage, /cleanup\.policy: shred is not a cleanup policy/);
+  assert.equal(settings(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [
+    { name: 'min.cleanable.dirty.ratio', operation: SET, value: '0.01' },
+    { name: 'min.compaction.lag.ms', operation: SET, value: '1000' },
+    { name: 'max.compaction.lag.ms', operation: SET, value: '60000' },
+    { name: 'delete.retention.ms', operation: SET, value: '0' },
+  ])), { minCleanableDirtyRatio: 0.01, minCompactionLagMs: 1000, maxCompactionLagMs: 60_000, deleteRetentionMs: 0 });
+  assert.match(refusal(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'min.cleanable.dirty.ratio', operation: SET, value: '1.5' }])).errorMessage, /must be a number from 0 to 1/);
+  assert.match(refusal(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'min.cleanable.dirty.ratio', operation: SET, value: 'half' }])).errorMessage, /min\.cleanable\.dirty\.ratio: must be a number/);
+  assert.match(refusal(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'max.compaction.lag.ms', operation: SET, value: '0' }])).errorMessage, /must be an integer from 1 to 9007199254740991 or 9223372036854775807/);
+  // Kafka's Long.MAX_VALUE, the default of max.compaction.lag.ms, reads and writes as "never".
+  assert.is(TOPIC_CONFIGS.get('max.compaction.lag.ms')!.read(DEFAULT_TOPIC_CONFIG), '9223372036854775807');
+  assert.equal(settings(changeTopicSettings({}, DEFAULT_TOPIC_CONFIG, [{ name: 'max.compaction.lag.ms', operation: SET, value: '9223372036854775807' }])), { maxCompactionLagMs: Number.MAX_SAFE_INTEGER });
+  assert.equal(['cleanup.policy', 'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'delete.retention.ms', 'segment.ms'].map((name) => TOPIC_CONFIGS.get(name)!.read(DEFAULT_TOPIC_CONFIG)), ['delete', '0.5', '0', '86400000', '604800000'], "Kafka's defaults");
 });
 
 test('unknown and repeated names are refused and nothing of the change applies', () => {
