@@ -31,15 +31,21 @@ import { recoverPartition, type RecoveryContext } from './recovery.ts';
 import { enforceRetention } from './retention.ts';
 import { LogCleaner, type CleanerRunReport } from './compaction/log-cleaner.ts';
 import { createSegmentCaches, type SegmentCaches } from './segment-cache.ts';
-import { PARTITIONS_PER_TOPIC_MAX, TopicCatalog, validateTopicOverride } from './topic-catalog.ts';
+import { PARTITIONS_PER_TOPIC_MAX, TopicCatalog, validateTopicOverride, type TopicRow } from './topic-catalog.ts';
 import { validateTopicName } from '../../shared/kafka/topic-name.ts';
-import type { EvictedSegment, EvictionReport, RecoveryReport, TopicDescription } from './types.ts';
+import type { EvictedSegment, EvictionReport, PartitionRecovery, RecoveryReport, TopicDescription } from './types.ts';
 
 const META_DIRECTORY = 'meta';
 const LOG_DIRECTORY = 'log';
 const CATALOG_FILE = 'topics.sqlite';
 /** Suffix of a deleted topic's partition directories, as Kafka names them. */
 const DELETED_SUFFIX = '-delete';
+/**
+ * Partitions created (createTopics) or recovered (open) at once: enough to keep Node's four
+ * file-system threads busy and let the file system commit syncs together, few enough to
+ * bound the descriptors and memory in flight.
+ */
+const CONCURRENT_PARTITION_OPENS = 16;
 /** Suffix given to a directory found where a new topic's partition goes; kept, not deleted, in case it holds data someone wants. */
 const ORPHANED_SUFFIX = '-orphaned';
 
@@ -181,19 +187,24 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
       }
     }
     const recoveryContext: RecoveryContext = { files: this.#files, logger: this.#options.logger, metrics: this.#metrics, report };
+    const jobs: { state: TopicState; row: TopicRow; index: number }[] = [];
     for (const row of rows) {
       const state: TopicState = { name: row.name, id: row.topicId, overrides: row.overrides, config: this.#resolve(row.overrides, row.partitions), partitions: [] };
       this.#topics.set(row.name, state);
-      for (let index = 0; index < row.partitions; index++) {
-        const directory = this.#partitionDirectory(row.name, index);
-        const metadata = await readPartitionMetadata(this.#files, directory);
-        if (metadata !== undefined && metadata.topicId !== row.topicId) await this.#setAside(directory, `belongs to topic id ${metadata.topicId}, not ${row.topicId}`);
-        const recovered = await recoverPartition(recoveryContext, row.name, index, directory);
-        if (metadata?.topicId !== row.topicId) await writePartitionMetadata(this.#files, directory, { topicId: row.topicId, topic: row.name, partition: index });
-        report.partitions.push(recovered.recovery);
-        state.partitions.push(new PartitionLog(this.#partitionContext(state), row.name, index, directory, recovered));
-      }
+      for (let index = 0; index < row.partitions; index++) jobs.push({ state, row, index });
     }
+    // Partitions are independent: several recover at once (a start with thousands of them waits on file-system latency, not on the disk).
+    const recoveries: PartitionRecovery[] = [];
+    await inBatches(jobs, CONCURRENT_PARTITION_OPENS, async ({ state, row, index }, position) => {
+      const directory = this.#partitionDirectory(row.name, index);
+      const metadata = await readPartitionMetadata(this.#files, directory);
+      if (metadata !== undefined && metadata.topicId !== row.topicId) await this.#setAside(directory, `belongs to topic id ${metadata.topicId}, not ${row.topicId}`);
+      const recovered = await recoverPartition(recoveryContext, row.name, index, directory);
+      if (metadata?.topicId !== row.topicId) await writePartitionMetadata(this.#files, directory, { topicId: row.topicId, topic: row.name, partition: index });
+      recoveries[position] = recovered.recovery;
+      state.partitions[index] = new PartitionLog(this.#partitionContext(state), row.name, index, directory, recovered);
+    });
+    report.partitions.push(...recoveries);
     report.durationMs = Date.now() - started;
     const logger = this.#options.logger;
     if (report.truncations.length > 0 || report.rebuiltIndexes.length > 0) {
@@ -292,25 +303,64 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
   }
 
   /** Creates a topic with the defaults plus `overrides`; TOPIC_EXISTS, INVALID_TOPIC, INVALID_TOPIC_CONFIG, TOPIC_LIMIT_REACHED. */
-  createTopic(name: string, overrides: Partial<TopicConfig> | TopicOverride = {}): Promise<TopicDescription> {
+  async createTopic(name: string, overrides: Partial<TopicConfig> | TopicOverride = {}): Promise<TopicDescription> {
+    const [created] = await this.createTopics([{ name, overrides }]);
+    if (created instanceof Error) throw created;
+    return created!;
+  }
+
+  /**
+   * Creates several topics as one operation, each with its own outcome (its description, or
+   * the error createTopic would throw). Their partitions are created a few at a time
+   * concurrently (CONCURRENT_PARTITION_OPENS), so the file system can commit their
+   * directory and metadata syncs together, and the catalog takes them in one transaction:
+   * ten thousand topics in one CreateTopics request cost seconds, not one commit each.
+   */
+  createTopics(entries: readonly { name: string; overrides?: Partial<TopicConfig> | TopicOverride }[]): Promise<(TopicDescription | Error)[]> {
     return this.#admin(async () => {
-      validateTopicName(name);
-      const override = validateTopicOverride(name, overrides);
-      if (this.#topics.has(name)) throw new TributaryError('TOPIC_EXISTS', `topic "${name}" already exists`, { topic: name });
-      const { partitions: requested, ...settings } = override;
-      const count = requested ?? this.#options.topicDefaults.partitions;
-      this.checkTopicLimits(`creating topic "${name}" with ${count} partitions`, 1, count);
-      const state: TopicState = { name, id: randomUUID(), overrides: settings, config: this.#resolve(settings, count), partitions: [] };
-      try {
-        for (let index = 0; index < count; index++) state.partitions.push(await this.#createPartition(state, index));
-        await this.#catalog.insert({ name, topicId: state.id, partitions: count, overrides: settings });
-      } catch (error) {
-        await this.#discardPartitions(state, state.partitions);
-        throw error;
+      const outcomes: (TopicDescription | Error | TopicState)[] = [];
+      const planned: TopicState[] = [];
+      let plannedPartitions = 0;
+      for (const { name, overrides = {} } of entries) {
+        try {
+          validateTopicName(name);
+          const override = validateTopicOverride(name, overrides);
+          if (this.#topics.has(name) || planned.some((state) => state.name === name)) throw new TributaryError('TOPIC_EXISTS', `topic "${name}" already exists`, { topic: name });
+          const { partitions: requested, ...settings } = override;
+          const count = requested ?? this.#options.topicDefaults.partitions;
+          this.checkTopicLimits(`creating topic "${name}" with ${count} partitions`, planned.length + 1, plannedPartitions + count);
+          const state: TopicState = { name, id: randomUUID(), overrides: settings, config: this.#resolve(settings, count), partitions: [] };
+          planned.push(state);
+          plannedPartitions += count;
+          outcomes.push(state);
+        } catch (error) {
+          outcomes.push(error as Error);
+        }
       }
-      this.#topics.set(name, state);
-      this.#options.logger.info({ event: 'topic-created', topic: name, id: state.id, partitions: count }, 'topic created');
-      return this.#describe(state);
+      const made: TopicState[] = [];
+      await inBatches(planned, CONCURRENT_PARTITION_OPENS, async (state) => {
+        try {
+          for (let index = 0; index < state.config.partitions; index++) state.partitions.push(await this.#createPartition(state, index));
+          made.push(state);
+        } catch (error) {
+          await this.#discardPartitions(state, state.partitions);
+          outcomes[outcomes.indexOf(state)] = error as Error;
+        }
+      });
+      try {
+        await this.#catalog.insertAll(made.map((state) => ({ name: state.name, topicId: state.id, partitions: state.partitions.length, overrides: state.overrides })));
+      } catch (error) {
+        for (const state of made) {
+          await this.#discardPartitions(state, state.partitions);
+          outcomes[outcomes.indexOf(state)] = error as Error;
+        }
+        made.length = 0;
+      }
+      for (const state of made) {
+        this.#topics.set(state.name, state);
+        this.#options.logger.info({ event: 'topic-created', topic: state.name, id: state.id, partitions: state.partitions.length }, 'topic created');
+      }
+      return outcomes.map((outcome) => (outcome instanceof Error ? outcome : this.#describe(outcome as TopicState)));
     });
   }
 
@@ -490,4 +540,16 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     })();
     return this.#closing;
   }
+}
+
+/** Runs `work` over `items` (with each one's position), at most `concurrency` at a time, started in their order. */
+async function inBatches<T>(items: readonly T[], concurrency: number, work: (item: T, position: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const position = next++;
+      await work(items[position]!, position);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

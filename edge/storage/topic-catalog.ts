@@ -65,8 +65,12 @@ export class TopicCatalog {
     return rows.map((row) => ({ name: row.name, topicId: row.topic_id, partitions: row.partitions, overrides: JSON.parse(row.config_overrides) as TopicOverride }));
   }
 
-  async insert(row: TopicRow): Promise<void> {
-    await this.#db.run('INSERT INTO topics (name, topic_id, partitions, config_overrides, created_at_ms) VALUES (?, ?, ?, ?, ?)', [row.name, row.topicId, row.partitions, JSON.stringify(row.overrides), Date.now()]);
+  /** Inserts the rows in one transaction: all of them or none. */
+  async insertAll(rows: readonly TopicRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#db.transaction(async () => {
+      for (const row of rows) await this.#db.run('INSERT INTO topics (name, topic_id, partitions, config_overrides, created_at_ms) VALUES (?, ?, ?, ?, ?)', [row.name, row.topicId, row.partitions, JSON.stringify(row.overrides), Date.now()]);
+    });
   }
 
   async delete(name: string): Promise<void> {

@@ -11,6 +11,8 @@ import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
 import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { changeTopicSettings, ConfigOperation } from '../configs/topic-config-changes.ts';
 import { topicConfigEntries } from '../configs/topic-configs.ts';
+import type { TopicOverride } from '../../../shared/config/topic-config.ts';
+import type { TopicDescription } from '../../storage/index.ts';
 
 type RequestedTopic = CreateTopicsRequest['topics'][number];
 type CreatedTopic = CreateTopicsResponse['topics'][number];
@@ -19,33 +21,50 @@ type CreatedTopic = CreateTopicsResponse['topics'][number];
 const BROKER_DEFAULT = -1;
 
 export async function handleCreateTopics(context: BrokerContext, request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
-  const topics: CreatedTopic[] = [];
   const named = new Map<string, number>();
   for (const requested of request.topics) named.set(requested.name, (named.get(requested.name) ?? 0) + 1);
+  const refuse = (name: string, errorCode: number, errorMessage: string): CreatedTopic => ({ name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
+  const created = (description: TopicDescription): CreatedTopic => {
+    const configs = topicConfigEntries(description, context.topicDefaults).map((entry) => ({ name: entry.name, value: entry.value, readOnly: entry.readOnly, configSource: entry.source, isSensitive: false }));
+    return { name: description.name, topicId: description.id, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: description.partitions, replicationFactor: 1, configs };
+  };
+  // Each topic is checked here first; those that pass are created together, in one store operation (LogStore.createTopics).
+  const topics: (CreatedTopic | { name: string; override: TopicOverride })[] = [];
+  const validated = { topics: 0, partitions: 0 };
   for (const requested of request.topics) {
-    const refuse = (errorCode: number, errorMessage: string): CreatedTopic => ({ name: requested.name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
-    if (named.get(requested.name)! > 1) { topics.push(refuse(ErrorCode.INVALID_REQUEST, `topic "${requested.name}" is named more than once in the request`)); continue; }
-    if (!isValidTopicName(requested.name)) { topics.push(refuse(ErrorCode.INVALID_TOPIC_EXCEPTION, `"${requested.name}" is not a valid topic name (${TOPIC_NAME_RULE})`)); continue; }
+    const { name } = requested;
+    if (named.get(name)! > 1) { topics.push(refuse(name, ErrorCode.INVALID_REQUEST, `topic "${name}" is named more than once in the request`)); continue; }
+    if (!isValidTopicName(name)) { topics.push(refuse(name, ErrorCode.INVALID_TOPIC_EXCEPTION, `"${name}" is not a valid topic name (${TOPIC_NAME_RULE})`)); continue; }
     const partitions = partitionCount(requested);
-    if ('errorCode' in partitions) { topics.push(refuse(partitions.errorCode, partitions.errorMessage)); continue; }
+    if ('errorCode' in partitions) { topics.push(refuse(name, partitions.errorCode, partitions.errorMessage)); continue; }
     const settings = changeTopicSettings({}, context.topicDefaults, requested.configs.map((config) => ({ name: config.name, operation: ConfigOperation.SET, value: config.value })));
-    if ('errorCode' in settings) { topics.push(refuse(settings.errorCode, settings.errorMessage)); continue; }
-    if (context.store.describeTopic(requested.name)) { topics.push(refuse(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${requested.name}" already exists`)); continue; }
+    if ('errorCode' in settings) { topics.push(refuse(name, settings.errorCode, settings.errorMessage)); continue; }
+    if (context.store.describeTopic(name)) { topics.push(refuse(name, ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${name}" already exists`)); continue; }
     const override = { ...settings.override, ...(partitions.count === undefined ? {} : { partitions: partitions.count }) };
+    if (!request.validateOnly) { topics.push({ name, override }); continue; }
     try {
       const config = resolveTopicConfig(context.topicDefaults, override);
-      if (request.validateOnly) context.store.checkTopicLimits(`creating topic "${requested.name}" with ${config.partitions} partitions`, 1, config.partitions);
-      const description = request.validateOnly
-        ? { name: requested.name, id: ZERO_UUID, partitions: config.partitions, config, overrides: settings.override }
-        : await context.store.createTopic(requested.name, override);
-      if (!request.validateOnly) context.logger.info({ topic: description.name, partitions: description.partitions }, 'created topic');
-      const configs = topicConfigEntries(description, context.topicDefaults).map((entry) => ({ name: entry.name, value: entry.value, readOnly: entry.readOnly, configSource: entry.source, isSensitive: false }));
-      topics.push({ name: description.name, topicId: description.id, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: description.partitions, replicationFactor: 1, configs });
+      // A validate-only request is held to the limits as if its earlier topics had been created.
+      context.store.checkTopicLimits(`creating topic "${name}" with ${config.partitions} partitions`, validated.topics + 1, validated.partitions + config.partitions);
+      validated.topics += 1;
+      validated.partitions += config.partitions;
+      topics.push(created({ name, id: ZERO_UUID, partitions: config.partitions, config, overrides: settings.override }));
     } catch (error) {
-      topics.push(refuse(kafkaErrorCodeOf(error), (error as Error).message));
+      topics.push(refuse(name, kafkaErrorCodeOf(error), (error as Error).message));
     }
   }
-  return { throttleTimeMs: 0, topics };
+  const wanted = topics.filter((topic) => 'override' in topic);
+  const outcomes = wanted.length === 0 ? [] : await context.store.createTopics(wanted.map(({ name, override }) => ({ name, overrides: override })));
+  return {
+    throttleTimeMs: 0,
+    topics: topics.map((topic) => {
+      if (!('override' in topic)) return topic;
+      const outcome = outcomes[wanted.indexOf(topic)]!;
+      if (outcome instanceof Error) return refuse(topic.name, kafkaErrorCodeOf(outcome), outcome.message);
+      context.logger.info({ topic: outcome.name, partitions: outcome.partitions }, 'created topic');
+      return created(outcome);
+    }),
+  };
 }
 
 /**

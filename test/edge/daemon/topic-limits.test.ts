@@ -6,22 +6,12 @@
 // once a topic is deleted, the same publish is stored.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { Daemon, metricTotal } from '../../helpers/daemon.ts';
-import { requirePythonModule } from '../../helpers/system-programs.ts';
+import { runKafkaClient as admin } from './support/kafka-client.ts';
 
-const ADMIN_SCRIPT = join(import.meta.dirname, 'support', 'kafka-admin.py');
 const MAX_TOPICS = 3;
 const MAX_PARTITIONS = 5;
-
-interface Outcome { op: string; topic: string; error: string; message?: string }
-
-function admin(port: number, operations: object[]): Outcome[] {
-  const output = execFileSync(requirePythonModule('confluent_kafka'), [ADMIN_SCRIPT, `127.0.0.1:${port}`, JSON.stringify(operations)], { encoding: 'utf8', timeout: 120_000 });
-  return output.trim().split('\n').map((line) => JSON.parse(line) as Outcome);
-}
 
 test('over topics.maxTopics or topics.maxPartitions: POLICY_VIOLATION to Kafka clients, 0x97 to MQTT 5 publishers, counted, logged once per limit; room again after a delete', async () => {
   const daemon = await Daemon.start({ config: {
