@@ -9,20 +9,11 @@
 // that the parent can check each reported batch byte for byte after the kill.
 import { crc32c } from '@node-rs/crc32';
 import { encodeRecordBatch } from '../../../shared/kafka/record-batch.ts';
-import { openStore } from './helpers.ts';
+import { openStore, seededRandom } from './helpers.ts';
 
 const [dataDir, seedText] = process.argv.slice(2);
 if (dataDir === undefined) throw new Error('usage: crash-child.ts <dataDir> <seed>');
-let seed = Number(seedText ?? 1) >>> 0 || 1;
-function random(): number {
-  // xorshift32: reproducible per seed.
-  seed ^= seed << 13;
-  seed >>>= 0;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  seed >>>= 0;
-  return seed / 0x100000000;
-}
+const random = seededRandom(Number(seedText ?? 1));
 
 const TOPIC = 'crash';
 const PARTITIONS = 3;

@@ -70,6 +70,19 @@ export function openStore(dataDir: string, options: TestStoreOptions = {}): Prom
   });
 }
 
+/** A reproducible random number generator (xorshift32) for the crash tests' children: the same seed, the same workload. */
+export function seededRandom(seedValue: number): () => number {
+  let seed = seedValue >>> 0 || 1;
+  return () => {
+    seed ^= seed << 13;
+    seed >>>= 0;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    seed >>>= 0;
+    return seed / 0x100000000;
+  };
+}
+
 /** A batch of `count` records whose values name `tag` and their index, so that each can be recognised. */
 export function batchOf(tag: string, count = 1, options: Partial<EncodeRecordBatchOptions> = {}): Buffer {
   const records = Array.from({ length: count }, (_, index) => ({ key: `${tag}`, value: `${tag}:${index}`, timestampMs: options.records?.[index]?.timestampMs ?? 1_700_000_000_000n + BigInt(index) }));

@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { isTributaryError } from '../../../../shared/errors.ts';
 import { computeBatchCrc, decodeRecords, encodeRecordBatch, type RecordInput } from '../../../../shared/kafka/record-batch.ts';
 import type { LogStore } from '../../../../edge/storage/index.ts';
+import { passIsDue } from '../../../../edge/storage/compaction/cleaner-pass.ts';
 import { openStore, readAll, storePerTest, type TestStoreOptions } from '../helpers.ts';
 
 const each = storePerTest(test);
@@ -212,6 +213,17 @@ test('nothing newer than min.compaction.lag.ms, nothing past what a mirror deliv
   const kept = await contents(store, 'mirrored');
   assert.equal(kept.filter(([offset]) => offset >= 45n).length, 90 - 45, 'everything from the delivered offset on is still there');
   assert.ok(kept.filter(([offset]) => offset < 45n).length < 45);
+});
+
+test('a pass is due at min.cleanable.dirty.ratio, or once dirty records waited max.compaction.lag.ms', () => {
+  const share = (dirtyBytes: number, cleanBytes: number, oldestDirtyTimestamp: bigint) => ({ cleanable: [], firstDirtyOffset: 0n, dirtyBytes, cleanBytes, oldestDirtyTimestamp });
+  const now = 1_800_000_000_000;
+  const config = { minCleanableDirtyRatio: 0.5, maxCompactionLagMs: HOUR_MS };
+  assert.ok(passIsDue(share(50, 50, BigInt(now)), config, now), 'half dirty: due');
+  assert.not.ok(passIsDue(share(49, 51, BigInt(now)), config, now), 'less than half, and recent');
+  assert.ok(passIsDue(share(1, 99, BigInt(now - HOUR_MS)), config, now), 'a little dirt that waited max.compaction.lag.ms');
+  assert.not.ok(passIsDue(share(0, 100, BigInt(now - 2 * HOUR_MS)), config, now), 'nothing dirty: never');
+  assert.not.ok(passIsDue(share(1, 99, BigInt(now - 2 * HOUR_MS)), { ...config, maxCompactionLagMs: Number.MAX_SAFE_INTEGER }, now), 'the default lag means never');
 });
 
 test('retention by time does not delete the segments of a topic that is only compacted', async () => {

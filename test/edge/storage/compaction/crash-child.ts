@@ -7,22 +7,13 @@
 // and values (null for a tombstone). Each finished pass is reported too, so that the parent
 // knows the kills fell among passes.
 import { encodeRecordBatch } from '../../../../shared/kafka/record-batch.ts';
-import { openStore } from '../helpers.ts';
+import { openStore, seededRandom } from '../helpers.ts';
 
 const [dataDir, seedText, roundText] = process.argv.slice(2);
 if (dataDir === undefined) throw new Error('usage: crash-child.ts <dataDir> <seed> <round>');
-let seed = Number(seedText ?? 1) >>> 0 || 1;
-function random(): number {
-  // xorshift32: reproducible per seed.
-  seed ^= seed << 13;
-  seed >>>= 0;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  seed >>>= 0;
-  return seed / 0x100000000;
-}
+const random = seededRandom(Number(seedText ?? 1));
 
-export const TOPIC = 'compacted';
+const TOPIC = 'compacted';
 const KEYS = 24;
 const APPENDERS = 3;
 const round = Number(roundText ?? 0);
