@@ -21,7 +21,8 @@ export interface ScanOptions {
   fileSize: number;
   /** Receives every sound batch, in order. */
   index: SegmentIndex;
-  onBatch?: (header: RecordBatchHeader, position: number) => void;
+  /** `batch` is the whole batch (valid only during the call): transaction markers are read from it. */
+  onBatch?: (header: RecordBatchHeader, position: number, batch: Buffer) => void;
   /** Index a batch whose CRC fails but whose framing is sound (and report it) instead of stopping there. */
   tolerateCrc?: boolean;
   onCorrupt?: (problem: ScanProblem) => void;
@@ -99,7 +100,7 @@ export async function scanSegment(files: FileLayer, segment: Pick<Segment, 'path
         return finish({ position, reason: 'offset-mismatch', message: `batch at byte ${position} has base offset ${header.baseOffset} but the log continues at ${expected}` });
       }
       options.index.addBatch(Number(header.baseOffset - baseOffset), position + at, size, header.maxTimestamp);
-      options.onBatch?.(header, position + at);
+      options.onBatch?.(header, position + at, window.subarray(at, at + size));
       if (header.maxTimestamp > maxTimestamp) maxTimestamp = header.maxTimestamp;
       expected = header.lastOffset + 1n;
       batches += 1;
