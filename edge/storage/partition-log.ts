@@ -15,6 +15,7 @@ import { PartitionState, type PartitionContext } from './partition-state.ts';
 import { PartitionWriter } from './partition-writer.ts';
 import type { AbortedTransaction, ProducerBatch, ProducerEntry } from './producer-state.ts';
 import { encodeMarkerBatch, type MarkerBatchOptions } from '../../shared/kafka/control-batch.ts';
+import { iterateBatchHeaders } from '../../shared/kafka/record-batch.ts';
 import type { RecoveredPartition } from './recovery.ts';
 import type { Segment } from './segment.ts';
 import { SegmentRoller } from './segment-roller.ts';
@@ -122,10 +123,17 @@ export class PartitionLog {
   /**
    * Reads whole batches starting with the one that holds `offset`, up to maxBytes (at least
    * one batch, KIP-74, unless `minOneBatch` is false), never past the high watermark and
-   * never from two segments. `committedOnly` (read_committed) stops at the last stable offset.
+   * never from two segments. `committedOnly` (read_committed) stops at the last stable offset
+   * and lists the aborted transactions with records among the batches returned.
    */
-  read(offset: bigint, maxBytes: number, { minOneBatch = true, committedOnly = false }: { minOneBatch?: boolean; committedOnly?: boolean } = {}): Promise<ReadResult> {
-    return this.#reader.read(offset, maxBytes, minOneBatch, committedOnly ? this.#state.lastStableOffset : undefined);
+  async read(offset: bigint, maxBytes: number, { minOneBatch = true, committedOnly = false }: { minOneBatch?: boolean; committedOnly?: boolean } = {}): Promise<ReadResult> {
+    if (!committedOnly) return this.#reader.read(offset, maxBytes, minOneBatch);
+    const lastStableOffset = this.#state.lastStableOffset;
+    const result = await this.#reader.read(offset, maxBytes, minOneBatch, lastStableOffset);
+    let endOffset = offset;
+    for (const header of iterateBatchHeaders(result.batches)) endOffset = header.lastOffset + 1n;
+    const aborted = endOffset > offset ? this.#state.producers.abortedTransactions(offset, endOffset) : [];
+    return { ...result, lastStableOffset, abortedTransactions: aborted.map((transaction) => ({ producerId: transaction.producerId, firstOffset: transaction.firstOffset })) };
   }
 
   /** The first record (by offset) at or after the log start whose timestamp is >= timestampMs, below the high watermark. */

@@ -194,7 +194,7 @@ export class ProducerStateManager {
     if (header.isControlBatch) {
       let marker: TransactionMarker | undefined;
       try {
-        marker = markerOf(header, batch);
+        marker = markerOf({ ...header, position: 0 }, batch);
       } catch {
         // A control batch recovery kept although its CRC failed (tolerateCrc) and whose key is unreadable: no outcome to apply.
         return;

@@ -42,11 +42,11 @@ export function encodeMarkerBatch(options: MarkerBatchOptions): Buffer {
 /**
  * The marker a control batch holds, or undefined for a control batch of another kind
  * (Kafka defines LEADER_CHANGE and others that carry no transaction outcome).
- * `batch` holds the whole batch from its first byte.
+ * The batch starts at header.position in `buffer`.
  */
-export function markerOf(header: RecordBatchHeader, batch: Buffer): TransactionMarker | undefined {
+export function markerOf(header: RecordBatchHeader, buffer: Buffer): TransactionMarker | undefined {
   if (!header.isControlBatch) return undefined;
-  const [record] = decodeRecords(batch, 0);
+  const [record] = decodeRecords(buffer, header.position);
   const key = record?.key;
   if (key === null || key === undefined || key.length < 4) {
     throw new TributaryError('INVALID_RECORD_BATCH', `control batch at offset ${header.baseOffset} has no control record key`, { offset: header.baseOffset });

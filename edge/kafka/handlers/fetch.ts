@@ -15,7 +15,6 @@ import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import type { PartitionLog, TopicDescription } from '../../storage/index.ts';
-import { iterateBatchHeaders } from '../../../shared/kafka/record-batch.ts';
 
 type TopicResponse = FetchResponse['responses'][number];
 type PartitionResponse = TopicResponse['partitions'][number];
@@ -161,10 +160,10 @@ async function readPartition(context: BrokerContext, target: PartitionTarget, ma
   try {
     const result = await log.read(target.fetchOffset, maxBytes, { minOneBatch, committedOnly: target.committedOnly });
     response.highWatermark = result.highWatermark;
-    response.lastStableOffset = log.lastStableOffset;
+    response.lastStableOffset = result.lastStableOffset ?? log.lastStableOffset;
     response.logStartOffset = result.logStartOffset;
     response.records = result.batches;
-    response.abortedTransactions = target.committedOnly ? abortedIn(log, target.fetchOffset, result.batches) : null;
+    response.abortedTransactions = result.abortedTransactions ?? null;
     return result.batches.length;
   } catch (error) {
     response.errorCode = kafkaErrorCodeOf(error);
@@ -181,14 +180,6 @@ function setOffsets(target: PartitionTarget, log: PartitionLog): void {
   response.lastStableOffset = log.lastStableOffset;
   response.logStartOffset = log.logStartOffset;
   response.abortedTransactions = target.committedOnly ? [] : null;
-}
-
-/** The aborted transactions with records among the batches read from `fetchOffset` on (KIP-98), as Kafka lists them. */
-function abortedIn(log: PartitionLog, fetchOffset: bigint, batches: Buffer): PartitionResponse['abortedTransactions'] {
-  let endOffset = fetchOffset;
-  for (const header of iterateBatchHeaders(batches)) endOffset = header.lastOffset + 1n;
-  if (endOffset === fetchOffset) return [];
-  return log.abortedTransactions(fetchOffset, endOffset).map((transaction) => ({ producerId: transaction.producerId, firstOffset: transaction.firstOffset }));
 }
 
 /** Waits until any fetched partition has data past its fetch offset, or the time is up. */
