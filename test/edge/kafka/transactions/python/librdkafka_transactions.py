@@ -9,8 +9,11 @@ what the scenario saw, for the test to check. Scenarios:
                                                  one transaction per BATCH records, until IN is drained
   open TOPIC TXID COUNT [TIMEOUT_MS]             a transaction left open (the process then waits to be killed)
   seed TOPIC COUNT                               COUNT plain records in-1 .. in-COUNT, keyed by number
+  loop TOPIC TXID PREFIX SEED                    transactions of three records, committed or aborted at
+                                                 random, one line each as it ends, until killed
 """
 import json
+import random
 import sys
 import time
 
@@ -147,7 +150,26 @@ def seed(bootstrap, topic, count):
     return {'seeded': int(count) - remaining}
 
 
-SCENARIOS = {'seed': seed, 'produce': produce, 'consume': consume, 'fence': fence, 'transform': transform, 'open': open_transaction}
+def loop(bootstrap, topic, txid, prefix, seed):
+    chance = random.Random(int(seed))
+    p = producer(bootstrap, txid)
+    index = 0
+    while True:
+        name = f'{prefix}-t{index}'
+        p.begin_transaction()
+        for record in range(3):
+            p.produce(topic, value=f'{name}-{record}'.encode())
+        if chance.random() < 0.7:
+            p.commit_transaction(TIMEOUT_S)
+            print(json.dumps({'committed': name}), flush=True)
+        else:
+            p.flush(TIMEOUT_S)
+            p.abort_transaction(TIMEOUT_S)
+            print(json.dumps({'aborted': name}), flush=True)
+        index += 1
+
+
+SCENARIOS = {'loop': loop, 'seed': seed, 'produce': produce, 'consume': consume, 'fence': fence, 'transform': transform, 'open': open_transaction}
 
 if __name__ == '__main__':
     bootstrap, scenario, *args = sys.argv[1:]
