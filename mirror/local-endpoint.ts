@@ -12,7 +12,7 @@ export interface LocalPartition {
   readonly highWatermark: bigint;
   readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
-  read(offset: bigint, maxBytes: number, options: { committedOnly: true }): Promise<{ batches: Buffer; highWatermark: bigint; logStartOffset: bigint; abortedTransactions?: { producerId: bigint; firstOffset: bigint }[] }>;
+  read(offset: bigint, maxBytes: number, options: { committedOnly: true }): Promise<{ batches: Buffer; highWatermark: bigint; lastStableOffset?: bigint; logStartOffset: bigint; abortedTransactions?: { producerId: bigint; firstOffset: bigint }[] }>;
   waitForData(offset: bigint, timeoutMs: number, signal: AbortSignal | undefined, committedOnly: true): Promise<boolean>;
   append(batches: Buffer): Promise<{ baseOffset: bigint; logStartOffset: bigint }>;
 }
@@ -83,7 +83,8 @@ export class LocalEndpoint implements LogEndpoint {
     try {
       let result = await log.read(offset, maxBytes, COMMITTED_ONLY);
       if (result.batches.length === 0 && maxWaitMs > 0 && (await log.waitForData(offset, maxWaitMs, signal, true))) result = await log.read(offset, maxBytes, COMMITTED_ONLY);
-      return { records: result.batches, highWatermark: result.highWatermark, logStartOffset: result.logStartOffset, outOfRange: false, abortedTransactions: result.abortedTransactions };
+      // The end a read_committed reader can reach: the mirror's lag counts to it (KIP-98).
+      return { records: result.batches, highWatermark: result.lastStableOffset ?? result.highWatermark, logStartOffset: result.logStartOffset, outOfRange: false, abortedTransactions: result.abortedTransactions };
     } catch (error) {
       if (isTributaryError(error, 'OFFSET_OUT_OF_RANGE')) return { records: Buffer.alloc(0), highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, outOfRange: true };
       throw error;

@@ -305,7 +305,8 @@ export class PartitionTask {
         if (this.#commitDue()) await this.#commit();
         const waitMs = Math.max(1, Math.min(IDLE_WAIT_MS, this.#lastCommitMs + config.commitIntervalMs - Date.now()));
         await input.waitForData(this.#position, waitMs, signal, true);
-        this.#publishGauges(input.highWatermark);
+        // Lag as a read_committed consumer counts it: up to the last stable offset (KIP-98).
+        this.#publishGauges(input.lastStableOffset);
         continue;
       }
       const aborted = new AbortedBatchFilter(abortedTransactions ?? []);
@@ -322,7 +323,7 @@ export class PartitionTask {
       }
       // Outputs go at once (an alert should not wait); otherwise state is committed every commitIntervalMs.
       if (this.#outputs.length > 0 || this.#commitDue()) await this.#commit();
-      this.#publishGauges(input.highWatermark);
+      this.#publishGauges(input.lastStableOffset);
     }
     if (this.#position > this.#committedPosition || this.#outputs.length > 0) await this.#commit();
   }
