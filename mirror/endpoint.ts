@@ -23,6 +23,8 @@ export interface EndpointRead {
   logStartOffset: bigint;
   /** The offset is below the log start (evicted) or past the end. */
   outOfRange: boolean;
+  /** Aborted transactions among the records (read_committed, KIP-98): their batches are not mirrored. */
+  abortedTransactions?: readonly { producerId: bigint; firstOffset: bigint }[];
 }
 
 export type EndpointErrorCode = 'MIRROR_TARGET_FAILED' | 'MIRROR_SOURCE_FAILED';
@@ -168,7 +170,7 @@ export class KafkaEndpoint implements LogEndpoint {
       return { records: Buffer.alloc(0), highWatermark: fetched.highWatermark, logStartOffset: fetched.logStartOffset, outOfRange: true };
     }
     if (fetched.errorCode !== KafkaError.NONE) throw kafkaFailure(this.errorCode, this.name, `fetch ${topic}/${partition} at ${offset}`, fetched.errorCode, null);
-    return { records: fetched.records, highWatermark: fetched.highWatermark, logStartOffset: fetched.logStartOffset, outOfRange: false };
+    return { records: fetched.records, highWatermark: fetched.highWatermark, logStartOffset: fetched.logStartOffset, outOfRange: false, abortedTransactions: fetched.abortedTransactions };
   }
 
   append(topic: string, partition: number, batch: Buffer): Promise<ProduceOutcome> {

@@ -1,6 +1,7 @@
 // The edge log in the same process, for the embedded mirror: reads go straight to the
-// log store (no Kafka round trip, and a long poll is a wait on the partition's high
-// watermark), appends too. The store is described here by the few methods the mirror
+// log store (no Kafka round trip, and a long poll is a wait on the partition's last stable
+// offset), appends too. Reads are read_committed (KIP-98): the mirror copies committed data
+// only, never a transaction still open or aborted. The store is described here by the few methods the mirror
 // uses, so that the mirror depends on no more of the edge than that.
 import { isTributaryError, TributaryError, type ErrorCode } from '../shared/errors.ts';
 import { kafkaErrorCodeOf } from '../shared/kafka/error-mapping.ts';
@@ -9,9 +10,10 @@ import { KafkaError } from '../shared/kafka/client/kafka-errors.ts';
 
 export interface LocalPartition {
   readonly highWatermark: bigint;
+  readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
-  read(offset: bigint, maxBytes: number): Promise<{ batches: Buffer; highWatermark: bigint; logStartOffset: bigint }>;
-  waitForData(offset: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  read(offset: bigint, maxBytes: number, options: { committedOnly: true }): Promise<{ batches: Buffer; highWatermark: bigint; lastStableOffset?: bigint; logStartOffset: bigint; abortedTransactions?: { producerId: bigint; firstOffset: bigint }[] }>;
+  waitForData(offset: bigint, timeoutMs: number, signal: AbortSignal | undefined, committedOnly: true): Promise<boolean>;
   append(batches: Buffer): Promise<{ baseOffset: bigint; logStartOffset: bigint }>;
 }
 
@@ -25,6 +27,9 @@ export interface LocalLog {
 
 export type CommitOffsets = (group: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]) => Promise<void>;
 export type CommittedOffset = (group: string, topic: string, partition: number) => bigint | undefined;
+
+/** Every read of the mirror is read_committed. */
+const COMMITTED_ONLY = { committedOnly: true } as const;
 
 /** The failures of an append answered as a produce answer would be (the rest are thrown), with the codes the edge's Kafka server answers them with. */
 const ANSWERED_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['OUT_OF_ORDER_SEQUENCE', 'DUPLICATE_SEQUENCE', 'PRODUCER_FENCED', 'RECORD_TOO_LARGE', 'INVALID_RECORD_BATCH', 'TOPIC_NOT_FOUND', 'PARTITION_NOT_FOUND']);
@@ -76,9 +81,10 @@ export class LocalEndpoint implements LogEndpoint {
   async read(topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number, signal?: AbortSignal): Promise<EndpointRead> {
     const log = this.#log.partition(topic, partition);
     try {
-      let result = await log.read(offset, maxBytes);
-      if (result.batches.length === 0 && maxWaitMs > 0 && (await log.waitForData(offset, maxWaitMs, signal))) result = await log.read(offset, maxBytes);
-      return { records: result.batches, highWatermark: result.highWatermark, logStartOffset: result.logStartOffset, outOfRange: false };
+      let result = await log.read(offset, maxBytes, COMMITTED_ONLY);
+      if (result.batches.length === 0 && maxWaitMs > 0 && (await log.waitForData(offset, maxWaitMs, signal, true))) result = await log.read(offset, maxBytes, COMMITTED_ONLY);
+      // The end a read_committed reader can reach: the mirror's lag counts to it (KIP-98).
+      return { records: result.batches, highWatermark: result.lastStableOffset ?? result.highWatermark, logStartOffset: result.logStartOffset, outOfRange: false, abortedTransactions: result.abortedTransactions };
     } catch (error) {
       if (isTributaryError(error, 'OFFSET_OUT_OF_RANGE')) return { records: Buffer.alloc(0), highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, outOfRange: true };
       throw error;

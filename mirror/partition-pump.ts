@@ -27,6 +27,7 @@
 // When the edge log no longer holds the offset the pump needs (the disk budget evicted
 // it before delivery), the missing records are counted as lost and the pump carries on
 // from the log start: loss is reported, never silent.
+import { AbortedBatchFilter } from '../shared/kafka/read-committed.ts';
 import type { Logger } from '../shared/logger.ts';
 import {
   decodeRecords,
@@ -364,10 +365,12 @@ export class PartitionPump {
       let sourceBytes = 0;
       let nextOffset = offset;
       let oldestMs: number | undefined;
+      // Control batches and the batches of aborted transactions are not data to mirror (KIP-98).
+      const aborted = new AbortedBatchFilter(read.abortedTransactions ?? []);
       for (const header of iterateBatchHeaders(read.records)) {
         if (header.lastOffset < offset) continue;
         nextOffset = header.lastOffset + 1n;
-        if (header.isControlBatch) continue;
+        if (aborted.skips(header, read.records)) continue;
         sourceBytes += header.sizeBytes;
         for (const record of decodeRecords(read.records, header.position)) {
           if (record.offset < offset) continue;

@@ -1,4 +1,4 @@
-// Builds the Go interop client programs (franz-go, sarama) and installs the Python clients
+// Builds the Go interop client programs (franz-go, its transactional session, sarama) and installs the Python clients
 // from PyPI (confluent-kafka, kafka-python, aiokafka) into a virtual environment, and the
 // Python peers of the connectors' tests (pymodbus, a real Modbus TCP server) into another,
 // all in a cache outside git: `npm run interop:prepare`. `.ci/run` runs it before the interop tests;
@@ -22,7 +22,7 @@ export const PYTHON_SCRIPTS = join(INTEROP_KAFKA, 'python');
 /** Python peers of the connectors' tests (test/edge/connectors), with their own pinned requirements. */
 export const CONNECTOR_PEER_SCRIPTS = resolve(import.meta.dirname, '../test/edge/connectors/python');
 /** The Go programs, each a folder of GO_SOURCES with a main package. */
-export const GO_PROGRAMS = ['franz-go', 'sarama'] as const;
+export const GO_PROGRAMS = ['franz-go', 'franz-go-transactions', 'sarama'] as const;
 export type GoProgram = (typeof GO_PROGRAMS)[number];
 /** Written last into a finished folder: a folder without it was interrupted. */
 const COMPLETE_MARKER = '.complete';

@@ -1,6 +1,6 @@
 // Reverse routes: records appended to a log topic (by a Kafka client, or pulled down from
 // the cloud by the mirror) are published to MQTT subscribers. One tailer per partition
-// follows the log: it sleeps in waitForData until the high watermark moves (no polling),
+// follows the log: it sleeps in waitForData until the last stable offset moves (no polling),
 // reads the new batches, publishes each record to the MQTT broker with the route's QoS,
 // and then records its position in SQLite. A record's headers reach MQTT 5 subscribers
 // as properties: the mqtt.* ones as the properties they name, the others as User
@@ -10,6 +10,7 @@
 // for persistent sessions, queued durably by the session store), so a crash between the two
 // publishes the last records again after the restart. Records that came from MQTT (they
 // carry the mqtt.* headers) are skipped: their subscribers had them live already.
+import { AbortedBatchFilter } from '../../shared/kafka/read-committed.ts';
 import { isUtf8 } from 'node:buffer';
 import { decodeRecords, readBatchHeader, RECORD_BATCH_HEADER_BYTES, type DecodedRecord } from '../../shared/kafka/record-batch.ts';
 import { isTributaryError } from '../../shared/errors.ts';
@@ -120,14 +121,15 @@ export class ReverseRouter {
           logger.warn({ topic: route.topic, partition, position, logStartOffset: log.logStartOffset }, 'reverse route: records before the log start were removed by retention before they were published to MQTT');
           position = log.logStartOffset;
         }
-        if (position >= log.highWatermark) {
+        // Committed data only (KIP-98): nothing past the last stable offset, no aborted transaction.
+        if (position >= log.lastStableOffset) {
           const startedAt = Date.now();
-          const arrived = await log.waitForData(position, WAIT_TIMEOUT_MS, signal);
+          const arrived = await log.waitForData(position, WAIT_TIMEOUT_MS, signal, true);
           if (!arrived && Date.now() - startedAt < WAIT_REFUSED_BACKOFF_MS && !signal.aborted) await sleep(WAIT_REFUSED_BACKOFF_MS, signal);
           continue;
         }
-        const { batches } = await log.read(position, READ_BYTES_MAX);
-        const next = await this.#publishBatches(route, partition, batches, position);
+        const { batches, abortedTransactions } = await log.read(position, READ_BYTES_MAX, { committedOnly: true });
+        const next = await this.#publishBatches(route, partition, batches, position, new AbortedBatchFilter(abortedTransactions ?? []));
         if (next > position) {
           position = next;
           await this.#savePosition(route.topic, partition, position);
@@ -145,7 +147,7 @@ export class ReverseRouter {
   }
 
   /** Publishes the records at or after `from` in `batches`; returns the next offset to read. */
-  async #publishBatches(route: ReverseRoute, partition: number, batches: Buffer, from: bigint): Promise<bigint> {
+  async #publishBatches(route: ReverseRoute, partition: number, batches: Buffer, from: bigint, aborted: AbortedBatchFilter): Promise<bigint> {
     const { metrics, logger } = this.#options;
     let next = from;
     let position = 0;
@@ -153,7 +155,7 @@ export class ReverseRouter {
       const header = readBatchHeader(batches, position);
       const end = position + header.sizeBytes;
       if (end > batches.length) break;
-      if (header.lastOffset >= from && !header.isControlBatch) {
+      if (header.lastOffset >= from && !aborted.skips(header, batches)) {
         let records: DecodedRecord[];
         try {
           records = decodeRecords(batches, position);

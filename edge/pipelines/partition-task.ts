@@ -16,6 +16,7 @@
 // So each input record is reflected in the outputs exactly once, whatever moment a crash
 // hits. When transactions exist, steps 2 and 3 become one transaction (outputs, state and
 // position committed atomically) and the sequence check goes.
+import { AbortedBatchFilter } from '../../shared/kafka/read-committed.ts';
 import { decodeRecords, encodeRecordBatch, iterateBatchHeaders, type RecordHeaderInput, type RecordInput } from '../../shared/kafka/record-batch.ts';
 import { isTributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -298,16 +299,20 @@ export class PartitionTask {
         this.#deps.logger.error({ event: 'records-lost', pipeline: this.#name, partition: this.index, from: this.#position.toString(), to: input.logStartOffset.toString() }, 'input records were deleted by retention before the pipeline read them');
         this.#position = input.logStartOffset;
       }
-      const { batches } = await input.read(this.#position, READ_BYTES_MAX);
+      // Committed input only (KIP-98): nothing of an open or aborted transaction.
+      const { batches, abortedTransactions } = await input.read(this.#position, READ_BYTES_MAX, { committedOnly: true });
       if (batches.length === 0) {
         if (this.#commitDue()) await this.#commit();
         const waitMs = Math.max(1, Math.min(IDLE_WAIT_MS, this.#lastCommitMs + config.commitIntervalMs - Date.now()));
-        await input.waitForData(this.#position, waitMs, signal);
-        this.#publishGauges(input.highWatermark);
+        await input.waitForData(this.#position, waitMs, signal, true);
+        // Lag as a read_committed consumer counts it: up to the last stable offset (KIP-98).
+        this.#publishGauges(input.lastStableOffset);
         continue;
       }
+      const aborted = new AbortedBatchFilter(abortedTransactions ?? []);
       for (const header of iterateBatchHeaders(batches)) {
-        for (const record of decodeRecords(batches, header.position)) {
+        const records = aborted.skips(header, batches) ? [] : decodeRecords(batches, header.position);
+        for (const record of records) {
           if (record.offset < this.#position) continue;
           this.#processRecord(record.value, record.key, Number(record.timestamp), record.headers, record.offset);
           this.#position = record.offset + 1n;
@@ -318,7 +323,7 @@ export class PartitionTask {
       }
       // Outputs go at once (an alert should not wait); otherwise state is committed every commitIntervalMs.
       if (this.#outputs.length > 0 || this.#commitDue()) await this.#commit();
-      this.#publishGauges(input.highWatermark);
+      this.#publishGauges(input.lastStableOffset);
     }
     if (this.#position > this.#committedPosition || this.#outputs.length > 0) await this.#commit();
   }

@@ -4,9 +4,11 @@ import type { TopicOverride } from '../../shared/config/topic-config.ts';
 
 export interface PipelinePartition {
   readonly highWatermark: bigint;
+  /** What a read_committed reader can read up to (KIP-98); pipelines read and count their lag to it. */
+  readonly lastStableOffset: bigint;
   readonly logStartOffset: bigint;
-  read(offset: bigint, maxBytes: number): Promise<{ batches: Buffer; highWatermark: bigint; logStartOffset: bigint }>;
-  waitForData(offset: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  read(offset: bigint, maxBytes: number, options?: { committedOnly?: boolean }): Promise<{ batches: Buffer; highWatermark: bigint; logStartOffset: bigint; abortedTransactions?: { producerId: bigint; firstOffset: bigint }[] }>;
+  waitForData(offset: bigint, timeoutMs: number, signal?: AbortSignal, committedOnly?: boolean): Promise<boolean>;
   /** Resolves once the batches are durable under the topic's flush policy. */
   append(batches: Buffer): Promise<{ baseOffset: bigint; lastOffset: bigint }>;
 }

@@ -24,6 +24,9 @@ export interface ReadResult {
   batches: Buffer;
   highWatermark: bigint;
   logStartOffset: bigint;
+  /** A committed-only read: the last stable offset, and the aborted transactions with records among the batches (KIP-98). */
+  lastStableOffset?: bigint;
+  abortedTransactions?: { producerId: bigint; firstOffset: bigint }[];
 }
 
 export interface RecoveryTruncation {

@@ -11,8 +11,8 @@ const PRODUCE_VERSION = 9;
 const FETCH_VERSION = 12;
 const PRODUCE_API_KEY = 0;
 const FETCH_API_KEY = 1;
-/** Fetch isolation level READ_UNCOMMITTED: the mirror reads what is there; it writes no transactions. */
-const READ_UNCOMMITTED = 0;
+/** Fetch isolation level READ_COMMITTED (KIP-98): the mirror and the fleet view read committed data only. */
+const READ_COMMITTED = 1;
 /** acks=-1: the central cluster answers once the batch is on every in-sync replica. */
 const ACKS_ALL = -1;
 
@@ -22,6 +22,8 @@ export interface FetchedPartition {
   logStartOffset: bigint;
   /** Whole and possibly a partial last batch, as the broker sent them. */
   records: Buffer;
+  /** The aborted transactions among them (read_committed, KIP-98); AbortedBatchFilter drops their batches. */
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[];
 }
 
 export interface ProduceOutcome {
@@ -95,7 +97,8 @@ function createFetchRequest(topic: string, partition: number, offset: bigint, ma
     .appendInt32(maxWaitMs)
     .appendInt32(1)
     .appendInt32(maxBytes)
-    .appendInt8(READ_UNCOMMITTED)
+    // read_committed: mirrored and fleet data is committed data only (KIP-98).
+    .appendInt8(READ_COMMITTED)
     // Session 0, epoch -1: a full fetch outside any fetch session (KIP-227).
     .appendInt32(0)
     .appendInt32(-1)
@@ -128,18 +131,15 @@ function parseFetchResponse(_correlationId: number, _apiKey: number, _apiVersion
       const highWatermark = partitionReader.readInt64();
       partitionReader.readInt64();
       const logStartOffset = partitionReader.readInt64();
-      partitionReader.readNullableArray((abortedReader) => {
-        abortedReader.readInt64();
-        abortedReader.readInt64();
-      });
+      const abortedTransactions = partitionReader.readNullableArray((abortedReader) => ({ producerId: abortedReader.readInt64(), firstOffset: abortedReader.readInt64() })) ?? [];
       partitionReader.readInt32();
       const records = partitionReader.readNullableBytes() ?? Buffer.alloc(0);
-      fetched = { errorCode, highWatermark, logStartOffset, records: Buffer.from(records) };
+      fetched = { errorCode, highWatermark, logStartOffset, records: Buffer.from(records), abortedTransactions };
     });
   });
   reader.readTaggedFields();
   if (fetched === undefined) {
-    return { errorCode: topLevelError !== 0 ? topLevelError : KafkaError.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, logStartOffset: -1n, records: Buffer.alloc(0) };
+    return { errorCode: topLevelError !== 0 ? topLevelError : KafkaError.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, logStartOffset: -1n, records: Buffer.alloc(0), abortedTransactions: [] };
   }
   return fetched;
 }

@@ -60,6 +60,29 @@ test('a record appended to "commands" with key dev-17 reaches subscribers of com
   }
 });
 
+test('transactions (KIP-98): only committed records reach MQTT, none of an aborted transaction, and nothing past an open one until it commits', async () => {
+  const h = await Harness.start({ mqtt: commandsRoute });
+  try {
+    const device = await h.client({ clientId: 'dev-tx' });
+    await device.subscribeAsync('commands/dev-tx', { qos: 1 });
+    const received = collect(device);
+    const log = h.store.partition('commands', 0);
+    const transactional = (producerId: bigint, value: string): Buffer => encodeRecordBatch({ producerId, producerEpoch: 0, baseSequence: 0, isTransactional: true, records: [{ key: 'dev-tx', value }] });
+    await log.append(transactional(41n, 'committed'));
+    await log.appendMarker({ producerId: 41n, producerEpoch: 0, marker: 'commit', coordinatorEpoch: 0 });
+    await log.append(transactional(42n, 'aborted'));
+    await log.appendMarker({ producerId: 42n, producerEpoch: 0, marker: 'abort', coordinatorEpoch: 0 });
+    await log.append(transactional(43n, 'open until later'));
+    await appendCommands(h.store, [['dev-tx', 'after the open transaction']]);
+    await received.until(1);
+    await log.appendMarker({ producerId: 43n, producerEpoch: 0, marker: 'commit', coordinatorEpoch: 0 });
+    await received.until(3);
+    assert.equal(received.messages.map((message) => message.payload), ['committed', 'open until later', 'after the open transaction']);
+  } finally {
+    await h.cleanup();
+  }
+});
+
 test('a partition added to the topic later is followed from its first record', async () => {
   const h = await Harness.start({ mqtt: commandsRoute });
   try {

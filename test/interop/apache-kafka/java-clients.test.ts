@@ -1,8 +1,8 @@
 // Apache Kafka 4.4's Java clients against the edge, through a small program
 // (java/ClientScenarios.java): the producer with its defaults (idempotent, acks=all); a
 // three-member consumer group on the classic protocol that loses a member to SIGKILL; the
-// AdminClient's topic, config, record, offset and group calls; and a transactional producer,
-// which must fail at once with the broker's error while transactions are not served.
+// AdminClient's topic, config, record, offset and group calls; and transactional producers
+// (KIP-98) read by read_committed and read_uncommitted consumers.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
@@ -139,10 +139,17 @@ test('AdminClient: topics, configs, records, offsets and groups', async () => {
   assertNoServerErrors(daemon);
 });
 
-test('a transactional producer fails at once with the broker\'s error instead of waiting out max.block.ms', async () => {
-  const [outcome] = await scenario('transactional');
-  // Waiting for a coordinator would end in a TimeoutException after max.block.ms (60 s).
-  assert.equal([outcome!.event, outcome!.error], ['failed', 'TransactionalIdAuthorizationException']);
+test('transactions: read_committed consumers read committed records only and stop below an open transaction; read_uncommitted ones read everything', async () => {
+  const lines = await scenario('transactional', ['java-transactions']);
+  const events = new Map(lines.map((line) => [line.event as string, line]));
+  assert.ok(events.has('produced'));
+  const [committed, uncommitted] = lines.filter((line) => line.event !== 'produced');
+  // Offsets: kept 0-2, commit marker 3, dropped 4-5, abort marker 6, later 7, commit marker 8, open 9.
+  assert.equal(committed, { event: 'read_committed', endOffset: 9, position: 9, values: ['java-kept-0', 'java-kept-1', 'java-kept-2', 'java-later-0'] }, 'the last stable offset ends the read before the open transaction');
+  assert.equal(uncommitted, { event: 'read_uncommitted', endOffset: 10, position: 10, values: ['java-kept-0', 'java-kept-1', 'java-kept-2', 'java-dropped-0', 'java-dropped-1', 'java-later-0', 'java-open-0'] });
+  const afterAbort = lines.at(-1)!;
+  assert.equal(afterAbort, { event: 'read_committed', endOffset: 11, position: 11, values: ['java-kept-0', 'java-kept-1', 'java-kept-2', 'java-later-0'] }, 'the aborted open transaction stays hidden');
+  assertNoServerErrors(daemon);
 });
 
 test.run();

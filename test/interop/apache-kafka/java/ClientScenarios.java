@@ -10,7 +10,8 @@
 //                                every poll; runs until killed
 //   admin BOOTSTRAP              AdminClient: topics, configs, records, offsets and groups;
 //                                one "step" line per call, with its result or its error
-//   transactional BOOTSTRAP      initTransactions, and how long it took to fail
+//   transactional BOOTSTRAP TOPIC  transactions committed and aborted, one left open, and
+//                                what read_committed and read_uncommitted consumers read
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -65,7 +66,7 @@ public class ClientScenarios {
             case "produce" -> produce(args[1], args[2]);
             case "member" -> member(args[1], args[2], args[3]);
             case "admin" -> admin(args[1]);
-            case "transactional" -> transactional(args[1]);
+            case "transactional" -> transactional(args[1], args[2]);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -256,19 +257,66 @@ public class ClientScenarios {
 
     // --- transactional -------------------------------------------------------------------
 
-    static void transactional(String bootstrap) throws Exception {
+    /**
+     * A transactional producer commits three records, aborts two and commits one more; then a
+     * second transactional id leaves a transaction open while read_committed and
+     * read_uncommitted consumers read the partition to the end offsets their isolation level
+     * gives them (ListOffsets), and the open transaction is aborted.
+     */
+    static void transactional(String bootstrap, String topic) throws Exception {
+        try (KafkaProducer<String, String> producer = transactionalProducer(bootstrap, "java-tx-" + topic)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < 3; i++) producer.send(new ProducerRecord<>(topic, 0, null, "java-kept-" + i));
+            producer.commitTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < 2; i++) producer.send(new ProducerRecord<>(topic, 0, null, "java-dropped-" + i));
+            producer.flush();
+            producer.abortTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, null, "java-later-0"));
+            producer.commitTransaction();
+            emit(line("event", "produced"));
+        }
+        try (KafkaProducer<String, String> open = transactionalProducer(bootstrap, "java-open-" + topic)) {
+            open.initTransactions();
+            open.beginTransaction();
+            open.send(new ProducerRecord<>(topic, 0, null, "java-open-0"));
+            open.flush();
+            emit(readToEnd(bootstrap, topic, "read_committed"));
+            emit(readToEnd(bootstrap, topic, "read_uncommitted"));
+            open.abortTransaction();
+        }
+        emit(readToEnd(bootstrap, topic, "read_committed"));
+    }
+
+    static KafkaProducer<String, String> transactionalProducer(String bootstrap, String transactionalId) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        properties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + System.nanoTime());
+        properties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
-        long started = System.nanoTime();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(properties)) {
-            producer.initTransactions();
-            emit(line("event", "initialized"));
-        } catch (Exception failure) {
-            emit(line("event", "failed", "elapsedMs", (System.nanoTime() - started) / 1_000_000, "error", failure.getClass().getSimpleName(), "message", String.valueOf(failure.getMessage())));
+        return new KafkaProducer<>(properties);
+    }
+
+    /** Reads partition 0 from the start to the end offset the isolation level gives (ListOffsets), and says what it read. */
+    static Map<String, Object> readToEnd(String bootstrap, String topic, String isolation) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties)) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            List<String> values = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) values.add(record.value());
+            }
+            return line("event", isolation, "endOffset", end, "position", consumer.position(partition), "values", values);
         }
     }
 }
