@@ -15,6 +15,7 @@ export const ErrorCodes = {
   PARTITION_NOT_FOUND: 'The partition does not exist',
   INVALID_RECORD_BATCH: 'A record batch is malformed',
   RECORD_TOO_LARGE: 'A record batch exceeds the size limit',
+  RECORD_KEY_MISSING: 'A record without a key was sent to a compacted topic',
   OFFSET_OUT_OF_RANGE: 'The offset is outside the log',
   DUPLICATE_SEQUENCE: 'The producer sequence number was already appended',
   OUT_OF_ORDER_SEQUENCE: 'The producer sequence number is out of order',

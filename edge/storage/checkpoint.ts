@@ -14,6 +14,10 @@
 // segment's base offset (KIP-107): records below it are gone to readers before retention
 // deletes their segment, and stay gone after a restart.
 //   magic "TRLS" u32, version u16, reserved u16, log start offset i64, CRC-32C u32.
+//
+// `cleaner-offset` holds where the last compaction of the partition ended: records from
+// there on are dirty (not yet cleaned). Same layout with magic "TRCD". A lost or damaged
+// file only makes the next pass treat the whole log as dirty, which loses nothing.
 import { crc32c } from '@node-rs/crc32';
 import { join } from 'node:path';
 import type { FileLayer } from './file-io.ts';
@@ -21,6 +25,7 @@ import type { FileLayer } from './file-io.ts';
 export const RECOVERY_CHECKPOINT_FILE = 'recovery-checkpoint';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 export const LOG_START_OFFSET_FILE = 'log-start-offset';
+export const CLEANER_OFFSET_FILE = 'cleaner-offset';
 
 const CHECKPOINT_MAGIC = 0x54524350; // "TRCP"
 const CHECKPOINT_VERSION = 1;
@@ -81,25 +86,40 @@ export async function writePartitionMetadata(files: FileLayer, directory: string
   await files.replaceDurably(join(directory, PARTITION_METADATA_FILE), Buffer.from(`${JSON.stringify(metadata)}\n`));
 }
 
-const LOG_START_MAGIC = 0x54524c53; // "TRLS"
-const LOG_START_VERSION = 1;
-const LOG_START_BYTES = 20;
+/** A file holding one offset: which one, by its magic number and the words its messages use. */
+interface OffsetFileKind {
+  magic: number;
+  what: string;
+}
 
-export function encodeLogStartOffset(offset: bigint): Buffer {
-  const buffer = Buffer.alloc(LOG_START_BYTES);
-  buffer.writeUInt32BE(LOG_START_MAGIC, 0);
-  buffer.writeUInt16BE(LOG_START_VERSION, 4);
+const LOG_START: OffsetFileKind = { magic: 0x54524c53, what: 'log start offset' }; // "TRLS"
+const CLEANER_OFFSET: OffsetFileKind = { magic: 0x54524344, what: 'cleaner offset' }; // "TRCD"
+const OFFSET_FILE_VERSION = 1;
+const OFFSET_FILE_BYTES = 20;
+
+function encodeOffsetFile(kind: OffsetFileKind, offset: bigint): Buffer {
+  const buffer = Buffer.alloc(OFFSET_FILE_BYTES);
+  buffer.writeUInt32BE(kind.magic, 0);
+  buffer.writeUInt16BE(OFFSET_FILE_VERSION, 4);
   buffer.writeBigInt64BE(offset, 8);
   buffer.writeUInt32BE(crc32c(buffer.subarray(0, 16)) >>> 0, 16);
   return buffer;
 }
 
-export function decodeLogStartOffset(buffer: Buffer): bigint | { problem: string } {
-  if (buffer.length !== LOG_START_BYTES) return { problem: `log start offset file is ${buffer.length} bytes, expected ${LOG_START_BYTES}` };
-  if (buffer.readUInt32BE(0) !== LOG_START_MAGIC || buffer.readUInt16BE(4) !== LOG_START_VERSION) return { problem: 'log start offset file has a wrong magic number or version' };
-  if ((crc32c(buffer.subarray(0, 16)) >>> 0) !== buffer.readUInt32BE(16)) return { problem: 'log start offset file fails its CRC-32C check' };
+function decodeOffsetFile(kind: OffsetFileKind, buffer: Buffer): bigint | { problem: string } {
+  if (buffer.length !== OFFSET_FILE_BYTES) return { problem: `${kind.what} file is ${buffer.length} bytes, expected ${OFFSET_FILE_BYTES}` };
+  if (buffer.readUInt32BE(0) !== kind.magic || buffer.readUInt16BE(4) !== OFFSET_FILE_VERSION) return { problem: `${kind.what} file has a wrong magic number or version` };
+  if ((crc32c(buffer.subarray(0, 16)) >>> 0) !== buffer.readUInt32BE(16)) return { problem: `${kind.what} file fails its CRC-32C check` };
   const offset = buffer.readBigInt64BE(8);
-  return offset < 0n ? { problem: `log start offset ${offset} is negative` } : offset;
+  return offset < 0n ? { problem: `${kind.what} ${offset} is negative` } : offset;
+}
+
+export function encodeLogStartOffset(offset: bigint): Buffer {
+  return encodeOffsetFile(LOG_START, offset);
+}
+
+export function decodeLogStartOffset(buffer: Buffer): bigint | { problem: string } {
+  return decodeOffsetFile(LOG_START, buffer);
 }
 
 /** The log start offset DeleteRecords set, undefined when none was set, or the problem with the file. */
@@ -110,4 +130,14 @@ export async function readLogStartOffset(files: FileLayer, directory: string): P
 
 export async function writeLogStartOffset(files: FileLayer, directory: string, offset: bigint): Promise<void> {
   await files.replaceDurably(join(directory, LOG_START_OFFSET_FILE), encodeLogStartOffset(offset));
+}
+
+/** Where the last compaction of the partition ended (its first dirty offset), undefined before the first, or the problem with the file. */
+export async function readCleanerOffset(files: FileLayer, directory: string): Promise<bigint | { problem: string } | undefined> {
+  const data = await files.readWhole(join(directory, CLEANER_OFFSET_FILE));
+  return data === undefined ? undefined : decodeOffsetFile(CLEANER_OFFSET, data);
+}
+
+export async function writeCleanerOffset(files: FileLayer, directory: string, offset: bigint): Promise<void> {
+  await files.replaceDurably(join(directory, CLEANER_OFFSET_FILE), encodeOffsetFile(CLEANER_OFFSET, offset));
 }

@@ -28,6 +28,7 @@ import { PartitionLog } from './partition-log.ts';
 import type { PartitionContext } from './partition-state.ts';
 import { recoverPartition, type RecoveryContext } from './recovery.ts';
 import { enforceRetention } from './retention.ts';
+import { LogCleaner, type CleanerRunReport } from './compaction/log-cleaner.ts';
 import { createSegmentCaches, type SegmentCaches } from './segment-cache.ts';
 import { PARTITIONS_PER_TOPIC_MAX, TopicCatalog, validateTopicOverride } from './topic-catalog.ts';
 import { validateTopicName } from '../../shared/kafka/topic-name.ts';
@@ -53,6 +54,8 @@ export interface LogStoreOptions {
   fileFaults?: FaultInjector;
   /** The file layer to use instead of a new one (fileFaults is then ignored): for tests that record every operation the store makes. */
   fileLayer?: FileLayer;
+  /** The compaction key map's size; CLEANER_KEY_MAP_BYTES_MAX unless a test wants a partial pass. */
+  cleanerKeyMapBytes?: number;
 }
 
 export interface DurableEvent {
@@ -87,6 +90,8 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
   readonly #topics = new Map<string, TopicState>();
   readonly #logDirectory: string;
   #cron: ScheduledTask | undefined;
+  readonly #cleaner: LogCleaner;
+  #cleanerTimer: NodeJS.Timeout | undefined;
   #accepting = true;
   #closing: Promise<void> | undefined;
   #adminQueue: Promise<unknown> = Promise.resolve();
@@ -116,6 +121,13 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
       onGroupDone: (bytes) => this.#afterGroup(bytes),
     });
     this.recoveryReport = { partitions: [], truncations: [], rebuiltIndexes: [], removedDirectories: [], durationMs: 0 };
+    this.#cleaner = new LogCleaner({
+      targets: () => [...this.#topics.values()].flatMap((state) => state.partitions.map((partition) => ({ partition, config: state.config }))),
+      deliveredOffset: options.deliveredOffset,
+      metrics: this.#metrics,
+      logger: options.logger,
+      keyMapBytes: options.cleanerKeyMapBytes,
+    });
   }
 
   /** Opens the store and recovers every partition (see recovery.ts); the report is in `recoveryReport`. */
@@ -138,6 +150,9 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     store.#cron = cron.schedule(options.storage.retentionCheckCron, () => {
       store.enforceRetention().catch((error: unknown) => options.logger.error({ err: error }, 'retention check failed'));
     }, { name: 'tributary-retention', noOverlap: true });
+    store.#cleanerTimer = setInterval(() => {
+      store.#cleaner.run().catch((error: unknown) => options.logger.error({ err: error }, 'compaction check failed'));
+    }, options.storage.cleanerCheckIntervalMs).unref();
     return store;
   }
 
@@ -411,11 +426,21 @@ export class LogStore extends EventEmitter<{ durable: [DurableEvent]; evicted: [
     }
   }
 
+  /**
+   * Compacts now every partition of a compacted topic that is due (with `force`, every one
+   * with dirty records), instead of waiting for the next check; joins a run under way.
+   */
+  compact(options: { force?: boolean; nowMs?: number } = {}): Promise<CleanerRunReport> {
+    return this.#cleaner.run(options);
+  }
+
   /** Flushes everything, writes clean checkpoints, closes files. Appends after this fail with STORAGE_CLOSED. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#accepting = false;
       await this.#cron?.destroy();
+      clearInterval(this.#cleanerTimer);
+      await this.#cleaner.stop();
       await this.#adminQueue;
       await this.#retention?.catch(() => undefined);
       await this.#committer.drain();

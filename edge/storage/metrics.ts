@@ -20,6 +20,11 @@ export class StorageMetrics {
   readonly recoveryTruncatedBytes: Counter<'topic'>;
   readonly rebuiltIndexes: Counter<'topic'>;
   readonly corruptBatchesRefused: Counter<'topic'>;
+  readonly cleanerPasses: Counter<'topic'>;
+  readonly cleanerReadBytes: Counter<'topic'>;
+  readonly cleanerWrittenBytes: Counter<'topic'>;
+  readonly cleanerRemovedRecords: Counter<'topic'>;
+  readonly cleanerErrors: Counter<'topic'>;
 
   constructor(registry: Registry, gauges: StorageGauges) {
     const registers = [registry];
@@ -63,6 +68,12 @@ export class StorageMetrics {
     this.recoveryTruncations = new Counter({ name: 'tributary_storage_recovery_truncations_total', help: 'Torn or corrupt log tails cut off during recovery', labelNames: ['topic'], registers });
     this.recoveryTruncatedBytes = new Counter({ name: 'tributary_storage_recovery_truncated_bytes_total', help: 'Bytes dropped by recovery', labelNames: ['topic'], registers });
     this.rebuiltIndexes = new Counter({ name: 'tributary_storage_rebuilt_indexes_total', help: 'Segment indexes found missing or wrong and rebuilt from the log', labelNames: ['topic'], registers });
+    // The cleaner's writes are also in tributary_process_write_bytes_total, and so in the write amplification derived from it.
+    this.cleanerPasses = new Counter({ name: 'tributary_storage_cleaner_passes_total', help: 'Compaction passes that swapped in cleaned segments', labelNames: ['topic'], registers });
+    this.cleanerReadBytes = new Counter({ name: 'tributary_storage_cleaner_read_bytes_total', help: 'Segment bytes the cleaner read (log cleaned)', labelNames: ['topic'], registers });
+    this.cleanerWrittenBytes = new Counter({ name: 'tributary_storage_cleaner_written_bytes_total', help: 'Bytes of compacted segments the cleaner wrote: write amplification it adds, beside tributary_storage_append_bytes_total', labelNames: ['topic'], registers });
+    this.cleanerRemovedRecords = new Counter({ name: 'tributary_storage_cleaner_removed_records_total', help: 'Records compaction removed: older values of a key, expired tombstones, records without a key', labelNames: ['topic'], registers });
+    this.cleanerErrors = new Counter({ name: 'tributary_storage_cleaner_errors_total', help: 'Compaction passes given up on an error (the partition keeps its segments)', labelNames: ['topic'], registers });
     this.corruptBatchesRefused = new Counter({ name: 'tributary_storage_corrupt_batches_total', help: 'Batches that failed their CRC check when read and were not served', labelNames: ['topic'], registers });
   }
 }

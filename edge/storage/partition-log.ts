@@ -10,6 +10,8 @@
 import { TributaryError } from '../../shared/errors.ts';
 import { writeLogStartOffset } from './checkpoint.ts';
 import { CommitTracker } from './commit-tracker.ts';
+import { cleanPartition, measureDirty, passIsDue, type CleanerPassResult, type DirtyShare } from './compaction/cleaner-pass.ts';
+import type { KeyOffsetMap } from './compaction/key-map.ts';
 import { PartitionReader } from './partition-reader.ts';
 import { PartitionState, type PartitionContext } from './partition-state.ts';
 import { PartitionWriter } from './partition-writer.ts';
@@ -134,15 +136,38 @@ export class PartitionLog {
     return run;
   }
 
+  /**
+   * The offset below which the cleaner may compact. Today the high watermark: nothing a
+   * reader cannot see yet is cleaned. Transactions bound it by the first unstable offset
+   * (the last stable offset), so that no record of an open transaction is weighed (KIP-98).
+   */
+  get cleanableEndOffset(): bigint {
+    return this.#state.highWatermark;
+  }
+
+  /** Which closed segments compaction may clean now and how dirty they are; never past `deliveredOffset` when a mirror reports one. */
+  measureDirty(nowMs: number, deliveredOffset?: bigint): Promise<DirtyShare> {
+    const end = deliveredOffset !== undefined && deliveredOffset < this.cleanableEndOffset ? deliveredOffset : this.cleanableEndOffset;
+    return measureDirty(this.#state, nowMs, end);
+  }
+
+  passIsDue(share: DirtyShare, nowMs: number): boolean {
+    return passIsDue(share, this.#state.context.config(), nowMs);
+  }
+
+  /** One compaction pass over what measureDirty found (compaction/cleaner-pass.ts). */
+  compact(share: DirtyShare, map: KeyOffsetMap, nowMs: number): Promise<CleanerPassResult> {
+    return cleanPartition(this.#state, share, { map, nowMs });
+  }
+
   /** Removes the oldest segment (never the active one); for retention. Returns it, or undefined when only the active one is left. */
   async removeOldestSegment(): Promise<Segment | undefined> {
     const state = this.#state;
+    if (state.segmentSwap !== undefined) await state.segmentSwap;
     if (state.segments.length <= 1 || state.status !== 'open') return undefined;
     const segment = state.segments.shift()!;
-    const { files, caches } = state.context;
-    caches.files.delete(segment);
-    caches.indexes.delete(segment);
-    segment.markRemoved(files);
+    const { files } = state.context;
+    state.retire(segment);
     await files.unlink(segment.path);
     await files.unlink(segment.indexPath);
     await files.unlink(segment.timeIndexPath);
@@ -158,6 +183,7 @@ export class PartitionLog {
     if (state.status !== 'open') return;
     await this.#writer.stopAccepting();
     state.status = 'closed';
+    if (state.segmentSwap !== undefined) await state.segmentSwap;
     try {
       await this.#writer.syncToEnd();
       await this.#roller.closeActive();
@@ -179,11 +205,7 @@ export class PartitionLog {
     // A write or an fdatasync in flight may still use these files.
     await this.#writer.quiesce();
     await state.context.writes.syncBarrier();
-    const { files, caches } = state.context;
-    for (const segment of state.segments) {
-      caches.files.delete(segment);
-      caches.indexes.delete(segment);
-      segment.markRemoved(files);
-    }
+    if (state.segmentSwap !== undefined) await state.segmentSwap;
+    for (const segment of state.segments) state.retire(segment);
   }
 }

@@ -9,6 +9,7 @@ import type { PartitionState } from './partition-state.ts';
 import type { Segment } from './segment.ts';
 import { SegmentIndex } from './segment-index.ts';
 import { loadSegmentIndex, writeSegmentIndex } from './segment-index-files.ts';
+import { isSegmentRemoved } from './segment.ts';
 import { scanSegment } from './segment-scan.ts';
 import type { ReadResult } from './types.ts';
 
@@ -19,6 +20,12 @@ import type { ReadResult } from './types.ts';
  * consumer catching up on older data still reads through the thread pool.
  */
 export const RECENT_TAIL_BYTES = 1024 * 1024;
+/**
+ * Times a read starts again because a segment it chose left the log meanwhile (retention
+ * removed it, or compaction swapped in its cleaned copy). Each retry follows a change to the
+ * segment list; a few are plenty, and the bound keeps a read from chasing a busy cleaner forever.
+ */
+const SEGMENT_CHANGE_RETRIES_MAX = 3;
 
 export class PartitionReader {
   readonly #state: PartitionState;
@@ -32,7 +39,11 @@ export class PartitionReader {
    * one batch, KIP-74, unless `minOneBatch` is false), never past the high watermark and
    * never from two segments.
    */
-  async read(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
+  read(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
+    return this.#retryOnSegmentChange(() => this.#read(offset, maxBytes, minOneBatch));
+  }
+
+  async #read(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
     const state = this.#state;
     if (state.status !== 'open') throw state.closedError();
     const highWatermark = state.highWatermark;
@@ -51,13 +62,7 @@ export class PartitionReader {
       const limit = segment.committedBytes;
       if (limit === 0) continue;
       const index = await this.#indexOf(segment);
-      let fd: number;
-      try {
-        fd = await segment.acquire(files, caches.files);
-      } catch (error) {
-        if (segment.removed) throw new TributaryError('OFFSET_OUT_OF_RANGE', `${state.name}: offset ${offset} was removed by retention during the read`, { topic: state.topic, partition: state.index, offset }, { cause: error });
-        throw error;
-      }
+      const fd = await segment.acquire(files, caches.files);
       try {
         const start = offset <= segment.baseOffset ? 0 : index.lookupOffset(Number(offset - segment.baseOffset));
         // A consumer at the tail reads what was just written: from the page cache, off the thread pool.
@@ -74,7 +79,25 @@ export class PartitionReader {
   }
 
   /** The first record (by offset) at or after the log start whose timestamp is >= timestampMs, below the high watermark. */
-  async offsetForTimestamp(timestampMs: bigint): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
+  offsetForTimestamp(timestampMs: bigint): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
+    return this.#retryOnSegmentChange(() => this.#offsetForTimestamp(timestampMs));
+  }
+
+  /**
+   * Runs a read again when a segment it used left the log under it: the next attempt sees
+   * the segments as they are now, and an offset retention removed is then out of range.
+   */
+  async #retryOnSegmentChange<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (retry >= SEGMENT_CHANGE_RETRIES_MAX || !isSegmentRemoved(error)) throw error;
+      }
+    }
+  }
+
+  async #offsetForTimestamp(timestampMs: bigint): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
     const state = this.#state;
     if (state.status !== 'open') throw state.closedError();
     const { files, caches } = state.context;
@@ -114,6 +137,8 @@ export class PartitionReader {
       if (!segment.active) caches.indexes.touch(segment);
       return segment.index;
     }
+    // Its index files may already describe the compacted segment that replaced it.
+    if (segment.removed) throw segment.removedError();
     const loaded = await loadSegmentIndex(files, segment, segment.sizeBytes);
     if ('index' in loaded) {
       segment.index = loaded.index;
@@ -125,7 +150,7 @@ export class PartitionReader {
     const index = new SegmentIndex();
     const fd = await segment.acquire(files, caches.files);
     try {
-      await scanSegment(files, segment, fd, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: segment.sizeBytes, index, tolerateCrc: true });
+      await scanSegment(files, segment, fd, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: segment.sizeBytes, index, tolerateCrc: true, allowOffsetGaps: true });
     } finally {
       segment.release(files);
     }

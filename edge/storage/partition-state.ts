@@ -49,6 +49,11 @@ export class PartitionState {
   status: PartitionStatus = 'open';
   /** Records below this offset were deleted by DeleteRecords; 0 when none were. */
   deletedBefore: bigint;
+  /**
+   * A compacted segment being swapped in (compaction/segment-swap.ts); retention, close and
+   * deletion wait for it, so that no file of the swap is removed or closed under it.
+   */
+  segmentSwap: Promise<void> | undefined;
 
   constructor(context: PartitionContext, topic: string, index: number, directory: string, segments: Segment[], producers: ProducerStateManager, deletedBefore: bigint) {
     this.context = context;
@@ -80,6 +85,14 @@ export class PartitionState {
 
   get highWatermark(): bigint {
     return this.active.committedNextOffset;
+  }
+
+  /** A segment left the log (retention, compaction, deletion): forget it in the caches; its file closes after its last reader. */
+  retire(segment: Segment): void {
+    const { files, caches } = this.context;
+    caches.files.delete(segment);
+    caches.indexes.delete(segment);
+    segment.markRemoved(files);
   }
 
   /** Why an operation on a partition that is no longer open is refused. */

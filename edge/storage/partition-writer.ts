@@ -22,7 +22,7 @@
 // the error to one fdatasync only, and a concurrent one could report success for bytes
 // that were lost.
 import { TributaryError, assert, isTributaryError } from '../../shared/errors.ts';
-import { setBaseOffset, setPartitionLeaderEpoch, verifyBatches, type RecordBatchHeader } from '../../shared/kafka/record-batch.ts';
+import { decodeRecords, setBaseOffset, setPartitionLeaderEpoch, verifyBatches, type RecordBatchHeader } from '../../shared/kafka/record-batch.ts';
 import type { CommitTracker } from './commit-tracker.ts';
 import { FlushSchedule } from './flush-schedule.ts';
 import { storageError } from './file-io.ts';
@@ -97,6 +97,7 @@ export class PartitionWriter implements CommitLane {
     let headers: RecordBatchHeader[];
     try {
       headers = verifyBatches(batches, { maxBatchBytes: context.config().maxMessageBytes });
+      if (context.config().cleanupPolicy !== 'delete') refuseKeylessRecords(batches, headers);
     } catch (error) {
       this.#countError(error, 1);
       throw isTributaryError(error) ? new TributaryError(error.code, `append to ${state.name}: ${error.message}`, { ...error.details, topic: state.topic, partition: state.index }) : error;
@@ -490,5 +491,20 @@ export class PartitionWriter implements CommitLane {
     this.#cut = undefined;
     this.#answerRefused();
     this.#tracker.end(error);
+  }
+}
+
+/**
+ * Compaction keeps the newest record of each key, so a record without one has no place in a
+ * compacted topic: refused as Kafka refuses it ("Compacted topic cannot accept message
+ * without key", INVALID_RECORD). Control batches carry markers, not records, and are exempt.
+ */
+function refuseKeylessRecords(batches: Buffer, headers: readonly RecordBatchHeader[]): void {
+  for (const header of headers) {
+    if (header.isControlBatch) continue;
+    const keyless = decodeRecords(batches, header.position).find((record) => record.key === null);
+    if (keyless !== undefined) {
+      throw new TributaryError('RECORD_KEY_MISSING', `record at offset delta ${keyless.offsetDelta} of the batch at byte ${header.position} has no key; a compacted topic keeps the newest record of each key and cannot accept one without`, { position: header.position, offsetDelta: keyless.offsetDelta });
+    }
   }
 }

@@ -12,6 +12,7 @@
 //    replaying the batch headers after it.
 import type { Logger } from '../../shared/logger.ts';
 import { readCheckpoint, readLogStartOffset, writeCheckpoint, writeLogStartOffset, type RecoveryCheckpoint } from './checkpoint.ts';
+import { completeInterruptedSwaps } from './compaction/segment-swap.ts';
 import { TEMPORARY_SUFFIX, type FileLayer } from './file-io.ts';
 import type { StorageMetrics } from './metrics.ts';
 import { ProducerStateManager } from './producer-state.ts';
@@ -55,7 +56,9 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
   const { files, logger, metrics, report } = context;
   const log = logger.child({ topic, partition });
   await files.mkdir(directory);
-  const names = await files.readdir(directory);
+  let names = await files.readdir(directory);
+  // A compaction interrupted by a stop is finished or dropped before the segments are listed.
+  if (await completeInterruptedSwaps(files, directory, names, log)) names = await files.readdir(directory);
 
   for (const name of names) {
     if (name.endsWith(TEMPORARY_SUFFIX)) await files.unlink(join(directory, name));
@@ -174,7 +177,7 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
       const index = new SegmentIndex();
       let scan;
       try {
-        scan = await scanSegment(files, segment, fd, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: sizes[i]!, index, tolerateCrc: true, onCorrupt: corruptInTrusted });
+        scan = await scanSegment(files, segment, fd, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: sizes[i]!, index, tolerateCrc: true, allowOffsetGaps: true, onCorrupt: corruptInTrusted });
       } finally {
         await files.close(fd, segment.path);
       }
@@ -227,7 +230,7 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
     if (end === 0 || replayCursor >= verifyStartOffset || (i < startIndex && segment.nextOffset <= replayCursor)) continue;
     const fd = await files.open(segment.path, 'r');
     try {
-      await scanSegment(files, segment, fd, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: end, index: new SegmentIndex(), tolerateCrc: true, onBatch: replay });
+      await scanSegment(files, segment, fd, { fromPosition: 0, expectedOffset: segment.baseOffset, fileSize: end, index: new SegmentIndex(), tolerateCrc: true, allowOffsetGaps: true, onBatch: replay });
     } finally {
       await files.close(fd, segment.path);
     }
@@ -267,6 +270,8 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
         expectedOffset: from,
         fileSize: sizes[i]!,
         index,
+        // Closed segments may have been compacted; the last one is the active segment, never compacted.
+        allowOffsetGaps: i < segments.length - 1,
         onBatch: replay,
       });
       verifiedBytes += scan.endPosition - position;

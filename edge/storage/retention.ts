@@ -4,6 +4,8 @@
 //                    DeleteRecords set (the records are already gone to readers);
 //   time    a segment whose newest batch (maxTimestamp) is older than retentionMs;
 //   size    the oldest segments while the partition would still hold retentionBytes without them;
+//           Time and size apply under the cleanup policies delete and compact,delete; a
+//           topic that is only compacted keeps its segments until the cleaner empties them.
 //   budget  device-wide: while all segments together exceed diskBudgetBytes, the segment
 //           with the oldest data anywhere.
 //
@@ -85,7 +87,8 @@ export async function enforceRetention(targets: RetentionTarget[], options: Rete
       if (!(await evict(target, 'deleted-records', delivered))) break;
     }
 
-    if (config.retentionMs >= 0) {
+    const deletes = config.cleanupPolicy !== 'compact';
+    if (deletes && config.retentionMs >= 0) {
       const cutoff = BigInt(options.nowMs - config.retentionMs);
       for (;;) {
         const segments = partition.segments;
@@ -94,7 +97,7 @@ export async function enforceRetention(targets: RetentionTarget[], options: Rete
         if (!(await evict(target, 'time', delivered))) break;
       }
     }
-    if (config.retentionBytes >= 0) {
+    if (deletes && config.retentionBytes >= 0) {
       for (;;) {
         const segments = partition.segments;
         const oldest = segments[0]!;

@@ -17,7 +17,8 @@ export async function loadSegmentIndex(files: FileLayer, segment: Segment, segme
 /** Writes a segment's index files from its in-memory index (best effort: a bad index is rebuilt at the next start). */
 export async function writeSegmentIndex(files: FileLayer, segment: Segment, logger: Logger): Promise<void> {
   const index = segment.index;
-  if (index === undefined) return;
+  // A segment that left the log may share its file names with the compacted one that replaced it.
+  if (index === undefined || segment.removed) return;
   const summary = { segmentBytes: segment.sizeBytes, nextOffset: segment.nextOffset, maxTimestamp: segment.maxTimestamp };
   try {
     const offsets = index.serializeOffsets(summary);

@@ -21,7 +21,14 @@ export interface ScanOptions {
   fileSize: number;
   /** Receives every sound batch, in order. */
   index: SegmentIndex;
-  onBatch?: (header: RecordBatchHeader, position: number) => void;
+  /** Sees every sound batch and its bytes (valid only until it returns, or until its promise settles). */
+  onBatch?: (header: RecordBatchHeader, position: number, bytes: Buffer) => void | Promise<void>;
+  /**
+   * Offsets only increase rather than follow on: log compaction leaves gaps between the
+   * batches it keeps in closed segments. The active segment, which is never compacted, is
+   * walked without this, so a batch whose base offset (not covered by its CRC) was damaged stops the walk.
+   */
+  allowOffsetGaps?: boolean;
   /** Index a batch whose CRC fails but whose framing is sound (and report it) instead of stopping there. */
   tolerateCrc?: boolean;
   onCorrupt?: (problem: ScanProblem) => void;
@@ -94,12 +101,13 @@ export async function scanSegment(files: FileLayer, segment: Pick<Segment, 'path
       } else {
         header = checked.header;
       }
-      if (header.baseOffset !== expected) {
+      if (header.baseOffset !== expected && !(options.allowOffsetGaps && header.baseOffset > expected)) {
         position += at;
         return finish({ position, reason: 'offset-mismatch', message: `batch at byte ${position} has base offset ${header.baseOffset} but the log continues at ${expected}` });
       }
       options.index.addBatch(Number(header.baseOffset - baseOffset), position + at, size, header.maxTimestamp);
-      options.onBatch?.(header, position + at);
+      const pending = options.onBatch?.(header, position + at, window.subarray(at, at + size));
+      if (pending !== undefined) await pending;
       if (header.maxTimestamp > maxTimestamp) maxTimestamp = header.maxTimestamp;
       expected = header.lastOffset + 1n;
       batches += 1;

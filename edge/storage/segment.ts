@@ -10,7 +10,7 @@
 // equals synced; under `os` committed runs ahead of synced, which a roll or a clean
 // shutdown catches up.
 import { join } from 'node:path';
-import { TributaryError } from '../../shared/errors.ts';
+import { TributaryError, isTributaryError } from '../../shared/errors.ts';
 import {
   RECORD_BATCH_HEADER_BYTES,
   RECORD_BATCH_LOG_OVERHEAD,
@@ -43,6 +43,11 @@ export function parseOffsetFileName(name: string, suffix: string): bigint | unde
   const digits = name.slice(0, name.length - suffix.length);
   if (digits.length !== OFFSET_DIGITS || !/^\d+$/.test(digits)) return undefined;
   return BigInt(digits);
+}
+
+/** Whether a read failed because its segment left the log under it (retention, compaction): the reader then looks again. */
+export function isSegmentRemoved(error: unknown): boolean {
+  return isTributaryError(error, 'STORAGE_CLOSED') && error.details.segmentRemoved === true;
 }
 
 /** Told each time an inactive segment's descriptor is used, so that a bounded cache can close the least recently used (segment-cache.ts). */
@@ -79,6 +84,8 @@ export class Segment {
   #opening: Promise<number> | undefined;
   #users = 0;
   #removed = false;
+  /** Settles once the file at `path` is this segment's (a compacted segment swapped in before its rename). */
+  #openable: Promise<void> | undefined;
 
   constructor(directory: string, baseOffset: bigint) {
     this.directory = directory;
@@ -110,24 +117,48 @@ export class Segment {
     return this.#fd;
   }
 
-  /** A descriptor for reading, opened on demand; call release() when done. */
+  /**
+   * A descriptor for reading, opened on demand; call release() when done. A segment that left
+   * the log is not opened again: its path may already name the compacted file that replaced
+   * it (`removed` then tells the reader to look at the log's segments again).
+   */
   async acquire(files: FileLayer, descriptors: DescriptorCache): Promise<number> {
     this.#users += 1;
     try {
       if (this.#fd === undefined) {
+        if (this.#openable !== undefined) await this.#openable;
+        if (this.#removed) throw this.removedError();
         this.#opening ??= files.open(this.path, 'r');
         try {
           this.#fd = await this.#opening;
+        } catch (error) {
+          // Retention unlinked the file while it was opening.
+          throw this.#removed ? this.removedError() : error;
         } finally {
           this.#opening = undefined;
         }
+        // Removed while the file was opening: the descriptor may be of the replacement.
+        if (this.#removed) throw this.removedError();
       }
       if (!this.active) descriptors.touch(this);
       return this.#fd;
     } catch (error) {
-      this.#users -= 1;
+      this.release(files);
       throw error;
     }
+  }
+
+  /** Reads wait for `ready` before they open the file: the segment is in the log before its file has its final name. */
+  openAfter(ready: Promise<void>): void {
+    this.#openable = ready;
+    ready.then(() => {
+      if (this.#openable === ready) this.#openable = undefined;
+    }, () => {});
+  }
+
+  /** The error of a read that reached a segment after it left the log. */
+  removedError(): TributaryError {
+    return new TributaryError('STORAGE_CLOSED', `${this.path} left the log while it was being read`, { path: this.path, segmentRemoved: true });
   }
 
   release(files: FileLayer): void {

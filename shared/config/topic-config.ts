@@ -72,6 +72,7 @@ export const StorageConfigSchema = Type.Object({
   diskBudgetBytes: Type.Integer({ minimum: 0, default: 0, description: 'Device-wide budget for all segments, in bytes; when exceeded the oldest segments are evicted (and counted). 0 means no budget.' }),
   groupCommitMaxBytes: Type.Integer({ minimum: 4096, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'Group commit: a group of appends is written and synced once it holds this many bytes (flash wants large sequential writes)...' }),
   groupCommitMaxWaitMs: Type.Number({ minimum: 0, maximum: 1000, default: 2, description: '...or once its first append has waited this long, in milliseconds (bounds the latency added by coalescing).' }),
+  cleanerCheckIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 15_000, description: 'How often the cleaner looks for compacted topics whose partitions are due for compaction, in milliseconds.' }),
   retentionCheckCron: Type.String({ default: '* * * * *', description: 'When retention runs (a node-cron expression; seconds may be given as a sixth leading field).' }),
 }, { additionalProperties: false, default: {}, description: 'The durable log on flash.' });
 

@@ -9,6 +9,8 @@ const KAFKA_CODE_OF: Partial<Record<TributaryErrorCode, number>> = {
   TOPIC_EXISTS: ErrorCode.TOPIC_ALREADY_EXISTS,
   INVALID_RECORD_BATCH: ErrorCode.CORRUPT_MESSAGE,
   RECORD_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE,
+  // Kafka 4's LogValidator refuses a keyless record on a compacted topic with InvalidRecordException.
+  RECORD_KEY_MISSING: ErrorCode.INVALID_RECORD,
   OFFSET_OUT_OF_RANGE: ErrorCode.OFFSET_OUT_OF_RANGE,
   DUPLICATE_SEQUENCE: ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
   OUT_OF_ORDER_SEQUENCE: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,

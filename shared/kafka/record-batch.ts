@@ -278,6 +278,11 @@ export interface EncodeRecordBatchOptions {
   baseSequence?: number;
   compression?: CompressionName | number;
   isTransactional?: boolean;
+  /**
+   * Defaults to the largest offsetDelta. A batch whose last records were removed by log
+   * compaction keeps its original last offset, so a producer's sequence range stays whole (KIP-98).
+   */
+  lastOffsetDelta?: number;
 }
 
 export interface DecodedRecordHeader {
@@ -361,7 +366,7 @@ export function encodeRecordBatch(options: EncodeRecordBatchOptions): Buffer {
   batch.writeInt32BE(options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH, BatchField.partitionLeaderEpoch);
   batch.writeInt8(RECORD_BATCH_MAGIC, BatchField.magic);
   batch.writeInt16BE(attributes, BatchField.attributes);
-  batch.writeInt32BE(lastOffsetDelta, BatchField.lastOffsetDelta);
+  batch.writeInt32BE(Math.max(lastOffsetDelta, options.lastOffsetDelta ?? 0), BatchField.lastOffsetDelta);
   batch.writeBigInt64BE(baseTimestamp, BatchField.baseTimestamp);
   batch.writeBigInt64BE(maxTimestamp, BatchField.maxTimestamp);
   batch.writeBigInt64BE(options.producerId ?? NO_PRODUCER_ID, BatchField.producerId);

@@ -50,6 +50,7 @@ export interface TestStoreOptions {
   fileFaults?: LogStoreOptions['fileFaults'];
   fileLayer?: LogStoreOptions['fileLayer'];
   deliveredOffset?: LogStoreOptions['deliveredOffset'];
+  cleanerKeyMapBytes?: LogStoreOptions['cleanerKeyMapBytes'];
 }
 
 export function openStore(dataDir: string, options: TestStoreOptions = {}): Promise<LogStore> {
@@ -62,6 +63,7 @@ export function openStore(dataDir: string, options: TestStoreOptions = {}): Prom
     fileFaults: options.fileFaults,
     fileLayer: options.fileLayer,
     deliveredOffset: options.deliveredOffset,
+    cleanerKeyMapBytes: options.cleanerKeyMapBytes,
   });
 }
 
