@@ -11,8 +11,8 @@
 // A transactional id keeps its producer id and gets the next epoch at each InitProducerId,
 // which fences the previous instance of the producer (it gets PRODUCER_FENCED when it
 // writes). The epochs are durable too, or a restart would hand out an epoch again. The
-// transaction protocol itself (AddPartitionsToTxn, EndTxn) is not implemented: a
-// transactional id here only gives its producer an id and an epoch.
+// transaction coordinator (transactions/) reads a transactional id's producer id and epoch
+// here, and fences a producer whose transaction timed out by bumping its epoch.
 //
 // Database `<dataDir>/meta/producers.sqlite` (PRAGMA user_version = 1):
 //   producer_id_block(singleton = 0, next_block_start)      the high-water mark
@@ -179,6 +179,33 @@ export class ProducerIdAllocator {
       .finally(() => {
         this.#pending -= 1;
       });
+  }
+
+  /** The producer id, epoch and transaction timeout a transactional id has now, undefined when it has none. */
+  transactionalState(transactionalId: string): { producerId: bigint; producerEpoch: number; transactionTimeoutMs: number } | undefined {
+    const state = this.#transactional.get(transactionalId);
+    if (state === undefined || state.producerEpoch === NO_PRODUCER_EPOCH) return undefined;
+    return { producerId: state.producerId, producerEpoch: state.producerEpoch, transactionTimeoutMs: state.transactionTimeoutMs };
+  }
+
+  /**
+   * Fences the producer of a transactional id whose transaction the coordinator aborts on
+   * its own (a timeout, KIP-98): the epoch moves on durably, so the producer's next request
+   * is refused as from a zombie. Resolves with the epoch the abort markers carry, above every
+   * epoch the producer wrote with. An epoch that cannot grow further is left; the markers
+   * then carry one above it, and the next InitProducerId moves the id to a new producer id.
+   */
+  fenceEpoch(transactionalId: string, producerId: bigint, producerEpoch: number): Promise<number> {
+    const result = this.#tail.then(async () => {
+      const current = this.#transactional.get(transactionalId);
+      if (current === undefined || current.producerId !== producerId || current.producerEpoch !== producerEpoch) return producerEpoch + 1;
+      if (current.producerEpoch >= PRODUCER_EPOCH_EXHAUSTED) return current.producerEpoch + 1;
+      const next: TransactionalState = { ...current, producerEpoch: current.producerEpoch + 1, lastProducerEpoch: NO_PRODUCER_EPOCH };
+      await this.#storeTransactional(transactionalId, next);
+      return next.producerEpoch;
+    });
+    this.#tail = result.catch(() => undefined);
+    return result;
   }
 
   /** Waits for requests under way, then closes the database. */

@@ -23,6 +23,7 @@ import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from '
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/configs.ts';
 import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch } from './handlers/cluster.ts';
 import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl/session.ts';
+import { handleAddOffsetsToTxn, handleAddPartitionsToTxn, handleDescribeTransactions, handleEndTxn, handleListTransactions, handleTxnOffsetCommit } from './handlers/transactions.ts';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleOffsetDelete, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
 
 export class RequestRouter implements RequestHandler {
@@ -96,8 +97,12 @@ export class RequestRouter implements RequestHandler {
       case ApiKey.CreateTopics: return handleCreateTopics(context, request.body);
       case ApiKey.DeleteTopics: return handleDeleteTopics(context, request.body, version);
       case ApiKey.DeleteRecords: return handleDeleteRecords(context, request.body);
-      case ApiKey.InitProducerId: return handleInitProducerId(context, request.body);
+      case ApiKey.InitProducerId: return handleInitProducerId(context, request.body, version);
       case ApiKey.OffsetForLeaderEpoch: return handleOffsetForLeaderEpoch(context, request.body);
+      case ApiKey.AddPartitionsToTxn: return handleAddPartitionsToTxn(context, request.body, version);
+      case ApiKey.AddOffsetsToTxn: return handleAddOffsetsToTxn(context, request.body, version);
+      case ApiKey.EndTxn: return handleEndTxn(context, request.body, version);
+      case ApiKey.TxnOffsetCommit: return handleTxnOffsetCommit(context, request.body, version);
       case ApiKey.DescribeConfigs: return handleDescribeConfigs(context, request.body);
       case ApiKey.AlterConfigs: return handleAlterConfigs(context, request.body);
       case ApiKey.DescribeLogDirs: return handleDescribeLogDirs(context, request.body);
@@ -108,6 +113,8 @@ export class RequestRouter implements RequestHandler {
       case ApiKey.OffsetDelete: return handleOffsetDelete(context, request.body);
       case ApiKey.DescribeCluster: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
       case ApiKey.DescribeProducers: return handleDescribeProducers(context, request.body);
+      case ApiKey.DescribeTransactions: return handleDescribeTransactions(context, request.body);
+      case ApiKey.ListTransactions: return handleListTransactions(context, request.body);
       case ApiKey.DescribeTopicPartitions: return handleDescribeTopicPartitions(context, request.body);
       default: {
         // Every served API has its case above: one advertised without a handler fails type checking here.

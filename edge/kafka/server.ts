@@ -12,6 +12,7 @@ import type { LogStore } from '../storage/index.ts';
 import { BROKER_NODE_ID, type BrokerContext } from './broker-context.ts';
 import type { BrokerListener } from './configs/broker-configs.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
+import { TransactionCoordinator } from './transactions/coordinator.ts';
 import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
@@ -37,6 +38,7 @@ export interface KafkaServer {
   /** The TLS listener's port, when it runs. */
   readonly tlsPort: number | undefined;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
   close(): Promise<void>;
 }
 
@@ -62,12 +64,15 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     },
   });
   const producerIds = await ProducerIdAllocator.open({ dataDir, logger: logger.child({ part: 'producer-ids' }) });
+  // Opening completes the transactions a crash left decided, before any client is answered.
+  const transactions = await TransactionCoordinator.open({ dataDir, store, groups, producerIds, logger: logger.child({ part: 'transactions' }) });
   const advertised = { host: advertisedHost(options.listener.host, options.config.advertisedHost), port: options.listener.port };
   const brokerListeners: BrokerListener[] = [];
   const context: BrokerContext = {
     store,
     groups,
     producerIds,
+    transactions,
     config: options.config,
     topicDefaults: options.topicDefaults,
     clusterId: clusterIdOf(dataDir),
@@ -103,6 +108,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     }
   } catch (error) {
     for (const listener of listeners) await listener.close();
+    await transactions.close();
     await groups.close();
     await producerIds.close();
     throw error;
@@ -111,8 +117,10 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     port: advertised.port,
     tlsPort: tlsAdvertised?.port,
     groups,
+    transactions,
     async close() {
       for (const listener of listeners) await listener.close();
+      await transactions.close();
       await groups.close();
       await producerIds.close();
     },

@@ -20,6 +20,8 @@ export interface CommitWaiter {
 
 interface LongPoll {
   offset: bigint;
+  /** A read_committed poll: it waits on the last stable offset instead of the high watermark. */
+  stable: boolean;
   finish(value: boolean): void;
 }
 
@@ -68,7 +70,8 @@ export class CommitTracker {
         context.metrics.appendedBytes.inc({ topic: this.#state.topic }, readyBytes);
       }
     }
-    for (const poll of this.#longPolls) if (poll.offset < nextOffset) poll.finish(true);
+    const lastStable = this.#state.lastStableOffset;
+    for (const poll of this.#longPolls) if (poll.offset < (poll.stable ? lastStable : nextOffset)) poll.finish(true);
     context.onDurable(this.#state.topic, this.#state.index, nextOffset);
   }
 
@@ -83,18 +86,19 @@ export class CommitTracker {
   }
 
   /**
-   * Resolves true as soon as the high watermark is above `offset`; false after timeoutMs,
+   * Resolves true as soon as the high watermark (with `stable`, the last stable offset) is above `offset`; false after timeoutMs,
    * when the signal aborts, or when the partition closes. Never rejects, so that a caller
    * racing several partitions can abort the losers without unhandled rejections. No
    * polling: commits wake the waiters.
    */
-  waitForData(offset: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.#state.highWatermark > offset) return Promise.resolve(true);
+  waitForData(offset: bigint, timeoutMs: number, signal?: AbortSignal, stable = false): Promise<boolean> {
+    if ((stable ? this.#state.lastStableOffset : this.#state.highWatermark) > offset) return Promise.resolve(true);
     if (this.#state.status !== 'open' || timeoutMs <= 0 || signal?.aborted || this.#longPolls.size >= LONG_POLL_WAITERS_MAX) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const onAbort = (): void => poll.finish(false);
       const poll: LongPoll = {
         offset,
+        stable,
         finish: (value) => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);

@@ -15,7 +15,8 @@ import type { KeyOffsetMap } from './compaction/key-map.ts';
 import { PartitionReader } from './partition-reader.ts';
 import { PartitionState, type PartitionContext } from './partition-state.ts';
 import { PartitionWriter } from './partition-writer.ts';
-import type { ProducerBatch, ProducerEntry } from './producer-state.ts';
+import type { AbortedTransaction, ProducerBatch, ProducerEntry } from './producer-state.ts';
+import { encodeMarkerBatch, type MarkerBatchOptions } from '../../shared/kafka/control-batch.ts';
 import type { RecoveredPartition } from './recovery.ts';
 import type { Segment } from './segment.ts';
 import { SegmentRoller } from './segment-roller.ts';
@@ -54,6 +55,33 @@ export class PartitionLog {
 
   get highWatermark(): bigint {
     return this.#state.highWatermark;
+  }
+
+  /** The last stable offset (KIP-98): the high watermark, or the first offset of the earliest open transaction when lower. */
+  get lastStableOffset(): bigint {
+    return this.#state.lastStableOffset;
+  }
+
+  /**
+   * The first offset of the earliest transaction still open here, undefined when none is.
+   * Nothing at or above it may be cleaned (compaction) or treated as settled.
+   */
+  firstUnstableOffset(): bigint | undefined {
+    return this.#state.producers.firstUnstableOffset();
+  }
+
+  /** Aborted transactions with records in [fromOffset, toOffset), for read_committed fetches (KIP-98). */
+  abortedTransactions(fromOffset: bigint, toOffset: bigint): AbortedTransaction[] {
+    return this.#state.producers.abortedTransactions(fromOffset, toOffset);
+  }
+
+  /**
+   * Writes a transaction marker (a control batch) for a producer, in order with the
+   * producers' appends; resolves once it is durable. Refused with PRODUCER_FENCED when the
+   * producer already has a newer epoch here.
+   */
+  appendMarker(options: MarkerBatchOptions): Promise<AppendResult> {
+    return this.#writer.append(encodeMarkerBatch(options), options.marker);
   }
 
   /** The largest timestamp of a durable record, -1 when there is none (ListOffsets MAX_TIMESTAMP, KIP-734). */
@@ -96,10 +124,10 @@ export class PartitionLog {
   /**
    * Reads whole batches starting with the one that holds `offset`, up to maxBytes (at least
    * one batch, KIP-74, unless `minOneBatch` is false), never past the high watermark and
-   * never from two segments.
+   * never from two segments. `committedOnly` (read_committed) stops at the last stable offset.
    */
-  read(offset: bigint, maxBytes: number, { minOneBatch = true }: { minOneBatch?: boolean } = {}): Promise<ReadResult> {
-    return this.#reader.read(offset, maxBytes, minOneBatch);
+  read(offset: bigint, maxBytes: number, { minOneBatch = true, committedOnly = false }: { minOneBatch?: boolean; committedOnly?: boolean } = {}): Promise<ReadResult> {
+    return this.#reader.read(offset, maxBytes, minOneBatch, committedOnly ? this.#state.lastStableOffset : undefined);
   }
 
   /** The first record (by offset) at or after the log start whose timestamp is >= timestampMs, below the high watermark. */
@@ -107,9 +135,12 @@ export class PartitionLog {
     return this.#reader.offsetForTimestamp(timestampMs);
   }
 
-  /** Resolves true as soon as the high watermark is above `offset`; false after timeoutMs, on abort, or when the partition closes. Never rejects. */
-  waitForData(offset: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    return this.#tracker.waitForData(offset, timeoutMs, signal);
+  /**
+   * Resolves true as soon as the high watermark (`committedOnly`: the last stable offset) is
+   * above `offset`; false after timeoutMs, on abort, or when the partition closes. Never rejects.
+   */
+  waitForData(offset: bigint, timeoutMs: number, signal?: AbortSignal, committedOnly = false): Promise<boolean> {
+    return this.#tracker.waitForData(offset, timeoutMs, signal, committedOnly);
   }
 
   /**

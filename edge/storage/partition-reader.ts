@@ -4,7 +4,7 @@
 // its files are missing or wrong); its descriptor is opened on demand and held while read,
 // so that retention can delete a segment under a reader.
 import { TributaryError, isTributaryError } from '../../shared/errors.ts';
-import { decodeRecords, type BatchProblem } from '../../shared/kafka/record-batch.ts';
+import { decodeRecords, iterateBatchHeaders, type BatchProblem } from '../../shared/kafka/record-batch.ts';
 import type { PartitionState } from './partition-state.ts';
 import type { Segment } from './segment.ts';
 import { SegmentIndex } from './segment-index.ts';
@@ -36,14 +36,14 @@ export class PartitionReader {
 
   /**
    * Reads whole batches starting with the one that holds `offset`, up to maxBytes (at least
-   * one batch, KIP-74, unless `minOneBatch` is false), never past the high watermark and
-   * never from two segments.
+   * one batch, KIP-74, unless `minOneBatch` is false), never past the high watermark (nor
+   * past `upTo`, a read_committed consumer's last stable offset) and never from two segments.
    */
-  read(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
-    return this.#retryOnSegmentChange(() => this.#read(offset, maxBytes, minOneBatch));
+  read(offset: bigint, maxBytes: number, minOneBatch: boolean, upTo?: bigint): Promise<ReadResult> {
+    return this.#retryOnSegmentChange(() => this.#read(offset, maxBytes, minOneBatch, upTo));
   }
 
-  async #read(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
+  async #read(offset: bigint, maxBytes: number, minOneBatch: boolean, upTo?: bigint): Promise<ReadResult> {
     const state = this.#state;
     if (state.status !== 'open') throw state.closedError();
     const highWatermark = state.highWatermark;
@@ -55,6 +55,8 @@ export class PartitionReader {
     const empty = { batches: Buffer.alloc(0), highWatermark, logStartOffset };
     // Written but not yet durable: nothing to serve yet, as Kafka answers between its high watermark and log end.
     if (offset >= highWatermark) return empty;
+    const endOffset = upTo !== undefined && upTo < highWatermark ? upTo : highWatermark;
+    if (offset >= endOffset) return empty;
     const { files, caches } = state.context;
     // A copy: retention may remove segments from the front while this read waits on I/O.
     const candidates = state.segments.slice(this.#segmentPosition(offset));
@@ -70,7 +72,7 @@ export class PartitionReader {
         const found = await segment.findBatch(reader, fd, start, limit, (header) => header.lastOffset >= offset);
         if (found === undefined) continue;
         const batches = await segment.readBatches(reader, fd, found.position, Math.max(minOneBatch ? 1 : 0, maxBytes), limit, this.#onCorrupt, minOneBatch);
-        return { batches, highWatermark, logStartOffset };
+        return { batches: endOffset < highWatermark ? batchesBelow(batches, endOffset) : batches, highWatermark, logStartOffset };
       } finally {
         segment.release(files);
       }
@@ -183,4 +185,14 @@ export class PartitionReader {
     state.context.metrics.corruptBatchesRefused.inc({ topic: state.topic });
     state.context.logger.error({ event: 'corrupt-batch', topic: state.topic, partition: state.index, problem }, 'a stored batch fails its check and is not served');
   };
+}
+
+/** The leading whole batches that end below `endOffset`. The last stable offset always falls between batches. */
+function batchesBelow(batches: Buffer, endOffset: bigint): Buffer {
+  let end = 0;
+  for (const header of iterateBatchHeaders(batches)) {
+    if (header.lastOffset >= endOffset) break;
+    end = header.position + header.sizeBytes;
+  }
+  return end === batches.length ? batches : batches.subarray(0, end);
 }

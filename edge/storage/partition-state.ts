@@ -95,6 +95,17 @@ export class PartitionState {
     segment.markRemoved(files);
   }
 
+  /**
+   * The last stable offset (KIP-98): below it every transaction has ended, so a
+   * read_committed consumer may read up to it. The high watermark, or the first offset of
+   * the earliest open transaction when that is lower.
+   */
+  get lastStableOffset(): bigint {
+    const highWatermark = this.highWatermark;
+    const firstUnstable = this.producers.firstUnstableOffset();
+    return firstUnstable !== undefined && firstUnstable < highWatermark ? firstUnstable : highWatermark;
+  }
+
   /** Why an operation on a partition that is no longer open is refused. */
   closedError(): TributaryError {
     return this.status === 'deleted'

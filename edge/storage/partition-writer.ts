@@ -31,6 +31,7 @@ import type { ProducerBatch } from './producer-state.ts';
 import type { Segment } from './segment.ts';
 import type { SegmentRoller } from './segment-roller.ts';
 import type { AppendResult } from './types.ts';
+import type { TransactionMarker } from '../../shared/kafka/control-batch.ts';
 import type { CommitLane, PendingAppend, PreparedWrite, SyncPoint } from './write-path.ts';
 
 /** Single node: every partition is led by this node in epoch 0, written into each batch (KIP-101). */
@@ -88,15 +89,22 @@ export class PartitionWriter implements CommitLane {
   /**
    * Appends one or more concatenated RecordBatch v2 batches. The buffer becomes the log's:
    * each batch's base offset and leader epoch are rewritten in place. Resolves once the
-   * batches are durable under the topic's flush policy.
+   * batches are durable under the topic's flush policy. With `marker`, the buffer is the
+   * one control batch of a transaction coordinator's marker (KIP-98); without it, control
+   * batches are refused: producers do not write them.
    */
-  async append(batches: Buffer): Promise<AppendResult> {
+  async append(batches: Buffer, marker?: TransactionMarker): Promise<AppendResult> {
     const state = this.#state;
     const { context } = state;
     if (state.status !== 'open' || this.#closing || !context.accepting()) throw state.closedError();
     let headers: RecordBatchHeader[];
     try {
       headers = verifyBatches(batches, { maxBatchBytes: context.config().maxMessageBytes });
+      const control = headers.filter((header) => header.isControlBatch).length;
+      if (marker === undefined && control > 0) {
+        throw new TributaryError('INVALID_RECORD_BATCH', 'holds a control batch; only the transaction coordinator writes control batches (KIP-98)', {});
+      }
+      assert(marker === undefined || (headers.length === 1 && control === 1 && headers[0]!.producerId >= 0n), 'a transaction marker is one control batch of a producer');
       if (context.config().cleanupPolicy !== 'delete') refuseKeylessRecords(batches, headers);
     } catch (error) {
       this.#countError(error, 1);
@@ -105,7 +113,7 @@ export class PartitionWriter implements CommitLane {
     let records = 0;
     for (const header of headers) records += header.lastOffsetDelta + 1;
     const { promise, resolve, reject } = Promise.withResolvers<AppendResult>();
-    const append: PendingAppend = { buffer: batches, headers, bytes: batches.length, records, arrivedAtMs: Date.now(), resolve, reject };
+    const append: PendingAppend = { buffer: batches, headers, bytes: batches.length, records, arrivedAtMs: Date.now(), marker, resolve, reject };
     const room = context.writes.admit(append.bytes);
     if (room !== undefined) await room;
     this.#accept(append);
@@ -147,7 +155,9 @@ export class PartitionWriter implements CommitLane {
     let duplicate: ProducerBatch | undefined;
     try {
       for (const header of append.headers) {
-        if (header.producerId >= 0n) {
+        if (header.isControlBatch) {
+          producers.checkMarker(header);
+        } else if (header.producerId >= 0n) {
           const decision = producers.check(header);
           if (decision.kind === 'duplicate') {
             duplicate = decision.batch;
@@ -156,7 +166,7 @@ export class PartitionWriter implements CommitLane {
         }
         setBaseOffset(append.buffer, header.position, next);
         setPartitionLeaderEpoch(append.buffer, header.position, PARTITION_LEADER_EPOCH);
-        if (header.producerId >= 0n) producers.apply(header, next);
+        if (header.producerId >= 0n) producers.apply(header, next, header.isControlBatch ? append.marker : undefined);
         if (header.maxTimestamp > maxTimestamp) maxTimestamp = header.maxTimestamp;
         next += BigInt(header.lastOffsetDelta) + 1n;
       }

@@ -14,18 +14,32 @@
 // truncated, the journal undoes the changes at and after the truncation point. Once the
 // high watermark passes a change, its journal entry is dropped.
 //
+// Transactions (KIP-98) are producer state too: a producer's transaction is open in this
+// partition from its first transactional batch until the coordinator's marker (a control
+// batch, control-batch.ts). The earliest first offset of the open transactions is the first
+// unstable offset, under which the last stable offset stays. An abort marker closing an
+// open transaction adds it to the aborted-transaction list, which Fetch reports to
+// read_committed consumers so that they drop its records. The list is journaled with the
+// rest: a marker cut off by a failed write is undone.
+//
 // The state is snapshotted when a segment rolls and at a clean shutdown, and rebuilt at
-// start from the newest snapshot plus the batch headers after it.
+// start from the newest snapshot plus the batch headers after it (and the control records
+// of markers after it).
 //
 // Snapshot file layout (big-endian):
 //   magic "TPSN" u32, version u16, reserved u16, offset i64 (state covers batches below it),
 //   producer count u32, then per producer:
 //     producerId i64, epoch i16, batch count u8, last timestamp i64,
+//     [version 2] first offset of the open transaction i64 (-1: none),
 //     per batch: first sequence i32, last sequence i32, first offset i64, last offset i64
-//   and a CRC-32C of everything before it.
+//   [version 2] aborted transaction count u32, then per transaction:
+//     producerId i64, first offset i64, last offset i64 (its abort marker)
+//   and a CRC-32C of everything before it. Version 1 files (before transactions) are read
+//   as having no transactions.
 import { crc32c } from '@node-rs/crc32';
 import { TributaryError } from '../../shared/errors.ts';
 import type { RecordBatchHeader } from '../../shared/kafka/record-batch.ts';
+import { markerOf, type TransactionMarker } from '../../shared/kafka/control-batch.ts';
 
 /** Batches remembered per producer: Kafka's limit on in-flight requests of an idempotent producer (max.in.flight.requests.per.connection <= 5). */
 export const PRODUCER_BATCHES_KEPT = 5;
@@ -35,7 +49,10 @@ export const PRODUCER_EXPIRATION_MS = 24 * 3600_000;
 export const PRODUCERS_PER_PARTITION_MAX = 10_000;
 
 const SNAPSHOT_MAGIC = 0x5450534e; // "TPSN"
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
+const SNAPSHOT_VERSION_WITHOUT_TRANSACTIONS = 1;
+/** transactionFirstOffset of a producer with no transaction open in this partition. */
+export const NO_TRANSACTION = -1n;
 const INT32_MAX = 0x7fffffff;
 
 export interface ProducerBatch {
@@ -52,6 +69,15 @@ export interface ProducerEntry {
   readonly batches: readonly ProducerBatch[];
   /** Largest batch maxTimestamp seen from this producer, for expiration. */
   readonly lastTimestamp: bigint;
+  /** Offset of the first batch of its open transaction here, NO_TRANSACTION when none is open. */
+  readonly transactionFirstOffset: bigint;
+}
+
+/** A transaction aborted in this partition: its records lie in [firstOffset, lastOffset], lastOffset being its abort marker. */
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+  lastOffset: bigint;
 }
 
 export type SequenceCheck = { kind: 'append' } | { kind: 'duplicate'; batch: ProducerBatch };
@@ -74,6 +100,14 @@ function inSequence(lastSequence: number, nextSequence: number): boolean {
 
 export class ProducerStateManager {
   readonly #producers = new Map<bigint, ProducerEntry>();
+  /** Producers with a transaction open here, and its first offset: what the last stable offset waits on. */
+  readonly #open = new Map<bigint, bigint>();
+  /**
+   * Aborted transactions in marker order. Not bounded by a count: each one is a marker in
+   * the log, so the list grows only with the log, and shrinks as retention removes markers;
+   * forgetting one would show its records to read_committed consumers.
+   */
+  #aborted: AbortedTransaction[] = [];
   readonly #journal: JournalEntry[] = [];
   /** Names the partition in error messages. */
   readonly #where: string;
@@ -134,17 +168,89 @@ export class ProducerStateManager {
     return { kind: 'append' };
   }
 
-  /** Records an appended batch (offsets assigned); journaled so that a failed write can undo it. */
-  apply(header: RecordBatchHeader, baseOffset: bigint): void {
-    const previous = this.#producers.get(header.producerId);
-    this.#journal.push({ offset: baseOffset, producerId: header.producerId, previous });
-    this.#set(header, baseOffset, previous);
+  /**
+   * Decides whether a transaction marker may be written: one from an epoch older than the
+   * producer's current one is refused with PRODUCER_FENCED (a coordinator never goes back).
+   */
+  checkMarker(header: RecordBatchHeader): void {
+    const entry = this.#producers.get(header.producerId);
+    if (entry !== undefined && header.producerEpoch < entry.epoch) {
+      throw new TributaryError('PRODUCER_FENCED', `${this.#where}: transaction marker of producer ${header.producerId} carries epoch ${header.producerEpoch}, older than its current epoch ${entry.epoch}`, { producerId: header.producerId, epoch: header.producerEpoch, currentEpoch: entry.epoch });
+    }
   }
 
-  /** Like apply, without a journal: rebuilding state from a log that is already durable. */
-  replay(header: RecordBatchHeader): void {
+  /** Records an appended batch (offsets assigned), or a marker; journaled so that a failed write can undo it. */
+  apply(header: RecordBatchHeader, baseOffset: bigint, marker?: TransactionMarker): void {
+    const previous = this.#producers.get(header.producerId);
+    this.#journal.push({ offset: baseOffset, producerId: header.producerId, previous });
+    if (marker !== undefined) this.#setMarker(header, baseOffset, marker, previous);
+    else this.#set(header, baseOffset, previous);
+  }
+
+  /** Like apply, without a journal: rebuilding state from a log that is already durable. `batch` holds the batch from its first byte. */
+  replay(header: RecordBatchHeader, batch: Buffer): void {
     if (header.producerId < 0n) return;
-    this.#set(header, header.baseOffset, this.#producers.get(header.producerId));
+    const previous = this.#producers.get(header.producerId);
+    if (header.isControlBatch) {
+      let marker: TransactionMarker | undefined;
+      try {
+        marker = markerOf(header, batch);
+      } catch {
+        // A control batch recovery kept although its CRC failed (tolerateCrc) and whose key is unreadable: no outcome to apply.
+        return;
+      }
+      if (marker !== undefined) this.#setMarker(header, header.baseOffset, marker, previous);
+      return;
+    }
+    this.#set(header, header.baseOffset, previous);
+  }
+
+  /** The first offset of the earliest transaction still open here, undefined when none is. */
+  firstUnstableOffset(): bigint | undefined {
+    let first: bigint | undefined;
+    for (const offset of this.#open.values()) if (first === undefined || offset < first) first = offset;
+    return first;
+  }
+
+  /** Transactions open here, by producer id, with their first offset (DescribeProducers). */
+  openTransactions(): ReadonlyMap<bigint, bigint> {
+    return this.#open;
+  }
+
+  /**
+   * The aborted transactions with records in [fromOffset, toOffset): what a read_committed
+   * consumer reading that range must drop (Fetch's aborted_transactions).
+   */
+  abortedTransactions(fromOffset: bigint, toOffset: bigint): AbortedTransaction[] {
+    const aborted = this.#aborted;
+    // Markers are in offset order: skip, by halving, those that end before the range.
+    let low = 0;
+    let high = aborted.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (aborted[middle]!.lastOffset < fromOffset) low = middle + 1;
+      else high = middle;
+    }
+    const found: AbortedTransaction[] = [];
+    for (let at = low; at < aborted.length; at++) {
+      const transaction = aborted[at]!;
+      if (transaction.firstOffset < toOffset) found.push(transaction);
+    }
+    return found;
+  }
+
+  #setMarker(header: RecordBatchHeader, offset: bigint, marker: TransactionMarker, previous: ProducerEntry | undefined): void {
+    if (marker === 'abort' && previous !== undefined && previous.transactionFirstOffset !== NO_TRANSACTION) {
+      this.#aborted.push({ producerId: header.producerId, firstOffset: previous.transactionFirstOffset, lastOffset: offset });
+    }
+    const sameEpoch = previous !== undefined && previous.epoch === header.producerEpoch;
+    this.#store({
+      producerId: header.producerId,
+      epoch: header.producerEpoch,
+      batches: sameEpoch ? previous.batches : [],
+      lastTimestamp: previous !== undefined && previous.lastTimestamp > header.maxTimestamp ? previous.lastTimestamp : header.maxTimestamp,
+      transactionFirstOffset: NO_TRANSACTION,
+    });
   }
 
   #set(header: RecordBatchHeader, baseOffset: bigint, previous: ProducerEntry | undefined): void {
@@ -157,13 +263,32 @@ export class ProducerStateManager {
     const kept = previous !== undefined && previous.epoch === header.producerEpoch ? previous.batches : [];
     const batches = kept.length >= PRODUCER_BATCHES_KEPT ? [...kept.slice(kept.length - PRODUCER_BATCHES_KEPT + 1), batch] : [...kept, batch];
     const lastTimestamp = previous !== undefined && previous.lastTimestamp > header.maxTimestamp ? previous.lastTimestamp : header.maxTimestamp;
+    // A transaction opens with its first transactional batch and stays open until its marker.
+    const open = previous?.transactionFirstOffset ?? NO_TRANSACTION;
+    const transactionFirstOffset = open !== NO_TRANSACTION ? open : header.isTransactional ? baseOffset : NO_TRANSACTION;
+    this.#store({ producerId: header.producerId, epoch: header.producerEpoch, batches, lastTimestamp, transactionFirstOffset });
+  }
+
+  /** Sets a producer's entry as its most recently active one, and forgets the least recently active beyond the limit. */
+  #store(entry: ProducerEntry): void {
     // Delete then set: the map's order is then least recently active first.
-    this.#producers.delete(header.producerId);
-    this.#producers.set(header.producerId, { producerId: header.producerId, epoch: header.producerEpoch, batches, lastTimestamp });
+    this.#producers.delete(entry.producerId);
+    this.#producers.set(entry.producerId, entry);
+    this.#track(entry.producerId, entry);
     if (this.#producers.size > PRODUCERS_PER_PARTITION_MAX) {
-      const oldest = this.#producers.keys().next().value;
-      if (oldest !== undefined) this.#producers.delete(oldest);
+      // A producer with an open transaction is kept: forgetting it would move the last stable offset past its records.
+      for (const [producerId, candidate] of this.#producers) {
+        if (candidate.transactionFirstOffset !== NO_TRANSACTION) continue;
+        this.#producers.delete(producerId);
+        break;
+      }
     }
+  }
+
+  /** Keeps the open-transaction map in step with a producer's entry (undefined: the producer is forgotten). */
+  #track(producerId: bigint, entry: ProducerEntry | undefined): void {
+    if (entry !== undefined && entry.transactionFirstOffset !== NO_TRANSACTION) this.#open.set(producerId, entry.transactionFirstOffset);
+    else this.#open.delete(producerId);
   }
 
   /** The changes below `offset` are durable and can no longer be undone. */
@@ -179,7 +304,9 @@ export class ProducerStateManager {
       const change = this.#journal.pop()!;
       if (change.previous === undefined) this.#producers.delete(change.producerId);
       else this.#producers.set(change.producerId, change.previous);
+      this.#track(change.producerId, change.previous);
     }
+    while (this.#aborted.length > 0 && this.#aborted[this.#aborted.length - 1]!.lastOffset >= offset) this.#aborted.pop();
   }
 
   /** Forgets producers silent for PRODUCER_EXPIRATION_MS and those whose batches were all removed by retention. */
@@ -187,19 +314,24 @@ export class ProducerStateManager {
     const cutoff = BigInt(nowMs - PRODUCER_EXPIRATION_MS);
     let removed = 0;
     for (const [producerId, entry] of this.#producers) {
+      // An open transaction keeps its producer until the coordinator ends it (it times out there).
+      if (entry.transactionFirstOffset !== NO_TRANSACTION) continue;
       const last = entry.batches[entry.batches.length - 1];
       if (entry.lastTimestamp < cutoff || (last !== undefined && last.lastOffset < logStartOffset)) {
         this.#producers.delete(producerId);
         removed += 1;
       }
     }
+    // An aborted transaction whose marker retention removed has no records left to hide.
+    const kept = this.#aborted.findIndex((transaction) => transaction.lastOffset >= logStartOffset);
+    if (kept !== 0) this.#aborted = kept < 0 ? [] : this.#aborted.slice(kept);
     return removed;
   }
 
   /** The state as of `offset`; only valid when every change below it is durable and none above it exists. */
   snapshot(offset: bigint): Buffer {
-    let size = 4 + 2 + 2 + 8 + 4 + 4;
-    for (const entry of this.#producers.values()) size += 8 + 2 + 1 + 8 + entry.batches.length * 24;
+    let size = 4 + 2 + 2 + 8 + 4 + 4 + 4 + this.#aborted.length * 24;
+    for (const entry of this.#producers.values()) size += 8 + 2 + 1 + 8 + 8 + entry.batches.length * 24;
     const buffer = Buffer.alloc(size);
     let at = 0;
     at = buffer.writeUInt32BE(SNAPSHOT_MAGIC, at);
@@ -212,12 +344,19 @@ export class ProducerStateManager {
       at = buffer.writeInt16BE(entry.epoch, at);
       at = buffer.writeUInt8(entry.batches.length, at);
       at = buffer.writeBigInt64BE(entry.lastTimestamp, at);
+      at = buffer.writeBigInt64BE(entry.transactionFirstOffset, at);
       for (const batch of entry.batches) {
         at = buffer.writeInt32BE(batch.firstSequence, at);
         at = buffer.writeInt32BE(batch.lastSequence, at);
         at = buffer.writeBigInt64BE(batch.firstOffset, at);
         at = buffer.writeBigInt64BE(batch.lastOffset, at);
       }
+    }
+    at = buffer.writeUInt32BE(this.#aborted.length, at);
+    for (const transaction of this.#aborted) {
+      at = buffer.writeBigInt64BE(transaction.producerId, at);
+      at = buffer.writeBigInt64BE(transaction.firstOffset, at);
+      at = buffer.writeBigInt64BE(transaction.lastOffset, at);
     }
     buffer.writeUInt32BE(crc32c(buffer.subarray(0, at)) >>> 0, at);
     return buffer;
@@ -227,7 +366,9 @@ export class ProducerStateManager {
   static restore(where: string, file: Buffer): { state: ProducerStateManager; offset: bigint } | { problem: string } {
     if (file.length < 24) return { problem: 'snapshot is shorter than its header' };
     if ((crc32c(file.subarray(0, file.length - 4)) >>> 0) !== file.readUInt32BE(file.length - 4)) return { problem: 'snapshot fails its CRC-32C check' };
-    if (file.readUInt32BE(0) !== SNAPSHOT_MAGIC || file.readUInt16BE(4) !== SNAPSHOT_VERSION) return { problem: 'snapshot has a wrong magic number or version' };
+    const version = file.readUInt16BE(4);
+    if (file.readUInt32BE(0) !== SNAPSHOT_MAGIC || (version !== SNAPSHOT_VERSION && version !== SNAPSHOT_VERSION_WITHOUT_TRANSACTIONS)) return { problem: 'snapshot has a wrong magic number or version' };
+    const withTransactions = version === SNAPSHOT_VERSION;
     const offset = file.readBigInt64BE(8);
     const count = file.readUInt32BE(16);
     const state = new ProducerStateManager(where);
@@ -239,12 +380,27 @@ export class ProducerStateManager {
         const batchCount = file.readUInt8(at + 10);
         const lastTimestamp = file.readBigInt64BE(at + 11);
         at += 19;
+        let transactionFirstOffset = NO_TRANSACTION;
+        if (withTransactions) {
+          transactionFirstOffset = file.readBigInt64BE(at);
+          at += 8;
+        }
         const batches: ProducerBatch[] = [];
         for (let b = 0; b < batchCount; b++) {
           batches.push({ firstSequence: file.readInt32BE(at), lastSequence: file.readInt32BE(at + 4), firstOffset: file.readBigInt64BE(at + 8), lastOffset: file.readBigInt64BE(at + 16) });
           at += 24;
         }
-        state.#producers.set(producerId, { producerId, epoch, batches, lastTimestamp });
+        const entry = { producerId, epoch, batches, lastTimestamp, transactionFirstOffset };
+        state.#producers.set(producerId, entry);
+        state.#track(producerId, entry);
+      }
+      if (withTransactions) {
+        const abortedCount = file.readUInt32BE(at);
+        at += 4;
+        for (let i = 0; i < abortedCount; i++) {
+          state.#aborted.push({ producerId: file.readBigInt64BE(at), firstOffset: file.readBigInt64BE(at + 8), lastOffset: file.readBigInt64BE(at + 16) });
+          at += 24;
+        }
       }
     } catch {
       return { problem: 'snapshot entries run past the end of the file' };

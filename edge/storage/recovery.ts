@@ -218,9 +218,9 @@ export async function recoverPartition(context: RecoveryContext, topic: string, 
   }
   // Headers after the snapshot are replayed once each, in offset order.
   let replayCursor = producerStateFrom === 'log-start' ? segments[0]!.baseOffset : producerStateFrom;
-  const replay = (header: RecordBatchHeader): void => {
+  const replay = (header: RecordBatchHeader, _position: number, batch: Buffer): void => {
     if (header.baseOffset < replayCursor) return;
-    producers.replay(header);
+    producers.replay(header, batch);
     replayCursor = header.lastOffset + 1n;
   };
   // Between the snapshot and the verification start the batches are trusted: replay their headers.

@@ -21,7 +21,7 @@ export interface ScanOptions {
   fileSize: number;
   /** Receives every sound batch, in order. */
   index: SegmentIndex;
-  /** Sees every sound batch and its bytes (valid only until it returns, or until its promise settles). */
+  /** Sees every sound batch and its bytes (valid only until it returns, or until its promise settles): transaction markers are read from it. */
   onBatch?: (header: RecordBatchHeader, position: number, bytes: Buffer) => void | Promise<void>;
   /**
    * Offsets only increase rather than follow on: log compaction leaves gaps between the

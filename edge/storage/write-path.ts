@@ -5,6 +5,7 @@
 // an fdatasync made durable. The committer never plans, rolls or cuts; the partition never
 // writes a prepared write itself. Nothing else crosses between them.
 import type { RecordBatchHeader } from '../../shared/kafka/record-batch.ts';
+import type { TransactionMarker } from '../../shared/kafka/control-batch.ts';
 import type { Segment } from './segment.ts';
 import type { AppendResult } from './types.ts';
 
@@ -17,6 +18,8 @@ export interface PendingAppend {
   records: number;
   /** Wall-clock time it arrived; a group waits at most groupCommitMaxWaitMs from its oldest write. */
   arrivedAtMs: number;
+  /** Set when the append is a transaction coordinator's marker (one control batch). */
+  marker?: TransactionMarker;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }

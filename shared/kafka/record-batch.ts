@@ -283,6 +283,8 @@ export interface EncodeRecordBatchOptions {
    * compaction keeps its original last offset, so a producer's sequence range stays whole (KIP-98).
    */
   lastOffsetDelta?: number;
+  /** A control batch (KIP-98 transaction markers); see control-batch.ts. */
+  isControl?: boolean;
 }
 
 export interface DecodedRecordHeader {
@@ -361,6 +363,7 @@ export function encodeRecordBatch(options: EncodeRecordBatchOptions): Buffer {
   const batch = Buffer.alloc(RECORD_BATCH_HEADER_BYTES + recordsBytes.length);
   let attributes = compression;
   if (options.isTransactional) attributes |= TRANSACTIONAL_BIT;
+  if (options.isControl) attributes |= CONTROL_BIT;
   batch.writeBigInt64BE(options.baseOffset ?? 0n, BatchField.baseOffset);
   batch.writeInt32BE(batch.length - RECORD_BATCH_LOG_OVERHEAD, BatchField.batchLength);
   batch.writeInt32BE(options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH, BatchField.partitionLeaderEpoch);

@@ -33,6 +33,7 @@ import { Rebalancer } from './rebalance.ts';
 export type { GroupCoordinatorEvents } from './group-table.ts';
 export type { RequestContext } from './membership.ts';
 export type { MemberRemovalReason } from './metrics.ts';
+export type { OffsetWrite } from './offset-store.ts';
 
 /** Where the committed offsets live, under the data directory. */
 export const GROUPS_DATABASE_PATH = join('meta', 'groups.sqlite');
@@ -97,6 +98,8 @@ export class GroupCoordinator {
   readonly commitOffsets: OffsetCommits['commitOffsets'] = (request) => this.#offsets.commitOffsets(request);
   readonly fetchOffsets: OffsetCommits['fetchOffsets'] = (request) => this.#offsets.fetchOffsets(request);
   readonly deleteOffsets: OffsetCommits['deleteOffsets'] = (request) => this.#offsets.deleteOffsets(request);
+  readonly checkTransactionalCommit: OffsetCommits['checkTransactionalCommit'] = (request) => this.#offsets.checkTransactionalCommit(request);
+  readonly commitTransactionalOffsets: OffsetCommits['commitTransactionalOffsets'] = (groupId, writes) => this.#offsets.commitTransactionalOffsets(groupId, writes);
   readonly listGroups: GroupListing['listGroups'] = (request) => this.#listing.listGroups(request);
   readonly describeGroups: GroupListing['describeGroups'] = (request) => this.#listing.describeGroups(request);
   readonly deleteGroups: GroupListing['deleteGroups'] = (groupIds) => this.#listing.deleteGroups(groupIds);

@@ -6,6 +6,7 @@ import type { AnswerOf } from '../../../shared/kafka/apis/index.ts';
 import type { OffsetCommitRequest, offsetCommitApi } from '../../../shared/kafka/apis/offset-commit.ts';
 import type { OffsetDeleteRequest, offsetDeleteApi } from '../../../shared/kafka/apis/offset-delete.ts';
 import type { OffsetFetchRequest, offsetFetchApi } from '../../../shared/kafka/apis/offset-fetch.ts';
+import type { TxnOffsetCommitRequest } from '../../../shared/kafka/apis/txn-offset-commit.ts';
 import { assert } from '../../../shared/errors.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from './consumer-subscription.ts';
@@ -129,6 +130,53 @@ export class OffsetCommits {
         partitions: topic.partitions.map((partition, partitionIndex) => ({ partitionIndex: partition.partitionIndex, errorCode: errorCodes[topicIndex]![partitionIndex]! })),
       })),
     };
+  }
+
+  /**
+   * TxnOffsetCommit (KIP-98, KIP-447): checks a transactional commit as Kafka's group
+   * coordinator does (the group id, the member and generation a v3+ request names, the
+   * metadata's length, that each partition exists) and returns the offsets to hold as
+   * pending until the transaction ends, with an error code per partition in request order.
+   * The transaction coordinator keeps the pending offsets durably and hands them to
+   * commitTransactionalOffsets when the transaction commits.
+   */
+  checkTransactionalCommit(request: TxnOffsetCommitRequest): { errorCodes: number[][]; writes: OffsetWrite[] } {
+    const table = this.#table;
+    const every = (errorCode: number): { errorCodes: number[][]; writes: OffsetWrite[] } => ({ errorCodes: request.topics.map((topic) => topic.partitions.map(() => errorCode)), writes: [] });
+    const groupIdError = table.checkGroupId(request.groupId, { allowEmpty: false });
+    if (groupIdError !== ErrorCode.NONE) return every(groupIdError);
+    if (table.isClosed) return every(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const group = table.get(request.groupId);
+    if (group !== undefined && (request.generationId >= 0 || request.memberId !== '' || request.groupInstanceId !== null)) {
+      // Kafka's validateTransactionalOffsetCommit: a named member must be this generation's (KIP-447).
+      const memberError = group.memberError(request.memberId, request.groupInstanceId);
+      if (memberError !== ErrorCode.NONE) return every(memberError);
+      if (request.generationId >= 0 && request.generationId !== group.generationId) return every(ErrorCode.ILLEGAL_GENERATION);
+    }
+    const nowMs = BigInt(this.#now());
+    const writes: OffsetWrite[] = [];
+    const metadataLengthMax = table.config.offsetMetadataLengthMax;
+    const errorCodes = request.topics.map((topic) =>
+      topic.partitions.map((partition): number => {
+        if (partition.committedMetadata !== null && partition.committedMetadata.length > metadataLengthMax) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        if (partition.partitionIndex < 0 || !this.#partitionExists(topic.name, partition.partitionIndex)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        writes.push({
+          topic: topic.name,
+          partition: partition.partitionIndex,
+          committed: { offset: partition.committedOffset, leaderEpoch: partition.committedLeaderEpoch < 0 ? -1 : partition.committedLeaderEpoch, metadata: partition.committedMetadata ?? '', commitTimestampMs: nowMs },
+        });
+        return ErrorCode.NONE;
+      }),
+    );
+    return { errorCodes, writes };
+  }
+
+  /** Commits the pending offsets of a transaction that committed; throws when the offset database fails (the transaction coordinator tries again). */
+  async commitTransactionalOffsets(groupId: string, writes: OffsetWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const group = this.#table.get(groupId);
+    await this.#table.store.commit(groupId, group?.protocolType ?? '', writes);
+    this.#table.metrics.offsetsCommitted.inc(writes.length);
   }
 
   /**

@@ -8,6 +8,7 @@ import { SUPPORTED_APIS } from '../../../shared/kafka/apis/index.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { authorizedOperations, CLUSTER_OPERATIONS } from '../authorized-operations.ts';
 import { BROKER_NODE_ID, type BrokerContext } from '../broker-context.ts';
+import { fencedAs } from './transactions.ts';
 
 /** Every partition has had one leader, this broker, since it was created. */
 const LEADER_EPOCH = 0;
@@ -32,8 +33,10 @@ export function handleDescribeCluster(context: BrokerContext, request: DescribeC
   };
 }
 
-export async function handleInitProducerId(context: BrokerContext, request: InitProducerIdRequest): Promise<InitProducerIdResponse> {
-  return { throttleTimeMs: 0, ...(await context.producerIds.initProducerId(request)) };
+export async function handleInitProducerId(context: BrokerContext, request: InitProducerIdRequest, apiVersion: number): Promise<InitProducerIdResponse> {
+  // Versions before 4 know INVALID_PRODUCER_EPOCH, not PRODUCER_FENCED (KIP-588), as Kafka answers them.
+  const answer = await context.transactions.initProducerId(request);
+  return { throttleTimeMs: 0, ...answer, errorCode: fencedAs(answer.errorCode, apiVersion, 4) };
 }
 
 /** Every epoch ends at the log end: there has only ever been one leader epoch (0). */

@@ -4,13 +4,18 @@
 // available the request waits for an append to any of its partitions, at most max_wait_ms,
 // without polling in a loop.
 //
+// isolation_level 1 (read_committed, KIP-98) reads up to the last stable offset only, and
+// lists the aborted transactions whose records the returned batches hold, so that the
+// consumer drops them; read_uncommitted (0) reads up to the high watermark.
+//
 // Fetch sessions (KIP-227) are not kept: every response says session 0, which tells the
 // client to send full fetch requests.
-import type { FetchRequest, FetchResponse } from '../../../shared/kafka/apis/fetch.ts';
+import { IsolationLevel, type FetchRequest, type FetchResponse } from '../../../shared/kafka/apis/fetch.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import type { PartitionLog, TopicDescription } from '../../storage/index.ts';
+import { iterateBatchHeaders } from '../../../shared/kafka/record-batch.ts';
 
 type TopicResponse = FetchResponse['responses'][number];
 type PartitionResponse = TopicResponse['partitions'][number];
@@ -34,6 +39,8 @@ interface PartitionTarget {
   log: PartitionLog | undefined;
   fetchOffset: bigint;
   partitionMaxBytes: number;
+  /** read_committed: up to the last stable offset, with the aborted transactions listed. */
+  committedOnly: boolean;
 }
 
 export async function handleFetch(context: BrokerContext, request: FetchRequest, apiVersion: number): Promise<FetchResponse> {
@@ -42,6 +49,7 @@ export async function handleFetch(context: BrokerContext, request: FetchRequest,
   }
   const byId = apiVersion >= 13 ? topicsById(context) : undefined;
   const targets: PartitionTarget[] = [];
+  const committedOnly = request.isolationLevel === IsolationLevel.READ_COMMITTED;
   const responses: TopicResponse[] = request.topics.map((requested) => {
     const topic = byId ? byId.get(requested.topicId) : context.store.describeTopic(requested.topic);
     const topicResponse: TopicResponse = { topic: requested.topic, topicId: requested.topicId, partitions: [] };
@@ -49,7 +57,7 @@ export async function handleFetch(context: BrokerContext, request: FetchRequest,
       const response = emptyPartition(partition.partition);
       topicResponse.partitions.push(response);
       const log = partitionLog(context, topic, partition.partition, response, byId !== undefined);
-      targets.push({ topic: topicResponse, response, log, fetchOffset: partition.fetchOffset, partitionMaxBytes: partition.partitionMaxBytes });
+      targets.push({ topic: topicResponse, response, log, fetchOffset: partition.fetchOffset, partitionMaxBytes: partition.partitionMaxBytes, committedOnly });
     }
     return topicResponse;
   });
@@ -130,7 +138,7 @@ async function readAll(context: BrokerContext, targets: PartitionTarget[], respo
     if (budget === 0 && served) {
       target.response.errorCode = ErrorCode.NONE;
       target.response.records = NO_RECORDS;
-      setOffsets(target.response, target.log!);
+      setOffsets(target, target.log!);
       continue;
     }
     const bytes = await readPartition(context, target, served ? budget : Math.max(budget, 1), !served);
@@ -142,7 +150,7 @@ async function readAll(context: BrokerContext, targets: PartitionTarget[], respo
 
 /** The partition has durable records at or after the fetch offset that this read did not return. */
 function hasUnreadData(target: PartitionTarget): boolean {
-  return target.response.errorCode === ErrorCode.NONE && target.fetchOffset < target.response.highWatermark;
+  return target.response.errorCode === ErrorCode.NONE && target.fetchOffset < (target.committedOnly ? (target.response.lastStableOffset ?? -1n) : target.response.highWatermark);
 }
 
 /** Reads one partition into its response; returns the bytes read. */
@@ -151,25 +159,36 @@ async function readPartition(context: BrokerContext, target: PartitionTarget, ma
   const response = target.response;
   response.errorCode = ErrorCode.NONE;
   try {
-    const result = await log.read(target.fetchOffset, maxBytes, { minOneBatch });
+    const result = await log.read(target.fetchOffset, maxBytes, { minOneBatch, committedOnly: target.committedOnly });
     response.highWatermark = result.highWatermark;
-    response.lastStableOffset = result.highWatermark;
+    response.lastStableOffset = log.lastStableOffset;
     response.logStartOffset = result.logStartOffset;
     response.records = result.batches;
+    response.abortedTransactions = target.committedOnly ? abortedIn(log, target.fetchOffset, result.batches) : null;
     return result.batches.length;
   } catch (error) {
     response.errorCode = kafkaErrorCodeOf(error);
-    setOffsets(response, log);
+    setOffsets(target, log);
     response.records = NO_RECORDS;
     if (response.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) context.logger.error({ err: error, partition: response.partitionIndex }, 'fetch read failed');
     return 0;
   }
 }
 
-function setOffsets(response: PartitionResponse, log: PartitionLog): void {
+function setOffsets(target: PartitionTarget, log: PartitionLog): void {
+  const response = target.response;
   response.highWatermark = log.highWatermark;
-  response.lastStableOffset = log.highWatermark;
+  response.lastStableOffset = log.lastStableOffset;
   response.logStartOffset = log.logStartOffset;
+  response.abortedTransactions = target.committedOnly ? [] : null;
+}
+
+/** The aborted transactions with records among the batches read from `fetchOffset` on (KIP-98), as Kafka lists them. */
+function abortedIn(log: PartitionLog, fetchOffset: bigint, batches: Buffer): PartitionResponse['abortedTransactions'] {
+  let endOffset = fetchOffset;
+  for (const header of iterateBatchHeaders(batches)) endOffset = header.lastOffset + 1n;
+  if (endOffset === fetchOffset) return [];
+  return log.abortedTransactions(fetchOffset, endOffset).map((transaction) => ({ producerId: transaction.producerId, firstOffset: transaction.firstOffset }));
 }
 
 /** Waits until any fetched partition has data past its fetch offset, or the time is up. */
@@ -178,7 +197,7 @@ async function waitForAnyAppend(targets: PartitionTarget[], timeoutMs: number): 
   if (waiting.length === 0) return false;
   const abort = new AbortController();
   try {
-    const woke = await Promise.race(waiting.map((target) => target.log!.waitForData(target.fetchOffset, timeoutMs, abort.signal)));
+    const woke = await Promise.race(waiting.map((target) => target.log!.waitForData(target.fetchOffset, timeoutMs, abort.signal, target.committedOnly)));
     return woke;
   } finally {
     abort.abort();

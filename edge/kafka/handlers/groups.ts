@@ -24,11 +24,8 @@ function coordinatorRefusal(context: BrokerContext, keyType: number): { errorCod
     case CoordinatorKeyType.GROUP:
       return context.groups.isActive ? undefined : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group coordinator is stopping' };
     case CoordinatorKeyType.TRANSACTION:
-      // Until this broker coordinates transactions, a transactional client must fail at once
-      // rather than retry for its whole timeout. librdkafka retries every error here but this
-      // one every 500 ms (and shows this message); Java, kafkajs and @platformatic/kafka stop
-      // at it as well.
-      return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'transactions are not supported by this broker: use an idempotent producer without a transactional.id' };
+      // This broker coordinates every transactional id (transactions/coordinator.ts).
+      return undefined;
     case CoordinatorKeyType.SHARE:
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'share groups (KIP-932) are not supported by this broker' };
     default:

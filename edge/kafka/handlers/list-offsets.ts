@@ -1,8 +1,10 @@
 // ListOffsets: the earliest (-2) or latest (-1) offset of a partition, the record with the
 // largest timestamp (-3, KIP-734), or the first offset whose record timestamp is at or after
 // a given time. The latest offset is the durable high watermark, the end a consumer can read
-// to; no answer points at or past it.
+// to; no answer points at or past it. Under isolation_level read_committed (KIP-98) that end
+// is the last stable offset, as Kafka answers it.
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../../../shared/kafka/apis/list-offsets.ts';
+import { IsolationLevel } from '../../../shared/kafka/apis/fetch.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
@@ -23,12 +25,12 @@ type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][num
 export async function handleListOffsets(context: BrokerContext, request: ListOffsetsRequest, apiVersion: number): Promise<ListOffsetsResponse> {
   const topics = await Promise.all(request.topics.map(async (topic) => ({
     name: topic.name,
-    partitions: await Promise.all(topic.partitions.map((partition) => listOffset(context, topic.name, partition.partitionIndex, partition.timestamp, apiVersion))),
+    partitions: await Promise.all(topic.partitions.map((partition) => listOffset(context, topic.name, partition.partitionIndex, partition.timestamp, apiVersion, request.isolationLevel === IsolationLevel.READ_COMMITTED))),
   })));
   return { throttleTimeMs: 0, topics };
 }
 
-async function listOffset(context: BrokerContext, topicName: string, partitionIndex: number, timestamp: bigint, apiVersion: number): Promise<PartitionResponse> {
+async function listOffset(context: BrokerContext, topicName: string, partitionIndex: number, timestamp: bigint, apiVersion: number, committedOnly: boolean): Promise<PartitionResponse> {
   const answer = (errorCode: number, offset: bigint, foundTimestamp = -1n): PartitionResponse => ({
     partitionIndex,
     errorCode,
@@ -42,7 +44,8 @@ async function listOffset(context: BrokerContext, topicName: string, partitionIn
   if (!topic || partitionIndex < 0 || partitionIndex >= topic.partitions) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n);
   const log = context.store.partition(topicName, partitionIndex);
   try {
-    if (timestamp === LATEST_TIMESTAMP) return answer(ErrorCode.NONE, log.highWatermark);
+    const readableEnd = committedOnly ? log.lastStableOffset : log.highWatermark;
+    if (timestamp === LATEST_TIMESTAMP) return answer(ErrorCode.NONE, readableEnd);
     if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP) return answer(ErrorCode.NONE, log.logStartOffset);
     if (timestamp === LATEST_TIERED_TIMESTAMP) return answer(ErrorCode.NONE, -1n);
     // KIP-734: the first record (by offset) carrying the largest timestamp, which is the
@@ -50,7 +53,7 @@ async function listOffset(context: BrokerContext, topicName: string, partitionIn
     const target = timestamp === MAX_TIMESTAMP ? log.maxTimestamp : timestamp;
     if (target < 0n) return timestamp === MAX_TIMESTAMP ? answer(ErrorCode.NONE, -1n) : answer(ErrorCode.INVALID_REQUEST, -1n);
     const found = await log.offsetForTimestamp(target);
-    return found ? answer(ErrorCode.NONE, found.offset, found.timestamp) : answer(ErrorCode.NONE, -1n);
+    return found && found.offset < readableEnd ? answer(ErrorCode.NONE, found.offset, found.timestamp) : answer(ErrorCode.NONE, -1n);
   } catch (error) {
     context.logger.error({ err: error, topic: topicName, partition: partitionIndex }, 'list offsets failed');
     return answer(kafkaErrorCodeOf(error), -1n);

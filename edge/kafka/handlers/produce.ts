@@ -3,7 +3,7 @@
 // so both mean "on this broker's disk"). acks=0 gets no response at all.
 import type { ProduceRequest, ProduceResponse } from '../../../shared/kafka/apis/produce.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
-import { BatchField, RECORD_BATCH_MAGIC } from '../../../shared/kafka/record-batch.ts';
+import { BatchField, RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_MAGIC, readBatchHeader } from '../../../shared/kafka/record-batch.ts';
 import { topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
 import { isExpectedError, kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { recompressForTopic } from '../recompression.ts';
@@ -31,6 +31,21 @@ export async function handleProduce(context: BrokerContext, request: ProduceRequ
 
 type PartitionOutcome = Omit<PartitionResponse, 'index'>;
 
+/**
+ * A transactional batch is taken only into a partition its producer's ongoing transaction
+ * holds, at the producer's current epoch (KIP-890 part 1, which Kafka applies to every
+ * client): a batch of a producer that never added the partition, or of a transaction that
+ * already ended, would open a transaction in the partition that no marker ever closes.
+ */
+function verifyTransactional(context: BrokerContext, topic: string, partition: number, records: Buffer): PartitionOutcome | undefined {
+  if (records.length < RECORD_BATCH_HEADER_BYTES) return undefined;
+  const header = readBatchHeader(records, 0);
+  if (!header.isTransactional) return undefined;
+  const errorCode = context.transactions.verifyPartition(header.producerId, header.producerEpoch, topic, partition);
+  if (errorCode === ErrorCode.NONE) return undefined;
+  return failure(errorCode, `producer ${header.producerId} epoch ${header.producerEpoch} has no ongoing transaction holding ${topic}-${partition}; add the partition to the transaction first (AddPartitionsToTxn)`);
+}
+
 function failure(errorCode: number, errorMessage: string | null = null): PartitionOutcome {
   return { errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
 }
@@ -38,9 +53,6 @@ function failure(errorCode: number, errorMessage: string | null = null): Partiti
 function refusal(request: ProduceRequest): Promise<PartitionOutcome> | undefined {
   if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
     return Promise.resolve(failure(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`));
-  }
-  if (request.transactionalId !== null) {
-    return Promise.resolve(failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactions are not supported by this broker'));
   }
   return undefined;
 }
@@ -55,6 +67,8 @@ async function appendPartition(context: BrokerContext, topicName: string, index:
     const topic = await topicOrAutoCreate(context, topicName);
     if (!topic) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topicName}" does not exist`);
     if (index < 0 || index >= topic.partitions) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topicName}" has no partition ${index}`);
+    const transactionError = verifyTransactional(context, topicName, index, records);
+    if (transactionError !== undefined) return transactionError;
     const result = await context.store.partition(topicName, index).append(recompressForTopic(records, topic.config.compressionType));
     return { errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: -1n, logStartOffset: result.logStartOffset, recordErrors: [], errorMessage: null };
   } catch (error) {

@@ -12,6 +12,9 @@ import { ApiKey } from '../protocol/api-keys.ts';
 import { defineApi, array, int8, int16, int32, int64, records, string, struct, uuid } from '../protocol/schema.ts';
 import type { RequestOf, ResponseOf } from '../protocol/schema.ts';
 
+/** isolation_level of Fetch and ListOffsets (KIP-98): read_committed stops at the last stable offset. */
+export const IsolationLevel = { READ_UNCOMMITTED: 0, READ_COMMITTED: 1 } as const;
+
 export const fetchApi = defineApi({
   apiKey: ApiKey.Fetch,
   versions: '4-17',

@@ -33,6 +33,12 @@ import { deleteRecordsApi } from './delete-records.ts';
 import { describeLogDirsApi } from './describe-log-dirs.ts';
 import { describeProducersApi } from './describe-producers.ts';
 import { describeTopicPartitionsApi } from './describe-topic-partitions.ts';
+import { addPartitionsToTxnApi } from './add-partitions-to-txn.ts';
+import { addOffsetsToTxnApi } from './add-offsets-to-txn.ts';
+import { endTxnApi } from './end-txn.ts';
+import { txnOffsetCommitApi } from './txn-offset-commit.ts';
+import { describeTransactionsApi } from './describe-transactions.ts';
+import { listTransactionsApi } from './list-transactions.ts';
 
 export { produceApi } from './produce.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
@@ -96,6 +102,18 @@ export { describeProducersApi } from './describe-producers.ts';
 export type { DescribeProducersRequest, DescribeProducersResponse } from './describe-producers.ts';
 export { describeTopicPartitionsApi } from './describe-topic-partitions.ts';
 export type { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from './describe-topic-partitions.ts';
+export { addPartitionsToTxnApi } from './add-partitions-to-txn.ts';
+export type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from './add-partitions-to-txn.ts';
+export { addOffsetsToTxnApi } from './add-offsets-to-txn.ts';
+export type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './add-offsets-to-txn.ts';
+export { endTxnApi } from './end-txn.ts';
+export type { EndTxnRequest, EndTxnResponse } from './end-txn.ts';
+export { txnOffsetCommitApi } from './txn-offset-commit.ts';
+export type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './txn-offset-commit.ts';
+export { describeTransactionsApi } from './describe-transactions.ts';
+export type { DescribeTransactionsRequest, DescribeTransactionsResponse } from './describe-transactions.ts';
+export { listTransactionsApi } from './list-transactions.ts';
+export type { ListTransactionsRequest, ListTransactionsResponse } from './list-transactions.ts';
 
 /** Every API this broker serves, by ascending API key. */
 export const API_DEFINITIONS = [
@@ -119,6 +137,10 @@ export const API_DEFINITIONS = [
   deleteRecordsApi,
   initProducerIdApi,
   offsetForLeaderEpochApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  endTxnApi,
+  txnOffsetCommitApi,
   describeConfigsApi,
   alterConfigsApi,
   describeLogDirsApi,
@@ -129,6 +151,8 @@ export const API_DEFINITIONS = [
   offsetDeleteApi,
   describeClusterApi,
   describeProducersApi,
+  describeTransactionsApi,
+  listTransactionsApi,
   describeTopicPartitionsApi,
 ] as const;
 

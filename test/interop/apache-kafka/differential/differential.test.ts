@@ -36,7 +36,7 @@ const KNOWN_DIFFERENCES: Record<string, Record<string, string>> = {
     'v2: edge 43, Kafka "connection closed"': 'Both advertise Produce from v0, because librdkafka turns compression off otherwise; Kafka 4.4 then closes the connection of a v0-v2 producer, the edge answers UNSUPPORTED_FOR_MESSAGE_FORMAT per partition and keeps it open.',
   },
   'find the coordinator of a transactional id': {
-    'errorCode: edge 53, Kafka 15': 'The edge does not coordinate transactions yet: TRANSACTIONAL_ID_AUTHORIZATION_FAILED makes every client fail at once, where a retriable error would keep it waiting for its whole timeout.',
+    'errorCode: edge 0, Kafka 15': 'Kafka creates its __transaction_state topic at the first such request and answers COORDINATOR_NOT_AVAILABLE until it exists; the edge keeps transaction state in its metadata database and answers at once. Clients retry either way.',
   },
   'describe configs of a topic: names, defaults, sources, read-only flags and types': {
     'flush.ms.value: edge "0", Kafka "9223372036854775807"': 'The edge\'s default flush policy is always: fdatasync before every acknowledgement, as a single node must; Kafka leaves flushing to the OS and relies on replicas.',

@@ -180,7 +180,7 @@ test('the header of an unknown API is read; decoding it reports KAFKA_API_UNSUPP
   assert.is(error.correlationId, 42);
   assert.match(error.message, /API key 1000 v1 request: this broker does not serve this API/);
   // A Kafka API we do not serve is named.
-  assert.match(expectCode(() => decodeRequest(hex('001a 0000 00000001 ffff')), 'KAFKA_API_UNSUPPORTED').message, /^EndTxn v0 request/);
+  assert.match(expectCode(() => decodeRequest(hex('001b 0000 00000001 ffff')), 'KAFKA_API_UNSUPPORTED').message, /^WriteTxnMarkers v0 request/);
 });
 
 test('versions outside the served ranges report KAFKA_VERSION_UNSUPPORTED', () => {
