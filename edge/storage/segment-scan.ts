@@ -25,7 +25,7 @@ export interface ScanOptions {
   onBatch?: (header: RecordBatchHeader, position: number, bytes: Buffer) => void | Promise<void>;
   /**
    * Offsets only increase rather than follow on: log compaction leaves gaps between the
-   * batches it keeps in closed segments. The active segment, which is never compacted, is
+   * batches it keeps in closed segments, and inside the batches it thinned. The active segment, which is never compacted, is
    * walked without this, so a batch whose base offset (not covered by its CRC) was damaged stops the walk.
    */
   allowOffsetGaps?: boolean;
@@ -88,7 +88,7 @@ export async function scanSegment(files: FileLayer, segment: Pick<Segment, 'path
         advance = true;
         break;
       }
-      const checked = checkBatch(window, at, { positionBase: position });
+      const checked = checkBatch(window, at, { positionBase: position, requireDenseOffsets: !options.allowOffsetGaps });
       let header: RecordBatchHeader;
       if ('problem' in checked) {
         const problem: ScanProblem = { position: position + at, reason: checked.problem.reason, message: `${path}: ${checked.problem.message}` };

@@ -155,7 +155,11 @@ export interface BatchProblem {
 export interface BatchCheckLimits {
   /** A batch larger than this is refused (reason 'too-large'). */
   maxBatchBytes?: number;
-  /** Producers must send lastOffsetDelta == recordCount - 1; a log being recovered is held to the same rule. */
+  /**
+   * Producers must send lastOffsetDelta == recordCount - 1. A batch that log compaction
+   * thinned keeps its last offset with fewer records (recordCount <= lastOffsetDelta + 1),
+   * as Kafka's cleaner leaves it; false accepts that.
+   */
   requireDenseOffsets?: boolean;
   /** Added to byte positions in problems, so that they name the place in a file rather than in a buffer. */
   positionBase?: number;
@@ -197,7 +201,7 @@ export function checkBatch(buffer: Buffer, position: number, limits: BatchCheckL
   if (header.recordCount < 1) {
     return { problem: { reason: 'bad-record-count', position: at + BatchField.recordCount, message: `batch at byte ${at} has recordCount ${header.recordCount} at byte ${at + BatchField.recordCount}; a batch holds at least one record` } };
   }
-  if (header.lastOffsetDelta < 0 || ((limits.requireDenseOffsets ?? true) && header.lastOffsetDelta !== header.recordCount - 1)) {
+  if (header.lastOffsetDelta < 0 || header.recordCount > header.lastOffsetDelta + 1 || ((limits.requireDenseOffsets ?? true) && header.lastOffsetDelta !== header.recordCount - 1)) {
     return { problem: { reason: 'bad-record-count', position: at + BatchField.lastOffsetDelta, message: `batch at byte ${at} has lastOffsetDelta ${header.lastOffsetDelta} at byte ${at + BatchField.lastOffsetDelta} but recordCount ${header.recordCount}; they must agree (lastOffsetDelta = recordCount - 1)` } };
   }
   if (header.compression > COMPRESSION_CODE_MAX) {

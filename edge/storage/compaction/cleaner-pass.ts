@@ -48,6 +48,9 @@ export interface CleanerPassResult {
   firstDirtyOffset: bigint;
   /** Whether the key map filled before the dirty records ended. */
   partial: boolean;
+  /** Bytes of the segments the pass rewrote: the log cleaned. */
+  cleanedBytes: number;
+  /** Bytes read: the dirty segments twice (key map, then copy), the clean ones once. */
   readBytes: number;
   writtenBytes: number;
   removedRecords: number;
@@ -102,7 +105,7 @@ class PassAbandoned extends Error {}
 /** Runs one pass over `share.cleanable` (from measureDirty). */
 export async function cleanPartition(state: PartitionState, share: DirtyShare, options: CleanerPassOptions): Promise<CleanerPassResult> {
   const { cleanable, firstDirtyOffset } = share;
-  const result: CleanerPassResult = { cleaned: false, firstDirtyOffset, partial: false, readBytes: 0, writtenBytes: 0, removedRecords: 0, segmentsBefore: cleanable.length, segmentsAfter: cleanable.length };
+  const result: CleanerPassResult = { cleaned: false, firstDirtyOffset, partial: false, cleanedBytes: 0, readBytes: 0, writtenBytes: 0, removedRecords: 0, segmentsBefore: cleanable.length, segmentsAfter: cleanable.length };
   const dirty = cleanable.filter((segment) => segment.nextOffset > firstDirtyOffset);
   if (dirty.length === 0) return result;
   const { map } = options;
@@ -178,6 +181,7 @@ export async function cleanPartition(state: PartitionState, share: DirtyShare, o
       }
       group.sources.push(source);
       group.endOffset = end;
+      result.cleanedBytes += source.sizeBytes;
       const output = writer!;
       result.readBytes += await walk(state, source, async (header, bytes) => {
         if (header.isControlBatch || header.isTransactional || header.baseOffset >= mapEnd) {
