@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../../helpers/daemon.ts';
 import { deviceLines, makeReadings, readingLines, windowBase, type Reading } from './readings.ts';
-import { StreamsPrograms, type DumpedRecord, type Guarantee, type LineProcess, type ProgramLine } from './streams-programs.ts';
+import { StreamsPrograms, type Guarantee, type LineProcess, type ProgramLine, type TopicDump } from './streams-programs.ts';
 
 /** Readings produced in each of the three phases: before and across the daemon's kill, across the application's, after its restart. */
 const READINGS_PER_PHASE = 600;
@@ -32,11 +32,11 @@ const APPLICATION_WAIT_MS = 180_000;
 const PRODUCE_WAIT_MS = 180_000;
 
 export interface StreamsTopics {
-  readings: DumpedRecord[];
-  enriched: DumpedRecord[];
-  windows: DumpedRecord[];
-  /** Log start offsets of the repartition topic's partitions: above 0 once Streams purged it with DeleteRecords. */
-  repartitionLogStarts: number[];
+  readings: TopicDump;
+  enriched: TopicDump;
+  windows: TopicDump;
+  /** Its log start offsets are above 0 once Streams purged it with DeleteRecords. */
+  repartition: TopicDump;
 }
 
 export interface KilledRunOutcome {
@@ -47,6 +47,10 @@ export interface KilledRunOutcome {
   restored: Map<string, string>;
   /** Every topic whose name starts with the application id, as DescribeTopics and DescribeConfigs report it. */
   internalTopics: ProgramLine[];
+  /** Records of the enriched topic a read_uncommitted reader gets beyond those above: what aborted transactions wrote (0 under at_least_once). */
+  abortedEnriched: number;
+  /** When each step ended, from the start of the run: for the summary line. */
+  timeline: string[];
   /** The isolation level the outputs were read with: read_committed under exactly_once_v2. */
   isolation: 'read_committed' | 'read_uncommitted';
 }
@@ -56,6 +60,9 @@ export async function killedRun(guarantee: Guarantee): Promise<KilledRunOutcome>
   const stateParent = mkdtempSync(join(tmpdir(), 'tributary-streams-state-'));
   let daemon = await Daemon.start();
   const running: LineProcess[] = [];
+  const startedMs = Date.now();
+  const timeline: string[] = [];
+  const mark = (what: string): void => { timeline.push(`${what} ${((Date.now() - startedMs) / 1000).toFixed(1)} s`); };
   try {
     const port = daemon.ports.kafka!;
     const bootstrap = `127.0.0.1:${port}`;
@@ -78,6 +85,7 @@ export async function killedRun(guarantee: Guarantee): Promise<KilledRunOutcome>
 
     let application = startApplication('first instance', join(stateParent, 'first'));
     await application.waitFor(isRunning(application), 'RUNNING state', APPLICATION_WAIT_MS);
+    mark('running');
 
     // Phase 1: the daemon dies while readings are produced and processed, and comes back on its port.
     const phase1 = makeReadings(0, READINGS_PER_PHASE, base);
@@ -87,9 +95,11 @@ export async function killedRun(guarantee: Guarantee): Promise<KilledRunOutcome>
     await producer1.waitFor(() => Number(producer1.last('acked')?.count ?? 0) >= ACKED_BEFORE_DAEMON_KILL, `${ACKED_BEFORE_DAEMON_KILL} acknowledgements`, PRODUCE_WAIT_MS);
     await daemon.kill();
     daemon = await daemon.restart({ config: { listeners: { kafka: { port } } } });
+    mark('daemon restarted');
     await producer1.waitForExit(PRODUCE_WAIT_MS);
     assertAllAcknowledged(producer1, phase1.length);
     await application.waitFor(() => processed(application) >= sent.length, `${sent.length} readings processed after the daemon's restart`, APPLICATION_WAIT_MS);
+    mark('phase 1 processed');
 
     // Phase 2: the application dies mid-run and loses its local state.
     const phase2 = makeReadings(sent.length, READINGS_PER_PHASE, base);
@@ -99,17 +109,20 @@ export async function killedRun(guarantee: Guarantee): Promise<KilledRunOutcome>
     running.push(producer2);
     await application.waitFor(() => processed(application) >= processedBefore + PROCESSED_BEFORE_APPLICATION_KILL, `${PROCESSED_BEFORE_APPLICATION_KILL} more readings processed`, APPLICATION_WAIT_MS);
     await application.kill();
+    mark('application killed');
     rmSync(join(stateParent, 'first'), { recursive: true, force: true });
     application = startApplication('second instance', join(stateParent, 'second'));
     await producer2.waitForExit(PRODUCE_WAIT_MS);
     assertAllAcknowledged(producer2, phase2.length);
     await application.waitFor(isRunning(application), 'RUNNING state after the restart', APPLICATION_WAIT_MS);
+    mark('running again');
 
     // Phase 3: readings for the same windows, added to the restored aggregates.
     const phase3 = makeReadings(sent.length, READINGS_PER_PHASE, base);
     sent.push(...phase3);
     await produce(programs, bootstrap, 'readings', readingLines(phase3), PRODUCE_RATE_PER_SECOND);
     await waitForEveryReading(programs, bootstrap, isolation, sent, application);
+    mark('every reading joined');
     // The JVM exits 143 after its shutdown hook has run on SIGTERM; the "closed" line says the close completed.
     const stopped = await application.stop();
     if (application.last('closed') === undefined) throw new Error(`the second instance did not close cleanly (${stopped.code ?? stopped.signal})\n${application.stderr}`);
@@ -117,16 +130,20 @@ export async function killedRun(guarantee: Guarantee): Promise<KilledRunOutcome>
     // The store once more from its changelog alone, into an empty state directory.
     const restoredLines = await programs.run('restored', [bootstrap, applicationId, guarantee, join(stateParent, 'restored')]);
     const restored = new Map(restoredLines.filter((line) => line.event === 'window').map((line) => [line.key as string, line.uids as string]));
+    mark('restored');
 
-    const repartition = await programs.dump(bootstrap, `${applicationId}-by-device-repartition`, isolation);
-    const topics: StreamsTopics = {
-      readings: (await programs.dump(bootstrap, 'readings', isolation)).records,
-      enriched: (await programs.dump(bootstrap, 'enriched', isolation)).records,
-      windows: (await programs.dump(bootstrap, 'windows', isolation)).records,
-      repartitionLogStarts: repartition.logStartOffsets,
-    };
-    const internalTopics = (await programs.run('describe', [bootstrap, applicationId])).filter((line) => line.event === 'topic');
-    return { applicationId, sent, topics, restored, internalTopics, isolation };
+    const [readings, enriched, windows, repartition, everything, described] = await Promise.all([
+      programs.dump(bootstrap, 'readings', isolation),
+      programs.dump(bootstrap, 'enriched', isolation),
+      programs.dump(bootstrap, 'windows', isolation),
+      programs.dump(bootstrap, `${applicationId}-by-device-repartition`, isolation),
+      programs.dump(bootstrap, 'enriched', 'read_uncommitted'),
+      programs.run('describe', [bootstrap, applicationId]),
+    ]);
+    mark('read');
+    const topics: StreamsTopics = { readings, enriched, windows, repartition };
+    const internalTopics = described.filter((line) => line.event === 'topic');
+    return { applicationId, sent, topics, restored, internalTopics, abortedEnriched: everything.records.length - enriched.records.length, isolation, timeline };
   } finally {
     for (const process of running) await process.kill();
     await daemon.cleanup();

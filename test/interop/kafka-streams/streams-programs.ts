@@ -50,13 +50,21 @@ export class StreamsPrograms {
     const lines = await this.run('dump', [bootstrap, topic, isolation]);
     return {
       logStartOffsets: lines.filter((line) => line.event === 'start').map((line) => Number(line.offset)),
+      endOffsets: lines.filter((line) => line.event === 'start').map((line) => Number(line.end)),
       records: lines.filter((line) => line.event === 'record').map((line) => ({ partition: Number(line.partition), offset: Number(line.offset), key: line.key as string, value: line.value as string })),
     };
   }
 }
 
 export interface DumpedRecord { partition: number; offset: number; key: string; value: string }
-export interface TopicDump { logStartOffsets: number[]; records: DumpedRecord[] }
+/** A topic read to its end: per partition, its log start offset and the end the reader went to (the last stable offset under read_committed). */
+export interface TopicDump { logStartOffsets: number[]; endOffsets: number[]; records: DumpedRecord[] }
+
+/** Offsets between log start and end that hold no record the reader got: transaction markers, aborted records (read_committed) or compacted ones. */
+export function offsetsWithoutRecords(dump: TopicDump): number {
+  const spans = dump.endOffsets.reduce((sum, end, partition) => sum + end - dump.logStartOffsets[partition]!, 0);
+  return spans - dump.records.length;
+}
 
 function parseLines(text: string): ProgramLine[] {
   return text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as ProgramLine);
