@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { isTributaryError } from '../../../../shared/errors.ts';
-import { computeBatchCrc, decodeRecords, encodeRecordBatch, type RecordInput } from '../../../../shared/kafka/record-batch.ts';
+import { decodeRecords, encodeRecordBatch, type RecordInput } from '../../../../shared/kafka/record-batch.ts';
 import type { LogStore } from '../../../../edge/storage/index.ts';
 import { passIsDue } from '../../../../edge/storage/compaction/cleaner-pass.ts';
 import { openStore, readAll, storePerTest, type TestStoreOptions } from '../helpers.ts';
@@ -163,11 +163,8 @@ test('transactional and control batches stay whole; their records do not displac
   await produce(store, 'tx', [{ key: 'k', value: 'plain-1', timestampMs: old }]);
   const transactional = encodeRecordBatch({ records: [{ key: 'k', value: 'tx-1', timestampMs: old }, { key: 'k', value: 'tx-2', timestampMs: old }], producerId: 7n, producerEpoch: 0, baseSequence: 0, isTransactional: true });
   const txOffset = (await partition.append(transactional)).baseOffset;
-  // A commit marker: control bit, key version 0 type 1 (COMMIT). Sequenced, as this store's producer state asks of every batch of a producer today.
-  const marker = encodeRecordBatch({ records: [{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]), timestampMs: old }], producerId: 7n, producerEpoch: 0, baseSequence: 2, isTransactional: true });
-  marker.writeInt16BE(marker.readInt16BE(21) | 0x20, 21);
-  marker.writeUInt32BE(computeBatchCrc(marker, 0, marker.length), 17);
-  const markerOffset = (await partition.append(marker)).baseOffset;
+  // The commit marker, written as the transaction coordinator writes it: the log takes control batches from it alone.
+  const markerOffset = (await partition.appendMarker({ producerId: 7n, producerEpoch: 0, marker: 'commit', coordinatorEpoch: 0, timestampMs: old })).baseOffset;
   await produce(store, 'tx', rounds(1, 40).map((record) => ({ ...record, key: 'filler' })));
   const before = await readAll(store, 'tx', 0);
   await store.compact({ force: true });
