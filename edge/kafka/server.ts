@@ -17,6 +17,7 @@ import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
 import type { SaslMechanism } from './sasl/mechanism.ts';
 import { saslMechanismsOf } from './sasl/users.ts';
+import { Authorizer } from '../auth/acls/authorizer.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
@@ -37,6 +38,8 @@ export interface KafkaServer {
   /** The TLS listener's port, when it runs. */
   readonly tlsPort: number | undefined;
   readonly groups: GroupCoordinator;
+  /** Who may do what; a reload of kafka.authorization calls its configure(). */
+  readonly authorizer: Authorizer;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   if (options.config.groupMinSessionTimeoutMs > options.config.groupMaxSessionTimeoutMs) {
     throw new TributaryError('CONFIG_INVALID', `kafka.groupMinSessionTimeoutMs (${options.config.groupMinSessionTimeoutMs}) is above kafka.groupMaxSessionTimeoutMs (${options.config.groupMaxSessionTimeoutMs}), so no consumer could join a group`, { key: 'kafka.groupMinSessionTimeoutMs' });
   }
+  const authorizer = await Authorizer.open(dataDir, options.config.authorization);
   const groups = await GroupCoordinator.open({
     dataDir,
     logger: logger.child({ part: 'groups' }),
@@ -68,6 +72,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     store,
     groups,
     producerIds,
+    authorizer,
     config: options.config,
     topicDefaults: options.topicDefaults,
     clusterId: clusterIdOf(dataDir),
@@ -111,6 +116,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     port: advertised.port,
     tlsPort: tlsAdvertised?.port,
     groups,
+    authorizer,
     async close() {
       for (const listener of listeners) await listener.close();
       await groups.close();

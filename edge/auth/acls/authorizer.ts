@@ -94,6 +94,25 @@ export class Authorizer {
     return allowed || (!resourceHasAcls && allowIfNoAclFound);
   }
 
+  /**
+   * Whether the principal may do the operation on some resource of the type (Kafka's
+   * authorizeByResourceType, KIP-679: an idempotent producer needs WRITE on some topic): an
+   * ACL allows it and no wildcard ACL denies it, or no ACL of the type exists and the
+   * default allows.
+   */
+  authorizeOnSomeResource(request: Omit<AccessRequest, 'resourceName'>): boolean {
+    const principal = formatPrincipal(request.principal);
+    if (this.#settings.superUsers.has(principal)) return true;
+    const applies = (binding: AclBinding) => binding.resourceType === request.resourceType
+      && (binding.principal === principal || binding.principal === WILDCARD_PRINCIPAL)
+      && (binding.host === WILDCARD || binding.host === request.host)
+      && operationMatches(binding, request.operation);
+    const bindings = this.#store.bindings;
+    if (bindings.some((binding) => applies(binding) && binding.permissionType === PermissionType.DENY && binding.resourceName === WILDCARD)) return false;
+    if (bindings.some((binding) => applies(binding) && binding.permissionType === PermissionType.ALLOW)) return true;
+    return this.#settings.allowIfNoAclFound && !bindings.some((binding) => binding.resourceType === request.resourceType);
+  }
+
   describe(filter: AclBindingFilter): AclBinding[] {
     return this.#store.bindings.filter((binding) => filterSelects(filter, binding));
   }
