@@ -16,8 +16,9 @@ const { GROUP, TOPIC } = ResourceType;
 const GROUP_DENIED = ErrorCode.GROUP_AUTHORIZATION_FAILED;
 const TOPIC_DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 
-export const joinGroup: Check<typeof ApiKey.JoinGroup> = (body, access) => (access.may(READ, GROUP, body.groupId) ? { body } : {
-  answer: { throttleTimeMs: 0, errorCode: GROUP_DENIED, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: body.memberId, members: [] },
+export const joinGroup: Check<typeof ApiKey.JoinGroup> = (body, access, _context, apiVersion) => (access.may(READ, GROUP, body.groupId) ? { body } : {
+  // Versions before 7 cannot carry a null protocol name: Kafka writes the empty string.
+  answer: { throttleTimeMs: 0, errorCode: GROUP_DENIED, generationId: -1, protocolType: null, protocolName: apiVersion < 7 ? '' : null, leader: '', skipAssignment: false, memberId: body.memberId, members: [] },
 });
 
 export const heartbeat: Check<typeof ApiKey.Heartbeat> = (body, access) => (access.may(READ, GROUP, body.groupId) ? { body } : { answer: { throttleTimeMs: 0, errorCode: GROUP_DENIED } });
