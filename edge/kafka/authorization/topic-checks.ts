@@ -19,14 +19,21 @@ function mayCreate(access: KafkaAccess, name: string): boolean {
   return access.allows(CREATE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME) || access.may(CREATE, TOPIC, name);
 }
 
-export const produce: Check<typeof ApiKey.Produce> = (body, access) => {
+export const produce: Check<typeof ApiKey.Produce> = (body, access, context) => {
   // A transactional producer needs WRITE on its transactional id before anything else (KIP-98).
   const transactionDenied = body.transactionalId !== null && !access.may(WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId);
-  const { allowed, denied } = transactionDenied ? { allowed: [], denied: body.topicData } : split(body.topicData, (topic) => access.may(WRITE, TOPIC, topic.name));
-  const errorCode = transactionDenied ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : DENIED;
+  const refusals = new Map<string, number>();
+  const { allowed, denied } = split(body.topicData, (topic) => {
+    if (transactionDenied) refusals.set(topic.name, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    else if (!access.may(WRITE, TOPIC, topic.name)) refusals.set(topic.name, DENIED);
+    // kafka.autoCreateTopics also creates a topic produced to (Kafka creates topics only through
+    // Metadata): that takes CREATE too, and a topic that may not be created is unknown, as in Kafka.
+    else if (context.config.autoCreateTopics && context.store.describeTopic(topic.name) === undefined && !mayCreate(access, topic.name)) refusals.set(topic.name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    return !refusals.has(topic.name);
+  });
   return withRefusals({ ...body, topicData: allowed }, denied, 'responses', () => denied.map((topic) => ({
     name: topic.name,
-    partitionResponses: topic.partitionData.map((partition) => ({ index: partition.index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null })),
+    partitionResponses: topic.partitionData.map((partition) => ({ index: partition.index, errorCode: refusals.get(topic.name)!, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null })),
   })));
 };
 

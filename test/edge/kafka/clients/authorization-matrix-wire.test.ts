@@ -25,7 +25,6 @@ const daemon = await Daemon.start({
   config: {
     listeners: { kafkaTls: { enabled: true, host: '127.0.0.1', port: 0, certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY } },
     kafka: {
-      autoCreateTopics: false,
       sasl: {
         listeners: ['tls'],
         users: [
@@ -125,6 +124,23 @@ for (const { kind, principal, connect } of KINDS) {
     assert.equal(answers, wanted);
   });
 }
+
+test('a topic produced to is created only for a principal that may create it (kafka.autoCreateTopics); without CREATE it is unknown, as in Kafka', async () => {
+  const connection = await KINDS[1]!.connect();
+  const produce = async () => (await connection.request(0, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 'auto.made', partitionData: [{ index: 0, records: encodeRecordBatch({ records: [{ value: 'v' }] }) }] }] })).responses[0]!.partitionResponses[0]!.errorCode;
+  const acl = (operation: number) => ({ resourceType: ResourceType.TOPIC, resourceName: 'auto.', resourcePatternType: PatternType.PREFIXED, principal: 'User:pat', host: '*', operation, permissionType: PermissionType.ALLOW });
+  try {
+    await admin.request(30, 3, { creations: [acl(AclOperation.WRITE)] });
+    assert.is(await produce(), 3, 'UNKNOWN_TOPIC_OR_PARTITION without CREATE');
+    const metadata = await admin.request(3, 12, { topics: [{ name: 'auto.made', topicId: '00000000-0000-0000-0000-000000000000' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    assert.is(metadata.topics[0]!.errorCode, 3, 'and the topic was not created');
+    await admin.request(30, 3, { creations: [acl(AclOperation.CREATE)] });
+    assert.is(await produce(), 0, 'created and written with CREATE and WRITE');
+  } finally {
+    await revoke('User:pat');
+    await connection.close();
+  }
+});
 
 test('denials are logged with the principal and counted by API', async () => {
   await daemon.logLine((line) => line.msg === 'Kafka request denied: User:sam may not WRITE TOPIC "scram.data"' && line.principal === 'User:sam' && line.api === 'Produce', 'a denied produce logged with its principal');
