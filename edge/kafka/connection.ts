@@ -36,7 +36,7 @@ export interface ConnectionInfo {
   readonly advertised: AdvertisedEndpoint;
   /** The connection's SASL state when its listener requires SASL (kafka.sasl.listeners). */
   readonly sasl: SaslSession | undefined;
-  /** Who the client proved it is: the SASL user once authenticated, else User:ANONYMOUS. */
+  /** Who the client proved it is: the SASL user once authenticated, else its certificate's principal, else User:ANONYMOUS. */
   readonly principal: Principal;
 }
 
@@ -58,6 +58,7 @@ export class KafkaConnection implements ConnectionInfo {
   readonly advertised: AdvertisedEndpoint;
   readonly sasl: SaslSession | undefined;
   readonly #socket: Socket;
+  readonly #certificatePrincipal: Principal | undefined;
   readonly #handler: RequestHandler;
   readonly #logger: Logger;
   readonly #maxRequestBytes: number;
@@ -78,7 +79,8 @@ export class KafkaConnection implements ConnectionInfo {
   /** Bytes of responses handed to the socket in all, to tell a client that reads slowly from one that does not read. */
   #sentBytes = 0;
 
-  constructor(options: { id: number; socket: Socket; handler: RequestHandler; logger: Logger; maxRequestBytes: number; advertised: AdvertisedEndpoint; sasl?: SaslSession }) {
+  constructor(options: { id: number; socket: Socket; handler: RequestHandler; logger: Logger; maxRequestBytes: number; advertised: AdvertisedEndpoint; sasl?: SaslSession; certificatePrincipal?: Principal | undefined }) {
+    this.#certificatePrincipal = options.certificatePrincipal;
     this.id = options.id;
     this.advertised = options.advertised;
     this.sasl = options.sasl;
@@ -96,7 +98,7 @@ export class KafkaConnection implements ConnectionInfo {
 
   get principal(): Principal {
     const user = this.sasl?.user;
-    return user === undefined ? ANONYMOUS : userPrincipal(user);
+    return user === undefined ? this.#certificatePrincipal ?? ANONYMOUS : userPrincipal(user);
   }
 
   get closed(): boolean {

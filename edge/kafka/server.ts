@@ -18,6 +18,7 @@ import { RequestRouter } from './request-router.ts';
 import type { SaslMechanism } from './sasl/mechanism.ts';
 import { saslMechanismsOf } from './sasl/users.ts';
 import { Authorizer } from '../auth/acls/authorizer.ts';
+import { CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
@@ -50,6 +51,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   if (options.config.groupMinSessionTimeoutMs > options.config.groupMaxSessionTimeoutMs) {
     throw new TributaryError('CONFIG_INVALID', `kafka.groupMinSessionTimeoutMs (${options.config.groupMinSessionTimeoutMs}) is above kafka.groupMaxSessionTimeoutMs (${options.config.groupMaxSessionTimeoutMs}), so no consumer could join a group`, { key: 'kafka.groupMinSessionTimeoutMs' });
   }
+  const certificatePrincipals = new CertificatePrincipalMapper(options.config.authorization.principalMappingRules, 'kafka.authorization.principalMappingRules');
   const authorizer = await Authorizer.open(dataDir, options.config.authorization);
   const groups = await GroupCoordinator.open({
     dataDir,
@@ -87,6 +89,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     advertised: endpoint,
     tls,
     saslMechanisms: sasl.listeners.has(tls === undefined ? 'plain' : 'tls') ? sasl.mechanisms : undefined,
+    certificatePrincipals: tls === undefined ? undefined : certificatePrincipals,
     maxConnections: options.config.maxConnections,
     maxRequestBytes: options.config.maxRequestBytes,
     timeouts: { slowClientTimeoutMs: options.config.slowClientTimeoutMs, idleTimeoutMs: options.config.connectionsMaxIdleMs },

@@ -76,6 +76,7 @@ const KafkaSaslSchema = section({
 
 const KafkaAuthorizationSchema = section({
   superUsers: Type.Array(Type.String({ pattern: '^User:.+$', description: 'A principal, User:<name>: a SASL user, an MQTT user, or the name a client certificate maps to.' }), { default: [], maxItems: 1000, uniqueItems: true, description: 'Principals every authorization check allows, with or without ACLs (Kafka super.users), e.g. ["User:admin"].' }),
+  principalMappingRules: Type.Array(Type.String({ minLength: 1 }), { default: ['DEFAULT'], minItems: 1, maxItems: 100, description: 'How a client certificate on listeners.kafkaTls with requireClientCertificate names its principal when the client does not sign in with SASL (Kafka ssl.principal.mapping.rules, one rule an item): RULE:<regex>/<replacement>/ with an optional L or U, or DEFAULT for the whole subject ("CN=device-7,O=Acme"). E.g. RULE:^CN=([^,]+).*$/$1/ makes CN=device-7,O=Acme User:device-7. A subject no rule matches is refused.' }),
   allowIfNoAclFound: Type.Boolean({ default: true, description: 'What a request on a resource that no ACL names gets (Kafka allow.everyone.if.no.acl.found). true keeps a broker without ACLs open, as before ACLs existed; false allows only super users until ACLs are created (CreateAcls, kafka-acls). A resource any ACL names is closed to every principal the ACLs do not allow, either way.' }),
 }, 'Kafka ACLs: who may do what. The ACLs themselves are managed through CreateAcls, DescribeAcls and DeleteAcls (kafka-acls, AdminClient) and kept in acls.json under the data directory.');
 

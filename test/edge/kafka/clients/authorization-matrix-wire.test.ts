@@ -1,14 +1,16 @@
 // The permissions matrix: every Kafka API this broker serves, asked by every kind of
 // principal (anonymous on a listener without SASL, a PLAIN user and a SCRAM-SHA-256 user on
-// SASL over TLS), first with no ACL for it (allowIfNoAclFound is false) and then with
+// SASL over TLS, a client certificate on mutual TLS naming its principal), first with no ACL for it (allowIfNoAclFound is false) and then with
 // exactly the ACLs Kafka requires, created and removed through CreateAcls and DeleteAcls by
 // the super user. The expectations come from the table in support/authorization-table.ts;
 // the daemon is started as a user starts it and spoken to over the wire.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Daemon } from '../../../helpers/daemon.ts';
-import { BROKER_CERTIFICATE, BROKER_KEY } from '../../../helpers/certificates.ts';
+import { BROKER_CERTIFICATE, BROKER_KEY, makeClientCertificates } from '../../../helpers/certificates.ts';
 import { hashPassword } from '../../../../edge/auth/password-hash.ts';
 import { formatScramCredential, makeScramCredential } from '../../../../edge/auth/scram-credential.ts';
 import { AclOperation, PatternType, PermissionType, ResourceType } from '../../../../edge/auth/acls/acl.ts';
@@ -21,45 +23,58 @@ import { MATRIX, namesOf, type MatrixRow, type Names } from './support/authoriza
 const PASSWORDS = { admin: 'admin-secret', pat: 'pat-secret', sam: 'sam-secret' };
 const CA = readFileSync(BROKER_CERTIFICATE);
 
-const daemon = await Daemon.start({
-  config: {
-    listeners: { kafkaTls: { enabled: true, host: '127.0.0.1', port: 0, certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY } },
-    kafka: {
-      sasl: {
-        listeners: ['tls'],
-        users: [
-          { username: 'admin', passwordHash: await hashPassword(PASSWORDS.admin) },
-          { username: 'pat', passwordHash: await hashPassword(PASSWORDS.pat) },
-          { username: 'sam', scramSha256: formatScramCredential(await makeScramCredential('sha256', PASSWORDS.sam)) },
-        ],
-      },
-      authorization: { superUsers: ['User:admin'], allowIfNoAclFound: false },
-    },
-  },
+const scratch = mkdtempSync(join(tmpdir(), 'tributary-matrix-'));
+const certificates = makeClientCertificates(scratch);
+const users = [
+  { username: 'admin', passwordHash: await hashPassword(PASSWORDS.admin) },
+  { username: 'pat', passwordHash: await hashPassword(PASSWORDS.pat) },
+  { username: 'sam', scramSha256: formatScramCredential(await makeScramCredential('sha256', PASSWORDS.sam)) },
+];
+const authorization = { superUsers: ['User:admin'], allowIfNoAclFound: false, principalMappingRules: ['RULE:^CN=([^,]+),.*$/$1/L', 'RULE:^CN=([^,]+)$/$1/L'] };
+const tlsListener = { enabled: true, host: '127.0.0.1', port: 0, certFile: BROKER_CERTIFICATE, keyFile: BROKER_KEY };
+// SASL over TLS, and an anonymous plain listener.
+const daemon = await Daemon.start({ config: { listeners: { kafkaTls: tlsListener }, kafka: { sasl: { listeners: ['tls'], users }, authorization } } });
+// Mutual TLS without SASL, where a client certificate names the principal; SASL on the plain listener for the super user.
+const mutualTlsDaemon = await Daemon.start({
+  config: { listeners: { kafkaTls: { ...tlsListener, caFile: certificates.ca, requireClientCertificate: true } }, kafka: { sasl: { listeners: ['plain'], users }, authorization } },
 });
-test.after(async () => { await daemon.cleanup(); });
+test.after(async () => {
+  await Promise.all([daemon.cleanup(), mutualTlsDaemon.cleanup()]);
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 interface PrincipalKind {
   kind: string;
   principal: string;
+  /** The super user's connection to the broker this kind is asked on. */
+  admin: RawKafkaConnection;
   connect(): Promise<RawKafkaConnection>;
 }
 
-async function overTls(): Promise<RawKafkaConnection> {
-  return RawKafkaConnection.connectTls(daemon.ports.kafkaTls!, { ca: CA });
+async function overTls(port: number, certificate?: { certificate: Buffer; key: Buffer }): Promise<RawKafkaConnection> {
+  return RawKafkaConnection.connectTls(port, { ca: CA, ...certificate });
 }
 
+async function signedIn(connection: Promise<RawKafkaConnection>, sign: (connection: RawKafkaConnection) => Promise<void>): Promise<RawKafkaConnection> {
+  const opened = await connection;
+  await sign(opened);
+  return opened;
+}
+
+const admin = await signedIn(overTls(daemon.ports.kafkaTls!), (connection) => signInPlain(connection, 'admin', PASSWORDS.admin));
+const mutualTlsAdmin = await signedIn(RawKafkaConnection.connect(mutualTlsDaemon.ports.kafka!), (connection) => signInPlain(connection, 'admin', PASSWORDS.admin));
+const deviceCertificate = { certificate: readFileSync(certificates.clientCert), key: readFileSync(certificates.clientKey) };
+
 const KINDS: PrincipalKind[] = [
-  { kind: 'anonymous', principal: 'User:ANONYMOUS', connect: () => RawKafkaConnection.connect(daemon.ports.kafka!) },
-  { kind: 'plain', principal: 'User:pat', connect: async () => { const connection = await overTls(); await signInPlain(connection, 'pat', PASSWORDS.pat); return connection; } },
-  { kind: 'scram', principal: 'User:sam', connect: async () => { const connection = await overTls(); await signInScram(connection, 'sha256', 'sam', PASSWORDS.sam); return connection; } },
+  { kind: 'anonymous', principal: 'User:ANONYMOUS', admin, connect: () => RawKafkaConnection.connect(daemon.ports.kafka!) },
+  { kind: 'plain', principal: 'User:pat', admin, connect: () => signedIn(overTls(daemon.ports.kafkaTls!), (connection) => signInPlain(connection, 'pat', PASSWORDS.pat)) },
+  { kind: 'scram', principal: 'User:sam', admin, connect: () => signedIn(overTls(daemon.ports.kafkaTls!), (connection) => signInScram(connection, 'sha256', 'sam', PASSWORDS.sam)) },
+  // CN=device-1 through the first mapping rule that matches.
+  { kind: 'certificate', principal: 'User:device-1', admin: mutualTlsAdmin, connect: () => overTls(mutualTlsDaemon.ports.kafkaTls!, deviceCertificate) },
 ];
 
-const admin = await overTls();
-await signInPlain(admin, 'admin', PASSWORDS.admin);
-
 /** Topics and groups of one principal kind, made by the super user. */
-async function prepare(names: Names): Promise<void> {
+async function prepare(admin: RawKafkaConnection, names: Names): Promise<void> {
   const created = await admin.request(19, 5, { topics: [names.topic, names.doomedTopic].map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 5000, validateOnly: false });
   assert.equal(created.topics.map((topic) => topic.errorCode), [0, 0], 'the super user creates topics');
   const produced = await admin.request(0, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: names.topic, partitionData: [{ index: 0, records: encodeRecordBatch({ records: [{ key: 'k', value: 'v' }] }) }] }] });
@@ -70,7 +85,7 @@ async function prepare(names: Names): Promise<void> {
   }
 }
 
-async function grant(row: MatrixRow, principal: string, names: Names): Promise<void> {
+async function grant(admin: RawKafkaConnection, row: MatrixRow, principal: string, names: Names): Promise<void> {
   if (row.needs.length === 0) return;
   const response = await admin.request(30, 3, {
     creations: row.needs.map((need) => ({ resourceType: need.resourceType, resourceName: need.resourceName(names), resourcePatternType: PatternType.LITERAL, principal, host: '*', operation: need.operation, permissionType: PermissionType.ALLOW })),
@@ -78,7 +93,7 @@ async function grant(row: MatrixRow, principal: string, names: Names): Promise<v
   assert.equal(response.results.map((result) => result.errorCode), row.needs.map(() => 0), 'CreateAcls by the super user');
 }
 
-async function revoke(principal: string): Promise<void> {
+async function revoke(admin: RawKafkaConnection, principal: string): Promise<void> {
   const response = await admin.request(31, 3, { filters: [{ resourceTypeFilter: ResourceType.ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: principal, hostFilter: null, operation: AclOperation.ANY, permissionType: PermissionType.ANY }] });
   assert.is(response.filterResults[0]!.errorCode, 0);
 }
@@ -92,10 +107,10 @@ test('the table covers every API the broker serves', () => {
   for (const row of MATRIX) assert.ok(row.needs.length > 0 || expected(row.allowed, 'anonymous') === expected(row.denied, 'anonymous'), `${rowName(row)}: an open API answers the same either way`);
 });
 
-for (const { kind, principal, connect } of KINDS) {
+for (const { kind, principal, admin: superUser, connect } of KINDS) {
   test(`${kind} (${principal}): every API answers as Kafka does without the ACLs it needs and with them`, async () => {
     const names = namesOf(kind);
-    await prepare(names);
+    await prepare(superUser, names);
     let connection = await connect();
     const answers: string[] = [];
     const wanted: string[] = [];
@@ -113,10 +128,10 @@ for (const { kind, principal, connect } of KINDS) {
         };
         answers.push(`${rowName(row)} denied: ${await ask()}`);
         wanted.push(`${rowName(row)} denied: ${expected(row.denied, kind)}`);
-        await grant(row, principal, names);
+        await grant(superUser, row, principal, names);
         answers.push(`${rowName(row)} allowed: ${await ask()}`);
         wanted.push(`${rowName(row)} allowed: ${expected(row.allowed, kind)}`);
-        await revoke(principal);
+        await revoke(superUser, principal);
       }
     } finally {
       await connection.close();
@@ -137,7 +152,7 @@ test('a topic produced to is created only for a principal that may create it (ka
     await admin.request(30, 3, { creations: [acl(AclOperation.CREATE)] });
     assert.is(await produce(), 0, 'created and written with CREATE and WRITE');
   } finally {
-    await revoke('User:pat');
+    await revoke(admin, 'User:pat');
     await connection.close();
   }
 });

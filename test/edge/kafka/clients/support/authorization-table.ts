@@ -76,6 +76,10 @@ const group = (operation: number, pick: (names: Names) => string = (names) => na
 const cluster = (operation: number): Grant => ({ resourceType: ResourceType.CLUSTER, resourceName: () => 'kafka-cluster', operation });
 const { READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE } = AclOperation;
 
+/** Principal kinds whose listener has no SASL. */
+const WITHOUT_SASL = ['anonymous', 'certificate'];
+const handshakeAnswer = (kind: string) => (WITHOUT_SASL.includes(kind) ? UNSUPPORTED_SASL_MECHANISM : NONE);
+
 const BATCH = encodeRecordBatch({ records: [{ key: 'k', value: 'v' }] });
 const retention = [{ name: 'retention.ms', value: '600000' }];
 
@@ -162,8 +166,8 @@ export const MATRIX: readonly MatrixRow[] = [
   }),
   row({
     apiKey: 17, version: 1, label: '', needs: [],
-    // Open to all: the listener decides. The anonymous principal's listener offers no SASL; a signed-in client may start again.
-    allowed: (kind) => (kind === 'anonymous' ? UNSUPPORTED_SASL_MECHANISM : NONE), denied: (kind) => (kind === 'anonymous' ? UNSUPPORTED_SASL_MECHANISM : NONE),
+    // Open to all: the listener decides. The anonymous and certificate principals' listeners offer no SASL; a signed-in client may start again.
+    allowed: handshakeAnswer, denied: handshakeAnswer,
     request: () => ({ mechanism: 'PLAIN' }),
     outcome: (response) => response.errorCode,
   }),
