@@ -3,7 +3,9 @@
 // second it cuts off connections that are too slow to be served (a request that takes too
 // long to arrive, responses the client does not read) or idle past the idle timeout.
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket, type TlsOptions } from 'node:tls';
+import { distinguishedNameOf, type CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
 import { ListenerEvents } from '../../shared/listeners/connection-events.ts';
@@ -24,6 +26,8 @@ export interface KafkaListenerOptions {
   tls?: TlsOptions;
   /** Require SASL with one of these mechanisms before any other request (kafka.sasl). */
   saslMechanisms?: readonly SaslMechanism[];
+  /** How a verified client certificate names its principal (kafka.authorization.principalMappingRules); TLS only. */
+  certificatePrincipals?: CertificatePrincipalMapper;
   /** Connections open at once on this listener (kafka.maxConnections). */
   maxConnections: number;
   maxRequestBytes: number;
@@ -95,8 +99,29 @@ export class KafkaListener {
     }
   }
 
+  /**
+   * The principal a verified client certificate names, undefined without one; null when no
+   * mapping rule matches its subject, and the connection is refused, as Kafka refuses it.
+   */
+  #certificatePrincipal(socket: Socket): Principal | undefined | null {
+    const mapper = this.#options.certificatePrincipals;
+    if (mapper === undefined || !(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+    const certificate = socket.getPeerCertificate();
+    if (certificate.raw === undefined) return undefined;
+    const subject = distinguishedNameOf(certificate.raw);
+    const principal = mapper.principalOf(subject);
+    if (principal === undefined) this.#options.logger.warn({ client: `${socket.remoteAddress}:${socket.remotePort}`, subject }, 'Kafka connection refused: no kafka.authorization.principalMappingRules rule matches the client certificate\'s subject');
+    return principal ?? null;
+  }
+
   #accept(socket: Socket): void {
+    const certificatePrincipal = this.#certificatePrincipal(socket);
+    if (certificatePrincipal === null) {
+      socket.destroy();
+      return;
+    }
     const connection = new KafkaConnection({
+      certificatePrincipal,
       id: nextConnectionId++,
       socket,
       handler: this.#options.handler,

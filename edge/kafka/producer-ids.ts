@@ -188,6 +188,11 @@ export class ProducerIdAllocator {
     return { producerId: state.producerId, producerEpoch: state.producerEpoch, transactionTimeoutMs: state.transactionTimeoutMs };
   }
 
+  /** Every transactional id that has a producer id now. */
+  *transactionalIds(): IterableIterator<string> {
+    for (const [transactionalId, state] of this.#transactional) if (state.producerEpoch !== NO_PRODUCER_EPOCH) yield transactionalId;
+  }
+
   /**
    * Fences the producer of a transactional id whose transaction the coordinator aborts on
    * its own (a timeout, KIP-98): the epoch moves on durably, so the producer's next request

@@ -18,6 +18,8 @@ import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
 import type { SaslMechanism } from './sasl/mechanism.ts';
 import { saslMechanismsOf } from './sasl/users.ts';
+import { Authorizer } from '../auth/acls/authorizer.ts';
+import { CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
@@ -39,6 +41,8 @@ export interface KafkaServer {
   readonly tlsPort: number | undefined;
   readonly groups: GroupCoordinator;
   readonly transactions: TransactionCoordinator;
+  /** Who may do what; a reload of kafka.authorization calls its configure(). */
+  readonly authorizer: Authorizer;
   close(): Promise<void>;
 }
 
@@ -49,6 +53,8 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   if (options.config.groupMinSessionTimeoutMs > options.config.groupMaxSessionTimeoutMs) {
     throw new TributaryError('CONFIG_INVALID', `kafka.groupMinSessionTimeoutMs (${options.config.groupMinSessionTimeoutMs}) is above kafka.groupMaxSessionTimeoutMs (${options.config.groupMaxSessionTimeoutMs}), so no consumer could join a group`, { key: 'kafka.groupMinSessionTimeoutMs' });
   }
+  const certificatePrincipals = new CertificatePrincipalMapper(options.config.authorization.principalMappingRules, 'kafka.authorization.principalMappingRules');
+  const authorizer = await Authorizer.open(dataDir, options.config.authorization);
   const groups = await GroupCoordinator.open({
     dataDir,
     logger: logger.child({ part: 'groups' }),
@@ -73,6 +79,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     groups,
     producerIds,
     transactions,
+    authorizer,
     config: options.config,
     topicDefaults: options.topicDefaults,
     clusterId: clusterIdOf(dataDir),
@@ -87,6 +94,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     advertised: endpoint,
     tls,
     saslMechanisms: sasl.listeners.has(tls === undefined ? 'plain' : 'tls') ? sasl.mechanisms : undefined,
+    certificatePrincipals: tls === undefined ? undefined : certificatePrincipals,
     maxConnections: options.config.maxConnections,
     maxRequestBytes: options.config.maxRequestBytes,
     timeouts: { slowClientTimeoutMs: options.config.slowClientTimeoutMs, idleTimeoutMs: options.config.connectionsMaxIdleMs },
@@ -118,6 +126,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     tlsPort: tlsAdvertised?.port,
     groups,
     transactions,
+    authorizer,
     async close() {
       for (const listener of listeners) await listener.close();
       await transactions.close();

@@ -272,6 +272,9 @@ export class TransactionCoordinator {
       transactionStates: transactionalIds.map((transactionalId) => {
         const record = this.#transactions.get(transactionalId);
         if (record === undefined) {
+          // Given a producer id but no transaction yet: Empty, as Kafka's coordinator has it after InitProducerId.
+          const owner = this.#producerIds.transactionalState(transactionalId);
+          if (owner !== undefined) return { errorCode: ErrorCode.NONE, transactionalId, transactionState: 'Empty', transactionTimeoutMs: owner.transactionTimeoutMs, transactionStartTimeMs: -1n, producerId: owner.producerId, producerEpoch: owner.producerEpoch, topics: [] };
           return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
         }
         return {
@@ -296,12 +299,20 @@ export class TransactionCoordinator {
     const producerIds = new Set(request.producerIdFilters);
     const now = this.#now();
     const transactionStates: ListTransactionsAnswer['transactionStates'] = [];
-    for (const record of this.#transactions.values()) {
-      if (states.size > 0 && !states.has(record.state)) continue;
-      if (producerIds.size > 0 && !producerIds.has(record.producerId)) continue;
-      if (request.durationFilter >= 0n && (record.startMs < 0 || BigInt(now - record.startMs) <= request.durationFilter)) continue;
-      if (transactionStates.length >= LISTED_TRANSACTIONS_MAX) break;
-      transactionStates.push({ transactionalId: record.transactionalId, producerId: record.producerId, transactionState: record.state });
+    const listed = (entry: { transactionalId: string; producerId: bigint; state: TransactionState; startMs: number }): boolean => {
+      if (states.size > 0 && !states.has(entry.state)) return true;
+      if (producerIds.size > 0 && !producerIds.has(entry.producerId)) return true;
+      if (request.durationFilter >= 0n && (entry.startMs < 0 || BigInt(now - entry.startMs) <= request.durationFilter)) return true;
+      if (transactionStates.length >= LISTED_TRANSACTIONS_MAX) return false;
+      transactionStates.push({ transactionalId: entry.transactionalId, producerId: entry.producerId, transactionState: entry.state });
+      return true;
+    };
+    for (const record of this.#transactions.values()) if (!listed(record)) break;
+    // Ids given a producer id that have not begun a transaction are Empty, as in Kafka.
+    for (const transactionalId of this.#producerIds.transactionalIds()) {
+      if (this.#transactions.has(transactionalId)) continue;
+      const owner = this.#producerIds.transactionalState(transactionalId)!;
+      if (!listed({ transactionalId, producerId: owner.producerId, state: 'Empty', startMs: -1 })) break;
     }
     return { errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates };
   }

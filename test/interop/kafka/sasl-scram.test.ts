@@ -16,7 +16,7 @@ import { assertInOrderPerKey, KeyedSequence } from '../../edge/kafka/clients/sup
 import { assertNoServerErrors } from '../../edge/kafka/clients/support/server-log.ts';
 import { debianPythonClient, goClient, type ClientProgram, type Connection } from './support/client-program.ts';
 import { kcat, run, runOk } from './support/processes.ts';
-import { runCli } from '../../edge/cli/run-cli.ts';
+import { hashWithCli } from './support/credentials.ts';
 
 const JAVA_PROGRAM = 'ScramClient';
 /** A JVM client that has not finished by then is stuck; generous for a loaded 2-core machine. */
@@ -26,13 +26,6 @@ type Mechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 const PASSWORDS = { admin: 'admin-plain-secret', alice: 'alice, the = sign & "quotes"', bob: 'bob-scram-512-secret' } as const;
 /** Passwords that are not the user's; the log must not hold them either. */
 const GUESSES = { wrong: 'guessed-secret-7', stranger: 'strangers-secret-9' } as const;
-
-/** `tributary config hash-password [--scram-sha-…]` with the password on standard input, as a script runs it. */
-async function hashWithCli(password: string, ...flags: string[]): Promise<string> {
-  const result = await runCli(['config', 'hash-password', ...flags], { stdin: `${password}\n` });
-  assert.is(result.code, 0, result.stderr);
-  return result.stdout.trim();
-}
 
 let daemon: Daemon;
 
