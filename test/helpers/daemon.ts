@@ -51,6 +51,8 @@ export interface DaemonOptions {
   via?: 'node' | 'npm start' | 'npx';
   /** Variables for the daemon's environment in place of this process's. */
   env?: NodeJS.ProcessEnv;
+  /** How long it may take to become ready (a start that recovers thousands of partitions takes longer); 60 s when not given. */
+  readyTimeoutMs?: number;
 }
 
 export class Daemon {
@@ -106,7 +108,8 @@ export class Daemon {
     child.stderr!.on('data', (chunk) => { stderr += chunk; });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
     const ready = new Promise<DaemonPorts>((resolveReady, rejectReady) => {
-      const timer = setTimeout(() => { child.kill('SIGKILL'); rejectReady(new Error(`daemon not ready within ${READY_TIMEOUT_MS} ms\n${stderr}`)); }, READY_TIMEOUT_MS);
+      const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+      const timer = setTimeout(() => { child.kill('SIGKILL'); rejectReady(new Error(`daemon not ready within ${readyTimeoutMs} ms\n${stderr}`)); }, readyTimeoutMs);
       createInterface({ input: child.stdout! }).on('line', (line) => {
         let entry: Record<string, unknown>;
         try { entry = JSON.parse(line); } catch { entry = { msg: line }; }

@@ -12,20 +12,27 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 TIMEOUT_S = 30
+# Topics per CreateTopics request of create-many, and how long one may take: a loaded machine
+# creates a few hundred topics a second, and librdkafka gives up on a request after
+# socket.timeout.ms (60 s by default).
+TOPICS_PER_REQUEST = 1000
+SLOW_TIMEOUT_S = 300
 
 bootstrap, operations = sys.argv[1], json.loads(sys.argv[2])
-admin = AdminClient({'bootstrap.servers': bootstrap})
+admin = AdminClient({'bootstrap.servers': bootstrap, 'socket.timeout.ms': SLOW_TIMEOUT_S * 1000})
 for operation in operations:
     kind, name = operation['op'], operation.get('topic')
     if kind == 'create-many':
         names = [f"{operation['prefix']}-{index}" for index in range(operation['count'])]
-        futures = admin.create_topics([NewTopic(topic, 1, 1) for topic in names], operation_timeout=TIMEOUT_S * 10, request_timeout=TIMEOUT_S * 10)
         errors = {}
-        for topic in names:
-            try:
-                futures[topic].result(timeout=TIMEOUT_S * 10)
-            except KafkaException as failure:
-                errors[failure.args[0].name()] = errors.get(failure.args[0].name(), 0) + 1
+        for start in range(0, len(names), TOPICS_PER_REQUEST):
+            chunk = names[start:start + TOPICS_PER_REQUEST]
+            futures = admin.create_topics([NewTopic(topic, 1, 1) for topic in chunk], operation_timeout=SLOW_TIMEOUT_S, request_timeout=SLOW_TIMEOUT_S)
+            for topic in chunk:
+                try:
+                    futures[topic].result(timeout=SLOW_TIMEOUT_S)
+                except KafkaException as failure:
+                    errors[failure.args[0].name()] = errors.get(failure.args[0].name(), 0) + 1
         print(json.dumps({'op': kind, 'topic': operation['prefix'], 'error': 'NONE' if not errors else json.dumps(errors)}), flush=True)
         continue
     if kind == 'produce':
