@@ -18,6 +18,7 @@ import { RequestRouter } from './request-router.ts';
 import type { SaslMechanism } from './sasl/mechanism.ts';
 import { saslMechanismsOf } from './sasl/users.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
+import { revokedUsers } from '../auth/revoked-users.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
 export interface KafkaServerOptions {
@@ -37,6 +38,14 @@ export interface KafkaServer {
   /** The TLS listener's port, when it runs. */
   readonly tlsPort: number | undefined;
   readonly groups: GroupCoordinator;
+  /**
+   * Checks a reloaded kafka.sasl and TLS listener (throwing names the key) and returns what
+   * swaps them in: new handshakes get the new certificate, new authentications the new
+   * users, and the connections of users removed or given other credentials are closed.
+   * kafka.sasl.listeners and whether the TLS listener runs are the running ones: changing
+   * those needs a restart.
+   */
+  prepareReload(next: { sasl: KafkaConfig['sasl']; tlsListener: TlsListen | null }): () => { closedConnections: number };
   close(): Promise<void>;
 }
 
@@ -107,10 +116,24 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     await producerIds.close();
     throw error;
   }
+  let runningUsers = options.config.sasl.users;
   return {
     port: advertised.port,
     tlsPort: tlsAdvertised?.port,
     groups,
+    prepareReload(next) {
+      const nextSasl = saslOf({ ...next.sasl, listeners: options.config.sasl.listeners }, tlsListen !== null);
+      const nextTls = tlsListen === null ? null : next.tlsListener;
+      if (tlsListen !== null && nextTls === null) throw new TributaryError('CONFIG_INVALID', 'listeners.kafkaTls.enabled: turning the TLS listener off needs a restart', { key: 'listeners.kafkaTls.enabled' });
+      const revoked = revokedUsers(runningUsers, next.sasl.users);
+      return () => {
+        if (nextTls !== null) listeners[1]!.replaceCertificates(nextTls);
+        runningUsers = next.sasl.users;
+        let closedConnections = 0;
+        for (const listener of listeners) closedConnections += listener.replaceUsers(nextSasl.mechanisms, revoked);
+        return { closedConnections };
+      };
+    },
     async close() {
       for (const listener of listeners) await listener.close();
       await groups.close();

@@ -18,12 +18,17 @@ interface UserPermissions {
 const PLACEHOLDER_LEVEL = 'x';
 
 export class MqttUsers {
+  /** mqtt.authentication.allowAnonymous: whether a CONNECT without a user name is let in. */
+  readonly allowAnonymous: boolean;
   readonly #passwords: PasswordBook;
   readonly #permissions: Map<string, UserPermissions>;
+  readonly #names: ReadonlySet<string>;
 
-  private constructor(passwords: PasswordBook, permissions: Map<string, UserPermissions>) {
+  private constructor(allowAnonymous: boolean, passwords: PasswordBook, permissions: Map<string, UserPermissions>, names: ReadonlySet<string>) {
+    this.allowAnonymous = allowAnonymous;
     this.#passwords = passwords;
     this.#permissions = permissions;
+    this.#names = names;
   }
 
   /** Refuses, naming the key, a hash it cannot use, a user listed twice, a malformed filter, and a listener no one could connect to. */
@@ -42,7 +47,12 @@ export class MqttUsers {
     if (!authentication.allowAnonymous && passwords.size === 0) {
       throw new TributaryError('CONFIG_INVALID', 'mqtt.authentication: allowAnonymous is false and no users are listed, so no client could connect', { key: 'mqtt.authentication' });
     }
-    return new MqttUsers(passwords, permissions);
+    return new MqttUsers(authentication.allowAnonymous, passwords, permissions, new Set(authentication.users.map((user) => user.username)));
+  }
+
+  /** Whether `username` is listed. */
+  has(username: string): boolean {
+    return this.#names.has(username);
   }
 
   /** Whether `password` is the user's (see PasswordBook.check). */
