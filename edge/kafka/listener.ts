@@ -10,7 +10,7 @@ import { replaceCertificates, type TlsListen } from '../listeners/tls-listen.ts'
 import { ListenerEvents } from '../../shared/listeners/connection-events.ts';
 import { listenOn } from '../../shared/listeners/listen.ts';
 import { KafkaConnection, type AdvertisedEndpoint, type ConnectionTimeouts, type RequestHandler } from './connection.ts';
-import type { SaslMechanism } from './sasl/mechanism.ts';
+import type { SaslMechanism } from '../auth/sasl-mechanism.ts';
 import { SaslSession } from './sasl/session.ts';
 
 /** How often connections are checked against their timeouts; one timer per listener, not one per connection. */

@@ -15,7 +15,7 @@ import { GroupCoordinator } from './groups/coordinator.ts';
 import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
-import type { SaslMechanism } from './sasl/mechanism.ts';
+import type { SaslMechanism } from '../auth/sasl-mechanism.ts';
 import { saslMechanismsOf } from './sasl/users.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
 import { revokedUsers } from '../auth/revoked-users.ts';

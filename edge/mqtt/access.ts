@@ -61,6 +61,11 @@ export class MqttAccess {
       return { refused: 'bad-credentials', message: `password check failed: ${(error as Error).message}` };
     }
     if (!valid) return { refused: 'bad-credentials', message: `unknown user "${username}" or wrong password` };
+    return this.admitAuthenticated(username, clientId, willTopic);
+  }
+
+  /** A user who has proved who it is (a password, or an enhanced-authentication exchange): its permissions, and its will topic checked against them. */
+  admitAuthenticated(username: string, clientId: string, willTopic: string | undefined): Admission {
     const permissions = this.#users.permissionsFor(username, clientId);
     if (permissions !== undefined && willTopic !== undefined && !permissions.mayPublish(willTopic)) {
       return { refused: 'not-authorized', message: `user "${username}" may not publish its will to ${willTopic}` };
