@@ -46,6 +46,9 @@ export const ErrorCodes = {
   MQTT_SESSION_STORE_CLOSED: 'The MQTT session store is closed',
   CONNECTOR_PEER_FAILED: 'A connector\'s peer (a PLC, a server, a receiver, a file) failed or answered what cannot be used',
   CONNECTOR_POSITION_FAILED: 'A connector cannot read or keep its position',
+  ACL_FILE_CORRUPT: 'The ACL file under the data directory cannot be read back',
+  ACL_LIMIT: 'A change would hold more ACLs than the limit',
+  AUTHORIZATION_CONFIG_INVALID: 'A super user or ACL setting names no valid principal',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -102,7 +102,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
     closers.push(() => kafka.close());
 
     const liveReload = new LiveReload();
-    liveReload.add('kafka', (candidate) => kafka.prepareReload({ sasl: candidate.kafka.sasl, tlsListener: tlsListen(candidate.listeners.kafkaTls, 'listeners.kafkaTls') }));
+    liveReload.add('kafka', (candidate) => kafka.prepareReload({ sasl: candidate.kafka.sasl, authorization: candidate.kafka.authorization, tlsListener: tlsListen(candidate.listeners.kafkaTls, 'listeners.kafkaTls') }));
     const adminAccess = new AdminAccess(config);
     liveReload.add('admin', (candidate) => adminAccess.prepareReload(candidate));
 

@@ -1,7 +1,8 @@
 // What SIGHUP (systemctl reload) applies without a restart, and how: the TLS certificates
 // and keys of every TLS listener (read again even when their paths are unchanged, since a
-// renewal writes the same files), the users of MQTT, Kafka SASL and the admin port, and
-// MQTT's permissions and allowAnonymous. A reload is atomic: every part first builds its
+// renewal writes the same files), the users of MQTT, Kafka SASL and the admin port, MQTT's
+// permissions and allowAnonymous, and the Kafka authorizer's super users and default
+// (kafka.authorization; the ACLs themselves change through CreateAcls and DeleteAcls). A reload is atomic: every part first builds its
 // new settings from the new file and checks them (a part that throws names the key and the
 // file), and only when all of them have passed does each swap them in, with nothing left
 // that can fail. So an unreadable key or an expired certificate leaves every part on its
@@ -14,6 +15,7 @@ import type { Config } from '../../shared/config/schema.ts';
 const LIVE_SETTINGS: readonly (readonly string[])[] = [
   ['log', 'level'],
   ['kafka', 'sasl', 'users'],
+  ['kafka', 'authorization'],
   ['mqtt', 'authentication'],
   ...(['kafkaTls', 'mqtts'] as const).flatMap((listener) => (['certFile', 'keyFile', 'caFile'] as const).map((key) => ['listeners', listener, key])),
 ];

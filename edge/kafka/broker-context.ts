@@ -1,5 +1,5 @@
 // What every request handler of the Kafka server needs: the log, the group coordinator,
-// the producer-id allocator, and how this broker describes itself to clients.
+// the producer-id allocator, the authorizer, and how this broker describes itself to clients.
 import type { KafkaConfig } from '../../shared/config/schema.ts';
 import type { TopicConfig } from '../../shared/config/topic-config.ts';
 import { isTributaryError } from '../../shared/errors.ts';
@@ -9,6 +9,7 @@ import type { LogStore, TopicDescription } from '../storage/index.ts';
 import type { BrokerDescription } from './configs/broker-configs.ts';
 import type { GroupCoordinator } from './groups/coordinator.ts';
 import type { ProducerIdAllocator } from './producer-ids.ts';
+import type { Authorizer } from '../auth/acls/authorizer.ts';
 
 /** A single-node cluster: this broker is node 1, leader of every partition. */
 export const BROKER_NODE_ID = 1;
@@ -17,6 +18,8 @@ export interface BrokerContext {
   readonly store: LogStore;
   readonly groups: GroupCoordinator;
   readonly producerIds: ProducerIdAllocator;
+  /** The ACLs and who may do what (kafka.authorization). */
+  readonly authorizer: Authorizer;
   readonly config: KafkaConfig;
   readonly topicDefaults: TopicConfig;
   readonly clusterId: string;

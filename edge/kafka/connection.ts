@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { CutOffReason } from '../../shared/listeners/connection-events.ts';
 import { StalledWriter } from '../../shared/listeners/stalled-writer.ts';
 import type { SaslSession } from './sasl/session.ts';
+import { ANONYMOUS, userPrincipal, type Principal } from '../auth/principal.ts';
 
 /** Requests of one connection being handled at once; more pause reading from the socket. */
 export const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 32;
@@ -35,6 +36,8 @@ export interface ConnectionInfo {
   readonly advertised: AdvertisedEndpoint;
   /** The connection's SASL state when its listener requires SASL (kafka.sasl.listeners). */
   readonly sasl: SaslSession | undefined;
+  /** Who the client proved it is: the SASL user once authenticated, else User:ANONYMOUS. */
+  readonly principal: Principal;
 }
 
 export interface AdvertisedEndpoint {
@@ -89,6 +92,11 @@ export class KafkaConnection implements ConnectionInfo {
     this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.#socket.on('error', (error) => this.#logger.debug({ err: error }, 'connection error'));
     this.#socket.on('close', () => { this.#closed = true; });
+  }
+
+  get principal(): Principal {
+    const user = this.sasl?.user;
+    return user === undefined ? ANONYMOUS : userPrincipal(user);
   }
 
   get closed(): boolean {

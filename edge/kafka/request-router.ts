@@ -23,6 +23,11 @@ import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from '
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './handlers/configs.ts';
 import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOffsetForLeaderEpoch } from './handlers/cluster.ts';
 import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl/session.ts';
+import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './handlers/acls.ts';
+import { API_CHECKS } from './authorization/api-checks.ts';
+import type { Check } from './authorization/checked.ts';
+import { KafkaAccess, type DenialRecorder } from './authorization/kafka-access.ts';
+import { RepeatedWarnings } from '../../shared/log-rate-limit.ts';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleOffsetDelete, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './handlers/groups.ts';
 
 export class RequestRouter implements RequestHandler {
@@ -30,12 +35,17 @@ export class RequestRouter implements RequestHandler {
   readonly #requests: Counter<'api' | 'outcome'>;
   readonly #latency: Histogram<'api'>;
   readonly #traffic: KafkaTrafficMetrics;
+  readonly #denials: DenialRecorder;
 
   constructor(context: BrokerContext, registry?: Registry) {
     this.#context = context;
     const registers = registry ? [registry] : [];
     this.#requests = new Counter({ name: 'tributary_kafka_requests_total', help: 'Kafka requests by API and outcome (ok, unsupported, malformed, unauthenticated)', labelNames: ['api', 'outcome'], registers });
     this.#traffic = new KafkaTrafficMetrics(registry);
+    this.#denials = {
+      counter: new Counter({ name: 'tributary_kafka_authorization_denied_total', help: 'Kafka operations denied by the ACLs, by API, resource type and operation (the log names the principal)', labelNames: ['api', 'resource_type', 'operation'], registers }),
+      warnings: new RepeatedWarnings(context.logger),
+    };
     this.#latency = new Histogram({ name: 'tributary_kafka_request_duration_seconds', help: 'Time from a Kafka request frame to its response, by API (long-polled fetches included)', labelNames: ['api'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers });
   }
 
@@ -60,13 +70,28 @@ export class RequestRouter implements RequestHandler {
       throw new TributaryError('KAFKA_SASL_REQUIRED', refusal, { api });
     }
     const stopTimer = this.#latency.startTimer({ api });
-    const body = await this.#dispatch(request, connection);
+    const body = await this.#authorizedDispatch(request, connection, api);
     stopTimer();
     this.#requests.inc({ api, outcome: 'ok' });
     if (request.apiKey === 0) this.#traffic.produced(request.body, body as never);
     else if (request.apiKey === 1) this.#traffic.fetched(body as never);
     if (body === undefined) return undefined;
     return encodeResponseChunks(request.apiKey, request.apiVersion, header.correlationId, body as never);
+  }
+
+  /**
+   * The request checked against the ACLs (authorization/api-checks.ts), then handled: what
+   * the principal may not do is answered with Kafka's error for it, the rest as usual.
+   */
+  async #authorizedDispatch(request: DecodedRequest, connection: ConnectionInfo, api: string): Promise<unknown> {
+    const access = new KafkaAccess(this.#context.authorizer, connection.principal, connection.remoteAddress, api, this.#denials);
+    // With no ACL and unmatched requests allowed nothing can be refused: no request pays for checking.
+    if (access.allowsEverything) return this.#dispatch(request, connection);
+    const check = API_CHECKS[request.apiKey] as Check<typeof request.apiKey>;
+    const checked = await check(request.body as never, access, this.#context, request.apiVersion);
+    if ('answer' in checked) return checked.answer;
+    const body = await this.#dispatch({ ...request, body: checked.body } as DecodedRequest, connection);
+    return body === undefined || checked.complete === undefined ? body : checked.complete(body as never);
   }
 
   /** The context with this broker's endpoint as the connection's listener advertises it (plain or TLS). */
@@ -98,6 +123,9 @@ export class RequestRouter implements RequestHandler {
       case ApiKey.DeleteRecords: return handleDeleteRecords(context, request.body);
       case ApiKey.InitProducerId: return handleInitProducerId(context, request.body);
       case ApiKey.OffsetForLeaderEpoch: return handleOffsetForLeaderEpoch(context, request.body);
+      case ApiKey.DescribeAcls: return handleDescribeAcls(context, request.body);
+      case ApiKey.CreateAcls: return handleCreateAcls(context, request.body);
+      case ApiKey.DeleteAcls: return handleDeleteAcls(context, request.body);
       case ApiKey.DescribeConfigs: return handleDescribeConfigs(context, request.body);
       case ApiKey.AlterConfigs: return handleAlterConfigs(context, request.body);
       case ApiKey.DescribeLogDirs: return handleDescribeLogDirs(context, request.body);

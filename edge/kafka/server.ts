@@ -17,6 +17,7 @@ import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
 import type { SaslMechanism } from '../auth/sasl-mechanism.ts';
 import { saslMechanismsOf } from './sasl/users.ts';
+import { Authorizer } from '../auth/acls/authorizer.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
 import { revokedUsers } from '../auth/revoked-users.ts';
 import { TributaryError } from '../../shared/errors.ts';
@@ -38,14 +39,17 @@ export interface KafkaServer {
   /** The TLS listener's port, when it runs. */
   readonly tlsPort: number | undefined;
   readonly groups: GroupCoordinator;
+  /** Who may do what; a reload of kafka.authorization reaches its configure() through prepareReload. */
+  readonly authorizer: Authorizer;
   /**
-   * Checks a reloaded kafka.sasl and TLS listener (throwing names the key) and returns what
-   * swaps them in: new handshakes get the new certificate, new authentications the new
-   * users, and the connections of users removed or given other credentials are closed.
+   * Checks a reloaded kafka.sasl, kafka.authorization and TLS listener (throwing names the
+   * key) and returns what swaps them in: new handshakes get the new certificate, new
+   * authentications the new users, the authorizer its new super users and default, and the
+   * connections of users removed or given other credentials are closed.
    * kafka.sasl.listeners and whether the TLS listener runs are the running ones: changing
    * those needs a restart.
    */
-  prepareReload(next: { sasl: KafkaConfig['sasl']; tlsListener: TlsListen | null }): () => { closedConnections: number };
+  prepareReload(next: { sasl: KafkaConfig['sasl']; authorization: KafkaConfig['authorization']; tlsListener: TlsListen | null }): () => { closedConnections: number };
   close(): Promise<void>;
 }
 
@@ -56,6 +60,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   if (options.config.groupMinSessionTimeoutMs > options.config.groupMaxSessionTimeoutMs) {
     throw new TributaryError('CONFIG_INVALID', `kafka.groupMinSessionTimeoutMs (${options.config.groupMinSessionTimeoutMs}) is above kafka.groupMaxSessionTimeoutMs (${options.config.groupMaxSessionTimeoutMs}), so no consumer could join a group`, { key: 'kafka.groupMinSessionTimeoutMs' });
   }
+  const authorizer = await Authorizer.open(dataDir, options.config.authorization);
   const groups = await GroupCoordinator.open({
     dataDir,
     logger: logger.child({ part: 'groups' }),
@@ -77,6 +82,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     store,
     groups,
     producerIds,
+    authorizer,
     config: options.config,
     topicDefaults: options.topicDefaults,
     clusterId: clusterIdOf(dataDir),
@@ -121,13 +127,20 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     port: advertised.port,
     tlsPort: tlsAdvertised?.port,
     groups,
+    authorizer,
     prepareReload(next) {
       const nextSasl = saslOf({ ...next.sasl, listeners: options.config.sasl.listeners }, tlsListen !== null);
       const nextTls = tlsListen === null ? null : next.tlsListener;
       if (tlsListen !== null && nextTls === null) throw new TributaryError('CONFIG_INVALID', 'listeners.kafkaTls.enabled: turning the TLS listener off needs a restart', { key: 'listeners.kafkaTls.enabled' });
+      // configure() checks the settings before it replaces anything; tried here and undone in
+      // the same turn of the event loop, so no request sees them before the reload commits.
+      const runningAuthorization = authorizer.settings;
+      authorizer.configure(next.authorization);
+      authorizer.configure(runningAuthorization);
       const revoked = revokedUsers(runningUsers, next.sasl.users);
       return () => {
         if (nextTls !== null) listeners[1]!.replaceCertificates(nextTls);
+        authorizer.configure(next.authorization);
         runningUsers = next.sasl.users;
         let closedConnections = 0;
         for (const listener of listeners) closedConnections += listener.replaceUsers(nextSasl.mechanisms, revoked);

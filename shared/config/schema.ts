@@ -74,6 +74,11 @@ const KafkaSaslSchema = section({
   }, { additionalProperties: false }), { default: [], maxItems: 10_000, description: 'Users allowed to authenticate, each with at least one of passwordHash (PLAIN), scramSha256 and scramSha512; a mechanism is offered when some user has its credential. A wrong user name or password gets SASL_AUTHENTICATION_FAILED and the connection is closed.' }),
 }, 'SASL authentication of Kafka clients: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.');
 
+const KafkaAuthorizationSchema = section({
+  superUsers: Type.Array(Type.String({ pattern: '^User:.+$', description: 'A principal, User:<name>: a SASL user, an MQTT user, or the name a client certificate maps to.' }), { default: [], maxItems: 1000, uniqueItems: true, description: 'Principals every authorization check allows, with or without ACLs (Kafka super.users), e.g. ["User:admin"].' }),
+  allowIfNoAclFound: Type.Boolean({ default: true, description: 'What a request on a resource that no ACL names gets (Kafka allow.everyone.if.no.acl.found). true keeps a broker without ACLs open, as before ACLs existed; false allows only super users until ACLs are created (CreateAcls, kafka-acls). A resource any ACL names is closed to every principal the ACLs do not allow, either way.' }),
+}, 'Kafka ACLs: who may do what. The ACLs themselves are managed through CreateAcls, DescribeAcls and DeleteAcls (kafka-acls, AdminClient) and kept in acls.json under the data directory.');
+
 const KafkaSchema = section({
   advertisedHost: Type.String({ default: '', description: 'Host name given to Kafka clients in Metadata responses. Empty means the listener\'s host (or the hostname when it binds 0.0.0.0).' }),
   autoCreateTopics: Type.Boolean({ default: true, description: 'Create a topic with the topic defaults when a client produces to or asks for one that does not exist.' }),
@@ -85,6 +90,7 @@ const KafkaSchema = section({
   groupMinSessionTimeoutMs: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 6_000, description: 'Shortest session timeout a consumer may ask for (Kafka group.min.session.timeout.ms); a JoinGroup below it gets INVALID_SESSION_TIMEOUT. Shorter sessions expire members on ordinary pauses.' }),
   groupMaxSessionTimeoutMs: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 1_800_000, description: 'Longest session timeout a consumer may ask for (Kafka group.max.session.timeout.ms): a member that vanished holds its partitions at most this long.' }),
   sasl: KafkaSaslSchema,
+  authorization: KafkaAuthorizationSchema,
 }, 'The Kafka-protocol server.');
 
 const RouteSchema = Type.Object({

@@ -21,6 +21,9 @@ import { createTopicsApi } from './create-topics.ts';
 import { deleteTopicsApi } from './delete-topics.ts';
 import { initProducerIdApi } from './init-producer-id.ts';
 import { offsetForLeaderEpochApi } from './offset-for-leader-epoch.ts';
+import { describeAclsApi } from './describe-acls.ts';
+import { createAclsApi } from './create-acls.ts';
+import { deleteAclsApi } from './delete-acls.ts';
 import { describeConfigsApi } from './describe-configs.ts';
 import { saslAuthenticateApi } from './sasl-authenticate.ts';
 import { createPartitionsApi } from './create-partitions.ts';
@@ -72,6 +75,12 @@ export { initProducerIdApi } from './init-producer-id.ts';
 export type { InitProducerIdRequest, InitProducerIdResponse } from './init-producer-id.ts';
 export { offsetForLeaderEpochApi } from './offset-for-leader-epoch.ts';
 export type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from './offset-for-leader-epoch.ts';
+export { describeAclsApi } from './describe-acls.ts';
+export type { DescribeAclsRequest, DescribeAclsResponse } from './describe-acls.ts';
+export { createAclsApi } from './create-acls.ts';
+export type { CreateAclsRequest, CreateAclsResponse } from './create-acls.ts';
+export { deleteAclsApi } from './delete-acls.ts';
+export type { DeleteAclsRequest, DeleteAclsResponse } from './delete-acls.ts';
 export { describeConfigsApi } from './describe-configs.ts';
 export type { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.ts';
 export { saslAuthenticateApi } from './sasl-authenticate.ts';
@@ -119,6 +128,9 @@ export const API_DEFINITIONS = [
   deleteRecordsApi,
   initProducerIdApi,
   offsetForLeaderEpochApi,
+  describeAclsApi,
+  createAclsApi,
+  deleteAclsApi,
   describeConfigsApi,
   alterConfigsApi,
   describeLogDirsApi,

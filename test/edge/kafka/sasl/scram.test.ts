@@ -4,10 +4,11 @@
 // nonces, escapes, sizes) with the reason the log gets.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clientKeyOf, digest, hmac, makeScramCredential, saltedPassword, type ScramCredential, type ScramHash } from '../../../../edge/auth/scram-credential.ts';
+import { hmac, makeScramCredential, saltedPassword, type ScramCredential } from '../../../../edge/auth/scram-credential.ts';
 import type { SaslStep } from '../../../../edge/auth/sasl-mechanism.ts';
 import { SCRAM_MESSAGE_BYTES_MAX, ScramMechanism } from '../../../../edge/auth/scram-mechanism.ts';
 import { escapeSaslName, unescapeSaslName } from '../../../../edge/auth/scram-messages.ts';
+import { scramClientFinal } from '../clients/support/raw-sasl.ts';
 
 // RFC 7677 §3: user "user", password "pencil", this salt and 4096 iterations, these nonces.
 const RFC_SALT = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
@@ -40,15 +41,7 @@ function refusal(step: SaslStep | undefined): { reason: string; user: string | u
   return { reason: step.reason, user: step.user, clientMessage: step.clientMessage };
 }
 
-/** What a client sends as client-final for `serverFirst`, computed from the password (RFC 5802 §3). */
-async function clientFinal(hash: ScramHash, password: string, clientFirstBare: string, serverFirstText: string, { gs2Header = 'n,,', noncePrefix = '' } = {}): Promise<string> {
-  const attributes = Object.fromEntries(serverFirstText.split(',').map((attribute) => [attribute[0], attribute.slice(2)]));
-  const salted = await saltedPassword(hash, password, Buffer.from(attributes.s!, 'base64'), Number(attributes.i));
-  const withoutProof = `c=${Buffer.from(gs2Header).toString('base64')},r=${noncePrefix}${attributes.r}`;
-  const clientKey = clientKeyOf(hash, salted);
-  const signature = hmac(hash, digest(hash, clientKey), `${clientFirstBare},${serverFirstText},${withoutProof}`);
-  return `${withoutProof},p=${Buffer.from(clientKey.map((byte, index) => byte ^ signature[index]!)).toString('base64')}`;
-}
+const clientFinal = scramClientFinal;
 
 test('RFC 7677 §3: the server answers the example exchange with its server-first and server-final messages', async () => {
   const [first, final] = await steps(rfcMechanism(), RFC_CLIENT_FIRST, RFC_CLIENT_FINAL);

@@ -2,6 +2,7 @@
 // with the project's codec (or any bytes at all) and reads size-prefixed response frames
 // back, so that a test can replay a request, send garbage, or watch the broker close it.
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { decodeResponse, encodeRequest, type DecodedResponseBody, type RequestBodyInput, type ServedApiKey } from '../../../../../shared/kafka/wire/index.ts';
 
 /** Bytes of a frame's size prefix. */
@@ -36,6 +37,17 @@ export class RawKafkaConnection {
   static connect(port: number, host = '127.0.0.1'): Promise<RawKafkaConnection> {
     return new Promise((resolve, reject) => {
       const socket = connect({ port, host }, () => {
+        socket.off('error', reject);
+        resolve(new RawKafkaConnection(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** Over TLS, trusting `ca`; with `certificate` and `key`, presenting a client certificate (mutual TLS). */
+  static connectTls(port: number, options: { ca: Buffer; certificate?: Buffer; key?: Buffer; host?: string }): Promise<RawKafkaConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ port, host: options.host ?? '127.0.0.1', ca: options.ca, cert: options.certificate, key: options.key, servername: 'localhost' }, () => {
         socket.off('error', reject);
         resolve(new RawKafkaConnection(socket));
       });

@@ -1,0 +1,288 @@
+// Kafka's authorization, API by API, as a table the permissions matrix runs: for each API
+// this broker serves, a request, the ACLs Kafka's KafkaApis requires for it (Apache Kafka
+// 4.4: the operation on each topic, group, transactional id or the cluster), where in the
+// response the answer is read, and the answer with those ACLs and without them.
+import { encodeRecordBatch } from '../../../../../shared/kafka/record-batch.ts';
+import type { DecodedResponseBody, RequestBodyInput, ServedApiKey } from '../../../../../shared/kafka/apis/index.ts';
+import { AclOperation, ResourceType } from '../../../../../edge/auth/acls/acl.ts';
+import { ZERO_UUID } from '../../../../../shared/kafka/wire/index.ts';
+
+const NONE = 0;
+const UNKNOWN_MEMBER_ID = 25;
+const TOPIC_DENIED = 29;
+const GROUP_DENIED = 30;
+const CLUSTER_DENIED = 31;
+const UNSUPPORTED_SASL_MECHANISM = 33;
+const ILLEGAL_SASL_STATE = 34;
+
+/** The resources one principal kind works on, apart from the other kinds'. */
+export interface Names {
+  kind: string;
+  topic: string;
+  /** Deleted when DeleteTopics is allowed. */
+  doomedTopic: string;
+  /** Created when CreateTopics is allowed. */
+  newTopic: string;
+  /** Has committed offsets from the start. */
+  group: string;
+  /** Offsets deleted when OffsetDelete is allowed. */
+  offsetsGroup: string;
+  /** Deleted when DeleteGroups is allowed. */
+  doomedGroup: string;
+  /** Joined when JoinGroup is allowed. */
+  joinGroup: string;
+}
+
+export function namesOf(kind: string): Names {
+  return {
+    kind,
+    topic: `${kind}.data`,
+    doomedTopic: `${kind}.doomed`,
+    newTopic: `${kind}.new`,
+    group: `${kind}.group`,
+    offsetsGroup: `${kind}.offsets-group`,
+    doomedGroup: `${kind}.doomed-group`,
+    joinGroup: `${kind}.join`,
+  };
+}
+
+export interface Grant {
+  resourceType: number;
+  resourceName: (names: Names) => string;
+  operation: number;
+}
+
+type Outcome = number | string;
+
+export interface MatrixRow<Key extends ServedApiKey = ServedApiKey> {
+  apiKey: Key;
+  version: number;
+  /** What sets this row apart from others of the same API. */
+  label: string;
+  request: (names: Names) => RequestBodyInput<Key>;
+  /** The ACLs Kafka requires; with none, the API is open to every principal. */
+  needs: readonly Grant[];
+  outcome: (response: DecodedResponseBody<Key>, names: Names) => Outcome;
+  allowed: Outcome | ((kind: string) => Outcome);
+  denied: Outcome | ((kind: string) => Outcome);
+}
+
+function row<Key extends ServedApiKey>(spec: MatrixRow<Key>): MatrixRow {
+  return spec as unknown as MatrixRow;
+}
+
+const topic = (operation: number, pick: (names: Names) => string = (names) => names.topic): Grant => ({ resourceType: ResourceType.TOPIC, resourceName: pick, operation });
+const group = (operation: number, pick: (names: Names) => string = (names) => names.group): Grant => ({ resourceType: ResourceType.GROUP, resourceName: pick, operation });
+const cluster = (operation: number): Grant => ({ resourceType: ResourceType.CLUSTER, resourceName: () => 'kafka-cluster', operation });
+const { READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE } = AclOperation;
+
+const BATCH = encodeRecordBatch({ records: [{ key: 'k', value: 'v' }] });
+const retention = [{ name: 'retention.ms', value: '600000' }];
+
+export const MATRIX: readonly MatrixRow[] = [
+  row({
+    apiKey: 0, version: 9, label: '', needs: [topic(WRITE)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: names.topic, partitionData: [{ index: 0, records: BATCH }] }] }),
+    outcome: (response) => response.responses[0]!.partitionResponses[0]!.errorCode,
+  }),
+  row({
+    apiKey: 1, version: 12, label: '', needs: [topic(READ)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: names.topic, topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' }),
+    outcome: (response) => response.responses[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 2, version: 7, label: '', needs: [topic(DESCRIBE)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ replicaId: -1, isolationLevel: 0, topics: [{ name: names.topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }], timeoutMs: 5000 }),
+    outcome: (response) => response.topics[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 3, version: 12, label: 'a named topic', needs: [topic(DESCRIBE)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ topics: [{ name: names.topic, topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }),
+    outcome: (response) => response.topics[0]!.errorCode,
+  }),
+  row({
+    apiKey: 3, version: 12, label: 'every topic', needs: [topic(DESCRIBE)], allowed: 'listed', denied: 'hidden',
+    request: () => ({ topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }),
+    outcome: (response, names) => (response.topics.some((entry) => entry.name === names.topic) ? 'listed' : 'hidden'),
+  }),
+  row({
+    apiKey: 8, version: 8, label: '', needs: [group(READ), topic(READ)], allowed: NONE, denied: GROUP_DENIED,
+    request: (names) => ({ groupId: names.group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: names.topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null }] }] }),
+    outcome: (response) => response.topics[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 8, version: 8, label: 'the group allowed, the topic not', needs: [group(READ)], allowed: TOPIC_DENIED, denied: GROUP_DENIED,
+    request: (names) => ({ groupId: names.group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: names.topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null }] }] }),
+    outcome: (response) => response.topics[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 9, version: 8, label: '', needs: [group(DESCRIBE), topic(DESCRIBE)], allowed: NONE, denied: GROUP_DENIED,
+    request: (names) => ({ groupId: '', topics: null, groups: [{ groupId: names.group, memberId: null, memberEpoch: -1, topics: [{ name: names.topic, partitionIndexes: [0] }] }], requireStable: false }),
+    outcome: (response) => response.groups[0]!.errorCode || response.groups[0]!.topics[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 9, version: 5, label: 'v5', needs: [group(DESCRIBE), topic(DESCRIBE)], allowed: NONE, denied: GROUP_DENIED,
+    request: (names) => ({ groupId: names.group, topics: [{ name: names.topic, partitionIndexes: [0] }], groups: [], requireStable: false }),
+    outcome: (response) => response.errorCode || response.topics[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 10, version: 4, label: '', needs: [group(DESCRIBE)], allowed: NONE, denied: GROUP_DENIED,
+    request: (names) => ({ key: '', keyType: 0, coordinatorKeys: [names.group] }),
+    outcome: (response) => response.coordinators[0]!.errorCode,
+  }),
+  row({
+    apiKey: 11, version: 3, label: '', needs: [group(READ, (names) => names.joinGroup)], allowed: NONE, denied: GROUP_DENIED,
+    request: (names) => ({ groupId: names.joinGroup, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 12, version: 3, label: '', needs: [group(READ)], allowed: UNKNOWN_MEMBER_ID, denied: GROUP_DENIED,
+    request: (names) => ({ groupId: names.group, generationId: 1, memberId: 'nobody', groupInstanceId: null }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 13, version: 3, label: '', needs: [group(READ)], allowed: UNKNOWN_MEMBER_ID, denied: GROUP_DENIED,
+    request: (names) => ({ groupId: names.group, memberId: '', members: [{ memberId: 'nobody', groupInstanceId: null }] }),
+    outcome: (response) => response.errorCode || response.members[0]!.errorCode,
+  }),
+  row({
+    apiKey: 14, version: 3, label: '', needs: [group(READ)], allowed: UNKNOWN_MEMBER_ID, denied: GROUP_DENIED,
+    request: (names) => ({ groupId: names.group, generationId: 1, memberId: 'nobody', groupInstanceId: null, assignments: [] }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 15, version: 5, label: '', needs: [group(DESCRIBE)], allowed: NONE, denied: GROUP_DENIED,
+    request: (names) => ({ groups: [names.group], includeAuthorizedOperations: false }),
+    outcome: (response) => response.groups[0]!.errorCode,
+  }),
+  row({
+    apiKey: 16, version: 4, label: '', needs: [group(DESCRIBE)], allowed: 'listed', denied: 'hidden',
+    request: () => ({ statesFilter: [], typesFilter: [] }),
+    outcome: (response, names) => (response.groups.some((entry) => entry.groupId === names.group) ? 'listed' : 'hidden'),
+  }),
+  row({
+    apiKey: 17, version: 1, label: '', needs: [],
+    // Open to all: the listener decides. The anonymous principal's listener offers no SASL; a signed-in client may start again.
+    allowed: (kind) => (kind === 'anonymous' ? UNSUPPORTED_SASL_MECHANISM : NONE), denied: (kind) => (kind === 'anonymous' ? UNSUPPORTED_SASL_MECHANISM : NONE),
+    request: () => ({ mechanism: 'PLAIN' }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 18, version: 3, label: '', needs: [], allowed: NONE, denied: NONE,
+    request: () => ({ clientSoftwareName: 'matrix', clientSoftwareVersion: '1' }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 19, version: 5, label: '', needs: [topic(CREATE, (names) => names.newTopic)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ topics: [{ name: names.newTopic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false }),
+    outcome: (response) => response.topics[0]!.errorCode,
+  }),
+  row({
+    apiKey: 19, version: 5, label: 'CREATE on the cluster', needs: [cluster(CREATE)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ topics: [{ name: `${names.newTopic}-by-cluster`, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true }),
+    outcome: (response) => response.topics[0]!.errorCode,
+  }),
+  row({
+    apiKey: 20, version: 5, label: '', needs: [topic(DELETE, (names) => names.doomedTopic)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ topicNames: [names.doomedTopic], topics: [], timeoutMs: 5000 }),
+    outcome: (response) => response.responses[0]!.errorCode,
+  }),
+  row({
+    apiKey: 21, version: 2, label: '', needs: [topic(DELETE)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ topics: [{ name: names.topic, partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 5000 }),
+    outcome: (response) => response.topics[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 22, version: 4, label: 'IDEMPOTENT_WRITE on the cluster', needs: [cluster(IDEMPOTENT_WRITE)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: () => ({ transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 22, version: 4, label: 'WRITE on some topic (KIP-679)', needs: [topic(WRITE)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: () => ({ transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 23, version: 4, label: '', needs: [topic(DESCRIBE)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ replicaId: -1, topics: [{ topic: names.topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] }),
+    outcome: (response) => response.topics[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 29, version: 3, label: '', needs: [cluster(DESCRIBE)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: () => ({ resourceTypeFilter: ResourceType.ANY, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: AclOperation.ANY, permissionType: 1 }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 30, version: 3, label: '', needs: [cluster(ALTER)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: (names) => ({ creations: [{ resourceType: ResourceType.TOPIC, resourceName: `${names.kind}.elsewhere`, resourcePatternType: 3, principal: 'User:nobody', host: '*', operation: READ, permissionType: 3 }] }),
+    outcome: (response) => response.results[0]!.errorCode,
+  }),
+  row({
+    apiKey: 31, version: 3, label: '', needs: [cluster(ALTER)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: (names) => ({ filters: [{ resourceTypeFilter: ResourceType.TOPIC, resourceNameFilter: `${names.kind}.elsewhere`, patternTypeFilter: 3, principalFilter: null, hostFilter: null, operation: AclOperation.ANY, permissionType: 1 }] }),
+    outcome: (response) => response.filterResults[0]!.errorCode,
+  }),
+  row({
+    apiKey: 32, version: 4, label: 'a topic', needs: [topic(DESCRIBE_CONFIGS)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ resources: [{ resourceType: 2, resourceName: names.topic, configurationKeys: null }], includeSynonyms: false, includeDocumentation: false }),
+    outcome: (response) => response.results[0]!.errorCode,
+  }),
+  row({
+    apiKey: 32, version: 4, label: 'the broker', needs: [cluster(DESCRIBE_CONFIGS)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: () => ({ resources: [{ resourceType: 4, resourceName: '1', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false }),
+    outcome: (response) => response.results[0]!.errorCode,
+  }),
+  row({
+    apiKey: 33, version: 2, label: '', needs: [topic(ALTER_CONFIGS)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ resources: [{ resourceType: 2, resourceName: names.topic, configs: retention }], validateOnly: true }),
+    outcome: (response) => response.responses[0]!.errorCode,
+  }),
+  row({
+    apiKey: 35, version: 4, label: '', needs: [cluster(DESCRIBE)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: () => ({ topics: null }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 36, version: 2, label: '', needs: [],
+    // Open to all: after sign-in (or on a listener without SASL) another exchange is out of order.
+    allowed: ILLEGAL_SASL_STATE, denied: ILLEGAL_SASL_STATE,
+    request: () => ({ authBytes: Buffer.alloc(0) }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    apiKey: 37, version: 3, label: '', needs: [topic(ALTER)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ topics: [{ name: names.topic, count: 2, assignments: null }], timeoutMs: 5000, validateOnly: true }),
+    outcome: (response) => response.results[0]!.errorCode,
+  }),
+  row({
+    apiKey: 42, version: 2, label: '', needs: [group(DELETE, (names) => names.doomedGroup)], allowed: NONE, denied: GROUP_DENIED,
+    request: (names) => ({ groupsNames: [names.doomedGroup] }),
+    outcome: (response) => response.results[0]!.errorCode,
+  }),
+  row({
+    apiKey: 44, version: 1, label: '', needs: [topic(ALTER_CONFIGS)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ resources: [{ resourceType: 2, resourceName: names.topic, configs: [{ name: 'retention.ms', configOperation: 0, value: '600000' }] }], validateOnly: true }),
+    outcome: (response) => response.responses[0]!.errorCode,
+  }),
+  row({
+    apiKey: 47, version: 0, label: '', needs: [group(DELETE, (names) => names.offsetsGroup), topic(READ)], allowed: NONE, denied: GROUP_DENIED,
+    request: (names) => ({ groupId: names.offsetsGroup, topics: [{ name: names.topic, partitions: [{ partitionIndex: 0 }] }] }),
+    outcome: (response) => response.errorCode || response.topics[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 60, version: 1, label: '', needs: [cluster(DESCRIBE)], allowed: 1 << DESCRIBE, denied: 0,
+    // DescribeCluster checks nothing; the operations it reports are the principal's (KIP-430).
+    request: () => ({ includeClusterAuthorizedOperations: true, endpointType: 1 }),
+    outcome: (response) => (response.errorCode !== NONE ? `error ${response.errorCode}` : response.clusterAuthorizedOperations),
+  }),
+  row({
+    apiKey: 61, version: 0, label: '', needs: [topic(READ)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ topics: [{ name: names.topic, partitionIndexes: [0] }] }),
+    outcome: (response) => response.topics[0]!.partitions[0]!.errorCode,
+  }),
+  row({
+    apiKey: 75, version: 0, label: '', needs: [topic(DESCRIBE)], allowed: NONE, denied: TOPIC_DENIED,
+    request: (names) => ({ topics: [{ name: names.topic }], responsePartitionLimit: 100, cursor: null }),
+    outcome: (response) => response.topics[0]!.errorCode,
+  }),
+];
