@@ -146,4 +146,30 @@ test('a removed user is disconnected on MQTT 5, MQTT 3.1.1 and Kafka and refused
   }
 });
 
+
+test('kafka.authorization reloads: a user refused by allowIfNoAclFound false produces once a reload makes it a super user', async () => {
+  const daemon = await Daemon.start({ config: {
+    kafka: {
+      sasl: { listeners: ['plain'], users: [{ username: 'bob', scramSha256: formatScramCredential(await makeScramCredential('sha256', 'bob-kafka')) }] },
+      authorization: { allowIfNoAclFound: false },
+    },
+  } });
+  try {
+    const refused = kcat(daemon.ports.kafka!, 'bob', 'bob-kafka', ['-P', '-t', 'events']);
+    refused.process.stdin!.end('refused\n');
+    const [refusedCode] = await new Promise<[number | null]>((resolveExit) => refused.process.once('exit', (exitCode) => resolveExit([exitCode])));
+    assert.is.not(refusedCode, 0, 'no ACL names the topic, and nothing is allowed without one');
+    assert.match(refused.stderr, /authoriz/i, `kcat says why: ${refused.stderr}`);
+
+    const config = parse(readFileSync(daemon.configPath, 'utf8'));
+    config.kafka.authorization.superUsers = ['User:bob'];
+    writeFileSync(daemon.configPath, stringify(config));
+    daemon.process.kill('SIGHUP');
+    await daemon.logLine((line) => line.msg === 'SIGHUP: TLS certificates, users and permissions reloaded', 'the reload is applied');
+    await produce(daemon.ports.kafka!, 'bob', 'bob-kafka', 'allowed');
+  } finally {
+    await daemon.cleanup();
+  }
+});
+
 test.run();
