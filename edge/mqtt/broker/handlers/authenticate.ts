@@ -9,15 +9,7 @@
 import { PacketType, ReasonCode } from '../../packets/constants.ts';
 import type { AuthPacket } from '../../packets/inbound.ts';
 import { writeReasonPacket } from '../../packets/outbound.ts';
-import type { SaslExchange, SaslStep } from '../../../auth/sasl-mechanism.ts';
 import type { Connection } from '../connection.ts';
-
-export interface EnhancedAuthentication {
-  method: string;
-  exchange: SaslExchange;
-  /** What the exchange's end (success or refusal) leads to. */
-  finish(step: Exclude<SaslStep, { outcome: 'challenge' }>): void | Promise<void>;
-}
 
 const EMPTY = Buffer.alloc(0);
 
