@@ -5,7 +5,7 @@
 // (scram-sha-512 likewise), and `tributary config hash-password --scram-sha-256` makes one.
 // The algorithm and the iteration count travel with it, so a file read years later still
 // says what it holds.
-import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The SCRAM hash functions served, as node:crypto names them. */
 export type ScramHash = 'sha256' | 'sha512';
@@ -64,6 +64,16 @@ export function clientKeyOf(hash: ScramHash, salted: Buffer): Buffer {
 export async function makeScramCredential(hash: ScramHash, password: Buffer | string, salt: Buffer = randomBytes(SCRAM_SALT_BYTES), iterations: number = SCRAM_ITERATIONS_NEW): Promise<ScramCredential> {
   const salted = await saltedPassword(hash, password, salt, iterations);
   return { hash, iterations, salt, storedKey: digest(hash, clientKeyOf(hash, salted)), serverKey: hmac(hash, salted, 'Server Key') };
+}
+
+/**
+ * Whether `password` is the one `credential` was made from: H(HMAC(Hi(password), "Client
+ * Key")) is its StoredKey (RFC 5802 §3). This is how a password sent whole (HTTP Basic on the
+ * admin port) is checked for a user who holds a SCRAM credential only; it costs one PBKDF2.
+ */
+export async function scramPasswordMatches(credential: ScramCredential, password: Buffer): Promise<boolean> {
+  const salted = await saltedPassword(credential.hash, password, credential.salt, credential.iterations);
+  return timingSafeEqual(digest(credential.hash, clientKeyOf(credential.hash, salted)), credential.storedKey);
 }
 
 export function formatScramCredential(credential: ScramCredential): string {

@@ -17,7 +17,8 @@ const USAGE = `usage:
                                          print its hash for mqtt.authentication.users and
                                          kafka.sasl.users (passwordHash, SASL PLAIN)
     --scram-sha-256 | --scram-sha-512    print instead its SCRAM credential for kafka.sasl.users
-                                         (scramSha256 or scramSha512): salt, iterations and keys`;
+                                         and mqtt.authentication.users (scramSha256 or
+                                         scramSha512): salt, iterations and keys`;
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, 'scram-sha-256': { type: 'boolean' }, 'scram-sha-512': { type: 'boolean' } }, allowPositionals: true, strict: true });

@@ -9,7 +9,8 @@ import type { Config } from '../../shared/config/schema.ts';
 import { resolveTopicConfig } from '../../shared/config/topic-settings.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { adminAuthenticator } from '../http/admin-auth.ts';
+import { AdminAccess } from '../http/admin-auth.ts';
+import { LiveReload, type PrepareReload } from './live-reload.ts';
 import { AdminServer } from '../../shared/http/admin-server.ts';
 import { registerNodeMetrics } from '../http/node-metrics.ts';
 import { startKafkaServer, type KafkaServer } from '../kafka/server.ts';
@@ -37,6 +38,10 @@ export interface BrokerCore {
   readonly ports: NodePorts;
   /** Runs `close` when the node stops, before whatever started earlier. */
   onClose(close: () => Promise<void> | void): void;
+  /** Adds a part whose settings SIGHUP reloads (live-reload.ts). */
+  onReload(name: string, prepare: PrepareReload): void;
+  /** Applies the live settings of `candidate` to every part, or throws and changes none (live-reload.ts). */
+  reload(candidate: Config): Record<string, unknown>;
   /** Adds a section to /health, e.g. `connectors`; it never changes the status. */
   addHealth(section: string, read: () => unknown): void;
   /** Opens the admin port, logs the "ready" event with every bound port. */
@@ -97,6 +102,11 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
     });
     closers.push(() => kafka.close());
 
+    const liveReload = new LiveReload();
+    liveReload.add('kafka', (candidate) => kafka.prepareReload({ sasl: candidate.kafka.sasl, authorization: candidate.kafka.authorization, tlsListener: tlsListen(candidate.listeners.kafkaTls, 'listeners.kafkaTls') }));
+    const adminAccess = new AdminAccess(config);
+    liveReload.add('admin', (candidate) => adminAccess.prepareReload(candidate));
+
     const ports: NodePorts = { kafka: kafka.port, http: 0 };
     if (kafka.tlsPort !== undefined) ports.kafkaTls = kafka.tlsPort;
     const admin = new AdminServer({
@@ -105,7 +115,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
       port: config.listeners.http.port,
       registry,
       logger: logger.child({ part: 'http' }),
-      authenticate: adminAuthenticator(config),
+      authenticate: adminAccess.authenticate,
       health: () => ({ status: state, role: options.role, node: config.node.id, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ports, topics: store.listTopics().length, diskUsageBytes: store.diskUsageBytes(), ...Object.fromEntries([...healthSections].map(([section, read]) => [section, read()])) }),
     });
 
@@ -117,6 +127,8 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
       admin,
       ports,
       onClose: (closer) => { closers.push(closer); },
+      onReload: (name, prepare) => liveReload.add(name, prepare),
+      reload: (candidate) => liveReload.apply(candidate),
       addHealth: (section, read) => { healthSections.set(section, read); },
       async ready() {
         ports.http = await admin.listen();

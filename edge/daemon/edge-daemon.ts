@@ -18,6 +18,8 @@ export type EdgePorts = NodePorts;
 export interface EdgeDaemon {
   readonly ports: EdgePorts;
   readonly store: LogStore;
+  /** Applies the live settings of `candidate` (see live-reload.ts); throws, changing nothing, when a part refuses them. */
+  reload(candidate: Config): Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
     ports.mqttWs = mqtt.ports.mqttWs;
     ports.mqtts = mqtt.ports.mqtts;
     core.onClose(() => mqtt.close());
+    core.onReload('mqtt', (candidate) => mqtt.prepareReload({ authentication: candidate.mqtt.authentication, mqtts: tlsListen(candidate.listeners.mqtts, 'listeners.mqtts') }));
 
     const pipelines = await pipelinesModule?.PipelineRunner.start({ pipelines: config.pipelines, log: store, registry: core.registry, logger: logger.child({ part: 'pipelines' }) });
     if (pipelines) core.onClose(() => pipelines.close());
@@ -72,7 +75,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
       admin.route('GET /api/connectors', connectorsRoute(connectors));
     }
     await core.ready();
-    return { ports, store, close: () => core.close() };
+    return { ports, store, reload: (candidate) => core.reload(candidate), close: () => core.close() };
   } catch (error) {
     await core.close();
     throw error;

@@ -3,8 +3,9 @@
 // for the same passwords as the rest of the broker whenever the rest asks for one: when
 // MQTT refuses anonymous clients or Kafka requires SASL on a listener, every request but
 // GET /health must carry HTTP Basic credentials of a user of mqtt.authentication.users or
-// kafka.sasl.users. /health stays open for process managers and load balancers; it tells
-// no more than that the node is up.
+// kafka.sasl.users (a user with a SCRAM credential only is checked against its StoredKey).
+// /health stays open for process managers and load balancers; it tells no more than that
+// the node is up. SIGHUP reloads the users and whether a password is asked (AdminAccess).
 import { isIP } from 'node:net';
 import type { Config } from '../../shared/config/schema.ts';
 import type { AdminAuthenticator } from '../../shared/http/admin-server.ts';
@@ -34,8 +35,8 @@ export function adminAuthenticationReason(config: Config): string | undefined {
 export function adminAuthenticator(config: Config): AdminAuthenticator | undefined {
   if (adminAuthenticationReason(config) === undefined) return undefined;
   const books = [
-    PasswordBook.fromUsers(config.mqtt.authentication.users, 'mqtt.authentication.users'),
-    PasswordBook.fromUsers(config.kafka.sasl.users, 'kafka.sasl.users'),
+    PasswordBook.fromUsers(config.mqtt.authentication.users, 'mqtt.authentication.users', { acceptScram: true }),
+    PasswordBook.fromUsers(config.kafka.sasl.users, 'kafka.sasl.users', { acceptScram: true }),
   ];
   return async (authorization) => {
     const credentials = basicCredentials(authorization);
@@ -43,6 +44,24 @@ export function adminAuthenticator(config: Config): AdminAuthenticator | undefin
     for (const book of books) if (await book.check(credentials.username, credentials.password)) return true;
     return false;
   };
+}
+
+/** The admin port's check as a reload leaves it: the users, and whether a password is asked at all. */
+export class AdminAccess {
+  #check: AdminAuthenticator | undefined;
+
+  constructor(config: Config) {
+    this.#check = adminAuthenticator(config);
+  }
+
+  /** For the admin server: lets a request in when the port is open, else checks its credentials. */
+  readonly authenticate: AdminAuthenticator = async (authorization) => this.#check === undefined || this.#check(authorization);
+
+  /** Builds the check of `next` (throwing names the key) and returns what swaps it in. */
+  prepareReload(next: Config): () => void {
+    const check = adminAuthenticator(next);
+    return () => { this.#check = check; };
+  }
 }
 
 /** RFC 7617 Basic credentials, or undefined when the header holds none. */

@@ -3,15 +3,16 @@
 // second it cuts off connections that are too slow to be served (a request that takes too
 // long to arrive, responses the client does not read) or idle past the idle timeout.
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, TLSSocket, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import { distinguishedNameOf, type CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
+import { replaceCertificates, type TlsListen } from '../listeners/tls-listen.ts';
 import { ListenerEvents } from '../../shared/listeners/connection-events.ts';
 import { listenOn } from '../../shared/listeners/listen.ts';
 import { KafkaConnection, type AdvertisedEndpoint, type ConnectionTimeouts, type RequestHandler } from './connection.ts';
-import type { SaslMechanism } from './sasl/mechanism.ts';
+import type { SaslMechanism } from '../auth/sasl-mechanism.ts';
 import { SaslSession } from './sasl/session.ts';
 
 /** How often connections are checked against their timeouts; one timer per listener, not one per connection. */
@@ -48,9 +49,12 @@ export class KafkaListener {
   readonly #sockets = new Set<Socket>();
   readonly #events: ListenerEvents;
   readonly #sweep: NodeJS.Timeout;
+  /** The mechanisms new connections authenticate with; a reload replaces them (replaceUsers). */
+  #saslMechanisms: readonly SaslMechanism[] | undefined;
 
   constructor(options: KafkaListenerOptions) {
     this.#options = options;
+    this.#saslMechanisms = options.saslMechanisms;
     this.#events = new ListenerEvents({ key: this.#key, registry: options.registry, logger: options.logger });
     if (options.tls === undefined) {
       this.#server = createServer((socket) => this.#accept(socket));
@@ -87,6 +91,37 @@ export class KafkaListener {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
+  }
+
+  /** Whether this listener requires SASL (kafka.sasl.listeners names it). */
+  get requiresSasl(): boolean {
+    return this.#saslMechanisms !== undefined;
+  }
+
+  /** New TLS handshakes get `next`'s certificate; established connections keep theirs. */
+  replaceCertificates(next: TlsListen): void {
+    if (this.#options.tls === undefined) throw new Error(`${this.#key} does not serve TLS`);
+    replaceCertificates(this.#server as TlsServer, next);
+  }
+
+  /**
+   * New connections authenticate against `mechanisms`; the connections of `revoked` users
+   * are closed, as Kafka closes a connection whose re-authentication fails (KIP-368): the
+   * client reconnects and its new authentication decides. Exchanges under way finish with
+   * the mechanisms they began with. Returns how many connections were closed.
+   */
+  replaceUsers(mechanisms: readonly SaslMechanism[], revoked: ReadonlySet<string>): number {
+    if (this.#saslMechanisms === undefined) return 0;
+    this.#saslMechanisms = mechanisms;
+    let closed = 0;
+    for (const connection of this.#connections) {
+      const user = connection.sasl?.user;
+      if (user === undefined || !revoked.has(user) || connection.closed) continue;
+      this.#events.cutOff('credentials-revoked', { client: `${connection.remoteAddress}:${connection.remotePort}`, user }, `${this.#key}: connection closed: user "${user}" was removed or its credentials changed (kafka.sasl.users, reloaded)`);
+      connection.terminate();
+      closed += 1;
+    }
+    return closed;
   }
 
   #cutOffOverdue(): void {
@@ -128,7 +163,7 @@ export class KafkaListener {
       logger: this.#options.logger,
       maxRequestBytes: this.#options.maxRequestBytes,
       advertised: this.#options.advertised,
-      sasl: this.#options.saslMechanisms && new SaslSession(this.#options.saslMechanisms),
+      sasl: this.#saslMechanisms && new SaslSession(this.#saslMechanisms),
     });
     this.#connections.add(connection);
     this.#sockets.add(socket);

@@ -16,11 +16,12 @@ import { TransactionCoordinator } from './transactions/coordinator.ts';
 import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
-import type { SaslMechanism } from './sasl/mechanism.ts';
+import type { SaslMechanism } from '../auth/sasl-mechanism.ts';
 import { saslMechanismsOf } from './sasl/users.ts';
 import { Authorizer } from '../auth/acls/authorizer.ts';
 import { CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
+import { revokedUsers } from '../auth/revoked-users.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
 export interface KafkaServerOptions {
@@ -41,8 +42,17 @@ export interface KafkaServer {
   readonly tlsPort: number | undefined;
   readonly groups: GroupCoordinator;
   readonly transactions: TransactionCoordinator;
-  /** Who may do what; a reload of kafka.authorization calls its configure(). */
+  /** Who may do what; a reload of kafka.authorization reaches its configure() through prepareReload. */
   readonly authorizer: Authorizer;
+  /**
+   * Checks a reloaded kafka.sasl, kafka.authorization and TLS listener (throwing names the
+   * key) and returns what swaps them in: new handshakes get the new certificate, new
+   * authentications the new users, the authorizer its new super users and default, and the
+   * connections of users removed or given other credentials are closed.
+   * kafka.sasl.listeners and whether the TLS listener runs are the running ones: changing
+   * those needs a restart.
+   */
+  prepareReload(next: { sasl: KafkaConfig['sasl']; authorization: KafkaConfig['authorization']; tlsListener: TlsListen | null }): () => { closedConnections: number };
   close(): Promise<void>;
 }
 
@@ -121,12 +131,32 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     await producerIds.close();
     throw error;
   }
+  let runningUsers = options.config.sasl.users;
   return {
     port: advertised.port,
     tlsPort: tlsAdvertised?.port,
     groups,
     transactions,
     authorizer,
+    prepareReload(next) {
+      const nextSasl = saslOf({ ...next.sasl, listeners: options.config.sasl.listeners }, tlsListen !== null);
+      const nextTls = tlsListen === null ? null : next.tlsListener;
+      if (tlsListen !== null && nextTls === null) throw new TributaryError('CONFIG_INVALID', 'listeners.kafkaTls.enabled: turning the TLS listener off needs a restart', { key: 'listeners.kafkaTls.enabled' });
+      // configure() checks the settings before it replaces anything; tried here and undone in
+      // the same turn of the event loop, so no request sees them before the reload commits.
+      const runningAuthorization = authorizer.settings;
+      authorizer.configure(next.authorization);
+      authorizer.configure(runningAuthorization);
+      const revoked = revokedUsers(runningUsers, next.sasl.users);
+      return () => {
+        if (nextTls !== null) listeners[1]!.replaceCertificates(nextTls);
+        authorizer.configure(next.authorization);
+        runningUsers = next.sasl.users;
+        let closedConnections = 0;
+        for (const listener of listeners) closedConnections += listener.replaceUsers(nextSasl.mechanisms, revoked);
+        return { closedConnections };
+      };
+    },
     async close() {
       for (const listener of listeners) await listener.close();
       await transactions.close();

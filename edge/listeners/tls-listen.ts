@@ -1,8 +1,11 @@
 // A TLS listener's settings (listeners.mqtts, listeners.kafkaTls): the certificate files,
 // read and checked at start so that a missing or unreadable file stops the daemon with the
-// key and the path, rather than failing each client's handshake later.
+// key and the path, rather than failing each client's handshake later. SIGHUP reads them
+// again through the same checks (edge/daemon/live-reload.ts): a renewed certificate is
+// served to new handshakes, and one that fails a check leaves the running one in place.
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSecureContext, type TlsOptions } from 'node:tls';
+import { createSecureContext, type Server, type TlsOptions } from 'node:tls';
 import type { TlsListenerConfig } from '../../shared/config/schema.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
@@ -50,5 +53,29 @@ export function tlsListen(config: TlsListenerConfig, section: string): TlsListen
   } catch (error) {
     throw new TributaryError('CONFIG_INVALID', `${section}: the certificate files cannot be used (${config.certFile}, ${config.keyFile}): ${(error as Error).message}`, { key: section }, { cause: error });
   }
+  const validity = validityProblem(tls.cert as Buffer, Date.now());
+  if (validity !== undefined) throw new TributaryError('CONFIG_INVALID', `${section}.certFile: ${config.certFile}: ${validity}`, { key: `${section}.certFile`, path: config.certFile });
   return { host: config.host, port: config.port, tls };
+}
+
+/**
+ * Why the server certificate (the first in the file) cannot be served now: expired or not
+ * yet valid. Every client would refuse such a handshake, so the file is refused instead,
+ * at start or at a reload that would otherwise swap it in.
+ */
+function validityProblem(pem: Buffer, nowMs: number): string | undefined {
+  const certificate = new X509Certificate(pem);
+  if (Date.parse(certificate.validTo) < nowMs) return `the certificate expired on ${certificate.validTo}`;
+  if (Date.parse(certificate.validFrom) > nowMs) return `the certificate is not valid before ${certificate.validFrom}`;
+  return undefined;
+}
+
+/**
+ * Serves `next`'s certificate, key and CA to handshakes from now on; connections already
+ * established keep theirs (Node's server.setSecureContext). The client-certificate
+ * requirement is a server option, not part of the context: changing it needs a restart.
+ */
+export function replaceCertificates(server: Server, next: TlsListen): void {
+  const { cert, key, ca } = next.tls;
+  server.setSecureContext({ cert, key, ...(ca === undefined ? {} : { ca }) });
 }

@@ -21,20 +21,28 @@ export interface Admission {
 }
 
 export class MqttAccess {
-  readonly #config: MqttConfig;
-  readonly #users: MqttUsers;
+  /** Replaced as a whole when a reload changes mqtt.authentication (replaceUsers). */
+  #users: MqttUsers;
   readonly #metrics: MqttMetrics;
   readonly #logger: Logger;
   readonly #busyWarnings: RepeatedWarnings;
   readonly #deniedFilters: TopicFilter[];
 
   constructor(config: MqttConfig, users: MqttUsers, metrics: MqttMetrics, logger: Logger) {
-    this.#config = config;
     this.#users = users;
     this.#metrics = metrics;
     this.#logger = logger;
     this.#busyWarnings = new RepeatedWarnings(logger);
     this.#deniedFilters = config.denySubscribe.map((filter) => new TopicFilter(filter));
+  }
+
+  get users(): MqttUsers {
+    return this.#users;
+  }
+
+  /** CONNECTs from now on are checked against `users`; see edge/mqtt/live-users.ts for the connections already in. */
+  replaceUsers(users: MqttUsers): void {
+    this.#users = users;
   }
 
   /**
@@ -43,7 +51,7 @@ export class MqttAccess {
    */
   async admit(username: string | undefined, password: Buffer | undefined, clientId: string, willTopic: string | undefined): Promise<Admission> {
     if (username === undefined) {
-      if (this.#config.authentication.allowAnonymous) return {};
+      if (this.#users.allowAnonymous) return {};
       return { refused: 'anonymous', message: 'no user name, and mqtt.authentication.allowAnonymous is false' };
     }
     let valid: boolean;
@@ -53,6 +61,11 @@ export class MqttAccess {
       return { refused: 'bad-credentials', message: `password check failed: ${(error as Error).message}` };
     }
     if (!valid) return { refused: 'bad-credentials', message: `unknown user "${username}" or wrong password` };
+    return this.admitAuthenticated(username, clientId, willTopic);
+  }
+
+  /** A user who has proved who it is (a password, or an enhanced-authentication exchange): its permissions, and its will topic checked against them. */
+  admitAuthenticated(username: string, clientId: string, willTopic: string | undefined): Admission {
     const permissions = this.#users.permissionsFor(username, clientId);
     if (permissions !== undefined && willTopic !== undefined && !permissions.mayPublish(willTopic)) {
       return { refused: 'not-authorized', message: `user "${username}" may not publish its will to ${willTopic}` };

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer as createTcpServer, Socket, type Server as TcpServer } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createTlsServer, TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket, type Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Registry } from 'prom-client';
@@ -15,7 +15,9 @@ import { TributaryError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Database } from '../../shared/sqlite.ts';
 import { MqttUsers } from './users.ts';
-import type { TlsListen } from '../listeners/tls-listen.ts';
+import { replaceCertificates, type TlsListen } from '../listeners/tls-listen.ts';
+import { revokedUsers } from '../auth/revoked-users.ts';
+import { applyUsers, type UsersApplied } from './live-users.ts';
 import { listenOn } from '../../shared/listeners/listen.ts';
 import { ListenerEvents } from '../../shared/listeners/connection-events.ts';
 import { guardHttpServer, guardedHttpServerOptions } from '../../shared/listeners/http-guard.ts';
@@ -54,6 +56,12 @@ export interface MqttFrontEnd {
   offlineSessions(max: number): { total: number; sessions: MqttClientSummary[] };
   /** One client's session, connected or kept offline, for the console. */
   client(clientId: string): Promise<MqttClientDetail | undefined>;
+  /**
+   * Checks a reloaded mqtt.authentication and TLS listener (throwing names the key) and
+   * returns what swaps them in (see live-users.ts); whether the TLS listener runs stays as
+   * started.
+   */
+  prepareReload(next: { authentication: MqttConfig['authentication']; mqtts: TlsListen | null }): () => UsersApplied;
   close(): Promise<void>;
 }
 
@@ -63,6 +71,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
   const routes = new RouteTable(config, limits.maxTopicLevels);
   const reverseRoutes = compileReverseRoutes(config, limits.maxTopicLevels);
   const users = MqttUsers.fromConfig(config.authentication, limits.maxTopicLevels);
+  let runningUsers = config.authentication.users;
 
   const closers: Array<() => Promise<void> | void> = [];
   async function closeAll(): Promise<void> {
@@ -125,8 +134,9 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     const ports: MqttFrontEnd['ports'] = { mqtt: await listen(tcpServer, 'listeners.mqtt', options.listeners.mqtt, logger) };
 
     const tlsListen = options.listeners.mqtts;
+    let tlsServer: TlsServer | undefined;
     if (tlsListen !== null && tlsListen !== undefined) {
-      const tlsServer = createTlsServer({ ...tlsListen.tls, noDelay: true }, (socket: TLSSocket) => {
+      tlsServer = createTlsServer({ ...tlsListen.tls, noDelay: true }, (socket: TLSSocket) => {
         socket.setNoDelay(true);
         engine.handle(socket, socket.remoteAddress);
       });
@@ -139,7 +149,8 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       });
       events.mqtts.limit(tlsServer, acceptLimit, acceptLimitSetting);
       events.mqtts.countOpen(tlsServer);
-      closers.push(() => closeServer(tlsServer));
+      const server = tlsServer;
+      closers.push(() => closeServer(server));
       ports.mqtts = await listen(tlsServer, 'listeners.mqtts', tlsListen, logger);
     }
 
@@ -186,6 +197,15 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
       },
       async client(clientId) {
         return clientDetail(engine, clientId);
+      },
+      prepareReload(next) {
+        const nextUsers = MqttUsers.fromConfig(next.authentication, limits.maxTopicLevels);
+        const revoked = revokedUsers(runningUsers, next.authentication.users);
+        return () => {
+          if (tlsServer !== undefined && next.mqtts !== null) replaceCertificates(tlsServer, next.mqtts);
+          runningUsers = next.authentication.users;
+          return applyUsers(engine, nextUsers, revoked);
+        };
       },
       async close() {
         // Connections first: a listener's close waits for its connections to end.

@@ -3,6 +3,8 @@
 import type { MqttConfig } from '../../shared/config/schema.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import { PasswordBook } from '../auth/password-book.ts';
+import type { SaslMechanism } from '../auth/sasl-mechanism.ts';
+import { scramMechanismsOf } from '../auth/scram-mechanism.ts';
 import { TopicPermissions } from './permissions.ts';
 import { topicFilterProblem } from './topic-filter.ts';
 
@@ -18,19 +20,32 @@ interface UserPermissions {
 const PLACEHOLDER_LEVEL = 'x';
 
 export class MqttUsers {
+  /** mqtt.authentication.allowAnonymous: whether a CONNECT without a user name is let in. */
+  readonly allowAnonymous: boolean;
   readonly #passwords: PasswordBook;
   readonly #permissions: Map<string, UserPermissions>;
+  readonly #names: ReadonlySet<string>;
+  /** MQTT 5 enhanced authentication (section 4.12): the SCRAM mechanisms, by Authentication Method. */
+  readonly #mechanisms: ReadonlyMap<string, SaslMechanism>;
 
-  private constructor(passwords: PasswordBook, permissions: Map<string, UserPermissions>) {
+  private constructor(allowAnonymous: boolean, passwords: PasswordBook, mechanisms: readonly SaslMechanism[], permissions: Map<string, UserPermissions>, names: ReadonlySet<string>) {
+    this.allowAnonymous = allowAnonymous;
     this.#passwords = passwords;
+    this.#mechanisms = new Map(mechanisms.map((mechanism) => [mechanism.name, mechanism]));
     this.#permissions = permissions;
+    this.#names = names;
   }
 
   /** Refuses, naming the key, a hash it cannot use, a user listed twice, a malformed filter, and a listener no one could connect to. */
   static fromConfig(authentication: AuthenticationConfig, maxTopicLevels: number): MqttUsers {
     const passwords = PasswordBook.fromUsers(authentication.users, 'mqtt.authentication.users');
+    const mechanisms = scramMechanismsOf(authentication.users, 'mqtt.authentication.users');
     const permissions = new Map<string, UserPermissions>();
     for (const [index, user] of authentication.users.entries()) {
+      if (user.passwordHash === undefined && user.scramSha256 === undefined && user.scramSha512 === undefined) {
+        const key = `mqtt.authentication.users[${index}]`;
+        throw new TributaryError('CONFIG_INVALID', `${key}: "${user.username}" has none of passwordHash, scramSha256, scramSha512, so it could never connect`, { key });
+      }
       for (const side of ['publish', 'subscribe'] as const) {
         for (const [position, filter] of (user[side] ?? []).entries()) {
           const problem = topicFilterProblem(filter.replaceAll('{username}', PLACEHOLDER_LEVEL).replaceAll('{clientId}', PLACEHOLDER_LEVEL), maxTopicLevels);
@@ -39,10 +54,25 @@ export class MqttUsers {
       }
       if (user.publish !== undefined || user.subscribe !== undefined) permissions.set(user.username, { publish: user.publish, subscribe: user.subscribe });
     }
-    if (!authentication.allowAnonymous && passwords.size === 0) {
+    if (!authentication.allowAnonymous && authentication.users.length === 0) {
       throw new TributaryError('CONFIG_INVALID', 'mqtt.authentication: allowAnonymous is false and no users are listed, so no client could connect', { key: 'mqtt.authentication' });
     }
-    return new MqttUsers(passwords, permissions);
+    return new MqttUsers(authentication.allowAnonymous, passwords, mechanisms, permissions, new Set(authentication.users.map((user) => user.username)));
+  }
+
+  /** The enhanced-authentication mechanism a CONNECT names as its Authentication Method, if some user can pass it. */
+  mechanism(method: string): SaslMechanism | undefined {
+    return this.#mechanisms.get(method);
+  }
+
+  /** The Authentication Methods served, for the refusal of another. */
+  get methods(): string[] {
+    return [...this.#mechanisms.keys()];
+  }
+
+  /** Whether `username` is listed. */
+  has(username: string): boolean {
+    return this.#names.has(username);
   }
 
   /** Whether `password` is the user's (see PasswordBook.check). */

@@ -123,14 +123,16 @@ const MqttLimitsSchema = section({
 
 const MqttUserSchema = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 256, description: 'User name a device sends in CONNECT.' }),
-  passwordHash: Type.String({ pattern: PASSWORD_HASH_PATTERN, description: 'scrypt hash of its password, as printed by `tributary config hash-password` (the file never holds the password).' }),
+  passwordHash: Type.Optional(Type.String({ pattern: PASSWORD_HASH_PATTERN, description: 'scrypt hash of its password, as printed by `tributary config hash-password` (the file never holds the password).' })),
+  scramSha256: Type.Optional(Type.String({ pattern: scramCredentialPattern(256), description: 'SCRAM-SHA-256 credential for MQTT 5 enhanced authentication (Authentication Method SCRAM-SHA-256), as printed by `tributary config hash-password --scram-sha-256`.' })),
+  scramSha512: Type.Optional(Type.String({ pattern: scramCredentialPattern(512), description: 'SCRAM-SHA-512 credential for MQTT 5 enhanced authentication, as printed by `tributary config hash-password --scram-sha-512`.' })),
   publish: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100, description: 'Topic filters this user may publish to (and name as its will); {username} and {clientId} stand for its own. Unset: any topic. A publish outside them is refused: not acknowledged, the connection closed.' })),
   subscribe: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100, description: 'Topic filters this user may subscribe within; {username} and {clientId} as for publish. Unset: any filter. A filter reaching outside them gets SUBACK 0x80.' })),
 }, { additionalProperties: false });
 
 const MqttAuthenticationSchema = section({
   allowAnonymous: Type.Boolean({ default: true, description: 'Accept a CONNECT without a user name. Set it to false, and list users, to require a password on every MQTT connection (CONNACK 5 otherwise).' }),
-  users: Type.Array(MqttUserSchema, { default: [], maxItems: 10_000, description: 'Users allowed to connect with a password; a wrong user name or password gets CONNACK 4.' }),
+  users: Type.Array(MqttUserSchema, { default: [], maxItems: 10_000, description: 'Users allowed to connect, each with at least one of passwordHash (a password in CONNECT), scramSha256 and scramSha512 (MQTT 5 enhanced authentication); a wrong user name or password gets CONNACK 4 (MQTT 5: 0x86).' }),
 }, 'Who may connect to the MQTT listeners (TCP and WebSocket).');
 
 const MqttSchema = section({

@@ -28,9 +28,10 @@ export type RefusalReason = 'limit' | 'handshake' | 'memory';
  * - not-reading: the client stopped reading what it was sent;
  * - idle: nothing moved either way for the idle timeout;
  * - connect-timeout: an MQTT client sent no CONNECT in time;
- * - keep-alive: an MQTT client fell silent past its keep alive.
+ * - keep-alive: an MQTT client fell silent past its keep alive;
+ * - credentials-revoked: a reload removed the connection's user or changed its credentials.
  */
-export type CutOffReason = 'slow-request' | 'not-reading' | 'idle' | 'connect-timeout' | 'keep-alive';
+export type CutOffReason = 'slow-request' | 'not-reading' | 'idle' | 'connect-timeout' | 'keep-alive' | 'credentials-revoked';
 
 interface RegistryMetrics {
   refused: Counter<'listener' | 'reason'>;
@@ -48,7 +49,7 @@ function metricsOf(registry: Registry): RegistryMetrics {
   const registers = [registry];
   metrics = {
     refused: new Counter({ name: 'tributary_listener_refused_connections_total', help: 'Connections a listener did not serve, by listener and reason: limit (its connection limit), handshake (TLS failed or too slow), memory (heap nearly full).', labelNames: ['listener', 'reason'], registers }),
-    closed: new Counter({ name: 'tributary_listener_closed_connections_total', help: 'Connections a listener cut off, by listener and reason: slow-request, not-reading, idle, connect-timeout, keep-alive.', labelNames: ['listener', 'reason'], registers }),
+    closed: new Counter({ name: 'tributary_listener_closed_connections_total', help: 'Connections a listener cut off, by listener and reason: slow-request, not-reading, idle, connect-timeout, keep-alive, credentials-revoked (a reload removed the user or changed its credentials).', labelNames: ['listener', 'reason'], registers }),
     servers,
   };
   new Gauge({

@@ -2,6 +2,7 @@
 // 127.0.0.1, kept with the mirror's fixtures), and client certificates made with openssl
 // while a test runs.
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { requireProgram } from './system-programs.ts';
 
@@ -18,4 +19,43 @@ export function makeClientCertificates(directory: string): Record<'ca' | 'client
   openssl('x509', '-req', '-in', path('device.csr'), '-CA', path('ca.pem'), '-CAkey', path('ca-key.pem'), '-CAcreateserial', '-out', path('device.pem'), '-days', '2');
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path('rogue-key.pem'), '-out', path('rogue.pem'), '-days', '2', '-subj', '/CN=device-1');
   return { ca: path('ca.pem'), clientCert: path('device.pem'), clientKey: path('device-key.pem'), rogueCert: path('rogue.pem'), rogueKey: path('rogue-key.pem') };
+}
+
+export interface ServerCertificate {
+  cert: string;
+  key: string;
+  /** SHA-256 fingerprint as openssl prints it (AA:BB:…). */
+  fingerprint: string;
+}
+
+/**
+ * A self-signed certificate for localhost and 127.0.0.1, made with openssl in `directory`
+ * under `name`: valid for two days, or, with `expired`, valid only on 1 January 2020
+ * (openssl req refuses a validity in the past, so that one is signed with openssl ca).
+ */
+export function makeServerCertificate(directory: string, name: string, options: { expired?: boolean } = {}): ServerCertificate {
+  const path = (suffix: string) => join(directory, `${name}${suffix}`);
+  const openssl = (...args: string[]) => execFileSync(requireProgram('openssl'), args, { stdio: 'pipe', cwd: directory });
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path('-key.pem'), '-subj', '/CN=localhost'];
+  if (options.expired) {
+    writeFileSync(path('-index.txt'), '');
+    writeFileSync(path('-serial'), '01\n');
+    writeFileSync(path('-ca.cnf'), `[ca]\ndefault_ca=d\n[d]\ndatabase=${path('-index.txt')}\nnew_certs_dir=${directory}\nserial=${path('-serial')}\ndefault_md=sha256\npolicy=p\ncopy_extensions=copy\n[p]\ncommonName=supplied\n`);
+    openssl('req', '-new', ...newKey, '-out', path('.csr'), '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1');
+    openssl('ca', '-batch', '-notext', '-selfsign', '-keyfile', path('-key.pem'), '-in', path('.csr'), '-out', path('.pem'), '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-config', path('-ca.cnf'));
+  } else {
+    openssl('req', '-x509', ...newKey, '-out', path('.pem'), '-days', '2', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1');
+  }
+  return { cert: path('.pem'), key: path('-key.pem'), fingerprint: fingerprintOf(readFileSync(path('.pem'))) };
+}
+
+function fingerprintOf(pem: Buffer): string {
+  const output = execFileSync(requireProgram('openssl'), ['x509', '-noout', '-fingerprint', '-sha256'], { input: pem, stdio: 'pipe' }).toString();
+  return output.trim().split('=').at(-1)!;
+}
+
+/** The SHA-256 fingerprint of the certificate a TLS server on 127.0.0.1:`port` serves to a new handshake, as openssl s_client receives it. */
+export function servedFingerprint(port: number): string {
+  const served = execFileSync(requireProgram('openssl'), ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost'], { input: '', stdio: 'pipe' });
+  return fingerprintOf(served);
 }

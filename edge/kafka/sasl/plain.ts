@@ -2,7 +2,7 @@
 // users' password hashes. PLAIN sends the password as it is, so it belongs on TLS or on a
 // trusted network.
 import type { PasswordBook } from '../../auth/password-book.ts';
-import type { SaslExchange, SaslMechanism, SaslStep } from './mechanism.ts';
+import type { SaslExchange, SaslMechanism, SaslStep } from '../../auth/sasl-mechanism.ts';
 
 export class PlainMechanism implements SaslMechanism {
   readonly name = 'PLAIN';

@@ -13,7 +13,7 @@ import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../../shared/kafka/apis/sasl-authenticate.ts';
 import type { SaslHandshakeRequest, SaslHandshakeResponse } from '../../../shared/kafka/apis/sasl-handshake.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import type { SaslExchange, SaslMechanism, SaslStep } from './mechanism.ts';
+import type { SaslExchange, SaslMechanism, SaslStep } from '../../auth/sasl-mechanism.ts';
 
 /** Requests a client may send before it has authenticated. */
 const ALLOWED_BEFORE_AUTHENTICATION: ReadonlySet<number> = new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);

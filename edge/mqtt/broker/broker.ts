@@ -381,6 +381,16 @@ export class Broker extends EventEmitter {
     connection.destroy();
   }
 
+  /**
+   * Ends a connection whose user a reload revoked (edge/mqtt/live-users.ts): counted and
+   * logged under its listener; an MQTT 5 client is told why by DISCONNECT 0x87 (Not authorized).
+   */
+  revoke(connection: Connection, message: string): void {
+    const listener = this.#listenerOf(connection.stream);
+    listener.cutOff('credentials-revoked', { clientId: connection.clientId, user: connection.username, remote: connection.remote }, `${listener.key}: MQTT client disconnected: ${message}`);
+    connection.disconnect(ReasonCode.NOT_AUTHORIZED, message);
+  }
+
   /** A client that has taken none of what waits for it for the slow-client timeout does not read: it is cut off. */
   #checkWriter(connection: Connection, now: number, slowClientTimeoutMs: number): void {
     const waitingBytes = connection.stream.writableLength;
@@ -393,6 +403,14 @@ export class Broker extends EventEmitter {
     if (waitingBytes === 0) this.#stalledWriters.delete(connection);
     if (stalledMs <= slowClientTimeoutMs) return;
     this.cutOff(connection, 'not-reading', `client disconnected: it has read none of the ${waitingBytes} bytes waiting for it for ${stalledMs} ms (mqtt.limits.slowClientTimeoutMs ${slowClientTimeoutMs})`, { waitingBytes });
+  }
+
+  /** Removes one subscription of a session, from the index and the store too; false when it had none on `filter`. */
+  removeSubscription(session: Session, filter: string): boolean {
+    if (!session.subscriptions.delete(filter)) return false;
+    this.index.remove(filter, session.clientId);
+    if (session.stored) this.store.subscriptions.delete(session.clientId, filter);
+    return true;
   }
 
   /** Subscription filters of a session, for tests and the admin view. */

@@ -16,6 +16,7 @@ import type { DeliveryChannel, OutboundEntry, Session } from './session.ts';
 import type { Broker } from './broker.ts';
 import { dispatch } from './handlers/index.ts';
 import type { WillMessage } from './wills.ts';
+import type { SaslExchange, SaslStep } from '../../auth/sasl-mechanism.ts';
 
 /** Topic aliases this broker assigns per connection for messages it sends, at most; each holds a topic string. */
 const OUTBOUND_TOPIC_ALIASES_MAX = 64;
@@ -40,6 +41,14 @@ export interface PendingPublish {
   reasonString?: string;
   /** A QoS 2 publish sent again before PUBREL: acknowledged, not stored twice [MQTT-4.3.3-9]. */
   duplicate?: boolean;
+}
+
+/** An MQTT 5 enhanced authentication under way (handlers/authenticate.ts). */
+export interface EnhancedAuthentication {
+  method: string;
+  exchange: SaslExchange;
+  /** What the exchange's end (success or refusal) leads to. */
+  finish(step: Exclude<SaslStep, { outcome: 'challenge' }>): void | Promise<void>;
 }
 
 export interface ConnectionInfo {
@@ -68,6 +77,10 @@ export class Connection implements DeliveryChannel {
   session: Session | null = null;
   username: string | undefined;
   permissions: TopicPermissions | undefined;
+  /** An MQTT 5 enhanced authentication (section 4.12) under way: before the CONNACK, or a re-authentication after it. */
+  authentication: EnhancedAuthentication | undefined;
+  /** The Authentication Method the connection signed in with, if any; re-authentication must use it [MQTT-4.12.1-1]. */
+  authenticationMethod: string | undefined;
   will: WillMessage | undefined;
   /** Keep alive in milliseconds, 0 for none; the client is cut off after 1.5 times it [MQTT-3.1.2-24]. */
   keepAliveMs = 0;

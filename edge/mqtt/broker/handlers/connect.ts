@@ -10,6 +10,8 @@ import type { RefusalReason } from '../../access.ts';
 import type { Connection } from '../connection.ts';
 import type { Session } from '../session.ts';
 import { reservedUserProperty } from './publish.ts';
+import { authenticationStep } from './authenticate.ts';
+import type { TopicPermissions } from '../../permissions.ts';
 
 /** MQTT 3.1 (protocol level 3) caps client identifiers at 23 bytes [MQTT-3.1.3-5 in 3.1]. */
 const MQTT31_CLIENT_ID_BYTES_MAX = 23;
@@ -25,11 +27,12 @@ const REFUSAL_CODES: Record<RefusalReason, [number, number]> = {
   'bad-authentication-method': [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.BAD_AUTHENTICATION_METHOD],
 };
 
-function refuse(connection: Connection, packet: ConnectPacket, reason: RefusalReason, message: string, code?: number): void {
+/** Refuses a CONNECT; `logMessage`, when given, is what the log says in place of what the client is told. */
+function refuse(connection: Connection, packet: ConnectPacket, reason: RefusalReason, message: string, code?: number, logMessage?: string): void {
   const v5 = packet.protocolLevel === ProtocolLevel.V5;
   const [v3Code, v5Code] = REFUSAL_CODES[reason];
   const sent = code ?? (v5 ? v5Code : v3Code);
-  connection.broker.access.refused(reason, packet.clientId, connection.remote, sent, message);
+  connection.broker.access.refused(reason, packet.clientId, connection.remote, sent, logMessage ?? message);
   // An unsupported level is answered in the 3.1.1 layout, which every level can read.
   const level = reason === 'unsupported-protocol' ? ProtocolLevel.V311 : packet.protocolLevel;
   connection.send(writeConnack(level, false, sent, v5 && reason !== 'unsupported-protocol' ? { reasonString: message } : undefined));
@@ -59,10 +62,10 @@ export async function handleConnect(connection: Connection, packet: ConnectPacke
   } else if (packet.protocolLevel === ProtocolLevel.V31 && clientIdBytes > MQTT31_CLIENT_ID_BYTES_MAX) {
     return refuse(connection, packet, 'client-id', `MQTT 3.1 client identifiers are at most ${MQTT31_CLIENT_ID_BYTES_MAX} bytes`);
   }
-  // Enhanced authentication (section 4.12): no method is offered.
-  if (properties?.authenticationMethod !== undefined) return refuse(connection, packet, 'bad-authentication-method', `authentication method "${properties.authenticationMethod}" is not supported`);
   const reserved = reservedUserProperty(packet.will?.properties?.userProperties);
   if (reserved !== undefined) return refuse(connection, packet, 'not-authorized', `the will's user property "${reserved}" is a header name the broker reserves`, v5 ? ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR : ConnackReturnCode.NOT_AUTHORIZED);
+  // Enhanced authentication (section 4.12): the exchange runs first, over AUTH packets.
+  if (properties?.authenticationMethod !== undefined) return beginAuthentication(connection, packet, clientId, assigned, properties.authenticationMethod);
 
   const admission = await broker.access.admit(packet.username, packet.password, clientId, packet.will?.topic);
   if (connection.closed) return;
@@ -70,11 +73,48 @@ export async function handleConnect(connection: Connection, packet: ConnectPacke
     const code = admission.message?.startsWith('password check failed') ? (v5 ? ReasonCode.SERVER_UNAVAILABLE : ConnackReturnCode.SERVER_UNAVAILABLE) : undefined;
     return refuse(connection, packet, admission.refused, admission.message ?? 'refused', code);
   }
+  return completeConnect(connection, packet, clientId, assigned, packet.username, admission.permissions, undefined);
+}
 
+/**
+ * Runs the mechanism the CONNECT names (authenticate.ts); its end refuses the CONNECT with
+ * 0x86 (Bad User Name or Password) or completes it, the CONNACK carrying the server's last
+ * message in its Authentication Method and Data (sections 3.2.2.3.17-18). A method no user can pass gets
+ * 0x8C (Bad authentication method).
+ */
+function beginAuthentication(connection: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, method: string): Promise<void> | void {
+  const access = connection.broker.access;
+  const mechanism = access.users.mechanism(method);
+  if (mechanism === undefined) {
+    const served = access.users.methods;
+    return refuse(connection, packet, 'bad-authentication-method', `authentication method "${method}" is not supported${served.length === 0 ? '' : ` (served: ${served.join(', ')})`}`);
+  }
+  connection.authentication = {
+    method,
+    exchange: mechanism.start(),
+    finish: (step) => {
+      if (step.outcome === 'failed') return refuse(connection, packet, 'bad-credentials', step.clientMessage ?? 'Bad user name or password', undefined, step.reason);
+      // The user name of CONNECT, when sent, must be the one the exchange proved.
+      if (packet.username !== undefined && packet.username !== step.user) return refuse(connection, packet, 'bad-credentials', `the user name "${packet.username}" is not the one authenticated ("${step.user}")`);
+      const admission = access.admitAuthenticated(step.user, clientId, packet.will?.topic);
+      if (admission.refused !== undefined) return refuse(connection, packet, admission.refused, admission.message ?? 'refused');
+      connection.authenticationMethod = method;
+      return completeConnect(connection, packet, clientId, assigned, step.user, admission.permissions, { authenticationMethod: method, authenticationData: step.response });
+    },
+  };
+  return authenticationStep(connection, packet.properties?.authenticationData);
+}
+
+/** The CONNECT of a client let in: its session, its will, and the CONNACK (with `authentication`'s properties after an exchange). */
+async function completeConnect(connection: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, username: string | undefined, permissions: TopicPermissions | undefined, authentication: Properties | undefined): Promise<void> {
+  const broker = connection.broker;
+  const limits = broker.config.limits;
+  const v5 = packet.protocolLevel === ProtocolLevel.V5;
+  const properties = packet.properties;
   connection.clientId = clientId;
   connection.clean = packet.clean;
-  connection.username = packet.username;
-  connection.permissions = admission.permissions;
+  connection.username = username;
+  connection.permissions = permissions;
   if (v5) {
     connection.receiveMaximum = properties?.receiveMaximum ?? TWO_BYTE_INTEGER_MAX;
     connection.maximumPacketSize = properties?.maximumPacketSize ?? Infinity;
@@ -111,7 +151,7 @@ export async function handleConnect(connection: Connection, packet: ConnectPacke
 
   let connack: Properties | undefined;
   if (v5) {
-    connack = {};
+    connack = { ...authentication };
     if (expirySeconds !== asked) connack.sessionExpiryInterval = expirySeconds;
     if (limits.maxInflightPerClient < TWO_BYTE_INTEGER_MAX) connack.receiveMaximum = limits.maxInflightPerClient;
     connack.maximumPacketSize = limits.maxPacketBytes;

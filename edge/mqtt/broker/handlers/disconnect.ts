@@ -1,6 +1,6 @@
-// DISCONNECT from the client (MQTT 5.0 section 3.14) and AUTH (section 3.15).
+// DISCONNECT from the client (MQTT 5.0 section 3.14).
 import { ReasonCode } from '../../packets/constants.ts';
-import type { AuthPacket, DisconnectPacket } from '../../packets/inbound.ts';
+import type { DisconnectPacket } from '../../packets/inbound.ts';
 import type { Connection } from '../connection.ts';
 
 export function handleDisconnect(connection: Connection, packet: DisconnectPacket): void {
@@ -22,9 +22,4 @@ export function handleDisconnect(connection: Connection, packet: DisconnectPacke
   }
   // [MQTT-3.14.4-1] The client closes the connection; the broker does not wait for it.
   connection.destroy();
-}
-
-export function handleAuth(connection: Connection, _packet: AuthPacket): void {
-  // No authentication method is offered, so no exchange can be in progress (section 4.12).
-  connection.broker.violation(connection, 'unexpected-auth', 'AUTH: no enhanced authentication is in progress on this connection', ReasonCode.PROTOCOL_ERROR);
 }

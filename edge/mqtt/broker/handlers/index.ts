@@ -8,11 +8,14 @@ import { handleConnect } from './connect.ts';
 import { handlePublish } from './publish.ts';
 import { handlePubAck, handlePubComp, handlePubRec, handlePubRel } from './acknowledgements.ts';
 import { handleSubscribe, handleUnsubscribe } from './subscribe.ts';
-import { handleAuth, handleDisconnect } from './disconnect.ts';
+import { handleDisconnect } from './disconnect.ts';
+import { handleAuth } from './authenticate.ts';
 
 export function dispatch(connection: Connection, packet: InboundPacket): void | Promise<void> {
   if (packet.type === PacketType.CONNECT) return handleConnect(connection, packet);
-  // Packets read behind a CONNECT that was refused are not handled.
+  // AUTH may come before the CONNACK, in an enhanced authentication (section 4.12).
+  if (packet.type === PacketType.AUTH) return handleAuth(connection, packet);
+  // Packets read behind a CONNECT that was refused, or still authenticating, are not handled.
   if (!connection.connected) return;
   switch (packet.type) {
     case PacketType.PUBLISH: return handlePublish(connection, packet);
@@ -24,7 +27,6 @@ export function dispatch(connection: Connection, packet: InboundPacket): void | 
     case PacketType.UNSUBSCRIBE: return handleUnsubscribe(connection, packet);
     case PacketType.PINGREQ: return connection.sendPingResponse();
     case PacketType.DISCONNECT: return handleDisconnect(connection, packet);
-    case PacketType.AUTH: return handleAuth(connection, packet);
     default: return connection.broker.violation(connection, 'unexpected-packet', 'unexpected packet', ReasonCode.PROTOCOL_ERROR);
   }
 }

@@ -65,12 +65,7 @@ export function handleUnsubscribe(connection: Connection, packet: UnsubscribePac
   const session = connection.session!;
   const codes: number[] = [];
   for (const filter of packet.filters) {
-    const existed = session.subscriptions.delete(filter);
-    if (existed) {
-      broker.index.remove(filter, session.clientId);
-      if (session.stored) broker.store.subscriptions.delete(session.clientId, filter);
-    }
-    codes.push(existed ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
+    codes.push(broker.removeSubscription(session, filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
   }
   connection.send(writeSubscriptionAck(connection.protocolLevel, PacketType.UNSUBACK, packet.packetId, codes));
 }

@@ -5,9 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hmac, makeScramCredential, saltedPassword, type ScramCredential } from '../../../../edge/auth/scram-credential.ts';
-import type { SaslStep } from '../../../../edge/kafka/sasl/mechanism.ts';
-import { SCRAM_MESSAGE_BYTES_MAX, ScramMechanism } from '../../../../edge/kafka/sasl/scram.ts';
-import { escapeSaslName, unescapeSaslName } from '../../../../edge/kafka/sasl/scram-messages.ts';
+import type { SaslStep } from '../../../../edge/auth/sasl-mechanism.ts';
+import { SCRAM_MESSAGE_BYTES_MAX, ScramMechanism } from '../../../../edge/auth/scram-mechanism.ts';
+import { escapeSaslName, unescapeSaslName } from '../../../../edge/auth/scram-messages.ts';
 import { scramClientFinal } from '../clients/support/raw-sasl.ts';
 
 // RFC 7677 §3: user "user", password "pencil", this salt and 4096 iterations, these nonces.

@@ -8,7 +8,7 @@ import { ErrorCode } from '../../../../shared/kafka/protocol/error-codes.ts';
 import { silentLogger } from '../../../../shared/logger.ts';
 import { hashPassword } from '../../../../edge/auth/password-hash.ts';
 import { PasswordBook } from '../../../../edge/auth/password-book.ts';
-import type { SaslMechanism, SaslStep } from '../../../../edge/kafka/sasl/mechanism.ts';
+import type { SaslMechanism, SaslStep } from '../../../../edge/auth/sasl-mechanism.ts';
 import { PlainMechanism } from '../../../../edge/kafka/sasl/plain.ts';
 import { SaslSession } from '../../../../edge/kafka/sasl/session.ts';
 

@@ -6,8 +6,9 @@
 // and ServerKey (edge/auth/scram-credential.ts), so checking a proof costs two HMACs and a
 // hash, never a PBKDF2.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { digest, hmac, SCRAM_ITERATIONS_NEW, SCRAM_MECHANISMS, SCRAM_SALT_BYTES, type ScramCredential, type ScramHash } from '../../auth/scram-credential.ts';
-import type { SaslExchange, SaslMechanism, SaslStep } from './mechanism.ts';
+import { TributaryError } from '../../shared/errors.ts';
+import { digest, hmac, parseScramCredential, SCRAM_ITERATIONS_NEW, SCRAM_MECHANISMS, SCRAM_SALT_BYTES, type ScramCredential, type ScramHash } from './scram-credential.ts';
+import type { SaslExchange, SaslMechanism, SaslStep } from './sasl-mechanism.ts';
 import { decodeUtf8, parseClientFinal, parseClientFirst, serverFinal, serverFirst, type ClientFirstMessage } from './scram-messages.ts';
 
 /**
@@ -138,4 +139,31 @@ export class ScramMechanism implements SaslMechanism {
  */
 function nonceEchoed(sent: string, clientNonce: string, nonce: string): boolean {
   return sent === nonce || sent === clientNonce + nonce;
+}
+
+export interface ScramUser {
+  username: string;
+  scramSha256?: string | undefined;
+  scramSha512?: string | undefined;
+}
+
+/**
+ * The SCRAM mechanisms `users` make possible, one per hash some user holds a credential
+ * for (kafka.sasl.users, mqtt.authentication.users); refuses, naming the key
+ * (`${section}[i].scramSha256`), a credential it cannot use.
+ */
+export function scramMechanismsOf(users: readonly ScramUser[], section: string): ScramMechanism[] {
+  const credentials: Record<ScramHash, Map<string, ScramCredential>> = { sha256: new Map(), sha512: new Map() };
+  for (const [index, user] of users.entries()) {
+    for (const hash of ['sha256', 'sha512'] as const) {
+      const { configKey } = SCRAM_MECHANISMS[hash];
+      const text = user[configKey];
+      if (text === undefined) continue;
+      const credential = parseScramCredential(hash, text);
+      const key = `${section}[${index}].${configKey}`;
+      if (typeof credential === 'string') throw new TributaryError('CONFIG_INVALID', `${key}: the credential of "${user.username}" is not usable: ${credential}`, { key });
+      credentials[hash].set(user.username, credential);
+    }
+  }
+  return (['sha256', 'sha512'] as const).filter((hash) => credentials[hash].size > 0).map((hash) => new ScramMechanism(hash, credentials[hash]));
 }

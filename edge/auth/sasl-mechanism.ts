@@ -1,5 +1,6 @@
-// What a SASL mechanism is to a Kafka listener: a name offered in SaslHandshake, and an
-// exchange of tokens that ends with a user or a refusal. PLAIN takes one token; a mechanism
+// What a SASL mechanism is to a Kafka listener (a name offered in SaslHandshake) and to an
+// MQTT 5 listener (an Authentication Method of CONNECT, section 4.12): an exchange of
+// tokens that ends with a user or a refusal. PLAIN takes one token; a mechanism
 // such as SCRAM (RFC 5802) answers a first token with a challenge and takes a second.
 
 /** What one client token leads to. */
