@@ -8,6 +8,9 @@
 // `node bin/tributary.js` alone and once with the Node.js flags of the systemd unit. Each daemon is
 // left alone SETTLE_MS after its ready line, then VmRSS and VmHWM are read from /proc.
 //
+// Beside them, in the same run and read the same way: mosquitto and bare aedes (in
+// memory), the smallest MQTT broker there is and the engine Tributary began with.
+//
 // Then a breakdown: a probe process loads the daemon's parts one after another, each
 // after the previous, and prints what each adds to RSS (after a full GC), so the figure
 // above can be read as the sum of its parts.
@@ -16,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { Daemon } from '../test/helpers/daemon.ts';
+import { startAedes, startMosquitto } from './mqtt-brokers.ts';
 import { memoryKiB } from './process-stats.ts';
 import { cell, fixed, goalLine } from './report.ts';
 import { spread } from './statistics.ts';
@@ -54,17 +58,34 @@ const PARTS: { name: string; load: string }[] = [
   { name: 'storage', load: "await import('./edge/storage/index.ts');" },
   { name: 'MQTT', load: "await import('./edge/mqtt/index.ts');" },
   { name: 'Kafka server', load: "await import('./edge/kafka/server.ts');" },
-  { name: 'admin HTTP and console', load: "await import('./edge/http/admin-server.ts'); await import('./edge/http/console/console-routes.ts');" },
+  { name: 'admin HTTP and console', load: "await import('./shared/http/admin-server.ts'); await import('./edge/http/console/console-routes.ts');" },
   { name: 'rest of the daemon and CLI', load: "await import('./edge/daemon/edge-daemon.ts'); await import('./edge/cli/edge-command.ts');" },
   { name: 'mirror (when configured)', load: "await import('./mirror/index.ts');" },
 ];
 
-async function idleRss({ config, nodeArguments }: (typeof CONFIGURATIONS)[string]): Promise<{ rssMB: number; hwmMB: number }> {
+/** Any broker's in-flight window; nothing is published while idle, so it only has to be valid. */
+const PEER_INFLIGHT = 100;
+/** The peers idle beside the daemon, each started fresh per run. */
+const PEERS = { mosquitto: () => startMosquitto(PEER_INFLIGHT), 'bare aedes': startAedes };
+
+async function settledMemory(pid: number): Promise<{ rssMB: number; hwmMB: number }> {
+  await sleep(SETTLE_MS);
+  return { rssMB: memoryKiB(pid, 'VmRSS') / 1024, hwmMB: memoryKiB(pid, 'VmHWM') / 1024 };
+}
+
+async function idleRss(configuration: string): Promise<{ rssMB: number; hwmMB: number }> {
+  if (configuration in PEERS) {
+    const broker = await PEERS[configuration as keyof typeof PEERS]();
+    try {
+      return await settledMemory(broker.pid);
+    } finally {
+      await broker.stop();
+    }
+  }
+  const { config, nodeArguments } = CONFIGURATIONS[configuration]!;
   const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments });
   try {
-    await sleep(SETTLE_MS);
-    const pid = daemon.pid;
-    return { rssMB: memoryKiB(pid, 'VmRSS') / 1024, hwmMB: memoryKiB(pid, 'VmHWM') / 1024 };
+    return await settledMemory(daemon.pid);
   } finally {
     await daemon.cleanup();
   }
@@ -90,18 +111,26 @@ export interface IdleResult { configuration: string; rssMB: number[]; hwmMB: num
 
 export async function idlePhase(): Promise<IdleResult[]> {
   console.log(`Idle footprint: ${RUNS} fresh daemons per configuration, RSS read ${SETTLE_MS / 1000} s after ready; target ≤ ${IDLE_RSS_TARGET_MB} MB`);
-  const results = Object.keys(CONFIGURATIONS).map((configuration) => ({ configuration, rssMB: [] as number[], hwmMB: [] as number[] }));
+  const results = [...Object.keys(CONFIGURATIONS), ...Object.keys(PEERS)].map((configuration) => ({ configuration, rssMB: [] as number[], hwmMB: [] as number[] }));
   for (let run = 0; run < RUNS; run += 1) {
     // The order rotates from run to run.
     for (let step = 0; step < results.length; step += 1) {
       const result = results[(run + step) % results.length]!;
-      const { rssMB, hwmMB } = await idleRss(CONFIGURATIONS[result.configuration]!);
+      const { rssMB, hwmMB } = await idleRss(result.configuration);
       result.rssMB.push(rssMB);
       result.hwmMB.push(hwmMB);
     }
   }
   for (const result of results) {
-    console.log(`  ${result.configuration.padEnd(39)} peak (VmHWM) ${megabytes(result.hwmMB)} MB; ${goalLine({ label: `idle RSS MB`, values: result.rssMB, atMost: IDLE_RSS_TARGET_MB })}`);
+    const judged = result.configuration in CONFIGURATIONS;
+    console.log(`  ${result.configuration.padEnd(39)} peak (VmHWM) ${megabytes(result.hwmMB)} MB; ${judged ? goalLine({ label: `idle RSS MB`, values: result.rssMB, atMost: IDLE_RSS_TARGET_MB }) : `idle RSS MB: ${megabytes(result.rssMB)}`}`);
+  }
+  const byName = (name: string) => results.find((result) => result.configuration === name)!.rssMB;
+  for (const peer of Object.keys(PEERS)) {
+    for (const configuration of ['defaults', 'with mirror']) {
+      const ratios = byName(configuration).map((rss, run) => rss / byName(peer)[run]!);
+      console.log(`  idle RSS, tributary ${configuration} / ${peer}: ${cell(spread(ratios), fixed(2))} (same run)`);
+    }
   }
 
   const probes = Array.from({ length: RUNS }, () => probe());
