@@ -15,9 +15,10 @@
 // after the previous, and prints what each adds to RSS (after a full GC), so the figure
 // above can be read as the sum of its parts.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Daemon } from '../test/helpers/daemon.ts';
 import { startAedes, startMosquitto } from './mqtt-brokers.ts';
 import { memoryKiB } from './process-stats.ts';
@@ -39,8 +40,14 @@ function unitNodeOptions(): string[] {
 
 /** A mirror to a broker that is never there keeps retrying, as it would during an outage. */
 const MIRROR = { mirror: { target: { bootstrap: ['127.0.0.1:1'] } } };
-const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[] }> = {
+/**
+ * Every configuration but one starts with the warm compile cache of the runs before it.
+ * The one marked cold gets an empty cache directory, as every start of a service whose
+ * cache lives in a /tmp that PrivateTmp empties: the price of not keeping the cache.
+ */
+const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[]; coldCompileCache?: true }> = {
   defaults: { config: {}, nodeArguments: [] },
+  'defaults, cold compile cache': { config: {}, nodeArguments: [], coldCompileCache: true },
   'with mirror': { config: MIRROR, nodeArguments: [] },
   'defaults, flags of the systemd unit': { config: {}, nodeArguments: unitNodeOptions() },
   'with mirror, flags of the systemd unit': { config: MIRROR, nodeArguments: unitNodeOptions() },
@@ -82,12 +89,14 @@ async function idleRss(configuration: string): Promise<{ rssMB: number; hwmMB: n
       await broker.stop();
     }
   }
-  const { config, nodeArguments } = CONFIGURATIONS[configuration]!;
-  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments });
+  const { config, nodeArguments, coldCompileCache } = CONFIGURATIONS[configuration]!;
+  const cache = coldCompileCache ? mkdtempSync(join(tmpdir(), 'tributary-compile-cache-')) : undefined;
+  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments, env: cache === undefined ? process.env : { ...process.env, NODE_COMPILE_CACHE: cache } });
   try {
     return await settledMemory(daemon.pid);
   } finally {
     await daemon.cleanup();
+    if (cache !== undefined) rmSync(cache, { recursive: true, force: true });
   }
 }
 
