@@ -3,10 +3,11 @@
 // `tributary sim` processes pinned to core 1) publishes for SECONDS against each broker in
 // turn, in one run:
 //
-//   tributary            `tributary edge` as it starts by default (both cores, default heap),
-//                        with a Kafka consumer group (kcat -G) following the log;
+//   tributary            `tributary edge` with the Node.js flags of the systemd unit (both
+//                        cores), with a Kafka consumer group (kcat -G) following the log;
 //   tributary, one core  the same pinned to core 0 (taskset -c 0) with its heap capped
 //                        (--max-old-space-size=HEAP_MB), as on a small device;
+//   tributary, bare node the first without the unit's flags, to show what they do;
 //   mosquitto, bare aedes the same fleet against the in-memory peers (no Kafka side).
 //
 // For each: acknowledged msg/s, the broker's CPU µs per message, its peak RSS (VmHWM) and,
@@ -19,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Daemon, metricValue } from '../test/helpers/daemon.ts';
 import { requireProgram } from '../test/helpers/system-programs.ts';
+import { unitNodeOptions } from './idle-footprint.ts';
 import { startAedes, startMosquitto, type Broker } from './mqtt-brokers.ts';
 import { cpuSeconds, memoryKiB } from './process-stats.ts';
 import { cell, fixed, goalLine } from './report.ts';
@@ -42,7 +44,7 @@ const TOPIC = 'sensors';
 const CLI = resolve(import.meta.dirname, '../bin/tributary.js');
 const MB = 1024 * 1024;
 
-interface DevicesResult { messagesPerSecond: number; cpuMicrosPerMessage: number; peakRssMB: number; peakHeapMB: number; followed: number; alive: boolean }
+interface DevicesResult { messagesPerSecond: number; cpuMicrosPerMessage: number; peakRssMB: number; peakHeapMB: number; peakAnonymousMB: number; followed: number; alive: boolean }
 
 function runSim(port: number, first: number, devices: number, reportPath: string): Promise<void> {
   return new Promise((resolveRun, rejectRun) => {
@@ -87,21 +89,30 @@ function follow(bootstrap: string): { received(): number; stop(): Promise<void> 
   };
 }
 
-async function tributaryRun(constrained: boolean): Promise<DevicesResult> {
+/** The systemd unit's flags, its heap limit replaced by the cap when constrained. */
+function nodeArguments(how: 'unit' | 'constrained' | 'bare'): string[] {
+  if (how === 'bare') return [];
+  const unit = unitNodeOptions();
+  return how === 'unit' ? unit : [...unit.filter((flag) => !flag.startsWith('--max-old-space-size=')), `--max-old-space-size=${HEAP_MB}`];
+}
+
+async function tributaryRun(how: 'unit' | 'constrained' | 'bare'): Promise<DevicesResult> {
   const daemon = await Daemon.start({
-    wrapper: constrained ? ['taskset', '-c', '0'] : [],
-    nodeArguments: constrained ? [`--max-old-space-size=${HEAP_MB}`] : [],
+    wrapper: how === 'constrained' ? ['taskset', '-c', '0'] : [],
+    nodeArguments: nodeArguments(how),
     config: { log: { level: 'warn' }, mqtt: { routes: [{ filter: 'sensors/+/+', topic: TOPIC, key: '{1}' }], limits: { maxConnections: DEVICES + 100 } }, topics: { overrides: { [TOPIC]: { partitions: 4 } } } },
   });
   const pid = daemon.pid;
   const follower = follow(`127.0.0.1:${daemon.ports.kafka}`);
   let peakHeapBytes = 0;
+  let peakAnonymousKiB = 0;
   const sampler = setInterval(() => {
+    peakAnonymousKiB = Math.max(peakAnonymousKiB, memoryKiB(pid, 'RssAnon'));
     void daemon.metrics().then((text) => { peakHeapBytes = Math.max(peakHeapBytes, metricValue(text, 'tributary_nodejs_heap_size_used_bytes') ?? 0); }, () => undefined);
   }, SAMPLE_INTERVAL_MS);
   try {
     const fleet = await runFleet(daemon.ports.mqtt!, pid);
-    return { messagesPerSecond: fleet.acknowledged / fleet.seconds, cpuMicrosPerMessage: fleet.cpuMicrosPerMessage, peakRssMB: memoryKiB(pid, 'VmHWM') / 1024, peakHeapMB: peakHeapBytes / MB, followed: follower.received(), alive: daemon.process.exitCode === null };
+    return { messagesPerSecond: fleet.acknowledged / fleet.seconds, cpuMicrosPerMessage: fleet.cpuMicrosPerMessage, peakRssMB: memoryKiB(pid, 'VmHWM') / 1024, peakHeapMB: peakHeapBytes / MB, peakAnonymousMB: peakAnonymousKiB / 1024, followed: follower.received(), alive: daemon.process.exitCode === null };
   } finally {
     clearInterval(sampler);
     await follower.stop();
@@ -113,21 +124,22 @@ async function peerRun(start: () => Promise<Broker>): Promise<DevicesResult> {
   const broker = await start();
   try {
     const fleet = await runFleet(broker.port, broker.pid);
-    return { messagesPerSecond: fleet.acknowledged / fleet.seconds, cpuMicrosPerMessage: fleet.cpuMicrosPerMessage, peakRssMB: memoryKiB(broker.pid, 'VmHWM') / 1024, peakHeapMB: NaN, followed: NaN, alive: true };
+    return { messagesPerSecond: fleet.acknowledged / fleet.seconds, cpuMicrosPerMessage: fleet.cpuMicrosPerMessage, peakRssMB: memoryKiB(broker.pid, 'VmHWM') / 1024, peakHeapMB: NaN, peakAnonymousMB: NaN, followed: NaN, alive: true };
   } finally {
     await broker.stop();
   }
 }
 
 const CONTESTANTS: Record<string, () => Promise<DevicesResult>> = {
-  tributary: () => tributaryRun(false),
-  'tributary, one core': () => tributaryRun(true),
+  tributary: () => tributaryRun('unit'),
+  'tributary, one core': () => tributaryRun('constrained'),
+  'tributary, bare node': () => tributaryRun('bare'),
   mosquitto: () => peerRun(() => startMosquitto(PEER_INFLIGHT)),
   'bare aedes': () => peerRun(startAedes),
 };
 
 export async function devicesPhase(): Promise<Record<string, DevicesResult[]>> {
-  console.log(`Devices: ${DEVICES} MQTT devices × ${RATE_PER_DEVICE} readings/s (offered ${(DEVICES * RATE_PER_DEVICE).toLocaleString('en')} msg/s), QoS 1, persistent sessions, ${SECONDS} s per broker, simulators on core 1; Tributary with a Kafka consumer group following; one core: taskset -c 0 and --max-old-space-size=${HEAP_MB}; ${RUNS} runs, the order rotating`);
+  console.log(`Devices: ${DEVICES} MQTT devices × ${RATE_PER_DEVICE} readings/s (offered ${(DEVICES * RATE_PER_DEVICE).toLocaleString('en')} msg/s), QoS 1, persistent sessions, ${SECONDS} s per broker, simulators on core 1; Tributary with the systemd unit's flags (${unitNodeOptions().join(' ')}) and a Kafka consumer group following; one core: taskset -c 0 and --max-old-space-size=${HEAP_MB}; ${RUNS} runs, the order rotating`);
   const names = Object.keys(CONTESTANTS);
   const results: Record<string, DevicesResult[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (let run = 0; run < RUNS; run += 1) {
@@ -135,13 +147,13 @@ export async function devicesPhase(): Promise<Record<string, DevicesResult[]>> {
       const name = names[(run + step) % names.length]!;
       const result = await CONTESTANTS[name]!();
       results[name]!.push(result);
-      const tributarySide = Number.isNaN(result.followed) ? '' : `, peak heap ${result.peakHeapMB.toFixed(1)} MB, group received ${result.followed.toLocaleString('en')}, ${result.alive ? 'alive' : 'DIED'}`;
-      console.log(`  run ${run + 1} ${name.padEnd(19)} ${Math.round(result.messagesPerSecond).toLocaleString('en')} acknowledged msg/s, ${result.cpuMicrosPerMessage.toFixed(1)} µs CPU/msg, peak RSS ${result.peakRssMB.toFixed(1)} MB${tributarySide}`);
+      const tributarySide = Number.isNaN(result.followed) ? '' : `, peak anonymous ${result.peakAnonymousMB.toFixed(1)} MB (sampled), peak heap ${result.peakHeapMB.toFixed(1)} MB, group received ${result.followed.toLocaleString('en')}, ${result.alive ? 'alive' : 'DIED'}`;
+      console.log(`  run ${run + 1} ${name.padEnd(20)} ${Math.round(result.messagesPerSecond).toLocaleString('en')} acknowledged msg/s, ${result.cpuMicrosPerMessage.toFixed(1)} µs CPU/msg, peak RSS ${result.peakRssMB.toFixed(1)} MB${tributarySide}`);
     }
   }
   const figure = (name: string, pick: (result: DevicesResult) => number, digits: number) => cell(spread(results[name]!.map(pick)), fixed(digits));
   for (const name of names) {
-    console.log(`  ${name.padEnd(19)} msg/s ${figure(name, (result) => result.messagesPerSecond, 0)}, µs CPU/msg ${figure(name, (result) => result.cpuMicrosPerMessage, 1)}, peak RSS ${figure(name, (result) => result.peakRssMB, 1)} MB`);
+    console.log(`  ${name.padEnd(20)} msg/s ${figure(name, (result) => result.messagesPerSecond, 0)}, µs CPU/msg ${figure(name, (result) => result.cpuMicrosPerMessage, 1)}, peak RSS ${figure(name, (result) => result.peakRssMB, 1)} MB`);
   }
   const ratio = (numerator: string, denominator: string, pick: (result: DevicesResult) => number) => results[numerator]!.map((result, run) => pick(result) / pick(results[denominator]![run]!));
   for (const peer of ['mosquitto', 'bare aedes']) {
