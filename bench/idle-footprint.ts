@@ -8,14 +8,23 @@
 // `node bin/tributary.js` alone and once with the Node.js flags of the systemd unit. Each daemon is
 // left alone SETTLE_MS after its ready line, then VmRSS and VmHWM are read from /proc.
 //
+// Beside them, in the same run and read the same way: mosquitto and bare aedes (in
+// memory), the smallest MQTT broker there is and the engine Tributary began with.
+//
+// Beside each RSS its anonymous part (RssAnon): the rest is pages of files, mostly of the
+// node binary, which the kernel can drop and read again and which every Node.js process
+// on the device shares.
+//
 // Then a breakdown: a probe process loads the daemon's parts one after another, each
 // after the previous, and prints what each adds to RSS (after a full GC), so the figure
 // above can be read as the sum of its parts.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Daemon } from '../test/helpers/daemon.ts';
+import { startAedes, startMosquitto } from './mqtt-brokers.ts';
 import { memoryKiB } from './process-stats.ts';
 import { cell, fixed, goalLine } from './report.ts';
 import { spread } from './statistics.ts';
@@ -28,15 +37,21 @@ const ROOT = resolve(import.meta.dirname, '..');
 const MB = 1024 * 1024;
 
 /** The Node.js flags the systemd unit gives the daemon (its NODE_OPTIONS), so that the deployed figure is printed beside the bare one. */
-function unitNodeOptions(): string[] {
+export function unitNodeOptions(): string[] {
   const unit = readFileSync(resolve(ROOT, 'deploy/systemd/tributary.service'), 'utf8');
   return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
 }
 
 /** A mirror to a broker that is never there keeps retrying, as it would during an outage. */
 const MIRROR = { mirror: { target: { bootstrap: ['127.0.0.1:1'] } } };
-const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[] }> = {
+/**
+ * Every configuration but one starts with the warm compile cache of the runs before it.
+ * The one marked cold gets an empty cache directory, as every start of a service whose
+ * cache lives in a /tmp that PrivateTmp empties: the price of not keeping the cache.
+ */
+const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[]; coldCompileCache?: true }> = {
   defaults: { config: {}, nodeArguments: [] },
+  'defaults, cold compile cache': { config: {}, nodeArguments: [], coldCompileCache: true },
   'with mirror': { config: MIRROR, nodeArguments: [] },
   'defaults, flags of the systemd unit': { config: {}, nodeArguments: unitNodeOptions() },
   'with mirror, flags of the systemd unit': { config: MIRROR, nodeArguments: unitNodeOptions() },
@@ -54,19 +69,38 @@ const PARTS: { name: string; load: string }[] = [
   { name: 'storage', load: "await import('./edge/storage/index.ts');" },
   { name: 'MQTT', load: "await import('./edge/mqtt/index.ts');" },
   { name: 'Kafka server', load: "await import('./edge/kafka/server.ts');" },
-  { name: 'admin HTTP and console', load: "await import('./edge/http/admin-server.ts'); await import('./edge/http/console/console-routes.ts');" },
+  { name: 'admin HTTP and console', load: "await import('./shared/http/admin-server.ts'); await import('./edge/http/console/console-routes.ts');" },
   { name: 'rest of the daemon and CLI', load: "await import('./edge/daemon/edge-daemon.ts'); await import('./edge/cli/edge-command.ts');" },
   { name: 'mirror (when configured)', load: "await import('./mirror/index.ts');" },
 ];
 
-async function idleRss({ config, nodeArguments }: (typeof CONFIGURATIONS)[string]): Promise<{ rssMB: number; hwmMB: number }> {
-  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments });
+/** Any broker's in-flight window; nothing is published while idle, so it only has to be valid. */
+const PEER_INFLIGHT = 100;
+/** The peers idle beside the daemon, each started fresh per run. */
+const PEERS = { mosquitto: () => startMosquitto(PEER_INFLIGHT), 'bare aedes': startAedes };
+
+async function settledMemory(pid: number): Promise<{ rssMB: number; hwmMB: number; anonymousMB: number }> {
+  await sleep(SETTLE_MS);
+  return { rssMB: memoryKiB(pid, 'VmRSS') / 1024, hwmMB: memoryKiB(pid, 'VmHWM') / 1024, anonymousMB: memoryKiB(pid, 'RssAnon') / 1024 };
+}
+
+async function idleRss(configuration: string): Promise<{ rssMB: number; hwmMB: number; anonymousMB: number }> {
+  if (configuration in PEERS) {
+    const broker = await PEERS[configuration as keyof typeof PEERS]();
+    try {
+      return await settledMemory(broker.pid);
+    } finally {
+      await broker.stop();
+    }
+  }
+  const { config, nodeArguments, coldCompileCache } = CONFIGURATIONS[configuration]!;
+  const cache = coldCompileCache ? mkdtempSync(join(tmpdir(), 'tributary-compile-cache-')) : undefined;
+  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments, env: cache === undefined ? process.env : { ...process.env, NODE_COMPILE_CACHE: cache } });
   try {
-    await sleep(SETTLE_MS);
-    const pid = daemon.pid;
-    return { rssMB: memoryKiB(pid, 'VmRSS') / 1024, hwmMB: memoryKiB(pid, 'VmHWM') / 1024 };
+    return await settledMemory(daemon.pid);
   } finally {
     await daemon.cleanup();
+    if (cache !== undefined) rmSync(cache, { recursive: true, force: true });
   }
 }
 
@@ -86,22 +120,31 @@ function probe(): number[] {
 
 const megabytes = (values: number[]): string => cell(spread(values), fixed(1));
 
-export interface IdleResult { configuration: string; rssMB: number[]; hwmMB: number[] }
+export interface IdleResult { configuration: string; rssMB: number[]; hwmMB: number[]; anonymousMB: number[] }
 
 export async function idlePhase(): Promise<IdleResult[]> {
   console.log(`Idle footprint: ${RUNS} fresh daemons per configuration, RSS read ${SETTLE_MS / 1000} s after ready; target ≤ ${IDLE_RSS_TARGET_MB} MB`);
-  const results = Object.keys(CONFIGURATIONS).map((configuration) => ({ configuration, rssMB: [] as number[], hwmMB: [] as number[] }));
+  const results = [...Object.keys(CONFIGURATIONS), ...Object.keys(PEERS)].map((configuration) => ({ configuration, rssMB: [] as number[], hwmMB: [] as number[], anonymousMB: [] as number[] }));
   for (let run = 0; run < RUNS; run += 1) {
     // The order rotates from run to run.
     for (let step = 0; step < results.length; step += 1) {
       const result = results[(run + step) % results.length]!;
-      const { rssMB, hwmMB } = await idleRss(CONFIGURATIONS[result.configuration]!);
+      const { rssMB, hwmMB, anonymousMB } = await idleRss(result.configuration);
       result.rssMB.push(rssMB);
       result.hwmMB.push(hwmMB);
+      result.anonymousMB.push(anonymousMB);
     }
   }
   for (const result of results) {
-    console.log(`  ${result.configuration.padEnd(39)} peak (VmHWM) ${megabytes(result.hwmMB)} MB; ${goalLine({ label: `idle RSS MB`, values: result.rssMB, atMost: IDLE_RSS_TARGET_MB })}`);
+    const judged = result.configuration in CONFIGURATIONS;
+    console.log(`  ${result.configuration.padEnd(39)} peak (VmHWM) ${megabytes(result.hwmMB)} MB, anonymous ${megabytes(result.anonymousMB)} MB; ${judged ? goalLine({ label: `idle RSS MB`, values: result.rssMB, atMost: IDLE_RSS_TARGET_MB }) : `idle RSS MB: ${megabytes(result.rssMB)}`}`);
+  }
+  const byName = (name: string) => results.find((result) => result.configuration === name)!.rssMB;
+  for (const peer of Object.keys(PEERS)) {
+    for (const configuration of ['defaults', 'with mirror']) {
+      const ratios = byName(configuration).map((rss, run) => rss / byName(peer)[run]!);
+      console.log(`  idle RSS, tributary ${configuration} / ${peer}: ${cell(spread(ratios), fixed(2))} (same run)`);
+    }
   }
 
   const probes = Array.from({ length: RUNS }, () => probe());

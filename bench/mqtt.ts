@@ -19,16 +19,9 @@
 //   npm run bench:mqtt
 //   BENCH_PUBLISHERS=4 BENCH_MESSAGES=40000 BENCH_WINDOW=100 BENCH_PACED_RATE=1000 BENCH_PACED_SECONDS=5 BENCH_IDLE_CONNECTIONS=1000 npm run bench:mqtt
 //   BENCH_BROKERS=tributary,mosquitto npm run bench:mqtt    (a subset; the ratios need all three)
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Daemon } from '../test/helpers/daemon.ts';
-import { requireProgram } from '../test/helpers/system-programs.ts';
 import { cpuSeconds, memoryKiB } from './process-stats.ts';
-import { mqttConnect, PAYLOAD_BYTES, type Version } from './mqtt-roles.ts';
+import { role, startAedes, startMosquitto, startTributary, type Broker } from './mqtt-brokers.ts';
+import { PAYLOAD_BYTES, type Version } from './mqtt-roles.ts';
 
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 4);
 const MESSAGES_PER_PUBLISHER = Number(process.env.BENCH_MESSAGES ?? 40_000);
@@ -37,8 +30,6 @@ const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
 const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 1000);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 5);
 const IDLE_CONNECTIONS = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 1000);
-/** Bound on one phase; a broker that stalls fails the run instead of hanging it. */
-const PHASE_TIMEOUT_MS = 120_000;
 /**
  * In-flight QoS 1 publishes each broker accepts per client, set alike so that the window
  * is the same for all (MQTT 5 clients are told it as the Receive Maximum).
@@ -46,59 +37,6 @@ const PHASE_TIMEOUT_MS = 120_000;
 const BROKER_INFLIGHT = 100;
 /** Pause between two counts of a subscriber's messages when deciding that delivery has ended. */
 const DELIVERY_SETTLE_MS = 500;
-
-// --- the orchestration ----------------------------------------------------------------
-
-interface Child {
-  process: ChildProcess;
-  next(): Promise<Record<string, unknown>>;
-}
-
-function child(command: string, args: string[]): Child {
-  const process = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: Array<() => void> = [];
-  let exited: string | undefined;
-  createInterface({ input: process.stdout! }).on('line', (line) => {
-    try {
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      return;
-    }
-    for (const waiter of waiters.splice(0)) waiter();
-  });
-  process.once('close', (code, signal) => {
-    exited = `exited ${code ?? signal}`;
-    for (const waiter of waiters.splice(0)) waiter();
-  });
-  return {
-    process,
-    async next() {
-      const deadline = Date.now() + PHASE_TIMEOUT_MS;
-      while (lines.length === 0) {
-        if (exited !== undefined) throw new Error(`${command} ${args.join(' ')} ${exited} without an answer`);
-        if (Date.now() > deadline) throw new Error(`${command} ${args.join(' ')} gave no answer`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, PHASE_TIMEOUT_MS);
-          waiters.push(() => { clearTimeout(timer); resolve(); });
-        });
-      }
-      return lines.shift()!;
-    },
-  };
-}
-
-function role(name: string, ...args: Array<string | number>): Child {
-  return child(process.execPath, [join(import.meta.dirname, 'mqtt-roles.ts'), name, ...args.map(String)]);
-}
-
-interface Broker {
-  name: string;
-  pid: number;
-  port: number;
-  versions: Version[];
-  stop(): Promise<void>;
-}
 
 type Generator = 'raw' | 'mqtt.js';
 
@@ -192,60 +130,12 @@ async function measureFootprint(broker: Broker, idleRssKiB: number): Promise<Bro
   };
 }
 
-async function startTributary(): Promise<Broker> {
-  const daemon = await Daemon.start({ config: { listeners: { mqttWs: { enabled: false } }, mqtt: { limits: { maxInflightPerClient: BROKER_INFLIGHT, maxConnections: IDLE_CONNECTIONS + 100 } } } });
-  return { name: 'tributary (durable)', pid: daemon.process.pid!, port: daemon.ports.mqtt!, versions: [4, 5], stop: () => daemon.cleanup() };
+function startTributaryForLoad(): Promise<Broker> {
+  return startTributary({ config: { listeners: { mqttWs: { enabled: false } }, mqtt: { limits: { maxInflightPerClient: BROKER_INFLIGHT, maxConnections: IDLE_CONNECTIONS + 100 } } } });
 }
 
-async function startAedes(): Promise<Broker> {
-  const broker = role('aedes-broker');
-  const ready = await broker.next();
-  return {
-    name: 'bare aedes (memory)',
-    pid: broker.process.pid!,
-    port: Number(ready.port),
-    versions: [4],
-    async stop() {
-      broker.process.kill('SIGTERM');
-      await new Promise((resolve) => broker.process.once('close', resolve));
-    },
-  };
-}
-
-async function startMosquitto(): Promise<Broker> {
-  const directory = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
-  // Find a free port, then let mosquitto bind it.
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
-    });
-  });
-  const config = join(directory, 'mosquitto.conf');
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest none\nmax_inflight_messages ${BROKER_INFLIGHT}\nmax_queued_messages 100000\n`);
-  // Its log is not read: a pipe nobody drains would fill and stop mosquitto in mid-run.
-  const mosquitto = spawn(requireProgram('mosquitto'), ['-c', config], { stdio: 'ignore' });
-  // Ready once a client can connect.
-  for (;;) {
-    try {
-      const { socket } = await mqttConnect(port, 'bench-probe', 4, () => {});
-      socket.destroy();
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return {
-    name: 'mosquitto',
-    pid: mosquitto.pid!,
-    port,
-    versions: [4, 5],
-    async stop() {
-      mosquitto.kill('SIGTERM');
-      await new Promise((resolve) => mosquitto.once('close', resolve));
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
+function startMosquittoForLoad(): Promise<Broker> {
+  return startMosquitto(BROKER_INFLIGHT);
 }
 
 const VERSION_NAMES: Record<Version, string> = { 4: '3.1.1', 5: '5' };
@@ -260,7 +150,7 @@ async function main(): Promise<void> {
   const results: IngestResult[] = [];
   const footprints: BrokerFootprint[] = [];
   const only = process.env.BENCH_BROKERS?.split(',');
-  for (const start of [startTributary, startMosquitto, startAedes].filter((candidate) => only === undefined || only.some((name) => candidate.name.toLowerCase().includes(name)))) {
+  for (const start of [startTributaryForLoad, startMosquittoForLoad, startAedes].filter((candidate) => only === undefined || only.some((name) => candidate.name.toLowerCase().includes(name)))) {
     const broker = await start();
     try {
       // Let start-up settle before the idle RSS is read.

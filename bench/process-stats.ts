@@ -30,8 +30,8 @@ export function endedChildrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** Resident memory now (VmRSS) or at its peak (VmHWM), in KiB. */
-export function memoryKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+/** Resident memory now (VmRSS), at its peak (VmHWM), or the anonymous part of it now (RssAnon: not pages of files), in KiB. */
+export function memoryKiB(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? NaN);
 }

@@ -44,6 +44,19 @@ test('the image gives V8 the small semi-spaces the systemd unit gives it', () =>
   assert.is(semiSpace(imageOptions), semiSpace(unit));
 });
 
+test('the image keeps the compile cache where the systemd unit keeps it, in a directory its user owns', () => {
+  const unit = readFileSync(join(ROOT, 'deploy/systemd/tributary.service'), 'utf8');
+  const unitCache = /^Environment=NODE_COMPILE_CACHE=(\S+)$/m.exec(unit)?.[1];
+  const imageCache = all('ENV').find((argument) => argument.startsWith('NODE_COMPILE_CACHE='))?.split('=')[1];
+  assert.ok(unitCache, 'the unit sets NODE_COMPILE_CACHE');
+  assert.is(imageCache, unitCache);
+  // systemd creates /var/cache/<CacheDirectory> for the service; the image creates it for its user.
+  const cacheDirectory = /^CacheDirectory=(\S+)$/m.exec(unit)?.[1];
+  assert.ok(unitCache!.startsWith(`/var/cache/${cacheDirectory}/`), `${unitCache} is inside the unit's CacheDirectory (${cacheDirectory})`);
+  const parent = unitCache!.split('/').slice(0, -1).join('/');
+  assert.ok(all('RUN').some((argument) => argument.includes(`install -d -o tributary -g tributary -m 0750 ${parent}`)), `the image creates ${parent} for its user`);
+});
+
 test('every path the image copies from the context exists and is not ignored', () => {
   const ignore = readFileSync(join(ROOT, 'deploy/container/Dockerfile.dockerignore'), 'utf8');
   for (const argument of all('COPY').filter((copy) => !copy.startsWith('--from'))) {

@@ -45,11 +45,11 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
       // [MQTT-3.3.2-8] [MQTT-3.3.2-9] An alias is 1 to the Topic Alias Maximum the broker sent.
       if (alias === 0 || alias > limits.maxTopicAliases) return broker.violation(connection, 'topic-alias', `PUBLISH: topic alias ${alias} is outside 1..${limits.maxTopicAliases}`, ReasonCode.TOPIC_ALIAS_INVALID);
       if (topic.length === 0) {
-        const known = connection.aliasesIn.get(alias);
+        const known = connection.aliasesIn?.get(alias);
         if (known === undefined) return broker.violation(connection, 'topic-alias', `PUBLISH: topic alias ${alias} was not set on this connection`, ReasonCode.PROTOCOL_ERROR);
         topic = known;
       } else {
-        connection.aliasesIn.set(alias, topic);
+        (connection.aliasesIn ??= new Map()).set(alias, topic);
       }
     } else if (topic.length === 0) {
       return broker.violation(connection, 'invalid-topic', 'PUBLISH: empty topic name without a topic alias', ReasonCode.PROTOCOL_ERROR);
