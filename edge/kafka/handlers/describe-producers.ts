@@ -1,7 +1,8 @@
 // DescribeProducers (KIP-664): the idempotent producers each partition keeps state for,
-// with the sequence and timestamp of their last batch, as kafka-transactions
-// describe-producers shows them. No producer here is transactional, so none has a
-// coordinator epoch or an open transaction.
+// with the sequence and timestamp of their last batch and the first offset of the
+// transaction each has open there, as kafka-transactions describe-producers shows them
+// (it finds hanging transactions by that offset). The coordinator epoch of a producer's
+// last marker is not kept: -1.
 import type { DescribeProducersRequest, DescribeProducersResponse } from '../../../shared/kafka/apis/describe-producers.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { BrokerContext } from '../broker-context.ts';
@@ -24,7 +25,7 @@ export function handleDescribeProducers(context: BrokerContext, request: Describ
           lastSequence: producer.batches.at(-1)?.lastSequence ?? -1,
           lastTimestamp: producer.lastTimestamp,
           coordinatorEpoch: -1,
-          currentTxnStartOffset: -1n,
+          currentTxnStartOffset: producer.transactionFirstOffset,
         }));
         return { partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers };
       }),

@@ -7,6 +7,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Daemon } from '../../../helpers/daemon.ts';
 import { RunningScenario, runScenario } from './support/librdkafka.ts';
+import { RawKafkaConnection } from '../clients/support/raw-kafka.ts';
+
+const DESCRIBE_PRODUCERS = 61;
+const LIST_OFFSETS = 2;
 
 let daemon: Daemon;
 let bootstrap: string;
@@ -55,6 +59,28 @@ test('consume-transform-produce with send_offsets_to_transaction, killed mid-tra
   assert.equal([...output.values].sort(), [...expected].sort(), 'every input exactly once');
   const uncommitted = await runScenario<{ values: string[] }>(bootstrap, 'consume', 'ctp-out', 'read_uncommitted', String(inputs));
   assert.ok(uncommitted.values.length >= inputs, 'read_uncommitted sees the output, and any aborted attempt too');
+});
+
+test('an open transaction holds the last stable offset: ListOffsets per isolation level, and DescribeProducers shows where it started', async () => {
+  assert.equal(await runScenario(bootstrap, 'produce', 'hanging', 'tx-before', 'COMMIT', '2', 'before'), { done: 'commit', count: 2 });
+  const open = new RunningScenario(bootstrap, 'open', ['hanging', 'tx-hanging', '3']);
+  const connection = await RawKafkaConnection.connect(daemon.ports.kafka!);
+  try {
+    await open.waitFor((line) => line.open === 3, 'the open transaction\'s records written');
+    const latest = async (isolationLevel: number): Promise<bigint> => {
+      const answer = await connection.request(LIST_OFFSETS, 5, { replicaId: -1, isolationLevel, timeoutMs: 0, topics: [{ name: 'hanging', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] });
+      return answer.topics[0]!.partitions[0]!.offset;
+    };
+    // Offsets: before 0-1, its commit marker 2, the open transaction from 3.
+    assert.is(await latest(1), 3n, 'read_committed: the last stable offset');
+    assert.is(await latest(0), 6n, 'read_uncommitted: the high watermark');
+    const described = await connection.request(DESCRIBE_PRODUCERS, 0, { topics: [{ name: 'hanging', partitionIndexes: [0] }] });
+    const starts = described.topics[0]!.partitions[0]!.activeProducers.map((producer) => producer.currentTxnStartOffset).sort();
+    assert.equal(starts, [-1n, 3n], 'the committed producer has none open; the other\'s started at 3');
+  } finally {
+    await connection.close();
+    await open.kill();
+  }
 });
 
 test.run();
