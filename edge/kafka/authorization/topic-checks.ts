@@ -127,15 +127,22 @@ export const describeProducers: Check<typeof ApiKey.DescribeProducers> = (body, 
 };
 
 export const describeTopicPartitions: Check<typeof ApiKey.DescribeTopicPartitions> = (body, access) => {
+  // The topic operations reported (KIP-430) are the principal's.
+  const withOperations = <Topic extends { name: string | null; errorCode: number; topicAuthorizedOperations?: number | undefined }>(topic: Topic): Topic => (
+    topic.name === null || topic.errorCode !== ErrorCode.NONE ? topic : { ...topic, topicAuthorizedOperations: access.operationBits(TOPIC, topic.name, TOPIC_ACL_OPERATIONS) });
   if (body.topics.length === 0) {
-    return { body, complete: (response) => ({ ...response, topics: response.topics.filter((topic) => topic.name === null || access.allows(DESCRIBE, TOPIC, topic.name)) }) };
+    // Of every topic, those the principal may not describe are left out, as if they did not exist.
+    return { body, complete: (response) => ({ ...response, topics: response.topics.filter((topic) => topic.name === null || access.allows(DESCRIBE, TOPIC, topic.name)).map(withOperations) }) };
   }
   const { allowed, denied } = split(body.topics, (topic) => access.may(DESCRIBE, TOPIC, topic.name));
   if (allowed.length === 0) {
     // An empty list would ask for every topic: answer the denied ones alone.
     return { answer: { throttleTimeMs: 0, topics: denied.map((topic) => deniedTopicPartitions(topic.name)), nextCursor: null } };
   }
-  return withRefusals({ ...body, topics: allowed }, denied, 'topics', () => denied.map((topic) => deniedTopicPartitions(topic.name)));
+  return {
+    body: { ...body, topics: allowed },
+    complete: (response) => ({ ...response, topics: [...response.topics.map(withOperations), ...denied.map((topic) => deniedTopicPartitions(topic.name))] as typeof response.topics }),
+  };
 };
 
 function deniedTopicPartitions(name: string) {

@@ -356,4 +356,10 @@ export const MATRIX: readonly MatrixRow[] = [
     request: (names) => ({ topics: [{ name: names.topic }], responsePartitionLimit: 100, cursor: null }),
     outcome: (response) => response.topics[0]!.errorCode,
   }),
+  row({
+    apiKey: 75, version: 0, label: 'its authorized operations (KIP-430)', needs: [topic(READ)], allowed: (1 << READ) | (1 << DESCRIBE), denied: `error ${TOPIC_DENIED}`,
+    // READ implies DESCRIBE; the topic's other operations are not the principal's.
+    request: (names) => ({ topics: [{ name: names.topic }], responsePartitionLimit: 100, cursor: null }),
+    outcome: (response) => (response.topics[0]!.errorCode !== NONE ? `error ${response.topics[0]!.errorCode}` : response.topics[0]!.topicAuthorizedOperations),
+  }),
 ];
