@@ -125,10 +125,10 @@ test('a disk filling under MQTT QoS 1 and Kafka acks=all load: each gets its pro
       assert.ok((metricValue(metrics, 'tributary_storage_append_errors_total', { topic, code: 'STORAGE_DISK_FULL' }) ?? 0) >= 1, `${topic}: the full disk is counted`);
     }
     assert.ok((metricValue(metrics, 'tributary_mqtt_refused_publishes_total', { reason: 'append-failed' }) ?? 0) >= 1, 'the refused publish is counted');
-    for (const topic of ['orders', 'readings']) {
-      await daemon.logLine((line) => line.topic === topic && (line.err as { code?: string } | undefined)?.code === 'STORAGE_DISK_FULL'
-        && String((line.err as { message?: string }).message).includes(`${dataDir}/data/log/${topic}-0/`), `${topic}: the log says the disk is full and names the segment`);
-    }
+    // A failing disk is logged once per interval store-wide, whichever topic met it first; the
+    // metrics above count each topic's failures.
+    await daemon.logLine((line) => (line.topic === 'orders' || line.topic === 'readings') && (line.err as { code?: string } | undefined)?.code === 'STORAGE_DISK_FULL'
+      && String((line.err as { message?: string }).message).includes(`${dataDir}/data/log/${String(line.topic)}-0/`), 'the log says the disk is full and names the segment');
     assert.ok(kafka.acknowledged.length > 1 && devices.acknowledged.length > 1, `both were acknowledged until the disk filled (Kafka ${kafka.acknowledged.length}, MQTT ${devices.acknowledged.length})`);
     await device.endAsync(true);
 
