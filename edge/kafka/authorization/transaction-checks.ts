@@ -16,12 +16,12 @@ export const addPartitionsToTxn: Check<typeof ApiKey.AddPartitionsToTxn> = (body
   const answerEach = (errorCodeOf: (topic: string) => number) => ({
     answer: {
       throttleTimeMs: 0,
-      resultsByTopic: body.topics.map((topic) => ({ name: topic.name, resultsByPartition: topic.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: errorCodeOf(topic.name) })) })),
+      resultsByTopicV3AndBelow: body.v3AndBelowTopics.map((topic) => ({ name: topic.name, resultsByPartition: topic.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: errorCodeOf(topic.name) })) })),
     },
   });
-  if (!access.may(WRITE, TRANSACTIONAL_ID, body.transactionalId)) return answerEach(() => TRANSACTION_DENIED);
+  if (!access.may(WRITE, TRANSACTIONAL_ID, body.v3AndBelowTransactionalId)) return answerEach(() => TRANSACTION_DENIED);
   // Kafka adds none of the partitions when one topic is denied: the rest are not attempted.
-  const { denied } = split(body.topics, (topic) => access.may(WRITE, TOPIC, topic.name));
+  const { denied } = split(body.v3AndBelowTopics, (topic) => access.may(WRITE, TOPIC, topic.name));
   if (denied.length === 0) return { body };
   const deniedNames = new Set(denied.map((topic) => topic.name));
   return answerEach((name) => (deniedNames.has(name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));

@@ -147,11 +147,11 @@ export class OffsetCommits {
     if (groupIdError !== ErrorCode.NONE) return every(groupIdError);
     if (table.isClosed) return every(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const group = table.get(request.groupId);
-    if (group !== undefined && (request.generationId >= 0 || request.memberId !== '' || request.groupInstanceId !== null)) {
+    if (group !== undefined && (request.generationIdOrMemberEpoch >= 0 || request.memberId !== '' || request.groupInstanceId !== null)) {
       // Kafka's validateTransactionalOffsetCommit: a named member must be this generation's (KIP-447).
       const memberError = group.memberError(request.memberId, request.groupInstanceId);
       if (memberError !== ErrorCode.NONE) return every(memberError);
-      if (request.generationId >= 0 && request.generationId !== group.generationId) return every(ErrorCode.ILLEGAL_GENERATION);
+      if (request.generationIdOrMemberEpoch >= 0 && request.generationIdOrMemberEpoch !== group.generationId) return every(ErrorCode.ILLEGAL_GENERATION);
     }
     const nowMs = BigInt(this.#now());
     const writes: OffsetWrite[] = [];

@@ -18,7 +18,7 @@ export function fencedAs(errorCode: number, apiVersion: number, firstVersion: nu
 
 export async function handleAddPartitionsToTxn(context: BrokerContext, request: AddPartitionsToTxnRequest, apiVersion: number): Promise<AddPartitionsToTxnResponse> {
   const answer = await context.transactions.addPartitions(request);
-  for (const topic of answer.resultsByTopic) for (const partition of topic.resultsByPartition) partition.partitionErrorCode = fencedAs(partition.partitionErrorCode, apiVersion, 2);
+  for (const topic of answer.resultsByTopicV3AndBelow) for (const partition of topic.resultsByPartition) partition.partitionErrorCode = fencedAs(partition.partitionErrorCode, apiVersion, 2);
   return { throttleTimeMs: 0, ...answer };
 }
 

@@ -150,30 +150,30 @@ export class TransactionCoordinator {
   /** AddPartitionsToTxn v0-3: the partitions join the transaction, which begins if it had not. */
   addPartitions(request: AddPartitionsToTxnRequest): Promise<AddPartitionsAnswer> {
     const every = (errorCode: number): AddPartitionsAnswer => ({
-      resultsByTopic: request.topics.map((topic) => ({ name: topic.name, resultsByPartition: topic.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: errorCode })) })),
+      resultsByTopicV3AndBelow: request.v3AndBelowTopics.map((topic) => ({ name: topic.name, resultsByPartition: topic.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: errorCode })) })),
     });
-    return this.#queue(request.transactionalId, every, async () => {
-      const check = await this.#checkProducer(request.transactionalId, request.producerId, request.producerEpoch);
+    return this.#queue(request.v3AndBelowTransactionalId, every, async () => {
+      const check = await this.#checkProducer(request.v3AndBelowTransactionalId, request.v3AndBelowProducerId, request.v3AndBelowProducerEpoch);
       if (typeof check === 'number') return every(check);
       // Partitions that do not exist fail alone; the others are not attempted (as Kafka answers).
       const unknown = new Set<string>();
-      for (const topic of request.topics) {
+      for (const topic of request.v3AndBelowTopics) {
         const description = this.#log.describeTopic(topic.name);
         for (const partition of topic.partitions) if (description === undefined || partition < 0 || partition >= description.partitions) unknown.add(`${topic.name}\0${partition}`);
       }
       if (unknown.size > 0) {
-        return { resultsByTopic: request.topics.map((topic) => ({ name: topic.name, resultsByPartition: topic.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: unknown.has(`${topic.name}\0${partitionIndex}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED })) })) };
+        return { resultsByTopicV3AndBelow: request.v3AndBelowTopics.map((topic) => ({ name: topic.name, resultsByPartition: topic.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: unknown.has(`${topic.name}\0${partitionIndex}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED })) })) };
       }
       const record = check;
       if (isPreparing(record.state)) return every(ErrorCode.CONCURRENT_TRANSACTIONS);
       const next = this.#begin(record);
-      for (const topic of request.topics) {
+      for (const topic of request.v3AndBelowTopics) {
         let set = next.partitions.get(topic.name);
         if (set === undefined) next.partitions.set(topic.name, (set = new Set()));
         for (const partition of topic.partitions) set.add(partition);
       }
       if (countPartitions(next.partitions) > PARTITIONS_PER_TRANSACTION_MAX) {
-        this.#logger.warn({ transactionalId: request.transactionalId, limit: PARTITIONS_PER_TRANSACTION_MAX }, 'AddPartitionsToTxn refused: the transaction would hold more partitions than the limit');
+        this.#logger.warn({ transactionalId: request.v3AndBelowTransactionalId, limit: PARTITIONS_PER_TRANSACTION_MAX }, 'AddPartitionsToTxn refused: the transaction would hold more partitions than the limit');
         return every(ErrorCode.INVALID_REQUEST);
       }
       await this.#save(next);

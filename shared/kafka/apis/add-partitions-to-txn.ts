@@ -16,17 +16,17 @@ export const addPartitionsToTxnApi = defineApi({
   apiKey: ApiKey.AddPartitionsToTxn,
   versions: '0-3',
   request: {
-    transactionalId: string('0-3'),
-    producerId: int64('0-3'),
-    producerEpoch: int16('0-3'),
-    topics: array('0-3', {
+    v3AndBelowTransactionalId: string('0-3'),
+    v3AndBelowProducerId: int64('0-3'),
+    v3AndBelowProducerEpoch: int16('0-3'),
+    v3AndBelowTopics: array('0-3', {
       name: string('0+'),
       partitions: array('0+', 'int32'),
     }),
   },
   response: {
     throttleTimeMs: int32('0+'),
-    resultsByTopic: array('0-3', {
+    resultsByTopicV3AndBelow: array('0-3', {
       name: string('0+'),
       resultsByPartition: array('0+', {
         partitionIndex: int32('0+'),

@@ -18,7 +18,7 @@ export const txnOffsetCommitApi = defineApi({
     groupId: string('0+'),
     producerId: int64('0+'),
     producerEpoch: int16('0+'),
-    generationId: int32('3+').default(-1),
+    generationIdOrMemberEpoch: int32('3+').default(-1),
     memberId: string('3+').default(''),
     groupInstanceId: string('3+').nullable('3+').default(null),
     topics: array('0+', {

@@ -45,8 +45,8 @@ async function close(parts: Parts): Promise<void> {
 async function begin(parts: Parts, transactionalId: string, timeoutMs = 60_000): Promise<{ producerId: bigint; producerEpoch: number }> {
   const init = await parts.transactions.initProducerId({ transactionalId, transactionTimeoutMs: timeoutMs, producerId: -1n, producerEpoch: -1 });
   assert.is(init.errorCode, ErrorCode.NONE);
-  const added = await parts.transactions.addPartitions({ transactionalId, producerId: init.producerId, producerEpoch: init.producerEpoch, topics: [{ name: TOPIC, partitions: [0] }] });
-  assert.is(added.resultsByTopic[0]!.resultsByPartition[0]!.partitionErrorCode, ErrorCode.NONE);
+  const added = await parts.transactions.addPartitions({ v3AndBelowTransactionalId: transactionalId, v3AndBelowProducerId: init.producerId, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: TOPIC, partitions: [0] }] });
+  assert.is(added.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode, ErrorCode.NONE);
   assert.is(parts.transactions.verifyPartition(init.producerId, init.producerEpoch, TOPIC, 0), ErrorCode.NONE);
   assert.is(parts.transactions.verifyPartition(init.producerId, init.producerEpoch, TOPIC, 1), ErrorCode.INVALID_TXN_STATE, 'a partition not added is refused');
   await parts.store.partition(TOPIC, 0).append(encodeRecordBatch({ producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0, isTransactional: true, records: [{ value: transactionalId }] }));
@@ -84,7 +84,7 @@ test('TxnOffsetCommit offsets reach the group only when the transaction commits,
   try {
     const producer = await begin(parts, 'offsets');
     assert.is(await parts.transactions.addOffsets({ transactionalId: 'offsets', ...producer, groupId: 'readers' }), ErrorCode.NONE);
-    const answer = await parts.transactions.commitOffsets({ transactionalId: 'offsets', groupId: 'readers', ...producer, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 1, committedOffset: 42n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const answer = await parts.transactions.commitOffsets({ transactionalId: 'offsets', groupId: 'readers', ...producer, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 1, committedOffset: 42n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
     assert.is(answer.topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
     const committedOffset = (p: Parts): bigint => p.groups.fetchOffsets({ groupId: 'readers', topics: [{ name: TOPIC, partitionIndexes: [1] }] }).topics[0]!.partitions[0]!.committedOffset;
     assert.is(committedOffset(parts), -1n, 'pending until the commit');

@@ -235,13 +235,13 @@ export const MATRIX: readonly MatrixRow[] = [
   // transactional id was not given (the InitProducerId row above gave it one).
   row({
     apiKey: 24, version: 3, label: '', needs: [transactionalId(WRITE), topic(WRITE)], allowed: INVALID_PRODUCER_ID_MAPPING, denied: TRANSACTIONAL_ID_DENIED,
-    request: (names) => ({ transactionalId: names.transactionalId, producerId: -1n, producerEpoch: 0, topics: [{ name: names.topic, partitions: [0] }] }),
-    outcome: (response) => response.resultsByTopic[0]!.resultsByPartition[0]!.partitionErrorCode,
+    request: (names) => ({ v3AndBelowTransactionalId: names.transactionalId, v3AndBelowProducerId: -1n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: names.topic, partitions: [0] }] }),
+    outcome: (response) => response.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode,
   }),
   row({
     apiKey: 24, version: 3, label: 'the transactional id allowed, the topic not', needs: [transactionalId(WRITE)], allowed: TOPIC_DENIED, denied: TRANSACTIONAL_ID_DENIED,
-    request: (names) => ({ transactionalId: names.transactionalId, producerId: -1n, producerEpoch: 0, topics: [{ name: names.topic, partitions: [0] }] }),
-    outcome: (response) => response.resultsByTopic[0]!.resultsByPartition[0]!.partitionErrorCode,
+    request: (names) => ({ v3AndBelowTransactionalId: names.transactionalId, v3AndBelowProducerId: -1n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: names.topic, partitions: [0] }] }),
+    outcome: (response) => response.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode,
   }),
   row({
     apiKey: 25, version: 3, label: '', needs: [transactionalId(WRITE), group(READ)], allowed: INVALID_PRODUCER_ID_MAPPING, denied: TRANSACTIONAL_ID_DENIED,
@@ -260,12 +260,12 @@ export const MATRIX: readonly MatrixRow[] = [
   }),
   row({
     apiKey: 28, version: 3, label: '', needs: [transactionalId(WRITE), group(READ), topic(READ)], allowed: INVALID_PRODUCER_ID_MAPPING, denied: TRANSACTIONAL_ID_DENIED,
-    request: (names) => ({ transactionalId: names.transactionalId, groupId: names.group, producerId: -1n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: names.topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null }] }] }),
+    request: (names) => ({ transactionalId: names.transactionalId, groupId: names.group, producerId: -1n, producerEpoch: 0, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: names.topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null }] }] }),
     outcome: (response) => response.topics[0]!.partitions[0]!.errorCode,
   }),
   row({
     apiKey: 28, version: 3, label: 'the transactional id and group allowed, the topic not', needs: [transactionalId(WRITE), group(READ)], allowed: TOPIC_DENIED, denied: TRANSACTIONAL_ID_DENIED,
-    request: (names) => ({ transactionalId: names.transactionalId, groupId: names.group, producerId: -1n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: names.topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null }] }] }),
+    request: (names) => ({ transactionalId: names.transactionalId, groupId: names.group, producerId: -1n, producerEpoch: 0, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: names.topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null }] }] }),
     outcome: (response) => response.topics[0]!.partitions[0]!.errorCode,
   }),
   row({
