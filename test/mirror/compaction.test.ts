@@ -13,6 +13,8 @@ import { assertExactCopy, header, kafkaClient, readPartition, waitFor } from './
 const EDGE = 'edge-compacting';
 const TOPIC = 'state';
 const KEYS = 12;
+/** Polls (every 50 ms, so at least 2 s) without a new pass before the cleaner counts as caught up: ten of its 200 ms check intervals. */
+const CLEANER_QUIET_CHECKS = 40;
 
 /** Keys a round writes: all, then the first half, then the first quarter, so that the newest records of the keys lie in several batches and compaction thins them. */
 function keysOf(round: number): number {
@@ -44,6 +46,16 @@ test('the mirror carries a compacted log across its offset gaps, exactly once, a
   try {
     await produceRounds(edge.ports.kafka!, 0, 30);
     await waitFor('the cleaner to compact the topic', async () => ((metricValue(await edge.metrics(), 'tributary_storage_cleaner_removed_records_total', { topic: TOPIC }) ?? 0) > 100 ? true : undefined));
+    // Passes begin while the rounds are still produced: what the cleaner keeps is read once it
+    // has caught up.
+    let passes = -1;
+    let quietChecks = 0;
+    await waitFor('the cleaner to catch up', async () => {
+      const now = metricValue(await edge.metrics(), 'tributary_storage_cleaner_passes_total', { topic: TOPIC }) ?? 0;
+      quietChecks = now === passes ? quietChecks + 1 : 0;
+      passes = now;
+      return quietChecks >= CLEANER_QUIET_CHECKS ? true : undefined;
+    });
     const edgeReader = kafkaClient(`127.0.0.1:${edge.ports.kafka}`);
     let compacted;
     try {
