@@ -32,8 +32,11 @@ export const TEST_JVM_OPTIONS: readonly string[] = ['-Xms64m', '-Xmx384m', '-XX:
 /** JVM flags for a benchmark broker: Kafka's own defaults (G1, full JIT) with a 1 GiB heap, as kafka-server-start.sh sets. */
 export const BENCH_JVM_OPTIONS: readonly string[] = ['-Xms1g', '-Xmx1g', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true'];
 
-/** The classpath of one jar set fetched by fetch.sh: 'kafka' (broker, tools, clients, Streams, Connect) or 'mirror-maker'. */
-export function kafkaClasspath(set: 'kafka' | 'mirror-maker' = 'kafka'): string {
+/** A jar set fetched by fetch.sh: 'kafka' (broker, tools, clients, Streams, Connect), 'mirror-maker' or 'connect' (a 4.3.1 Connect worker with connect-file). */
+export type JarSet = 'kafka' | 'mirror-maker' | 'connect';
+
+/** The classpath of one jar set fetched by fetch.sh. */
+export function kafkaClasspath(set: JarSet = 'kafka'): string {
   const lib = join(CACHE_DIR, 'apache-kafka', set, 'lib');
   if (!existsSync(lib)) {
     throw new Error(`Apache Kafka jars (${set}) are not in ${lib}: run ${FETCH_SCRIPT} (needs Maven and Java 17; .ci/run does this)`);
@@ -44,7 +47,7 @@ export function kafkaClasspath(set: 'kafka' | 'mirror-maker' = 'kafka'): string 
 export interface JavaResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 export interface JavaOptions {
-  set?: 'kafka' | 'mirror-maker';
+  set?: JarSet;
   /** Folders or jars put on the classpath before the jar set's, e.g. classes from compileJava. */
   classpath?: readonly string[];
   jvmOptions?: readonly string[];
@@ -105,7 +108,7 @@ export function javaArguments(main: string, args: readonly string[], options: Ja
  * starting a program many times does not pay the single-file launcher's compilation each
  * time. Pass `directory` as JavaOptions.classpath; `remove` deletes it.
  */
-export async function compileJava(sources: readonly string[], set: 'kafka' | 'mirror-maker' = 'kafka'): Promise<{ directory: string; remove: () => void }> {
+export async function compileJava(sources: readonly string[], set: JarSet = 'kafka'): Promise<{ directory: string; remove: () => void }> {
   const directory = mkdtempSync(join(tmpdir(), 'tributary-java-classes-'));
   const child = spawn(requireProgram('javac'), ['-cp', kafkaClasspath(set), '-d', directory, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
