@@ -50,6 +50,8 @@ export const ErrorCodes = {
   CONNECTOR_POSITION_FAILED: 'A connector cannot read or keep its position',
   ACL_FILE_CORRUPT: 'The ACL file under the data directory cannot be read back',
   ACL_LIMIT: 'A change would hold more ACLs than the limit',
+  SCRAM_CREDENTIALS_FILE_CORRUPT: 'The SCRAM credential file under the data directory cannot be read back',
+  SCRAM_CREDENTIALS_LIMIT: 'A change would hold more SCRAM users than the limit',
   AUTHORIZATION_CONFIG_INVALID: 'A super user or ACL setting names no valid principal',
 } as const;
 

@@ -11,6 +11,7 @@ import type { GroupCoordinator } from './groups/coordinator.ts';
 import type { ProducerIdAllocator } from './producer-ids.ts';
 import type { TransactionCoordinator } from './transactions/coordinator.ts';
 import type { Authorizer } from '../auth/acls/authorizer.ts';
+import type { KafkaUsers } from './sasl/kafka-users.ts';
 
 /** A single-node cluster: this broker is node 1, leader of every partition. */
 export const BROKER_NODE_ID = 1;
@@ -22,6 +23,8 @@ export interface BrokerContext {
   readonly transactions: TransactionCoordinator;
   /** The ACLs and who may do what (kafka.authorization). */
   readonly authorizer: Authorizer;
+  /** The SASL users of kafka.sasl.users and of the credential store (DescribeUserScramCredentials, AlterUserScramCredentials). */
+  readonly users: KafkaUsers;
   readonly config: KafkaConfig;
   readonly topicDefaults: TopicConfig;
   readonly clusterId: string;

@@ -110,14 +110,14 @@ export class KafkaListener {
    * client reconnects and its new authentication decides. Exchanges under way finish with
    * the mechanisms they began with. Returns how many connections were closed.
    */
-  replaceUsers(mechanisms: readonly SaslMechanism[], revoked: ReadonlySet<string>): number {
+  replaceUsers(mechanisms: readonly SaslMechanism[], revoked: ReadonlySet<string>, cause = 'kafka.sasl.users, reloaded'): number {
     if (this.#saslMechanisms === undefined) return 0;
     this.#saslMechanisms = mechanisms;
     let closed = 0;
     for (const connection of this.#connections) {
       const user = connection.sasl?.user;
       if (user === undefined || !revoked.has(user) || connection.closed) continue;
-      this.#events.cutOff('credentials-revoked', { client: `${connection.remoteAddress}:${connection.remotePort}`, user }, `${this.#key}: connection closed: user "${user}" was removed or its credentials changed (kafka.sasl.users, reloaded)`);
+      this.#events.cutOff('credentials-revoked', { client: `${connection.remoteAddress}:${connection.remotePort}`, user }, `${this.#key}: connection closed: user "${user}" was removed or its credentials changed (${cause})`);
       connection.terminate();
       closed += 1;
     }

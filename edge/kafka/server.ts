@@ -17,11 +17,10 @@ import { KafkaListener } from './listener.ts';
 import { ProducerIdAllocator } from './producer-ids.ts';
 import { RequestRouter } from './request-router.ts';
 import type { SaslMechanism } from '../auth/sasl-mechanism.ts';
-import { saslMechanismsOf } from './sasl/users.ts';
+import { KafkaUsers } from './sasl/kafka-users.ts';
 import { Authorizer } from '../auth/acls/authorizer.ts';
 import { CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
-import { revokedUsers } from '../auth/revoked-users.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
 export interface KafkaServerOptions {
@@ -59,7 +58,8 @@ export interface KafkaServer {
 export async function startKafkaServer(options: KafkaServerOptions): Promise<KafkaServer> {
   const { store, dataDir, logger, registry } = options;
   // Settings no client could get through stop the start before anything is opened.
-  const sasl = saslOf(options.config.sasl, options.tlsListener !== null);
+  const users = await KafkaUsers.open(dataDir, options.config.sasl.users);
+  const sasl = saslOf(options.config.sasl, users.mechanisms, options.tlsListener !== null);
   if (options.config.groupMinSessionTimeoutMs > options.config.groupMaxSessionTimeoutMs) {
     throw new TributaryError('CONFIG_INVALID', `kafka.groupMinSessionTimeoutMs (${options.config.groupMinSessionTimeoutMs}) is above kafka.groupMaxSessionTimeoutMs (${options.config.groupMaxSessionTimeoutMs}), so no consumer could join a group`, { key: 'kafka.groupMinSessionTimeoutMs' });
   }
@@ -90,6 +90,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     producerIds,
     transactions,
     authorizer,
+    users,
     config: options.config,
     topicDefaults: options.topicDefaults,
     clusterId: clusterIdOf(dataDir),
@@ -131,7 +132,8 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     await producerIds.close();
     throw error;
   }
-  let runningUsers = options.config.sasl.users;
+  // A change of the stored users (AlterUserScramCredentials) reaches the listeners as a reload does.
+  users.whenChanged((mechanisms, revoked, cause) => listeners.reduce((closed, listener) => closed + listener.replaceUsers(mechanisms, revoked, cause), 0));
   return {
     port: advertised.port,
     tlsPort: tlsAdvertised?.port,
@@ -139,7 +141,8 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     transactions,
     authorizer,
     prepareReload(next) {
-      const nextSasl = saslOf({ ...next.sasl, listeners: options.config.sasl.listeners }, tlsListen !== null);
+      const nextUsers = users.prepareReload(next.sasl.users);
+      saslOf({ ...next.sasl, listeners: options.config.sasl.listeners }, nextUsers.mechanisms, tlsListen !== null);
       const nextTls = tlsListen === null ? null : next.tlsListener;
       if (tlsListen !== null && nextTls === null) throw new TributaryError('CONFIG_INVALID', 'listeners.kafkaTls.enabled: turning the TLS listener off needs a restart', { key: 'listeners.kafkaTls.enabled' });
       // configure() checks the settings before it replaces anything; tried here and undone in
@@ -147,14 +150,10 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
       const runningAuthorization = authorizer.settings;
       authorizer.configure(next.authorization);
       authorizer.configure(runningAuthorization);
-      const revoked = revokedUsers(runningUsers, next.sasl.users);
       return () => {
         if (nextTls !== null) listeners[1]!.replaceCertificates(nextTls);
         authorizer.configure(next.authorization);
-        runningUsers = next.sasl.users;
-        let closedConnections = 0;
-        for (const listener of listeners) closedConnections += listener.replaceUsers(nextSasl.mechanisms, revoked);
-        return { closedConnections };
+        return { closedConnections: nextUsers.commit() };
       };
     },
     async close() {
@@ -170,8 +169,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
  * The SASL mechanisms of kafka.sasl with their users, and the listeners that require them;
  * refuses settings no client could get through.
  */
-function saslOf(config: KafkaConfig['sasl'], tlsListenerRuns: boolean): { mechanisms: readonly SaslMechanism[]; listeners: Set<'plain' | 'tls'> } {
-  const mechanisms = saslMechanismsOf(config.users, 'kafka.sasl.users');
+function saslOf(config: KafkaConfig['sasl'], mechanisms: readonly SaslMechanism[], tlsListenerRuns: boolean): { mechanisms: readonly SaslMechanism[]; listeners: Set<'plain' | 'tls'> } {
   const listeners = new Set(config.listeners);
   if (listeners.size > 0 && mechanisms.length === 0) {
     throw new TributaryError('CONFIG_INVALID', 'kafka.sasl: listeners require SASL but no users are listed, so no client could connect', { key: 'kafka.sasl' });

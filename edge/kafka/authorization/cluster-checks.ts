@@ -60,6 +60,16 @@ function splitConfigResources<Resource extends { resourceType: number; resourceN
   return { allowed, denied, refused };
 }
 
+// KIP-554: reading SCRAM users takes DESCRIBE on the cluster, changing them ALTER (KafkaApis,
+// ControllerApis); a refused change names each user of the request.
+export const describeUserScramCredentials: Check<typeof ApiKey.DescribeUserScramCredentials> = (body, access) => (access.mayOnCluster(DESCRIBE) ? { body } : {
+  answer: { throttleTimeMs: 0, errorCode: CLUSTER_DENIED, errorMessage: DENIED_MESSAGE, results: [] },
+});
+
+export const alterUserScramCredentials: Check<typeof ApiKey.AlterUserScramCredentials> = (body, access) => (access.mayOnCluster(ALTER) ? { body } : {
+  answer: { throttleTimeMs: 0, results: [...new Set([...body.deletions, ...body.upsertions].map(({ name }) => name))].map((user) => ({ user, errorCode: CLUSTER_DENIED, errorMessage: DENIED_MESSAGE })) },
+});
+
 export const describeConfigs: Check<typeof ApiKey.DescribeConfigs> = (body, access) => {
   const { allowed, denied, refused } = splitConfigResources(access, DESCRIBE_CONFIGS, body.resources);
   return withRefusals({ ...body, resources: allowed }, denied, 'results', () => refused().map((result) => ({ ...result, configs: [] })));

@@ -42,6 +42,8 @@ import { endTxnApi } from './end-txn.ts';
 import { txnOffsetCommitApi } from './txn-offset-commit.ts';
 import { describeTransactionsApi } from './describe-transactions.ts';
 import { listTransactionsApi } from './list-transactions.ts';
+import { describeUserScramCredentialsApi } from './describe-user-scram-credentials.ts';
+import { alterUserScramCredentialsApi } from './alter-user-scram-credentials.ts';
 
 export { produceApi } from './produce.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
@@ -123,6 +125,10 @@ export { describeTransactionsApi } from './describe-transactions.ts';
 export type { DescribeTransactionsRequest, DescribeTransactionsResponse } from './describe-transactions.ts';
 export { listTransactionsApi } from './list-transactions.ts';
 export type { ListTransactionsRequest, ListTransactionsResponse } from './list-transactions.ts';
+export { describeUserScramCredentialsApi } from './describe-user-scram-credentials.ts';
+export type { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse } from './describe-user-scram-credentials.ts';
+export { alterUserScramCredentialsApi } from './alter-user-scram-credentials.ts';
+export type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from './alter-user-scram-credentials.ts';
 
 /** Every API this broker serves, by ascending API key. */
 export const API_DEFINITIONS = [
@@ -161,6 +167,8 @@ export const API_DEFINITIONS = [
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
+  describeUserScramCredentialsApi,
+  alterUserScramCredentialsApi,
   describeClusterApi,
   describeProducersApi,
   describeTransactionsApi,

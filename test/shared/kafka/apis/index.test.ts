@@ -85,7 +85,8 @@ const ADVERTISED = [
   'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics',
   'DeleteRecords', 'InitProducerId', 'OffsetForLeaderEpoch', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'TxnOffsetCommit',
   'DescribeAcls', 'CreateAcls', 'DeleteAcls', 'DescribeConfigs', 'AlterConfigs', 'DescribeLogDirs', 'SaslAuthenticate', 'CreatePartitions', 'DeleteGroups',
-  'IncrementalAlterConfigs', 'OffsetDelete', 'DescribeCluster', 'DescribeProducers', 'DescribeTransactions', 'ListTransactions', 'DescribeTopicPartitions',
+  'IncrementalAlterConfigs', 'OffsetDelete', 'DescribeUserScramCredentials', 'AlterUserScramCredentials', 'DescribeCluster', 'DescribeProducers',
+  'DescribeTransactions', 'ListTransactions', 'DescribeTopicPartitions',
 ];
 
 test('SUPPORTED_APIS lists each served API once, with its Kafka name', () => {

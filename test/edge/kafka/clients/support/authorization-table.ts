@@ -331,6 +331,17 @@ export const MATRIX: readonly MatrixRow[] = [
     outcome: (response) => response.errorCode || response.topics[0]!.partitions[0]!.errorCode,
   }),
   row({
+    apiKey: 50, version: 0, label: '', needs: [cluster(DESCRIBE)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: () => ({ users: null }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
+    // A new stored user of each principal kind's own: SCRAM-SHA-256, 4096 iterations, a 16-byte salt and a 32-byte salted password.
+    apiKey: 51, version: 0, label: '', needs: [cluster(ALTER)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: (names) => ({ deletions: [], upsertions: [{ name: `${names.kind}.scram-user`, mechanism: 1, iterations: 4096, salt: Buffer.alloc(16, 1), saltedPassword: Buffer.alloc(32, 2) }] }),
+    outcome: (response) => response.results[0]!.errorCode,
+  }),
+  row({
     apiKey: 60, version: 1, label: '', needs: [cluster(DESCRIBE)], allowed: 1 << DESCRIBE, denied: 0,
     // DescribeCluster checks nothing; the operations it reports are the principal's (KIP-430).
     request: () => ({ includeClusterAuthorizedOperations: true, endpointType: 1 }),
