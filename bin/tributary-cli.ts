@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   topics: { summary: 'list, create, describe, alter and delete topics over the Kafka protocol', load: () => import('../edge/cli/topics-command.ts') },
   produce: { summary: 'send records from stdin or --value, optionally encoded as CBOR or SenML', load: () => import('../edge/cli/produce-command.ts') },
   consume: { summary: 'print records, with CBOR and SenML payloads decoded as JSON', load: () => import('../edge/cli/consume-command.ts') },
+  users: { summary: 'list, add and remove SCRAM users over the Kafka protocol (as kafka-configs --entity-type users)', load: () => import('../edge/cli/users-command.ts') },
   groups: { summary: 'list and describe consumer groups with their lag; reset their offsets', load: () => import('../edge/cli/groups-command.ts') },
   pipelines: { summary: "a running edge's pipelines: list, status per partition, reset", load: () => import('../edge/cli/pipelines-command.ts') },
   mirror: { summary: "run an edge's mirror as its own process; 'mirror status': its state and backlog", load: () => import('../mirror/cli.ts') },

@@ -10,11 +10,21 @@ import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'no
 /** The SCRAM hash functions served, as node:crypto names them. */
 export type ScramHash = 'sha256' | 'sha512';
 
-/** The mechanism names of RFC 7677 and KIP-84, and the credential prefix of each. */
+/**
+ * The mechanism names of RFC 7677 and KIP-84, the credential prefix of each, and the type
+ * code Describe/AlterUserScramCredentials give it (Kafka's admin ScramMechanism, KIP-554).
+ */
 export const SCRAM_MECHANISMS = {
-  sha256: { name: 'SCRAM-SHA-256', prefix: 'scram-sha-256', configKey: 'scramSha256', keyBytes: 32 },
-  sha512: { name: 'SCRAM-SHA-512', prefix: 'scram-sha-512', configKey: 'scramSha512', keyBytes: 64 },
-} as const satisfies Record<ScramHash, { name: string; prefix: string; configKey: string; keyBytes: number }>;
+  sha256: { name: 'SCRAM-SHA-256', prefix: 'scram-sha-256', configKey: 'scramSha256', keyBytes: 32, kafkaType: 1 },
+  sha512: { name: 'SCRAM-SHA-512', prefix: 'scram-sha-512', configKey: 'scramSha512', keyBytes: 64, kafkaType: 2 },
+} as const satisfies Record<ScramHash, { name: string; prefix: string; configKey: string; keyBytes: number; kafkaType: number }>;
+
+export const SCRAM_HASHES: readonly ScramHash[] = ['sha256', 'sha512'];
+
+/** The hash of a Kafka SCRAM mechanism type code, or undefined for 0 (UNKNOWN) and any other. */
+export function scramHashOfKafkaType(type: number): ScramHash | undefined {
+  return SCRAM_HASHES.find((hash) => SCRAM_MECHANISMS[hash].kafkaType === type);
+}
 
 /**
  * Fewest iterations accepted: RFC 7677 §4 asks for at least 4096, and Kafka's clients

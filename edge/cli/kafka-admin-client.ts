@@ -3,7 +3,7 @@
 // reported in a second rather than after a minute, and every failure explained in one
 // sentence (see ops/kafka-errors.ts).
 import { readFileSync } from 'node:fs';
-import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import { Admin, Connection, Consumer, Producer } from '@platformatic/kafka';
 import { TributaryError } from '../../shared/errors.ts';
 import { explainKafkaError } from './ops/kafka-errors.ts';
 
@@ -81,6 +81,25 @@ export async function withAdmin<T>(bootstrap: readonly string[], action: string,
     throw explainKafkaError(error, bootstrap, action);
   } finally {
     await admin.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `work` on one connection to the first broker of `bootstrap`, with the admin client's
+ * TLS and SASL, for the APIs the Admin client does not wrap (DescribeUserScramCredentials,
+ * AlterUserScramCredentials); a Kafka failure becomes an operating error naming `action`.
+ */
+export async function withBrokerConnection<T>(bootstrap: readonly string[], action: string, work: (connection: Connection) => Promise<T>): Promise<T> {
+  const address = bootstrap[0]!;
+  const separator = address.lastIndexOf(':');
+  const connection = new Connection('tributary-cli-admin', { connectTimeout: REQUEST_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, ...securityOptions() });
+  try {
+    await connection.connect(address.slice(0, separator).replace(/^\[|\]$/g, ''), Number(address.slice(separator + 1)));
+    return await work(connection);
+  } catch (error) {
+    throw explainKafkaError(error, bootstrap, action);
+  } finally {
+    await connection.close().catch(() => undefined);
   }
 }
 

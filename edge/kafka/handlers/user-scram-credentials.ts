@@ -19,32 +19,25 @@ import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import { kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { isTributaryError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import { clientKeyOf, digest, formatScramCredential, hmac, parseScramCredential, SCRAM_ITERATIONS_MAX, SCRAM_ITERATIONS_MIN, SCRAM_MECHANISMS, type ScramHash } from '../../auth/scram-credential.ts';
+import { clientKeyOf, digest, formatScramCredential, hmac, parseScramCredential, SCRAM_HASHES, SCRAM_ITERATIONS_MAX, SCRAM_ITERATIONS_MIN, SCRAM_MECHANISMS, scramHashOfKafkaType } from '../../auth/scram-credential.ts';
 import { SCRAM_USERNAME_CHARS_MAX } from '../../auth/scram-credential-store.ts';
 import type { ScramUser } from '../../auth/scram-mechanism.ts';
 import type { KafkaUsers, StoredUsersChange } from '../sasl/kafka-users.ts';
 import type { SaslUser } from '../sasl/users.ts';
 
-/** Kafka's ScramMechanism type codes (org.apache.kafka.clients.admin.ScramMechanism). */
-export const SCRAM_MECHANISM_TYPES: Readonly<Record<ScramHash, number>> = { sha256: 1, sha512: 2 };
-const HASHES = ['sha256', 'sha512'] as const;
 /** A salt shorter than this makes precomputed tables practical; parseScramCredential refuses it too. */
 const SALT_BYTES_MIN = 8;
 
 type Result = AlterUserScramCredentialsResponse['results'][number];
 type Upsertion = AlterUserScramCredentialsRequest['upsertions'][number];
 
-function hashOfType(type: number): ScramHash | undefined {
-  return HASHES.find((hash) => SCRAM_MECHANISM_TYPES[hash] === type);
-}
-
 /** The mechanisms and iteration counts of a user's SCRAM credentials; a PLAIN-only user has none. */
 function credentialInfosOf(user: SaslUser): Array<{ mechanism: number; iterations: number }> {
   const infos: Array<{ mechanism: number; iterations: number }> = [];
-  for (const hash of HASHES) {
+  for (const hash of SCRAM_HASHES) {
     const text = user[SCRAM_MECHANISMS[hash].configKey];
     const credential = text === undefined ? undefined : parseScramCredential(hash, text);
-    if (credential !== undefined && typeof credential !== 'string') infos.push({ mechanism: SCRAM_MECHANISM_TYPES[hash], iterations: credential.iterations });
+    if (credential !== undefined && typeof credential !== 'string') infos.push({ mechanism: SCRAM_MECHANISMS[hash].kafkaType, iterations: credential.iterations });
   }
   return infos;
 }
@@ -78,7 +71,7 @@ export function handleDescribeUserScramCredentials(users: KafkaUsers, request: D
 function nameOrMechanismProblem(users: KafkaUsers, name: string, mechanism: number): Omit<Result, 'user'> | undefined {
   if (name === '') return { errorCode: ErrorCode.UNACCEPTABLE_CREDENTIAL, errorMessage: 'Username must not be empty' };
   if (name.length > SCRAM_USERNAME_CHARS_MAX) return { errorCode: ErrorCode.UNACCEPTABLE_CREDENTIAL, errorMessage: `Username must be at most ${SCRAM_USERNAME_CHARS_MAX} characters` };
-  if (hashOfType(mechanism) === undefined) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, errorMessage: `Unknown SCRAM mechanism ${mechanism}: 1 is SCRAM-SHA-256, 2 is SCRAM-SHA-512` };
+  if (scramHashOfKafkaType(mechanism) === undefined) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, errorMessage: `Unknown SCRAM mechanism ${mechanism}: 1 is SCRAM-SHA-256, 2 is SCRAM-SHA-512` };
   if (users.inFile(name)) {
     return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `User "${name}" is defined in kafka.sasl.users of the configuration file, which wins over credentials stored by this API; change it there and reload` };
   }
@@ -86,7 +79,7 @@ function nameOrMechanismProblem(users: KafkaUsers, name: string, mechanism: numb
 }
 
 function upsertionProblem(upsertion: Upsertion): Omit<Result, 'user'> | undefined {
-  const hash = hashOfType(upsertion.mechanism)!;
+  const hash = scramHashOfKafkaType(upsertion.mechanism)!;
   if (upsertion.iterations < SCRAM_ITERATIONS_MIN) return { errorCode: ErrorCode.UNACCEPTABLE_CREDENTIAL, errorMessage: `Too few iterations: ${upsertion.iterations}, the least is ${SCRAM_ITERATIONS_MIN} (RFC 7677)` };
   if (upsertion.iterations > SCRAM_ITERATIONS_MAX) return { errorCode: ErrorCode.UNACCEPTABLE_CREDENTIAL, errorMessage: `Too many iterations: ${upsertion.iterations}, the most is ${SCRAM_ITERATIONS_MAX}` };
   if (upsertion.salt.length < SALT_BYTES_MIN) return { errorCode: ErrorCode.UNACCEPTABLE_CREDENTIAL, errorMessage: `The salt must be at least ${SALT_BYTES_MIN} bytes, not ${upsertion.salt.length}` };
@@ -97,7 +90,7 @@ function upsertionProblem(upsertion: Upsertion): Omit<Result, 'user'> | undefine
 
 /** The stored text of an upsertion: StoredKey := H(HMAC(SaltedPassword, "Client Key")), ServerKey := HMAC(SaltedPassword, "Server Key") (RFC 5802 §3). */
 function credentialTextOf(upsertion: Upsertion): string {
-  const hash = hashOfType(upsertion.mechanism)!;
+  const hash = scramHashOfKafkaType(upsertion.mechanism)!;
   const salted = upsertion.saltedPassword;
   return formatScramCredential({ hash, iterations: upsertion.iterations, salt: upsertion.salt, storedKey: digest(hash, clientKeyOf(hash, salted)), serverKey: hmac(hash, salted, 'Server Key') });
 }
@@ -114,7 +107,7 @@ function planAlterations(users: KafkaUsers, request: AlterUserScramCredentialsRe
     if (problems.has(deletion.name)) continue;
     const problem = nameOrMechanismProblem(users, deletion.name, deletion.mechanism);
     const user = next.get(deletion.name);
-    const key = problem === undefined ? SCRAM_MECHANISMS[hashOfType(deletion.mechanism)!].configKey : undefined;
+    const key = problem === undefined ? SCRAM_MECHANISMS[scramHashOfKafkaType(deletion.mechanism)!].configKey : undefined;
     if (problem !== undefined) problems.set(deletion.name, problem);
     else if (user === undefined || user[key!] === undefined) problems.set(deletion.name, { errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: 'Attempt to delete a user credential that does not exist' });
     else {
@@ -130,7 +123,7 @@ function planAlterations(users: KafkaUsers, request: AlterUserScramCredentialsRe
       continue;
     }
     const user = next.get(upsertion.name) ?? { username: upsertion.name };
-    user[SCRAM_MECHANISMS[hashOfType(upsertion.mechanism)!].configKey] = credentialTextOf(upsertion);
+    user[SCRAM_MECHANISMS[scramHashOfKafkaType(upsertion.mechanism)!].configKey] = credentialTextOf(upsertion);
     next.set(upsertion.name, user);
   }
   const answer = [...new Set(named)].map((user) => ({ user, ...(problems.get(user) ?? { errorCode: ErrorCode.NONE, errorMessage: null }) }));
