@@ -25,6 +25,7 @@ import { apiVersionsBody, handleDescribeCluster, handleInitProducerId, handleOff
 import { authenticateWithoutSasl, handshakeWithoutSasl } from './sasl/session.ts';
 import { handleAddOffsetsToTxn, handleAddPartitionsToTxn, handleDescribeTransactions, handleEndTxn, handleListTransactions, handleTxnOffsetCommit } from './handlers/transactions.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './handlers/acls.ts';
+import { handleDescribeClientQuotas } from './handlers/client-quotas.ts';
 import { handleAlterUserScramCredentials, handleDescribeUserScramCredentials } from './handlers/user-scram-credentials.ts';
 import { API_CHECKS } from './authorization/api-checks.ts';
 import type { Check } from './authorization/checked.ts';
@@ -141,6 +142,7 @@ export class RequestRouter implements RequestHandler {
       case ApiKey.IncrementalAlterConfigs: return handleIncrementalAlterConfigs(context, request.body);
       case ApiKey.OffsetDelete: return handleOffsetDelete(context, request.body);
       case ApiKey.DescribeCluster: return handleDescribeCluster(this.#asSeenBy(connection), request.body);
+      case ApiKey.DescribeClientQuotas: return handleDescribeClientQuotas(request.body);
       case ApiKey.DescribeUserScramCredentials: return handleDescribeUserScramCredentials(context.users, request.body);
       case ApiKey.AlterUserScramCredentials: return handleAlterUserScramCredentials(context.users, request.body, context.logger);
       case ApiKey.DescribeProducers: return handleDescribeProducers(context, request.body);

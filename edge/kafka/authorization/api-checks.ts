@@ -7,7 +7,7 @@ import type { ApiChecks } from './checked.ts';
 import { createPartitions, createTopics, deleteRecords, deleteTopics, describeProducers, describeTopicPartitions, fetch, listOffsets, metadata, offsetForLeaderEpoch, produce } from './topic-checks.ts';
 import { deleteGroups, describeGroups, findCoordinator, heartbeat, joinGroup, leaveGroup, listGroups, offsetCommit, offsetDelete, offsetFetch, syncGroup } from './group-checks.ts';
 import { addOffsetsToTxn, addPartitionsToTxn, describeTransactions, endTxn, listTransactions, txnOffsetCommit } from './transaction-checks.ts';
-import { alterConfigs, alterUserScramCredentials, createAcls, deleteAcls, describeAcls, describeUserScramCredentials, describeCluster, describeConfigs, describeLogDirs, incrementalAlterConfigs, initProducerId, open } from './cluster-checks.ts';
+import { alterConfigs, alterUserScramCredentials, createAcls, deleteAcls, describeAcls, describeClientQuotas, describeUserScramCredentials, describeCluster, describeConfigs, describeLogDirs, incrementalAlterConfigs, initProducerId, open } from './cluster-checks.ts';
 
 export const API_CHECKS: ApiChecks = {
   [ApiKey.Produce]: produce,
@@ -46,6 +46,7 @@ export const API_CHECKS: ApiChecks = {
   [ApiKey.IncrementalAlterConfigs]: incrementalAlterConfigs,
   [ApiKey.OffsetDelete]: offsetDelete,
   [ApiKey.DescribeCluster]: describeCluster,
+  [ApiKey.DescribeClientQuotas]: describeClientQuotas,
   [ApiKey.DescribeUserScramCredentials]: describeUserScramCredentials,
   [ApiKey.AlterUserScramCredentials]: alterUserScramCredentials,
   [ApiKey.DescribeProducers]: describeProducers,

@@ -60,6 +60,11 @@ function splitConfigResources<Resource extends { resourceType: number; resourceN
   return { allowed, denied, refused };
 }
 
+// KIP-546: client quotas are read with DESCRIBE_CONFIGS on the cluster (KafkaApis).
+export const describeClientQuotas: Check<typeof ApiKey.DescribeClientQuotas> = (body, access) => (access.mayOnCluster(DESCRIBE_CONFIGS) ? { body } : {
+  answer: { throttleTimeMs: 0, errorCode: CLUSTER_DENIED, errorMessage: DENIED_MESSAGE, entries: null },
+});
+
 // KIP-554: reading SCRAM users takes DESCRIBE on the cluster, changing them ALTER (KafkaApis,
 // ControllerApis); a refused change names each user of the request.
 export const describeUserScramCredentials: Check<typeof ApiKey.DescribeUserScramCredentials> = (body, access) => (access.mayOnCluster(DESCRIBE) ? { body } : {

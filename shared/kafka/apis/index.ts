@@ -42,6 +42,7 @@ import { endTxnApi } from './end-txn.ts';
 import { txnOffsetCommitApi } from './txn-offset-commit.ts';
 import { describeTransactionsApi } from './describe-transactions.ts';
 import { listTransactionsApi } from './list-transactions.ts';
+import { describeClientQuotasApi } from './describe-client-quotas.ts';
 import { describeUserScramCredentialsApi } from './describe-user-scram-credentials.ts';
 import { alterUserScramCredentialsApi } from './alter-user-scram-credentials.ts';
 
@@ -125,6 +126,8 @@ export { describeTransactionsApi } from './describe-transactions.ts';
 export type { DescribeTransactionsRequest, DescribeTransactionsResponse } from './describe-transactions.ts';
 export { listTransactionsApi } from './list-transactions.ts';
 export type { ListTransactionsRequest, ListTransactionsResponse } from './list-transactions.ts';
+export { describeClientQuotasApi } from './describe-client-quotas.ts';
+export type { DescribeClientQuotasRequest, DescribeClientQuotasResponse } from './describe-client-quotas.ts';
 export { describeUserScramCredentialsApi } from './describe-user-scram-credentials.ts';
 export type { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse } from './describe-user-scram-credentials.ts';
 export { alterUserScramCredentialsApi } from './alter-user-scram-credentials.ts';
@@ -167,6 +170,7 @@ export const API_DEFINITIONS = [
   deleteGroupsApi,
   incrementalAlterConfigsApi,
   offsetDeleteApi,
+  describeClientQuotasApi,
   describeUserScramCredentialsApi,
   alterUserScramCredentialsApi,
   describeClusterApi,

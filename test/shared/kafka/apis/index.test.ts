@@ -85,7 +85,7 @@ const ADVERTISED = [
   'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics',
   'DeleteRecords', 'InitProducerId', 'OffsetForLeaderEpoch', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'TxnOffsetCommit',
   'DescribeAcls', 'CreateAcls', 'DeleteAcls', 'DescribeConfigs', 'AlterConfigs', 'DescribeLogDirs', 'SaslAuthenticate', 'CreatePartitions', 'DeleteGroups',
-  'IncrementalAlterConfigs', 'OffsetDelete', 'DescribeUserScramCredentials', 'AlterUserScramCredentials', 'DescribeCluster', 'DescribeProducers',
+  'IncrementalAlterConfigs', 'OffsetDelete', 'DescribeClientQuotas', 'DescribeUserScramCredentials', 'AlterUserScramCredentials', 'DescribeCluster', 'DescribeProducers',
   'DescribeTransactions', 'ListTransactions', 'DescribeTopicPartitions',
 ];
 

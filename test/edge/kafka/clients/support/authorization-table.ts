@@ -331,6 +331,11 @@ export const MATRIX: readonly MatrixRow[] = [
     outcome: (response) => response.errorCode || response.topics[0]!.partitions[0]!.errorCode,
   }),
   row({
+    apiKey: 48, version: 1, label: '', needs: [cluster(DESCRIBE_CONFIGS)], allowed: NONE, denied: CLUSTER_DENIED,
+    request: () => ({ components: [{ entityType: 'user', matchType: 2, match: null }], strict: false }),
+    outcome: (response) => response.errorCode,
+  }),
+  row({
     apiKey: 50, version: 0, label: '', needs: [cluster(DESCRIBE)], allowed: NONE, denied: CLUSTER_DENIED,
     request: () => ({ users: null }),
     outcome: (response) => response.errorCode,
