@@ -11,7 +11,7 @@ import { kafkaError } from '../../shared/kafka/protocol/error-codes.ts';
 import { saltedPassword, SCRAM_HASHES, SCRAM_ITERATIONS_MAX, SCRAM_ITERATIONS_MIN, SCRAM_ITERATIONS_NEW, SCRAM_MECHANISMS, SCRAM_SALT_BYTES, scramHashOfKafkaType, type ScramHash } from '../auth/scram-credential.ts';
 import { withBrokerConnection } from './kafka-admin-client.ts';
 import { DEFAULT_BOOTSTRAP, optionInvalid, parseBootstrap } from './ops/bootstrap.ts';
-import { integerOption, parseCommandArgs, requiredName } from './ops/command-args.ts';
+import { integerOption, parseActionCommand, requiredName } from './ops/command-args.ts';
 import { readPassword } from './ops/read-password.ts';
 
 const USAGE = `usage: tributary users <action> [options]
@@ -92,12 +92,9 @@ function hashOfMechanismName(text: string): ScramHash {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS);
-  const [action, ...rest] = positionals;
-  if (values.help || action === undefined) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
-  }
+  const command = parseActionCommand(argv, OPTIONS, USAGE);
+  if (command.usageExitCode !== undefined) return command.usageExitCode;
+  const { action, rest, values } = command;
   const bootstrap = parseBootstrap(values.bootstrap);
   switch (action) {
     case 'list': {

@@ -21,6 +21,21 @@ export function parseCommandArgs<const Options extends NonNullable<ParseArgsConf
   }
 }
 
+/**
+ * A `tributary <command> <action> …` command line: the action, the words after it and the
+ * options; undefined after printing `usage` for --help or a missing action, when the
+ * command ends with `usageExitCode` (0 when asked for, 2 when the action was missing).
+ */
+export function parseActionCommand<const Options extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: Options, usage: string) {
+  const { values, positionals } = parseCommandArgs(argv, options);
+  const [action, ...rest] = positionals;
+  if ((values as { help?: boolean }).help || action === undefined) {
+    console.log(usage);
+    return { usageExitCode: (values as { help?: boolean }).help ? 0 : 2 } as const;
+  }
+  return { usageExitCode: undefined, action, rest, values };
+}
+
 /** Parses a whole number option; `minimum` is inclusive. */
 export function integerOption(name: string, text: string | undefined, minimum: number): number | undefined {
   if (text === undefined) return undefined;
