@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { readJsonFile, writeJsonDurably } from '../connectors/runtime/checkpoint-file.ts';
 import { TributaryError } from '../../shared/errors.ts';
-import { parseScramCredential, SCRAM_MECHANISMS } from './scram-credential.ts';
+import { parseScramCredential, SCRAM_HASHES, SCRAM_MECHANISMS } from './scram-credential.ts';
 import type { ScramUser } from './scram-mechanism.ts';
 
 export const SCRAM_CREDENTIALS_FILE_NAME = 'scram-credentials.json';
@@ -32,7 +32,7 @@ export function storedUserProblem(user: ScramUser): string | undefined {
   if (typeof user.username !== 'string' || user.username === '') return 'the user name is empty';
   if (user.username.length > SCRAM_USERNAME_CHARS_MAX) return `the user name is longer than ${SCRAM_USERNAME_CHARS_MAX} characters`;
   if (user.scramSha256 === undefined && user.scramSha512 === undefined) return `"${user.username}" holds no credential`;
-  for (const hash of ['sha256', 'sha512'] as const) {
+  for (const hash of SCRAM_HASHES) {
     const text = user[SCRAM_MECHANISMS[hash].configKey];
     if (text === undefined) continue;
     const credential = typeof text === 'string' ? parseScramCredential(hash, text) : 'not a string';

@@ -166,8 +166,8 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
 }
 
 /**
- * The SASL mechanisms of kafka.sasl with their users, and the listeners that require them;
- * refuses settings no client could get through.
+ * The SASL mechanisms of the users of kafka.sasl and of the credential store (kafka-users.ts),
+ * and the listeners that require them; refuses settings no client could get through.
  */
 function saslOf(config: KafkaConfig['sasl'], mechanisms: readonly SaslMechanism[], tlsListenerRuns: boolean): { mechanisms: readonly SaslMechanism[]; listeners: Set<'plain' | 'tls'> } {
   const listeners = new Set(config.listeners);
