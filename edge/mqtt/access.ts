@@ -11,7 +11,7 @@ import { TopicFilter } from './topic-filter.ts';
 import { parseSharedFilter } from './broker/subscription-index.ts';
 
 /** Why a connection is refused: a metrics label, with the codes of both versions. */
-export type RefusalReason = 'max-connections' | 'client-id' | 'bad-credentials' | 'anonymous' | 'not-authorized' | 'bad-authentication-method' | 'unsupported-protocol';
+export type RefusalReason = 'max-connections' | 'client-id' | 'bad-credentials' | 'anonymous' | 'not-authorized' | 'bad-authentication-method' | 'unsupported-protocol' | 'certificate-subject';
 
 export interface Admission {
   /** Undefined: let in. */

@@ -36,15 +36,20 @@ export class MqttUsers {
     this.#names = names;
   }
 
-  /** Refuses, naming the key, a hash it cannot use, a user listed twice, a malformed filter, and a listener no one could connect to. */
-  static fromConfig(authentication: AuthenticationConfig, maxTopicLevels: number): MqttUsers {
+  /**
+   * Refuses, naming the key, a hash it cannot use, a user listed twice, a malformed filter,
+   * and a listener no one could connect to. With `certificatesAsked` (listeners.mqtts asks
+   * devices for certificates), a user without any credential is listed for its permissions:
+   * it signs in with a certificate naming it.
+   */
+  static fromConfig(authentication: AuthenticationConfig, maxTopicLevels: number, certificatesAsked = false): MqttUsers {
     const passwords = PasswordBook.fromUsers(authentication.users, 'mqtt.authentication.users');
     const mechanisms = scramMechanismsOf(authentication.users, 'mqtt.authentication.users');
     const permissions = new Map<string, UserPermissions>();
     for (const [index, user] of authentication.users.entries()) {
-      if (user.passwordHash === undefined && user.scramSha256 === undefined && user.scramSha512 === undefined) {
+      if (!certificatesAsked && user.passwordHash === undefined && user.scramSha256 === undefined && user.scramSha512 === undefined) {
         const key = `mqtt.authentication.users[${index}]`;
-        throw new TributaryError('CONFIG_INVALID', `${key}: "${user.username}" has none of passwordHash, scramSha256, scramSha512, so it could never connect`, { key });
+        throw new TributaryError('CONFIG_INVALID', `${key}: "${user.username}" has none of passwordHash, scramSha256, scramSha512, and listeners.mqtts asks for no client certificate, so it could never connect`, { key });
       }
       for (const side of ['publish', 'subscribe'] as const) {
         for (const [position, filter] of (user[side] ?? []).entries()) {
@@ -54,8 +59,8 @@ export class MqttUsers {
       }
       if (user.publish !== undefined || user.subscribe !== undefined) permissions.set(user.username, { publish: user.publish, subscribe: user.subscribe });
     }
-    if (!authentication.allowAnonymous && authentication.users.length === 0) {
-      throw new TributaryError('CONFIG_INVALID', 'mqtt.authentication: allowAnonymous is false and no users are listed, so no client could connect', { key: 'mqtt.authentication' });
+    if (!certificatesAsked && !authentication.allowAnonymous && authentication.users.length === 0) {
+      throw new TributaryError('CONFIG_INVALID', 'mqtt.authentication: allowAnonymous is false and no users are listed, and listeners.mqtts asks for no client certificate, so no client could connect', { key: 'mqtt.authentication' });
     }
     return new MqttUsers(authentication.allowAnonymous, passwords, mechanisms, permissions, new Set(authentication.users.map((user) => user.username)));
   }

@@ -4,6 +4,7 @@
 // state that lives as long as the connection: protocol level, keep alive, the client's
 // Receive Maximum, Maximum Packet Size and topic aliases, and the publishes received
 // whose acknowledgement waits for the log.
+import type { CertificateIdentity } from '../../auth/certificate-principal.ts';
 import type { Duplex } from 'node:stream';
 import { ConnectionGuard, type Violation } from '../connection-guard.ts';
 import { PacketType, ProtocolLevel, ReasonCode, TWO_BYTE_INTEGER_MAX } from '../packets/constants.ts';
@@ -67,6 +68,8 @@ export class Connection implements DeliveryChannel {
   readonly acceptedAtMs = Date.now();
   /** Within mqtt.limits.maxConnections when accepted; the others are refused at CONNECT. */
   readonly admitted: boolean;
+  /** The verified client certificate of a TLS connection: it, not the CONNECT, names the user. */
+  readonly certificate: CertificateIdentity | undefined;
 
   protocolLevel = 0;
   clientId = '';
@@ -138,8 +141,9 @@ export class Connection implements DeliveryChannel {
     }
   };
 
-  constructor(broker: Broker, stream: Duplex, remote: string | undefined, admitted: boolean) {
+  constructor(broker: Broker, stream: Duplex, remote: string | undefined, admitted: boolean, certificate?: CertificateIdentity) {
     this.broker = broker;
+    this.certificate = certificate;
     this.stream = stream;
     this.remote = remote;
     this.admitted = admitted;

@@ -12,6 +12,7 @@ import type { Session } from '../session.ts';
 import { reservedUserProperty } from './publish.ts';
 import { authenticationStep } from './authenticate.ts';
 import type { TopicPermissions } from '../../permissions.ts';
+import type { CertificateIdentity } from '../../../auth/certificate-principal.ts';
 
 /** MQTT 3.1 (protocol level 3) caps client identifiers at 23 bytes [MQTT-3.1.3-5 in 3.1]. */
 const MQTT31_CLIENT_ID_BYTES_MAX = 23;
@@ -25,6 +26,7 @@ const REFUSAL_CODES: Record<RefusalReason, [number, number]> = {
   anonymous: [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.NOT_AUTHORIZED],
   'not-authorized': [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.NOT_AUTHORIZED],
   'bad-authentication-method': [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.BAD_AUTHENTICATION_METHOD],
+  'certificate-subject': [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.NOT_AUTHORIZED],
 };
 
 /** Refuses a CONNECT; `logMessage`, when given, is what the log says in place of what the client is told. */
@@ -64,6 +66,7 @@ export async function handleConnect(connection: Connection, packet: ConnectPacke
   }
   const reserved = reservedUserProperty(packet.will?.properties?.userProperties);
   if (reserved !== undefined) return refuse(connection, packet, 'not-authorized', `the will's user property "${reserved}" is a header name the broker reserves`, v5 ? ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR : ConnackReturnCode.NOT_AUTHORIZED);
+  if (connection.certificate !== undefined) return admitCertificate(connection, packet, clientId, assigned, connection.certificate);
   // Enhanced authentication (section 4.12): the exchange runs first, over AUTH packets.
   if (properties?.authenticationMethod !== undefined) return beginAuthentication(connection, packet, clientId, assigned, properties.authenticationMethod);
 
@@ -74,6 +77,31 @@ export async function handleConnect(connection: Connection, packet: ConnectPacke
     return refuse(connection, packet, admission.refused, admission.message ?? 'refused', code);
   }
   return completeConnect(connection, packet, clientId, assigned, packet.username, admission.permissions, undefined);
+}
+
+/**
+ * A client with a verified certificate is the user its subject maps to (the shared
+ * kafka.authorization.principalMappingRules), and needs no password. As mosquitto's
+ * use_identity_as_username does, a user name and password in the CONNECT are ignored: the
+ * certificate is the stronger proof, and a device keeps its configured credentials working
+ * when it moves to mutual TLS. There is nothing left for an exchange to prove, so an
+ * Authentication Method gets 0x8C. A subject no rule matches is refused (0x87; 3.1.1: 0x05),
+ * as Kafka refuses such a handshake.
+ */
+function admitCertificate(connection: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, certificate: CertificateIdentity): Promise<void> | void {
+  const { principal, subject } = certificate;
+  if (principal === undefined) {
+    return refuse(connection, packet, 'certificate-subject', 'the client certificate names no user', undefined, `no kafka.authorization.principalMappingRules rule matches the client certificate's subject "${subject}"`);
+  }
+  const method = packet.properties?.authenticationMethod;
+  if (method !== undefined) return refuse(connection, packet, 'bad-authentication-method', `authentication method "${method}" is not served to a client that presented a certificate: the certificate names its user`);
+  const access = connection.broker.access;
+  if (packet.username !== undefined && packet.username !== principal.name) {
+    connection.broker.logger.info({ clientId, user: principal.name, ignoredUsername: packet.username, subject }, 'MQTT CONNECT user name ignored: the client certificate names the user');
+  }
+  const admission = access.admitAuthenticated(principal.name, clientId, packet.will?.topic);
+  if (admission.refused !== undefined) return refuse(connection, packet, admission.refused, admission.message ?? 'refused');
+  return completeConnect(connection, packet, clientId, assigned, principal.name, admission.permissions, undefined);
 }
 
 /**
