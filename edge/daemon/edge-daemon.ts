@@ -38,6 +38,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
       listeners: { mqtt: config.listeners.mqtt, mqttWs: config.listeners.mqttWs.enabled ? config.listeners.mqttWs : null, mqtts: tlsListen(config.listeners.mqtts, 'listeners.mqtts') },
       store,
       certificatePrincipals: kafka.certificatePrincipals,
+      authorizer: kafka.authorizer,
       dataDir: core.dataDir,
       logger: logger.child({ part: 'mqtt' }),
       registry: core.registry,

@@ -18,6 +18,7 @@ import { MqttUsers } from './users.ts';
 import { replaceCertificates, type TlsListen } from '../listeners/tls-listen.ts';
 import { revokedUsers } from '../auth/revoked-users.ts';
 import { CertificatePrincipalMapper, certificateIdentityOf } from '../auth/certificate-principal.ts';
+import type { Authorizer } from '../auth/acls/authorizer.ts';
 import { applyUsers, type UsersApplied } from './live-users.ts';
 import { listenOn } from '../../shared/listeners/listen.ts';
 import { ListenerEvents } from '../../shared/listeners/connection-events.ts';
@@ -48,6 +49,8 @@ export interface MqttFrontEndOptions {
    * protocols. Without it, the whole subject (DEFAULT).
    */
   certificatePrincipals?: CertificatePrincipalMapper;
+  /** The Kafka listeners' authorizer, asked for every publish and subscription with mqtt.permissions: acls. */
+  authorizer?: Authorizer;
   dataDir: string;
   logger: Logger;
   registry?: Registry;
@@ -79,7 +82,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
   const reverseRoutes = compileReverseRoutes(config, limits.maxTopicLevels);
   // With client certificates asked for, a user may be listed for its permissions alone: its certificate signs it in.
   const certificatesAsked = options.listeners.mqtts?.tls.requestCert === true;
-  const users = MqttUsers.fromConfig(config.authentication, limits.maxTopicLevels, certificatesAsked);
+  const users = MqttUsers.fromConfig(config.authentication, limits.maxTopicLevels, { certificatesAsked, permissions: config.permissions });
   const certificatePrincipals = options.certificatePrincipals ?? new CertificatePrincipalMapper(['DEFAULT'], 'kafka.authorization.principalMappingRules');
   let runningUsers = config.authentication.users;
 
@@ -117,7 +120,8 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     const sparkplug = routes.decodesSparkplug ? new (await import('../connectors/sparkplug/index.ts')).SparkplugIngest(options.registry, logger.child({ part: 'sparkplug' })) : undefined;
     const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger, sparkplug);
     closers.push(() => ingest.drain());
-    const access = new MqttAccess(config, users, metrics, logger);
+    if (config.permissions === 'acls' && options.authorizer === undefined) throw new TributaryError('CONFIG_INVALID', 'mqtt.permissions: acls needs the Kafka authorizer, and none was given', { key: 'mqtt.permissions' });
+    const access = new MqttAccess(config, users, metrics, logger, config.permissions === 'acls' ? options.authorizer : undefined);
     const events = {
       mqtt: new ListenerEvents({ key: 'listeners.mqtt', registry: options.registry, logger }),
       mqtts: new ListenerEvents({ key: 'listeners.mqtts', registry: options.registry, logger }),
@@ -209,7 +213,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
         return clientDetail(engine, clientId);
       },
       prepareReload(next) {
-        const nextUsers = MqttUsers.fromConfig(next.authentication, limits.maxTopicLevels, certificatesAsked);
+        const nextUsers = MqttUsers.fromConfig(next.authentication, limits.maxTopicLevels, { certificatesAsked, permissions: config.permissions });
         const revoked = revokedUsers(runningUsers, next.authentication.users);
         return () => {
           if (tlsServer !== undefined && next.mqtts !== null) replaceCertificates(tlsServer, next.mqtts);

@@ -30,7 +30,7 @@ export function applyUsers(broker: Broker, users: MqttUsers, revoked: ReadonlySe
       continue;
     }
     if (username === undefined) continue;
-    const permissions = users.permissionsFor(username, clientId);
+    const permissions = broker.access.permissionsOf(username, clientId, connection.remote);
     connection.permissions = permissions;
     const session = connection.session;
     if (permissions === undefined || session === null) continue;

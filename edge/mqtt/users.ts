@@ -40,9 +40,11 @@ export class MqttUsers {
    * Refuses, naming the key, a hash it cannot use, a user listed twice, a malformed filter,
    * and a listener no one could connect to. With `certificatesAsked` (listeners.mqtts asks
    * devices for certificates), a user without any credential is listed for its permissions:
-   * it signs in with a certificate naming it.
+   * it signs in with a certificate naming it. With `permissions` 'acls' (mqtt.permissions),
+   * a user's publish and subscribe filters would be ignored, so they are refused.
    */
-  static fromConfig(authentication: AuthenticationConfig, maxTopicLevels: number, certificatesAsked = false): MqttUsers {
+  static fromConfig(authentication: AuthenticationConfig, maxTopicLevels: number, options: { certificatesAsked?: boolean; permissions?: 'yaml' | 'acls' } = {}): MqttUsers {
+    const certificatesAsked = options.certificatesAsked ?? false;
     const passwords = PasswordBook.fromUsers(authentication.users, 'mqtt.authentication.users');
     const mechanisms = scramMechanismsOf(authentication.users, 'mqtt.authentication.users');
     const permissions = new Map<string, UserPermissions>();
@@ -52,6 +54,10 @@ export class MqttUsers {
         throw new TributaryError('CONFIG_INVALID', `${key}: "${user.username}" has none of passwordHash, scramSha256, scramSha512, and listeners.mqtts asks for no client certificate, so it could never connect`, { key });
       }
       for (const side of ['publish', 'subscribe'] as const) {
+        if (options.permissions === 'acls' && user[side] !== undefined) {
+          const key = `mqtt.authentication.users[${index}].${side}`;
+          throw new TributaryError('CONFIG_INVALID', `${key}: mqtt.permissions is acls, so these filters would not be read; grant "${user.username}" ACLs on TOPIC resources named by MQTT topics instead (README: MQTT permissions as ACLs)`, { key });
+        }
         for (const [position, filter] of (user[side] ?? []).entries()) {
           const problem = topicFilterProblem(filter.replaceAll('{username}', PLACEHOLDER_LEVEL).replaceAll('{clientId}', PLACEHOLDER_LEVEL), maxTopicLevels);
           if (problem !== null) throw new TributaryError('CONFIG_INVALID', `mqtt.authentication.users[${index}].${side}[${position}]: ${problem}`, { key: `mqtt.authentication.users[${index}]` });

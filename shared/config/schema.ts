@@ -146,6 +146,7 @@ const MqttSchema = section({
   ], { default: { topic: 'mqtt', key: '{topic}' }, description: 'Where publishes that match no route go, or "reject" to refuse them.' }),
   reverseRoutes: Type.Array(ReverseRouteSchema, { default: [], maxItems: 1000, description: 'Log topics whose records (for example commands) are delivered to MQTT subscribers.' }),
   denySubscribe: Type.Array(Type.String(), { default: [], maxItems: 1000, description: 'Topic filters whose subscriptions are refused (SUBACK 0x80).' }),
+  permissions: Type.Union([Type.Literal('yaml'), Type.Literal('acls')], { default: 'yaml', description: 'Where MQTT publish, subscribe and will permissions come from: "yaml", each user\'s publish and subscribe filters in mqtt.authentication.users; or "acls", the Kafka ACLs of the client\'s principal (User:name, User:ANONYMOUS) on TOPIC resources named by the MQTT topic (WRITE to publish or leave a will, READ to subscribe, the filter as written). Changing it needs a restart.' }),
   responseInformation: Type.String({ default: 'responses/{clientId}', maxLength: 1024, description: 'Answer to an MQTT 5 client that sets Request Response Information: the base of its response topics; {clientId} is its client id. Empty sends none.' }),
   authentication: MqttAuthenticationSchema,
   limits: MqttLimitsSchema,

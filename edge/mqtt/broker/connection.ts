@@ -12,7 +12,7 @@ import type { InboundPacket } from '../packets/inbound.ts';
 import type { Properties } from '../packets/properties.ts';
 import { PINGRESP_BYTES, publishBytes, writeAcknowledgement, writePublish, writeReasonPacket, type OutboundPublish } from '../packets/outbound.ts';
 import { remainingExpirySeconds, type Message } from '../message.ts';
-import type { TopicPermissions } from '../permissions.ts';
+import type { MqttPermissions } from '../permissions.ts';
 import type { DeliveryChannel, OutboundEntry, Session } from './session.ts';
 import type { Broker } from './broker.ts';
 import { dispatch } from './handlers/index.ts';
@@ -79,7 +79,7 @@ export class Connection implements DeliveryChannel {
   connected = false;
   session: Session | null = null;
   username: string | undefined;
-  permissions: TopicPermissions | undefined;
+  permissions: MqttPermissions | undefined;
   /** An MQTT 5 enhanced authentication (section 4.12) under way: before the CONNACK, or a re-authentication after it. */
   authentication: EnhancedAuthentication | undefined;
   /** The Authentication Method the connection signed in with, if any; re-authentication must use it [MQTT-4.12.1-1]. */

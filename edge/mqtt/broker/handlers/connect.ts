@@ -11,7 +11,7 @@ import type { Connection } from '../connection.ts';
 import type { Session } from '../session.ts';
 import { reservedUserProperty } from './publish.ts';
 import { authenticationStep } from './authenticate.ts';
-import type { TopicPermissions } from '../../permissions.ts';
+import type { MqttPermissions } from '../../permissions.ts';
 import type { CertificateIdentity } from '../../../auth/certificate-principal.ts';
 
 /** MQTT 3.1 (protocol level 3) caps client identifiers at 23 bytes [MQTT-3.1.3-5 in 3.1]. */
@@ -70,7 +70,7 @@ export async function handleConnect(connection: Connection, packet: ConnectPacke
   // Enhanced authentication (section 4.12): the exchange runs first, over AUTH packets.
   if (properties?.authenticationMethod !== undefined) return beginAuthentication(connection, packet, clientId, assigned, properties.authenticationMethod);
 
-  const admission = await broker.access.admit(packet.username, packet.password, clientId, packet.will?.topic);
+  const admission = await broker.access.admit(packet.username, packet.password, clientId, connection.remote, packet.will?.topic);
   if (connection.closed) return;
   if (admission.refused !== undefined) {
     const code = admission.message?.startsWith('password check failed') ? (v5 ? ReasonCode.SERVER_UNAVAILABLE : ConnackReturnCode.SERVER_UNAVAILABLE) : undefined;
@@ -99,7 +99,7 @@ function admitCertificate(connection: Connection, packet: ConnectPacket, clientI
   if (packet.username !== undefined && packet.username !== principal.name) {
     connection.broker.logger.info({ clientId, user: principal.name, ignoredUsername: packet.username, subject }, 'MQTT CONNECT user name ignored: the client certificate names the user');
   }
-  const admission = access.admitAuthenticated(principal.name, clientId, packet.will?.topic);
+  const admission = access.admitAuthenticated(principal.name, clientId, connection.remote, packet.will?.topic);
   if (admission.refused !== undefined) return refuse(connection, packet, admission.refused, admission.message ?? 'refused');
   return completeConnect(connection, packet, clientId, assigned, principal.name, admission.permissions, undefined);
 }
@@ -124,7 +124,7 @@ function beginAuthentication(connection: Connection, packet: ConnectPacket, clie
       if (step.outcome === 'failed') return refuse(connection, packet, 'bad-credentials', step.clientMessage ?? 'Bad user name or password', undefined, step.reason);
       // The user name of CONNECT, when sent, must be the one the exchange proved.
       if (packet.username !== undefined && packet.username !== step.user) return refuse(connection, packet, 'bad-credentials', `the user name "${packet.username}" is not the one authenticated ("${step.user}")`);
-      const admission = access.admitAuthenticated(step.user, clientId, packet.will?.topic);
+      const admission = access.admitAuthenticated(step.user, clientId, connection.remote, packet.will?.topic);
       if (admission.refused !== undefined) return refuse(connection, packet, admission.refused, admission.message ?? 'refused');
       connection.authenticationMethod = method;
       return completeConnect(connection, packet, clientId, assigned, step.user, admission.permissions, { authenticationMethod: method, authenticationData: step.response });
@@ -134,7 +134,7 @@ function beginAuthentication(connection: Connection, packet: ConnectPacket, clie
 }
 
 /** The CONNECT of a client let in: its session, its will, and the CONNACK (with `authentication`'s properties after an exchange). */
-async function completeConnect(connection: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, username: string | undefined, permissions: TopicPermissions | undefined, authentication: Properties | undefined): Promise<void> {
+async function completeConnect(connection: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, username: string | undefined, permissions: MqttPermissions | undefined, authentication: Properties | undefined): Promise<void> {
   const broker = connection.broker;
   const limits = broker.config.limits;
   const v5 = packet.protocolLevel === ProtocolLevel.V5;
