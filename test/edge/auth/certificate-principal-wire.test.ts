@@ -130,18 +130,27 @@ test('SIGHUP swaps the mapping rules for new handshakes on both listeners; an in
   // A connection made under the old rules stays up across the reload.
   const resident = startMosquittoSub(['-h', 'localhost', '-p', String(daemon.ports.mqtts), ...tlsArguments(asSensor), '-V', 'mqttv5', '-t', 'sensors/device-2/resident', '-C', '1', '-W', '30', '-i', 'resident']);
   await resident.subscribed;
+  const reloaded = () => daemon.logLines.filter((line) => line.msg === 'SIGHUP: TLS certificates, users and permissions reloaded').length;
   reloadWith((config) => { config.kafka.authorization.principalMappingRules = [SENSOR_RULE, 'RULE:^CN=([^,]+),O=Other$/other-$1/']; });
   await daemon.logLine((line) => line.msg === 'SIGHUP: TLS certificates, users and permissions reloaded', 'the reload is applied');
-  const mqtt = await publish(asStranger, 'mqttv5', 'anything/at/all', ['-i', 'stranger-after']);
-  assert.is(mqtt.code, 0, `the new rule maps the stranger's subject (User:other-device-3, unlisted, unrestricted): ${mqtt.output}`);
   const kafka = await kcatMetadata(asStranger);
-  assert.is(kafka.code, 0, kafka.output);
+  assert.is(kafka.code, 0, `the new rule maps the stranger's subject on Kafka: ${kafka.output}`);
+  // On MQTT it is User:other-device-3 now, which allowAnonymous: false requires to be listed.
+  const unlisted = await publish(asStranger, 'mqttv5', 'sensors/other-device-3/temp', ['-i', 'stranger-unlisted']);
+  assert.is(unlisted.code, 135, unlisted.output);
+  const unlistedLine = await daemon.logLine((line) => line.clientId === 'stranger-unlisted' && typeof line.msg === 'string' && line.msg.startsWith('MQTT connection refused'), 'the unlisted user is refused');
+  assert.is(unlistedLine.msg, 'MQTT connection refused: user "other-device-3" (client certificate "CN=device-3,O=Other") is not listed in mqtt.authentication.users, and allowAnonymous is false');
+  const before = reloaded();
+  reloadWith((config) => { config.mqtt.authentication.users.push({ username: 'other-device-3', publish: ['sensors/{username}/#'] }); });
+  await daemon.logLine(() => reloaded() > before, 'the second reload is applied');
+  const mqtt = await publish(asStranger, 'mqttv5', 'sensors/other-device-3/temp', ['-i', 'stranger-after']);
+  assert.is(mqtt.code, 0, `listed, User:other-device-3 publishes within its permissions: ${mqtt.output}`);
 
   reloadWith((config) => { config.kafka.authorization.principalMappingRules = ['RULE:^CN=([^/$1/']; });
   const refused = await daemon.logLine((line) => typeof line.msg === 'string' && line.msg.startsWith('SIGHUP:') && line.msg.includes('principalMappingRules'), 'the invalid rule is refused');
   assert.is(refused.key, 'kafka.authorization.principalMappingRules[0]');
   assert.ok((refused.msg as string).endsWith('keeping the running settings'), refused.msg as string);
-  const still = await publish(asStranger, 'mqttv5', 'anything/at/all', ['-i', 'stranger-kept']);
+  const still = await publish(asStranger, 'mqttv5', 'sensors/other-device-3/temp', ['-i', 'stranger-kept']);
   assert.is(still.code, 0, `the running rules stay: ${still.output}`);
 
   const reading = await publish(asSensor, 'mqttv5', 'sensors/device-2/resident');

@@ -86,7 +86,8 @@ export async function handleConnect(connection: Connection, packet: ConnectPacke
  * certificate is the stronger proof, and a device keeps its configured credentials working
  * when it moves to mutual TLS. There is nothing left for an exchange to prove, so an
  * Authentication Method gets 0x8C. A subject no rule matches is refused (0x87; 3.1.1: 0x05),
- * as Kafka refuses such a handshake.
+ * as Kafka refuses such a handshake; so is a user not listed when allowAnonymous is false,
+ * as a password user would be.
  */
 function admitCertificate(connection: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, certificate: CertificateIdentity): Promise<void> | void {
   const { principal, subject } = certificate;
@@ -96,6 +97,10 @@ function admitCertificate(connection: Connection, packet: ConnectPacket, clientI
   const method = packet.properties?.authenticationMethod;
   if (method !== undefined) return refuse(connection, packet, 'bad-authentication-method', `authentication method "${method}" is not served to a client that presented a certificate: the certificate names its user`);
   const access = connection.broker.access;
+  // With anonymous clients refused, the list is who may connect, whatever proved the name.
+  if (!access.users.allowAnonymous && !access.users.has(principal.name)) {
+    return refuse(connection, packet, 'not-authorized', `user "${principal.name}" is not listed in mqtt.authentication.users`, undefined, `user "${principal.name}" (client certificate "${subject}") is not listed in mqtt.authentication.users, and allowAnonymous is false`);
+  }
   if (packet.username !== undefined && packet.username !== principal.name) {
     connection.broker.logger.info({ clientId, user: principal.name, ignoredUsername: packet.username, subject }, 'MQTT CONNECT user name ignored: the client certificate names the user');
   }
