@@ -37,6 +37,8 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
       config: config.mqtt,
       listeners: { mqtt: config.listeners.mqtt, mqttWs: config.listeners.mqttWs.enabled ? config.listeners.mqttWs : null, mqtts: tlsListen(config.listeners.mqtts, 'listeners.mqtts') },
       store,
+      certificatePrincipals: kafka.certificatePrincipals,
+      authorizer: kafka.authorizer,
       dataDir: core.dataDir,
       logger: logger.child({ part: 'mqtt' }),
       registry: core.registry,

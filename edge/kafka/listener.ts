@@ -3,8 +3,8 @@
 // second it cuts off connections that are too slow to be served (a request that takes too
 // long to arrive, responses the client does not read) or idle past the idle timeout.
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, TLSSocket, type Server as TlsServer, type TlsOptions } from 'node:tls';
-import { distinguishedNameOf, type CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
+import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer, type TlsOptions } from 'node:tls';
+import { certificateIdentityOf, type CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
@@ -140,11 +140,9 @@ export class KafkaListener {
    */
   #certificatePrincipal(socket: Socket): Principal | undefined | null {
     const mapper = this.#options.certificatePrincipals;
-    if (mapper === undefined || !(socket instanceof TLSSocket) || !socket.authorized) return undefined;
-    const certificate = socket.getPeerCertificate();
-    if (certificate.raw === undefined) return undefined;
-    const subject = distinguishedNameOf(certificate.raw);
-    const principal = mapper.principalOf(subject);
+    const identity = mapper === undefined ? undefined : certificateIdentityOf(socket, mapper);
+    if (identity === undefined) return undefined;
+    const { subject, principal } = identity;
     if (principal === undefined) this.#options.logger.warn({ client: `${socket.remoteAddress}:${socket.remotePort}`, subject }, 'Kafka connection refused: no kafka.authorization.principalMappingRules rule matches the client certificate\'s subject');
     return principal ?? null;
   }

@@ -23,6 +23,8 @@ import { CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
 import { TributaryError } from '../../shared/errors.ts';
 
+const PRINCIPAL_MAPPING_RULES_KEY = 'kafka.authorization.principalMappingRules';
+
 export interface KafkaServerOptions {
   listener: ListenerConfig;
   /** A second listener speaking TLS (listeners.kafkaTls), or null. */
@@ -44,6 +46,12 @@ export interface KafkaServer {
   /** Who may do what; a reload of kafka.authorization reaches its configure() through prepareReload. */
   readonly authorizer: Authorizer;
   /**
+   * How a client certificate names its principal (kafka.authorization.principalMappingRules),
+   * shared with the MQTT TLS listener so that one certificate is one principal on both; a
+   * reload swaps its rules for new handshakes.
+   */
+  readonly certificatePrincipals: CertificatePrincipalMapper;
+  /**
    * Checks a reloaded kafka.sasl, kafka.authorization and TLS listener (throwing names the
    * key) and returns what swaps them in: new handshakes get the new certificate, new
    * authentications the new users, the authorizer its new super users and default, and the
@@ -63,7 +71,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   if (options.config.groupMinSessionTimeoutMs > options.config.groupMaxSessionTimeoutMs) {
     throw new TributaryError('CONFIG_INVALID', `kafka.groupMinSessionTimeoutMs (${options.config.groupMinSessionTimeoutMs}) is above kafka.groupMaxSessionTimeoutMs (${options.config.groupMaxSessionTimeoutMs}), so no consumer could join a group`, { key: 'kafka.groupMinSessionTimeoutMs' });
   }
-  const certificatePrincipals = new CertificatePrincipalMapper(options.config.authorization.principalMappingRules, 'kafka.authorization.principalMappingRules');
+  const certificatePrincipals = new CertificatePrincipalMapper(options.config.authorization.principalMappingRules, PRINCIPAL_MAPPING_RULES_KEY);
   const authorizer = await Authorizer.open(dataDir, options.config.authorization);
   const groups = await GroupCoordinator.open({
     dataDir,
@@ -140,7 +148,10 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     groups,
     transactions,
     authorizer,
+    certificatePrincipals,
     prepareReload(next) {
+      // Throws naming kafka.authorization.principalMappingRules[i]: the reload is refused and the running rules stay.
+      const nextCertificatePrincipals = new CertificatePrincipalMapper(next.authorization.principalMappingRules, PRINCIPAL_MAPPING_RULES_KEY);
       const nextUsers = users.prepareReload(next.sasl.users);
       saslOf({ ...next.sasl, listeners: options.config.sasl.listeners }, nextUsers.mechanisms, tlsListen !== null);
       const nextTls = tlsListen === null ? null : next.tlsListener;
@@ -153,6 +164,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
       return () => {
         if (nextTls !== null) listeners[1]!.replaceCertificates(nextTls);
         authorizer.configure(next.authorization);
+        certificatePrincipals.adopt(nextCertificatePrincipals);
         return { closedConnections: nextUsers.commit() };
       };
     },

@@ -17,6 +17,8 @@ import { Database } from '../../shared/sqlite.ts';
 import { MqttUsers } from './users.ts';
 import { replaceCertificates, type TlsListen } from '../listeners/tls-listen.ts';
 import { revokedUsers } from '../auth/revoked-users.ts';
+import { CertificatePrincipalMapper, certificateIdentityOf } from '../auth/certificate-principal.ts';
+import type { Authorizer } from '../auth/acls/authorizer.ts';
 import { applyUsers, type UsersApplied } from './live-users.ts';
 import { listenOn } from '../../shared/listeners/listen.ts';
 import { ListenerEvents } from '../../shared/listeners/connection-events.ts';
@@ -41,6 +43,14 @@ export interface MqttFrontEndOptions {
   config: MqttConfig;
   listeners: { mqtt: ListenAddress; mqttWs?: ListenAddress | null; mqtts?: TlsListen | null };
   store: MqttLogStore;
+  /**
+   * How a client certificate on listeners.mqtts names its user: the Kafka server's mapper
+   * (kafka.authorization.principalMappingRules), so one certificate is one principal on both
+   * protocols. Without it, the whole subject (DEFAULT).
+   */
+  certificatePrincipals?: CertificatePrincipalMapper;
+  /** The Kafka listeners' authorizer, asked for every publish and subscription with mqtt.permissions: acls. */
+  authorizer?: Authorizer;
   dataDir: string;
   logger: Logger;
   registry?: Registry;
@@ -70,7 +80,10 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
   const limits = config.limits;
   const routes = new RouteTable(config, limits.maxTopicLevels);
   const reverseRoutes = compileReverseRoutes(config, limits.maxTopicLevels);
-  const users = MqttUsers.fromConfig(config.authentication, limits.maxTopicLevels);
+  // With client certificates asked for, a user may be listed for its permissions alone: its certificate signs it in.
+  const certificatesAsked = options.listeners.mqtts?.tls.requestCert === true;
+  const users = MqttUsers.fromConfig(config.authentication, limits.maxTopicLevels, { certificatesAsked, permissions: config.permissions });
+  const certificatePrincipals = options.certificatePrincipals ?? new CertificatePrincipalMapper(['DEFAULT'], 'kafka.authorization.principalMappingRules');
   let runningUsers = config.authentication.users;
 
   const closers: Array<() => Promise<void> | void> = [];
@@ -107,7 +120,8 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     const sparkplug = routes.decodesSparkplug ? new (await import('../connectors/sparkplug/index.ts')).SparkplugIngest(options.registry, logger.child({ part: 'sparkplug' })) : undefined;
     const ingest = new PublishIngest(logStoreAdapter(options.store), routes, metrics, logger, sparkplug);
     closers.push(() => ingest.drain());
-    const access = new MqttAccess(config, users, metrics, logger);
+    if (config.permissions === 'acls' && options.authorizer === undefined) throw new TributaryError('CONFIG_INVALID', 'mqtt.permissions: acls needs the Kafka authorizer, and none was given', { key: 'mqtt.permissions' });
+    const access = new MqttAccess(config, users, metrics, logger, config.permissions === 'acls' ? options.authorizer : undefined);
     const events = {
       mqtt: new ListenerEvents({ key: 'listeners.mqtt', registry: options.registry, logger }),
       mqtts: new ListenerEvents({ key: 'listeners.mqtts', registry: options.registry, logger }),
@@ -138,7 +152,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     if (tlsListen !== null && tlsListen !== undefined) {
       tlsServer = createTlsServer({ ...tlsListen.tls, noDelay: true }, (socket: TLSSocket) => {
         socket.setNoDelay(true);
-        engine.handle(socket, socket.remoteAddress);
+        engine.handle(socket, socket.remoteAddress, certificateIdentityOf(socket, certificatePrincipals));
       });
       // A failed handshake (plain MQTT on this port, an untrusted device certificate, one too slow) ends only that connection.
       tlsServer.on('tlsClientError', (error: Error, socket: TLSSocket) => {
@@ -199,7 +213,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
         return clientDetail(engine, clientId);
       },
       prepareReload(next) {
-        const nextUsers = MqttUsers.fromConfig(next.authentication, limits.maxTopicLevels);
+        const nextUsers = MqttUsers.fromConfig(next.authentication, limits.maxTopicLevels, { certificatesAsked, permissions: config.permissions });
         const revoked = revokedUsers(runningUsers, next.authentication.users);
         return () => {
           if (tlsServer !== undefined && next.mqtts !== null) replaceCertificates(tlsServer, next.mqtts);

@@ -44,7 +44,14 @@ export function filterCovers(allowed: string, requested: string): boolean {
   }
 }
 
-export class TopicPermissions {
+/** What a connection may do, whichever form (YAML filters, ACLs) the permissions take. */
+export interface MqttPermissions {
+  mayPublish(topic: string): boolean;
+  /** `filter` without a shared-subscription prefix. */
+  maySubscribe(filter: string): boolean;
+}
+
+export class TopicPermissions implements MqttPermissions {
   readonly #publish: TopicFilter[] | undefined;
   readonly #subscribe: string[] | undefined;
 

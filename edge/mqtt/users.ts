@@ -36,17 +36,28 @@ export class MqttUsers {
     this.#names = names;
   }
 
-  /** Refuses, naming the key, a hash it cannot use, a user listed twice, a malformed filter, and a listener no one could connect to. */
-  static fromConfig(authentication: AuthenticationConfig, maxTopicLevels: number): MqttUsers {
+  /**
+   * Refuses, naming the key, a hash it cannot use, a user listed twice, a malformed filter,
+   * and a listener no one could connect to. With `certificatesAsked` (listeners.mqtts asks
+   * devices for certificates), a user without any credential is listed for its permissions:
+   * it signs in with a certificate naming it. With `permissions` 'acls' (mqtt.permissions),
+   * a user's publish and subscribe filters would be ignored, so they are refused.
+   */
+  static fromConfig(authentication: AuthenticationConfig, maxTopicLevels: number, options: { certificatesAsked?: boolean; permissions?: 'yaml' | 'acls' } = {}): MqttUsers {
+    const certificatesAsked = options.certificatesAsked ?? false;
     const passwords = PasswordBook.fromUsers(authentication.users, 'mqtt.authentication.users');
     const mechanisms = scramMechanismsOf(authentication.users, 'mqtt.authentication.users');
     const permissions = new Map<string, UserPermissions>();
     for (const [index, user] of authentication.users.entries()) {
-      if (user.passwordHash === undefined && user.scramSha256 === undefined && user.scramSha512 === undefined) {
+      if (!certificatesAsked && user.passwordHash === undefined && user.scramSha256 === undefined && user.scramSha512 === undefined) {
         const key = `mqtt.authentication.users[${index}]`;
-        throw new TributaryError('CONFIG_INVALID', `${key}: "${user.username}" has none of passwordHash, scramSha256, scramSha512, so it could never connect`, { key });
+        throw new TributaryError('CONFIG_INVALID', `${key}: "${user.username}" has none of passwordHash, scramSha256, scramSha512, and listeners.mqtts asks for no client certificate, so it could never connect`, { key });
       }
       for (const side of ['publish', 'subscribe'] as const) {
+        if (options.permissions === 'acls' && user[side] !== undefined) {
+          const key = `mqtt.authentication.users[${index}].${side}`;
+          throw new TributaryError('CONFIG_INVALID', `${key}: mqtt.permissions is acls, so these filters would not be read; grant "${user.username}" ACLs on TOPIC resources named by MQTT topics instead (README: MQTT permissions as ACLs)`, { key });
+        }
         for (const [position, filter] of (user[side] ?? []).entries()) {
           const problem = topicFilterProblem(filter.replaceAll('{username}', PLACEHOLDER_LEVEL).replaceAll('{clientId}', PLACEHOLDER_LEVEL), maxTopicLevels);
           if (problem !== null) throw new TributaryError('CONFIG_INVALID', `mqtt.authentication.users[${index}].${side}[${position}]: ${problem}`, { key: `mqtt.authentication.users[${index}]` });
@@ -54,8 +65,8 @@ export class MqttUsers {
       }
       if (user.publish !== undefined || user.subscribe !== undefined) permissions.set(user.username, { publish: user.publish, subscribe: user.subscribe });
     }
-    if (!authentication.allowAnonymous && authentication.users.length === 0) {
-      throw new TributaryError('CONFIG_INVALID', 'mqtt.authentication: allowAnonymous is false and no users are listed, so no client could connect', { key: 'mqtt.authentication' });
+    if (!certificatesAsked && !authentication.allowAnonymous && authentication.users.length === 0) {
+      throw new TributaryError('CONFIG_INVALID', 'mqtt.authentication: allowAnonymous is false and no users are listed, and listeners.mqtts asks for no client certificate, so no client could connect', { key: 'mqtt.authentication' });
     }
     return new MqttUsers(authentication.allowAnonymous, passwords, mechanisms, permissions, new Set(authentication.users.map((user) => user.username)));
   }

@@ -57,6 +57,11 @@ const codeName = (table: Record<string, number>, code: number) => Object.entries
 export const resourceTypeName = (code: number) => codeName(ResourceType, code);
 export const operationName = (code: number) => codeName(AclOperation, code);
 
+/** `::ffff:10.0.0.5` is how Node names an IPv4 client on a dual-stack socket; ACLs name it 10.0.0.5, as Kafka does. */
+export function aclHost(remoteAddress: string): string {
+  return remoteAddress.startsWith('::ffff:') ? remoteAddress.slice('::ffff:'.length) : remoteAddress;
+}
+
 /** Whether the binding's pattern covers this resource name (wildcard, equal, or a prefix of it). */
 export function patternMatches(binding: Pick<AclBinding, 'patternType' | 'resourceName'>, name: string): boolean {
   if (binding.patternType === PatternType.PREFIXED) return name.startsWith(binding.resourceName);

@@ -5,7 +5,7 @@
 import type { Counter } from 'prom-client';
 import { RepeatedWarnings } from '../../../shared/log-rate-limit.ts';
 import type { Authorizer } from '../../auth/acls/authorizer.ts';
-import { operationName, resourceTypeName, CLUSTER_RESOURCE_NAME, ResourceType } from '../../auth/acls/acl.ts';
+import { aclHost, operationName, resourceTypeName, CLUSTER_RESOURCE_NAME, ResourceType } from '../../auth/acls/acl.ts';
 import { formatPrincipal, type Principal } from '../../auth/principal.ts';
 import { CLUSTER_ACL_OPERATIONS } from '../authorized-operations.ts';
 
@@ -13,11 +13,6 @@ import { CLUSTER_ACL_OPERATIONS } from '../authorized-operations.ts';
 export interface DenialRecorder {
   readonly counter: Counter<'api' | 'resource_type' | 'operation'>;
   readonly warnings: RepeatedWarnings;
-}
-
-/** `::ffff:10.0.0.5` is how Node names an IPv4 client on a dual-stack socket; ACLs name it 10.0.0.5, as Kafka does. */
-function aclHost(remoteAddress: string): string {
-  return remoteAddress.startsWith('::ffff:') ? remoteAddress.slice('::ffff:'.length) : remoteAddress;
 }
 
 export class KafkaAccess {

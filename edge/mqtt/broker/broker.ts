@@ -3,6 +3,7 @@
 // each message to the sessions that subscribed to it. The packet handlers (handlers/)
 // do the protocol; the publish path into the log and the access rules are plugged in by
 // the front end.
+import type { CertificateIdentity } from '../../auth/certificate-principal.ts';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../../shared/logger.ts';
@@ -164,7 +165,8 @@ export class Broker extends EventEmitter {
   }
 
   /** Takes a new network connection (TCP, TLS or WebSocket stream). */
-  handle(stream: Duplex, remote: string | undefined): void {
+  /** `certificate`: the verified client certificate of a TLS connection, which then names the client's user. */
+  handle(stream: Duplex, remote: string | undefined, certificate?: CertificateIdentity): void {
     const limit = this.config.limits.maxConnections;
     if (this.#closing || this.connections.size >= limit + REFUSAL_HEADROOM_CONNECTIONS) {
       this.metrics.refusedConnections.labels('max-connections').inc();
@@ -173,7 +175,7 @@ export class Broker extends EventEmitter {
       stream.destroy();
       return;
     }
-    this.connections.add(new Connection(this, stream, remote, this.connections.size < limit));
+    this.connections.add(new Connection(this, stream, remote, this.connections.size < limit, certificate));
   }
 
   reportViolation(connection: Connection, found: Violation): void {

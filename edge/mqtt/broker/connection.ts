@@ -4,6 +4,7 @@
 // state that lives as long as the connection: protocol level, keep alive, the client's
 // Receive Maximum, Maximum Packet Size and topic aliases, and the publishes received
 // whose acknowledgement waits for the log.
+import type { CertificateIdentity } from '../../auth/certificate-principal.ts';
 import type { Duplex } from 'node:stream';
 import { ConnectionGuard, type Violation } from '../connection-guard.ts';
 import { PacketType, ProtocolLevel, ReasonCode, TWO_BYTE_INTEGER_MAX } from '../packets/constants.ts';
@@ -11,7 +12,7 @@ import type { InboundPacket } from '../packets/inbound.ts';
 import type { Properties } from '../packets/properties.ts';
 import { PINGRESP_BYTES, publishBytes, writeAcknowledgement, writePublish, writeReasonPacket, type OutboundPublish } from '../packets/outbound.ts';
 import { remainingExpirySeconds, type Message } from '../message.ts';
-import type { TopicPermissions } from '../permissions.ts';
+import type { MqttPermissions } from '../permissions.ts';
 import type { DeliveryChannel, OutboundEntry, Session } from './session.ts';
 import type { Broker } from './broker.ts';
 import { dispatch } from './handlers/index.ts';
@@ -67,6 +68,8 @@ export class Connection implements DeliveryChannel {
   readonly acceptedAtMs = Date.now();
   /** Within mqtt.limits.maxConnections when accepted; the others are refused at CONNECT. */
   readonly admitted: boolean;
+  /** The verified client certificate of a TLS connection: it, not the CONNECT, names the user. */
+  readonly certificate: CertificateIdentity | undefined;
 
   protocolLevel = 0;
   clientId = '';
@@ -76,7 +79,7 @@ export class Connection implements DeliveryChannel {
   connected = false;
   session: Session | null = null;
   username: string | undefined;
-  permissions: TopicPermissions | undefined;
+  permissions: MqttPermissions | undefined;
   /** An MQTT 5 enhanced authentication (section 4.12) under way: before the CONNACK, or a re-authentication after it. */
   authentication: EnhancedAuthentication | undefined;
   /** The Authentication Method the connection signed in with, if any; re-authentication must use it [MQTT-4.12.1-1]. */
@@ -138,8 +141,9 @@ export class Connection implements DeliveryChannel {
     }
   };
 
-  constructor(broker: Broker, stream: Duplex, remote: string | undefined, admitted: boolean) {
+  constructor(broker: Broker, stream: Duplex, remote: string | undefined, admitted: boolean, certificate?: CertificateIdentity) {
     this.broker = broker;
+    this.certificate = certificate;
     this.stream = stream;
     this.remote = remote;
     this.admitted = admitted;

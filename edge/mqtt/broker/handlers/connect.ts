@@ -11,7 +11,8 @@ import type { Connection } from '../connection.ts';
 import type { Session } from '../session.ts';
 import { reservedUserProperty } from './publish.ts';
 import { authenticationStep } from './authenticate.ts';
-import type { TopicPermissions } from '../../permissions.ts';
+import type { MqttPermissions } from '../../permissions.ts';
+import type { CertificateIdentity } from '../../../auth/certificate-principal.ts';
 
 /** MQTT 3.1 (protocol level 3) caps client identifiers at 23 bytes [MQTT-3.1.3-5 in 3.1]. */
 const MQTT31_CLIENT_ID_BYTES_MAX = 23;
@@ -25,6 +26,7 @@ const REFUSAL_CODES: Record<RefusalReason, [number, number]> = {
   anonymous: [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.NOT_AUTHORIZED],
   'not-authorized': [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.NOT_AUTHORIZED],
   'bad-authentication-method': [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.BAD_AUTHENTICATION_METHOD],
+  'certificate-subject': [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.NOT_AUTHORIZED],
 };
 
 /** Refuses a CONNECT; `logMessage`, when given, is what the log says in place of what the client is told. */
@@ -64,16 +66,47 @@ export async function handleConnect(connection: Connection, packet: ConnectPacke
   }
   const reserved = reservedUserProperty(packet.will?.properties?.userProperties);
   if (reserved !== undefined) return refuse(connection, packet, 'not-authorized', `the will's user property "${reserved}" is a header name the broker reserves`, v5 ? ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR : ConnackReturnCode.NOT_AUTHORIZED);
+  if (connection.certificate !== undefined) return admitCertificate(connection, packet, clientId, assigned, connection.certificate);
   // Enhanced authentication (section 4.12): the exchange runs first, over AUTH packets.
   if (properties?.authenticationMethod !== undefined) return beginAuthentication(connection, packet, clientId, assigned, properties.authenticationMethod);
 
-  const admission = await broker.access.admit(packet.username, packet.password, clientId, packet.will?.topic);
+  const admission = await broker.access.admit(packet.username, packet.password, clientId, connection.remote, packet.will?.topic);
   if (connection.closed) return;
   if (admission.refused !== undefined) {
     const code = admission.message?.startsWith('password check failed') ? (v5 ? ReasonCode.SERVER_UNAVAILABLE : ConnackReturnCode.SERVER_UNAVAILABLE) : undefined;
     return refuse(connection, packet, admission.refused, admission.message ?? 'refused', code);
   }
   return completeConnect(connection, packet, clientId, assigned, packet.username, admission.permissions, undefined);
+}
+
+/**
+ * A client with a verified certificate is the user its subject maps to (the shared
+ * kafka.authorization.principalMappingRules), and needs no password. As mosquitto's
+ * use_identity_as_username does, a user name and password in the CONNECT are ignored: the
+ * certificate is the stronger proof, and a device keeps its configured credentials working
+ * when it moves to mutual TLS. There is nothing left for an exchange to prove, so an
+ * Authentication Method gets 0x8C. A subject no rule matches is refused (0x87; 3.1.1: 0x05),
+ * as Kafka refuses such a handshake; so is a user not listed when allowAnonymous is false,
+ * as a password user would be.
+ */
+function admitCertificate(connection: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, certificate: CertificateIdentity): Promise<void> | void {
+  const { principal, subject } = certificate;
+  if (principal === undefined) {
+    return refuse(connection, packet, 'certificate-subject', 'the client certificate names no user', undefined, `no kafka.authorization.principalMappingRules rule matches the client certificate's subject "${subject}"`);
+  }
+  const method = packet.properties?.authenticationMethod;
+  if (method !== undefined) return refuse(connection, packet, 'bad-authentication-method', `authentication method "${method}" is not served to a client that presented a certificate: the certificate names its user`);
+  const access = connection.broker.access;
+  // With anonymous clients refused, the list is who may connect, whatever proved the name.
+  if (!access.users.allowAnonymous && !access.users.has(principal.name)) {
+    return refuse(connection, packet, 'not-authorized', `user "${principal.name}" is not listed in mqtt.authentication.users`, undefined, `user "${principal.name}" (client certificate "${subject}") is not listed in mqtt.authentication.users, and allowAnonymous is false`);
+  }
+  if (packet.username !== undefined && packet.username !== principal.name) {
+    connection.broker.logger.info({ clientId, user: principal.name, ignoredUsername: packet.username, subject }, 'MQTT CONNECT user name ignored: the client certificate names the user');
+  }
+  const admission = access.admitAuthenticated(principal.name, clientId, connection.remote, packet.will?.topic);
+  if (admission.refused !== undefined) return refuse(connection, packet, admission.refused, admission.message ?? 'refused');
+  return completeConnect(connection, packet, clientId, assigned, principal.name, admission.permissions, undefined);
 }
 
 /**
@@ -96,7 +129,7 @@ function beginAuthentication(connection: Connection, packet: ConnectPacket, clie
       if (step.outcome === 'failed') return refuse(connection, packet, 'bad-credentials', step.clientMessage ?? 'Bad user name or password', undefined, step.reason);
       // The user name of CONNECT, when sent, must be the one the exchange proved.
       if (packet.username !== undefined && packet.username !== step.user) return refuse(connection, packet, 'bad-credentials', `the user name "${packet.username}" is not the one authenticated ("${step.user}")`);
-      const admission = access.admitAuthenticated(step.user, clientId, packet.will?.topic);
+      const admission = access.admitAuthenticated(step.user, clientId, connection.remote, packet.will?.topic);
       if (admission.refused !== undefined) return refuse(connection, packet, admission.refused, admission.message ?? 'refused');
       connection.authenticationMethod = method;
       return completeConnect(connection, packet, clientId, assigned, step.user, admission.permissions, { authenticationMethod: method, authenticationData: step.response });
@@ -106,7 +139,7 @@ function beginAuthentication(connection: Connection, packet: ConnectPacket, clie
 }
 
 /** The CONNECT of a client let in: its session, its will, and the CONNACK (with `authentication`'s properties after an exchange). */
-async function completeConnect(connection: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, username: string | undefined, permissions: TopicPermissions | undefined, authentication: Properties | undefined): Promise<void> {
+async function completeConnect(connection: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, username: string | undefined, permissions: MqttPermissions | undefined, authentication: Properties | undefined): Promise<void> {
   const broker = connection.broker;
   const limits = broker.config.limits;
   const v5 = packet.protocolLevel === ProtocolLevel.V5;
