@@ -157,13 +157,22 @@ export class KafkaClient {
     return { logStartOffset, highWatermark };
   }
 
+  /**
+   * The connection to a partition's leader. Its metadata is an admin request, retried as
+   * they are; the connection to the leader and the request on it are not.
+   */
+  async #leader(topic: string, partition: number): Promise<BrokerConnection> {
+    await this.#admin(() => this.#metadata.topic(topic, false));
+    return this.#metadata.leader(topic, partition);
+  }
+
   #forgetIfMoved(errorCode: number): void {
     if (errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.#metadata.forget();
   }
 
   /** Produces one record batch to one partition with acks=all. Kafka errors come back as codes, not exceptions. */
   async produce(topic: string, partition: number, batch: Buffer): Promise<ProduceOutcome> {
-    const leader = await this.#metadata.leader(topic, partition);
+    const leader = await this.#leader(topic, partition);
     const timeoutMs = this.#options.requestTimeoutMs;
     const response = await this.#resetOnFailure(leader, leader.request(ApiKey.Produce, versionFor(leader, ApiKey.Produce), produceRequest(topic, partition, batch, timeoutMs), timeoutMs));
     const outcome = produceOutcome(response);
@@ -173,7 +182,7 @@ export class KafkaClient {
 
   /** Fetches stored batches of one partition from `offset`, waiting up to maxWaitMs for data. */
   async fetch(topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number): Promise<FetchedPartition> {
-    const leader = await this.#metadata.leader(topic, partition);
+    const leader = await this.#leader(topic, partition);
     // The broker may hold the request for maxWaitMs before it answers: that is not a timeout.
     const timeoutMs = this.#options.requestTimeoutMs + maxWaitMs;
     const response = await this.#resetOnFailure(leader, leader.request(ApiKey.Fetch, versionFor(leader, ApiKey.Fetch), fetchRequest(topic, partition, offset, maxBytes, maxWaitMs), timeoutMs));
