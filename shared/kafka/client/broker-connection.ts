@@ -126,7 +126,8 @@ export class BrokerConnection {
 
   /** Sends one request and resolves with the decoded response body. */
   async request<Key extends ServedApiKey>(apiKey: Key, apiVersion: number, body: RequestBodyInput<Key>, timeoutMs: number): Promise<DecodedResponseBody<Key>> {
-    if (this.#pending.size >= IN_FLIGHT_REQUESTS_MAX) await this.#waitForPlace();
+    // A loop: a request made while a woken one is on its way may have taken the place first.
+    while (this.#pending.size >= IN_FLIGHT_REQUESTS_MAX && this.#failure === undefined) await this.#waitForPlace();
     if (this.#failure !== undefined) throw this.#failure;
     const correlationId = this.#nextCorrelationId;
     // Correlation ids are int32 on the wire; wrap long before, skipping 0 for readability of traces.
