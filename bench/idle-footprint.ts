@@ -45,16 +45,26 @@ export function unitNodeOptions(): string[] {
 /** A mirror to a broker that is never there keeps retrying, as it would during an outage. */
 const MIRROR = { mirror: { target: { bootstrap: ['127.0.0.1:1'] } } };
 /**
+ * Another checkout of Tributary (BENCH_IDLE_BASELINE=DIR, e.g. the commit before a change,
+ * with its node_modules), measured with a mirror in the same run as this one, interleaved
+ * with it, so that a change's before and after share the machine's moment.
+ */
+const BASELINE_ROOT = process.env.BENCH_IDLE_BASELINE;
+/**
  * Every configuration but one starts with the warm compile cache of the runs before it.
  * The one marked cold gets an empty cache directory, as every start of a service whose
  * cache lives in a /tmp that PrivateTmp empties: the price of not keeping the cache.
  */
-const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[]; coldCompileCache?: true }> = {
+const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[]; coldCompileCache?: true; projectRoot?: string }> = {
   defaults: { config: {}, nodeArguments: [] },
   'defaults, cold compile cache': { config: {}, nodeArguments: [], coldCompileCache: true },
   'with mirror': { config: MIRROR, nodeArguments: [] },
   'defaults, flags of the systemd unit': { config: {}, nodeArguments: unitNodeOptions() },
   'with mirror, flags of the systemd unit': { config: MIRROR, nodeArguments: unitNodeOptions() },
+  ...(BASELINE_ROOT === undefined ? {} : {
+    'baseline, with mirror': { config: MIRROR, nodeArguments: [], projectRoot: BASELINE_ROOT },
+    'baseline, with mirror, unit flags': { config: MIRROR, nodeArguments: unitNodeOptions(), projectRoot: BASELINE_ROOT },
+  }),
 };
 
 /**
@@ -93,9 +103,9 @@ async function idleRss(configuration: string): Promise<{ rssMB: number; hwmMB: n
       await broker.stop();
     }
   }
-  const { config, nodeArguments, coldCompileCache } = CONFIGURATIONS[configuration]!;
+  const { config, nodeArguments, coldCompileCache, projectRoot } = CONFIGURATIONS[configuration]!;
   const cache = coldCompileCache ? mkdtempSync(join(tmpdir(), 'tributary-compile-cache-')) : undefined;
-  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments, env: cache === undefined ? process.env : { ...process.env, NODE_COMPILE_CACHE: cache } });
+  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments, projectRoot, env: cache === undefined ? process.env : { ...process.env, NODE_COMPILE_CACHE: cache } });
   try {
     return await settledMemory(daemon.pid);
   } finally {
@@ -105,7 +115,7 @@ async function idleRss(configuration: string): Promise<{ rssMB: number; hwmMB: n
 }
 
 /** One probe process: RSS after Node's start, then after each part, every figure after a full GC. */
-function probe(): number[] {
+function probe(root = ROOT): number[] {
   const sample = 'globalThis.gc(); globalThis.gc(); sizes.push(process.memoryUsage().rss);';
   const script = [
     "const { enableCompileCache } = await import('node:module'); enableCompileCache?.();",
@@ -114,7 +124,7 @@ function probe(): number[] {
     ...PARTS.map((part) => `${part.load} ${sample}`),
     'console.log(JSON.stringify(sizes));',
   ].join('\n');
-  const output = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  const output = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   return JSON.parse(output.trim().split('\n').pop()!) as number[];
 }
 
@@ -146,6 +156,12 @@ export async function idlePhase(): Promise<IdleResult[]> {
       console.log(`  idle RSS, tributary ${configuration} / ${peer}: ${cell(spread(ratios), fixed(2))} (same run)`);
     }
   }
+  if (BASELINE_ROOT !== undefined) {
+    for (const [here, there] of [['with mirror', 'baseline, with mirror'], ['with mirror, flags of the systemd unit', 'baseline, with mirror, unit flags']] as const) {
+      const ratios = byName(here).map((rss, run) => rss / byName(there)[run]!);
+      console.log(`  idle RSS, ${here} / ${there}: ${cell(spread(ratios), fixed(2))} (same run)`);
+    }
+  }
 
   const probes = Array.from({ length: RUNS }, () => probe());
   const column = (index: number) => probes.map((sizes) => sizes[index]! / MB);
@@ -154,5 +170,11 @@ export async function idlePhase(): Promise<IdleResult[]> {
   console.log(`    ${'Node.js alone'.padEnd(36)} ${megabytes(column(0))}`);
   PARTS.forEach((part, index) => console.log(`    ${part.name.padEnd(36)} +${megabytes(growth(index))}`));
   console.log(`    ${'all parts loaded'.padEnd(36)} ${megabytes(column(PARTS.length))}`);
+  if (BASELINE_ROOT !== undefined) {
+    const baseline = Array.from({ length: RUNS }, () => probe(BASELINE_ROOT));
+    const mirrorIndex = PARTS.length - 1;
+    const mirrorGrowth = (sizes: number[][]) => sizes.map((entry) => (entry[mirrorIndex + 1]! - entry[mirrorIndex]!) / MB);
+    console.log(`    the mirror's part in the baseline checkout +${megabytes(mirrorGrowth(baseline))}, here +${megabytes(mirrorGrowth(probes))}; all parts loaded ${megabytes(baseline.map((entry) => entry[PARTS.length]! / MB))} there`);
+  }
   return results;
 }

@@ -2,11 +2,10 @@
 // map, TLS, SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512; the password from the file or from
 // passwordFile), timeouts and the replication factor of the topics the mirror creates.
 import { readFileSync } from 'node:fs';
-import type { SASLOptions } from '@platformatic/kafka';
 import type { MirrorConfig } from '../shared/config/mirror-schema.ts';
 import { TributaryError } from '../shared/errors.ts';
 import { KafkaEndpoint } from './endpoint.ts';
-import { tlsOptionsFromConfig } from '../shared/kafka/client/kafka-client.ts';
+import { tlsOptionsFromConfig, type SaslOptions } from '../shared/kafka/client/kafka-client.ts';
 
 /** The central cluster as configured: TLS, SASL, address map, with {edge} filled in. */
 export function centralEndpoint(config: MirrorConfig, edgeId: string, suffix = ''): KafkaEndpoint {
@@ -25,7 +24,7 @@ export function centralEndpoint(config: MirrorConfig, edgeId: string, suffix = '
   });
 }
 
-function saslOptions(config: MirrorConfig, edgeId: string): SASLOptions | undefined {
+function saslOptions(config: MirrorConfig, edgeId: string): SaslOptions | undefined {
   const sasl = config.target.sasl;
   if (sasl.mechanism === 'none') return undefined;
   let password = sasl.password;

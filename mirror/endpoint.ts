@@ -122,7 +122,7 @@ export class KafkaEndpoint implements LogEndpoint {
       const refusal = authenticationFailure(error);
       if (refusal !== undefined) {
         const sasl = this.#options.sasl;
-        const as = sasl === undefined ? '' : ` (SASL ${sasl.mechanism} as user ${typeof sasl.username === 'string' ? sasl.username : '?'})`;
+        const as = sasl === undefined ? '' : ` (SASL ${sasl.mechanism} as user ${sasl.username})`;
         // No cause: the client's wrappers around the refusal ("metadata failed 2 times") say nothing more.
         throw new TributaryError(this.errorCode, `${this.name}: ${what}: the cluster refused the credentials${as}: ${refusal}`, { network: true, authentication: `${refusal}${as}` });
       }
@@ -140,15 +140,8 @@ export class KafkaEndpoint implements LogEndpoint {
   }
 
   async #listTopics(): Promise<Map<string, number>> {
-    const names = (await this.#client.listTopics()).filter((name) => !name.startsWith('__'));
-    const result = new Map<string, number>();
-    if (names.length === 0) return result;
-    const metadata = await this.#client.admin.metadata({ topics: names, forceUpdate: true });
-    for (const name of names) {
-      const count = metadata.topics.get(name)?.partitionsCount;
-      if (count !== undefined) result.set(name, count);
-    }
-    return result;
+    // Internal topics (__consumer_offsets, __transaction_state) are never mirrored.
+    return new Map([...(await this.#client.listTopics())].filter(([name]) => !name.startsWith('__')));
   }
 
   partitionCount(topic: string): Promise<number | undefined> {

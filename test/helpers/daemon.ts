@@ -51,6 +51,8 @@ export interface DaemonOptions {
   via?: 'node' | 'npm start' | 'npx';
   /** Variables for the daemon's environment in place of this process's. */
   env?: NodeJS.ProcessEnv;
+  /** Another checkout's root to start the daemon of (a benchmark's baseline, measured in the same run); this project's when not given. */
+  projectRoot?: string;
   /** How long it may take to become ready (a start that recovers thousands of partitions takes longer); 60 s when not given. */
   readyTimeoutMs?: number;
 }
@@ -97,12 +99,12 @@ export class Daemon {
     writeFileSync(configPath, stringify(config));
     const subcommand = options.subcommand ?? 'edge';
     const launch = {
-      node: [process.execPath, ...(options.nodeArguments ?? []), CLI, subcommand],
+      node: [process.execPath, ...(options.nodeArguments ?? []), options.projectRoot === undefined ? CLI : resolve(options.projectRoot, 'bin/tributary.js'), subcommand],
       'npm start': ['npm', 'start', '--'],
       npx: ['npx', 'tributary', subcommand],
     }[options.via ?? 'node'];
     const command = [...(options.wrapper ?? []), ...launch, '--config', configPath];
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: PROJECT_ROOT, env: options.env ?? process.env });
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.projectRoot ?? PROJECT_ROOT, env: options.env ?? process.env });
     const logLines: Record<string, unknown>[] = [];
     let stderr = '';
     child.stderr!.on('data', (chunk) => { stderr += chunk; });

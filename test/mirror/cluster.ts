@@ -113,10 +113,7 @@ export function assertExactCopy(source: DecodedRecord[], target: DecodedRecord[]
 export async function committedOffsets(bootstrap: string, group: string): Promise<Map<string, bigint>> {
   const client = kafkaClient(bootstrap, 'test-groups');
   try {
-    const groups = await client.admin.listConsumerGroupOffsets({ groups: [group] });
-    const offsets = new Map<string, bigint>();
-    for (const topic of groups[0]?.topics ?? []) for (const partition of topic.partitions) offsets.set(`${topic.name}/${partition.partitionIndex}`, partition.committedOffset);
-    return offsets;
+    return await client.groupOffsets(group);
   } finally {
     await client.close();
   }

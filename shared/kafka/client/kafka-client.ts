@@ -1,105 +1,37 @@
 // The Kafka client of the mirror (for the central cluster and, standalone, for the edge's
-// own Kafka listener) and of the fleet view (reading heartbeats from the central): @platformatic/kafka does the connections, TLS, SASL, API negotiation,
-// metadata and admin requests; the two hot requests are sent through its connections
-// with request bodies of our own (kafka-requests.ts), so that record batches travel as the
-// bytes we made:
+// own Kafka listener) and of the fleet view (reading heartbeats from the central), built on
+// the project's own codecs: broker-pool.ts holds the connections (TLS, SASL, ApiVersions,
+// the address map), cluster-metadata.ts the brokers and partition leaders, kafka-requests.ts
+// the bodies of the two hot requests, so that record batches travel as the bytes we made.
 //
-// - Produce v9 carries a RecordBatch the mirror encoded itself (shared/kafka/record-batch.ts)
-//   with the producer id, epoch and sequence numbers it chose (see partition-pump.ts);
-// - Fetch v12 returns the stored batches as bytes, decoded with the same codec.
-//
-// Brokers are dialled through `addressMap` when one is configured: a cluster advertises
-// the addresses its brokers know themselves by, which a device behind a tunnel, a NAT or
-// a link simulator cannot reach directly.
+// Admin requests (metadata, topics, offsets, producer ids, group offsets) are retried once
+// inside the client after a connection failure or a retriable answer; the mirror's own loop
+// retries the rest. Produce and Fetch are not retried here: their callers decide.
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import {
-  Admin,
-  findErrorBy,
-  initProducerIdV4,
-  kGetBootstrapConnection,
-  kGetConnection,
-  metadataV12,
-  type Broker,
-  type Connection,
-  type SASLOptions,
-} from '@platformatic/kafka';
+import { setTimeout as delay } from 'node:timers/promises';
 import { TributaryError } from '../../errors.ts';
-import { isNetworkError, KafkaError } from './kafka-errors.ts';
-import { fetchV12, produceV9, type FetchedPartition, type ProduceOutcome } from './kafka-requests.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import { ErrorCode as KafkaError } from '../protocol/error-codes.ts';
+import type { BrokerConnection } from './broker-connection.ts';
+import { BrokerPool, type BrokerPoolOptions } from './broker-pool.ts';
+import { versionFor } from './client-versions.ts';
+import { ClusterMetadata } from './cluster-metadata.ts';
+import { isNetworkError, isRetriableKafkaAnswer, kafkaAnswerError } from './kafka-errors.ts';
+import { fetchedPartition, fetchRequest, produceOutcome, produceRequest, type FetchedPartition, type ProduceOutcome } from './kafka-requests.ts';
 
-/** Admin requests (metadata, topic creation) are retried this many times inside the client; the mirror's own loop retries the rest. */
+export type { SaslOptions } from './sasl-client.ts';
+
+/** Admin requests are retried this many times inside the client; the mirror's own loop retries the rest. */
 const ADMIN_RETRIES = 1;
 const ADMIN_RETRY_DELAY_MS = 250;
+/** ListOffsets timestamps (KIP-79): the log start offset and the high watermark. */
+const EARLIEST_TIMESTAMP = -2n;
+const LATEST_TIMESTAMP = -1n;
+/** FindCoordinator key type of a consumer group. */
+const GROUP_KEY_TYPE = 0;
 
-export interface KafkaClientOptions {
-  bootstrap: readonly string[];
-  clientId: string;
-  addressMap?: Readonly<Record<string, string>>;
-  tls?: TlsOptions;
-  sasl?: SASLOptions;
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
-}
-
-function parseHostPort(address: string): Broker {
-  const colon = address.lastIndexOf(':');
-  return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(colon + 1)) };
-}
-
-/** An Admin client that dials brokers through the address map. */
-class MappedAdmin extends Admin {
-  readonly #map: ReadonlyMap<string, Broker>;
-  #known: Broker[] = [];
-
-  constructor(options: ConstructorParameters<typeof Admin>[0], map: ReadonlyMap<string, Broker>) {
-    super(options);
-    this.#map = map;
-  }
-
-  override clearMetadata(): void {
-    this.#remember();
-    super.clearMetadata();
-  }
-
-  /** Every broker worth dialling, as dialled (through the map): the bootstrap brokers, then those learnt from metadata. */
-  candidates(): Broker[] {
-    this.#remember();
-    const seen = new Set<string>();
-    return [...this.bootstrapBrokers, ...this.#known].map((broker) => this.mapped(broker)).filter((broker) => {
-      const key = `${broker.host}:${broker.port}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-  }
-
-  #remember(): void {
-    if (this.currentMetadata && this.currentMetadata.brokers.size > 0) this.#known = [...this.currentMetadata.brokers.values()];
-  }
-
-  mapped(broker: Broker): Broker {
-    return this.#map.get(`${broker.host}:${broker.port}`) ?? broker;
-  }
-
-  override [kGetConnection](broker: Broker, callback: (error: Error | null, connection?: Connection) => void): void {
-    super[kGetConnection](broker === undefined ? broker : this.mapped(broker), callback);
-  }
-
-  // The bootstrap connection may also go to a discovered broker: map those too. Brokers are
-  // remembered past a metadata reset, so that a mirror given one bootstrap broker still
-  // reaches the others when that one is down.
-  override [kGetBootstrapConnection](callback: (error: Error | null, connection?: Connection) => void, attempt = 0): void {
-    let brokers = this.candidates();
-    if (attempt > 0 && brokers.length > 1) {
-      const offset = attempt % brokers.length;
-      brokers = [...brokers.slice(offset), ...brokers.slice(0, offset)];
-    }
-    this.connections.getFirstAvailable(brokers, callback);
-  }
-
-  bootstrapBrokers: Broker[] = [];
-}
+export type KafkaClientOptions = BrokerPoolOptions;
 
 export function tlsOptionsFromConfig(config: { enabled: boolean; caFile: string; certFile: string; keyFile: string; serverName: string; rejectUnauthorized: boolean }, where: string): TlsOptions | undefined {
   if (!config.enabled) return undefined;
@@ -121,46 +53,46 @@ export function tlsOptionsFromConfig(config: { enabled: boolean; caFile: string;
 }
 
 export class KafkaClient {
-  readonly admin: MappedAdmin;
   readonly #options: KafkaClientOptions;
+  readonly #pool: BrokerPool;
+  readonly #metadata: ClusterMetadata;
 
   constructor(options: KafkaClientOptions) {
     this.#options = options;
-    const map = new Map(Object.entries(options.addressMap ?? {}).map(([from, to]) => [from, parseHostPort(to)]));
-    this.admin = new MappedAdmin({
-      clientId: options.clientId,
-      bootstrapBrokers: [...options.bootstrap],
-      connectTimeout: options.connectTimeoutMs,
-      requestTimeout: options.requestTimeoutMs,
-      timeout: options.requestTimeoutMs,
-      retries: ADMIN_RETRIES,
-      retryDelay: ADMIN_RETRY_DELAY_MS,
-      tls: options.tls,
-      sasl: options.sasl,
-    }, map);
-    this.admin.bootstrapBrokers = options.bootstrap.map(parseHostPort);
+    this.#pool = new BrokerPool(options);
+    this.#metadata = new ClusterMetadata(this.#pool, options.requestTimeoutMs);
   }
 
   get description(): string {
-    return this.#options.bootstrap.join(',');
+    return this.#pool.description;
+  }
+
+  /** Runs an admin request, once more after a connection failure or a retriable answer. */
+  async #admin<T>(work: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await work(attempt);
+      } catch (error) {
+        if (attempt >= ADMIN_RETRIES || !(isNetworkError(error) || isRetriableKafkaAnswer(error))) throw error;
+        this.#metadata.forget();
+        await delay(ADMIN_RETRY_DELAY_MS);
+      }
+    }
   }
 
   /** Partition count of a topic, or undefined when the cluster does not have it. */
   async partitionCount(topic: string): Promise<number | undefined> {
     // Metadata for this one topic: on a cluster with thousands of topics, listing them all
     // every few seconds from every edge would cost the brokers more than the mirroring.
-    try {
-      const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true, autocreateTopics: false });
-      return metadata.topics.get(topic)?.partitionsCount;
-    } catch (error) {
-      // The client turns the broker's UNKNOWN_TOPIC_OR_PARTITION into a UserError "Unknown topic T.".
-      if (findErrorBy(error as Error, 'apiId', 'UNKNOWN_TOPIC_OR_PARTITION') || ((error as { code?: string }).code === 'PLT_KFK_USER' && (error as Error).message === `Unknown topic ${topic}.`)) return undefined;
-      throw error;
-    }
+    return this.#admin(async () => (await this.#metadata.topic(topic, true))?.leaders.length);
   }
 
-  async listTopics(): Promise<string[]> {
-    return this.admin.listTopics();
+  /** Every topic of the cluster (internal ones included) with its partition count. */
+  async listTopics(): Promise<Map<string, number>> {
+    return this.#admin(async (attempt) => {
+      const answer = await this.#metadata.ask(null, await this.#pool.anyConnection(attempt));
+      return new Map([...answer.topics].map(([name, layout]) => [name, layout.leaders.length]));
+    });
   }
 
   /**
@@ -171,59 +103,91 @@ export class KafkaClient {
   async ensureTopic(topic: string, partitions: number, replicationFactor: number): Promise<number> {
     let count = await this.partitionCount(topic);
     if (count === undefined) {
-      try {
-        await this.admin.createTopics({ topics: [topic], partitions, replicas: replicationFactor });
-      } catch (error) {
-        if (!findErrorBy(error as Error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw error;
-      }
+      await this.#admin(async (attempt) => {
+        const broker = await this.#pool.anyConnection(attempt);
+        const response = await broker.request(ApiKey.CreateTopics, versionFor(broker, ApiKey.CreateTopics), {
+          topics: [{ name: topic, numPartitions: partitions, replicationFactor, assignments: [], configs: [] }],
+          timeoutMs: this.#options.requestTimeoutMs,
+          validateOnly: false,
+        }, this.#options.requestTimeoutMs);
+        const result = response.topics.find((entry) => entry.name === topic);
+        if (result !== undefined && result.errorCode !== KafkaError.NONE && result.errorCode !== KafkaError.TOPIC_ALREADY_EXISTS) {
+          throw kafkaAnswerError(result.errorCode, result.errorMessage, `create topic ${topic}`);
+        }
+      });
       count = await this.partitionCount(topic);
       if (count === undefined) throw new TributaryError('MIRROR_TARGET_FAILED', `${this.description}: topic ${topic} was created but the cluster does not list it`, { topic });
     }
     if (count < partitions) {
-      await this.admin.createPartitions({ topics: [{ name: topic, count: partitions, assignments: [] }] });
+      await this.#admin(async (attempt) => {
+        const broker = await this.#pool.anyConnection(attempt);
+        const response = await broker.request(ApiKey.CreatePartitions, versionFor(broker, ApiKey.CreatePartitions), {
+          topics: [{ name: topic, count: partitions, assignments: null }],
+          timeoutMs: this.#options.requestTimeoutMs,
+          validateOnly: false,
+        }, this.#options.requestTimeoutMs);
+        const result = response.results.find((entry) => entry.name === topic);
+        if (result !== undefined && result.errorCode !== KafkaError.NONE) throw kafkaAnswerError(result.errorCode, result.errorMessage, `add partitions to ${topic}`);
+      });
+      this.#metadata.forget();
       count = partitions;
     }
     return count;
   }
 
-  /** Log start and high watermark of one partition (ListOffsets earliest and latest). */
+  /** Log start and high watermark of one partition (ListOffsets earliest and latest, from its leader). */
   async offsets(topic: string, partition: number): Promise<{ logStartOffset: bigint; highWatermark: bigint }> {
-    const ask = async (timestamp: bigint): Promise<bigint> => {
-      const topics = await this.admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp }] }] });
-      const found = topics.find((entry) => entry.name === topic)?.partitions.find((entry) => entry.partitionIndex === partition);
+    const ask = (timestamp: bigint): Promise<bigint> => this.#admin(async () => {
+      const leader = await this.#metadata.leader(topic, partition);
+      const response = await this.#resetOnFailure(leader, leader.request(ApiKey.ListOffsets, versionFor(leader, ApiKey.ListOffsets), {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp }] }],
+        timeoutMs: this.#options.requestTimeoutMs,
+      }, this.#options.requestTimeoutMs));
+      const found = response.topics.find((entry) => entry.name === topic)?.partitions.find((entry) => entry.partitionIndex === partition);
       if (found === undefined) throw new TributaryError('MIRROR_TARGET_FAILED', `${this.description}: no offsets for ${topic}/${partition}`, { topic, partition });
+      if (found.errorCode !== KafkaError.NONE) {
+        this.#forgetIfMoved(found.errorCode);
+        throw kafkaAnswerError(found.errorCode, null, `list offsets of ${topic}/${partition}`);
+      }
       return found.offset;
-    };
-    const [logStartOffset, highWatermark] = await Promise.all([ask(-2n), ask(-1n)]);
+    });
+    const [logStartOffset, highWatermark] = await Promise.all([ask(EARLIEST_TIMESTAMP), ask(LATEST_TIMESTAMP)]);
     return { logStartOffset, highWatermark };
   }
 
-  async #leaderConnection(topic: string, partition: number): Promise<Connection> {
-    const metadata = await this.admin.metadata({ topics: [topic] });
-    const leader = metadata.topics.get(topic)?.partitions[partition]?.leader;
-    const broker = leader === undefined ? undefined : metadata.brokers.get(leader);
-    if (broker === undefined) {
-      this.admin.clearMetadata();
-      throw new TributaryError('MIRROR_TARGET_FAILED', `${this.description}: no leader known for ${topic}/${partition}`, { topic, partition, retriable: true });
-    }
-    return new Promise<Connection>((resolve, reject) => {
-      this.admin[kGetConnection](broker, (error, connection) => (error ? reject(error) : resolve(connection!)));
-    });
+  /**
+   * The connection to a partition's leader. Its metadata is an admin request, retried as
+   * they are; the connection to the leader and the request on it are not.
+   */
+  async #leader(topic: string, partition: number): Promise<BrokerConnection> {
+    await this.#admin(() => this.#metadata.topic(topic, false));
+    return this.#metadata.leader(topic, partition);
+  }
+
+  #forgetIfMoved(errorCode: number): void {
+    if (errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.#metadata.forget();
   }
 
   /** Produces one record batch to one partition with acks=all. Kafka errors come back as codes, not exceptions. */
   async produce(topic: string, partition: number, batch: Buffer): Promise<ProduceOutcome> {
-    const connection = await this.#leaderConnection(topic, partition);
-    const outcome = await this.#resetOnFailure(connection, produceV9.async(connection, topic, partition, batch, this.#options.requestTimeoutMs));
-    if (outcome.errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || outcome.errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.admin.clearMetadata();
+    const leader = await this.#leader(topic, partition);
+    const timeoutMs = this.#options.requestTimeoutMs;
+    const response = await this.#resetOnFailure(leader, leader.request(ApiKey.Produce, versionFor(leader, ApiKey.Produce), produceRequest(topic, partition, batch, timeoutMs), timeoutMs));
+    const outcome = produceOutcome(response);
+    this.#forgetIfMoved(outcome.errorCode);
     return outcome;
   }
 
   /** Fetches stored batches of one partition from `offset`, waiting up to maxWaitMs for data. */
   async fetch(topic: string, partition: number, offset: bigint, maxBytes: number, maxWaitMs: number): Promise<FetchedPartition> {
-    const connection = await this.#leaderConnection(topic, partition);
-    const fetched = await this.#resetOnFailure(connection, fetchV12.async(connection, topic, partition, offset, maxBytes, maxWaitMs));
-    if (fetched.errorCode === KafkaError.NOT_LEADER_OR_FOLLOWER || fetched.errorCode === KafkaError.UNKNOWN_TOPIC_OR_PARTITION) this.admin.clearMetadata();
+    const leader = await this.#leader(topic, partition);
+    // The broker may hold the request for maxWaitMs before it answers: that is not a timeout.
+    const timeoutMs = this.#options.requestTimeoutMs + maxWaitMs;
+    const response = await this.#resetOnFailure(leader, leader.request(ApiKey.Fetch, versionFor(leader, ApiKey.Fetch), fetchRequest(topic, partition, offset, maxBytes, maxWaitMs), timeoutMs));
+    const fetched = fetchedPartition(response);
+    this.#forgetIfMoved(fetched.errorCode);
     return fetched;
   }
 
@@ -232,13 +196,13 @@ export class KafkaClient {
    * the way: the connection is reset, so that nothing written to it reaches the broker later,
    * and the metadata is read again, since its broker may have gone.
    */
-  async #resetOnFailure<T>(connection: Connection, request: Promise<T>): Promise<T> {
+  async #resetOnFailure<T>(connection: BrokerConnection, request: Promise<T>): Promise<T> {
     try {
       return await request;
     } catch (error) {
       if (isNetworkError(error)) {
-        resetSocket(connection);
-        this.admin.clearMetadata();
+        connection.reset();
+        this.#metadata.forget();
       }
       throw error;
     }
@@ -251,44 +215,85 @@ export class KafkaClient {
    * killed a moment ago) must not stand for the whole cluster.
    */
   async probe(): Promise<void> {
-    await Promise.any(this.admin.candidates().map(async (broker) => {
-      const connection = await new Promise<Connection>((resolve, reject) => {
-        this.admin.connections.get(broker, (error, found) => (error ? reject(error) : resolve(found!)));
-      });
-      await this.#resetOnFailure(connection, metadataV12.api.async(connection, []));
+    await Promise.any(this.#pool.candidates().map(async (broker) => {
+      const connection = await this.#pool.connection(broker);
+      await this.#resetOnFailure(connection, this.#metadata.ask([], connection));
     }));
-  }
-
-  /** A connection to the first broker that accepts one, bootstrap brokers first. */
-  #anyBroker(): Promise<Connection> {
-    return new Promise<Connection>((resolve, reject) => {
-      this.admin[kGetBootstrapConnection]((error, found) => (error ? reject(error) : resolve(found!)));
-    });
   }
 
   /** A new idempotent producer id (KIP-98). */
   async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
-    const connection = await this.#anyBroker();
-    const response = await initProducerIdV4.api.async(connection, null, this.#options.requestTimeoutMs, -1n, -1);
-    return { producerId: response.producerId, producerEpoch: response.producerEpoch };
+    return this.#admin(async (attempt) => {
+      const broker = await this.#pool.anyConnection(attempt);
+      const response = await broker.request(ApiKey.InitProducerId, versionFor(broker, ApiKey.InitProducerId), {
+        transactionalId: null,
+        transactionTimeoutMs: this.#options.requestTimeoutMs,
+        producerId: -1n,
+        producerEpoch: -1,
+      }, this.#options.requestTimeoutMs);
+      if (response.errorCode !== KafkaError.NONE) throw kafkaAnswerError(response.errorCode, null, 'init producer id');
+      return { producerId: response.producerId, producerEpoch: response.producerEpoch };
+    });
+  }
+
+  /** The connection to a group's coordinator (FindCoordinator), which alone takes and serves its offsets. */
+  async #coordinator(groupId: string, attempt: number): Promise<BrokerConnection> {
+    const broker = await this.#pool.anyConnection(attempt);
+    const response = await broker.request(ApiKey.FindCoordinator, versionFor(broker, ApiKey.FindCoordinator), { key: groupId, keyType: GROUP_KEY_TYPE, coordinatorKeys: [] }, this.#options.requestTimeoutMs);
+    if (response.errorCode !== KafkaError.NONE) throw kafkaAnswerError(response.errorCode, response.errorMessage, `find the coordinator of group ${groupId}`);
+    return this.#pool.connection({ host: response.host, port: response.port });
   }
 
   /** Commits offsets as a group that is not managed (generation -1), as a standalone consumer does. */
   async commitOffsets(groupId: string, offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void> {
-    const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
+    const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: null }[]>();
     for (const entry of offsets) {
       const list = byTopic.get(entry.topic) ?? [];
-      list.push({ partition: entry.partition, offset: entry.offset });
+      list.push({ partitionIndex: entry.partition, committedOffset: entry.offset, committedLeaderEpoch: -1, committedMetadata: null });
       byTopic.set(entry.topic, list);
     }
-    await this.admin.alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
+    await this.#admin(async (attempt) => {
+      const coordinator = await this.#coordinator(groupId, attempt);
+      const response = await this.#resetOnFailure(coordinator, coordinator.request(ApiKey.OffsetCommit, versionFor(coordinator, ApiKey.OffsetCommit), {
+        groupId,
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+      }, this.#options.requestTimeoutMs));
+      for (const topic of response.topics) {
+        for (const partition of topic.partitions) {
+          if (partition.errorCode !== KafkaError.NONE) throw kafkaAnswerError(partition.errorCode, null, `commit the offset of group ${groupId} for ${topic.name}/${partition.partitionIndex}`);
+        }
+      }
+    });
+  }
+
+  /** The offsets a group committed, as "topic/partition" → offset; `topics` narrows the question. */
+  async groupOffsets(groupId: string, topics: readonly { name: string; partitionIndexes: number[] }[] | null = null): Promise<Map<string, bigint>> {
+    return this.#admin(async (attempt) => {
+      const coordinator = await this.#coordinator(groupId, attempt);
+      const response = await this.#resetOnFailure(coordinator, coordinator.request(ApiKey.OffsetFetch, versionFor(coordinator, ApiKey.OffsetFetch), {
+        groupId,
+        topics: topics === null ? null : topics.map((entry) => ({ name: entry.name, partitionIndexes: entry.partitionIndexes })),
+        groups: [],
+        requireStable: false,
+      }, this.#options.requestTimeoutMs));
+      if (response.errorCode !== KafkaError.NONE) throw kafkaAnswerError(response.errorCode, null, `read the offsets of group ${groupId}`);
+      const offsets = new Map<string, bigint>();
+      for (const topic of response.topics) {
+        for (const partition of topic.partitions) {
+          if (partition.errorCode !== KafkaError.NONE) throw kafkaAnswerError(partition.errorCode, null, `read the offset of group ${groupId} for ${topic.name}/${partition.partitionIndex}`);
+          if (partition.committedOffset >= 0n) offsets.set(`${topic.name}/${partition.partitionIndex}`, partition.committedOffset);
+        }
+      }
+      return offsets;
+    });
   }
 
   /** The offset a group committed for one partition; undefined when it committed none. */
   async committedOffset(groupId: string, topic: string, partition: number): Promise<bigint | undefined> {
-    const groups = await this.admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [partition] }] }] });
-    const offset = groups[0]?.topics.find((entry) => entry.name === topic)?.partitions.find((entry) => entry.partitionIndex === partition)?.committedOffset;
-    return offset !== undefined && offset >= 0n ? offset : undefined;
+    return (await this.groupOffsets(groupId, [{ name: topic, partitionIndexes: [partition] }])).get(`${topic}/${partition}`);
   }
 
   /**
@@ -297,16 +302,11 @@ export class KafkaClient {
    * proxy on the way) still holds, where a graceful close would deliver it.
    */
   resetConnections(): void {
-    for (const [, connection] of this.admin.connections) resetSocket(connection);
-    this.admin.clearMetadata();
+    this.#pool.resetAll();
+    this.#metadata.forget();
   }
 
   async close(): Promise<void> {
-    await this.admin.close().catch(() => undefined);
+    await this.#pool.close().catch(() => undefined);
   }
-}
-
-function resetSocket(connection: Connection): void {
-  const socket = connection.socket as { resetAndDestroy?: () => void; destroyed?: boolean } | undefined;
-  if (socket && !socket.destroyed) socket.resetAndDestroy?.();
 }

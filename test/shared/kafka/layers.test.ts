@@ -11,6 +11,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   'shared/kafka/compression/': ['shared/errors.ts', 'shared/kafka/protocol/'],
   'shared/kafka/apis/': ['shared/kafka/protocol/'],
   'shared/kafka/wire/': ['shared/errors.ts', 'shared/kafka/protocol/', 'shared/kafka/apis/'],
+  // The client speaks the protocol through the codecs below it, and SCRAM through shared/auth.
+  'shared/kafka/client/': ['shared/errors.ts', 'shared/version.ts', 'shared/auth/', 'shared/kafka/protocol/', 'shared/kafka/apis/', 'shared/kafka/wire/'],
 };
 
 function partOf(file: string): string {
