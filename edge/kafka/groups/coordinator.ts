@@ -33,7 +33,8 @@ import { Rebalancer } from './rebalance.ts';
 export type { GroupCoordinatorEvents } from './group-table.ts';
 export type { RequestContext } from './membership.ts';
 export type { MemberRemovalReason } from './metrics.ts';
-export type { OffsetWrite } from './offset-store.ts';
+export type { OffsetRow, OffsetWrite } from './offset-store.ts';
+export { OFFSET_ROW_COLUMNS, offsetWriteOfRow } from './offset-store.ts';
 
 /** Where the committed offsets live, under the data directory. */
 export const GROUPS_DATABASE_PATH = join('meta', 'groups.sqlite');

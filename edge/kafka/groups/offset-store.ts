@@ -56,7 +56,8 @@ export interface OffsetKey {
   partition: number;
 }
 
-interface OffsetRow {
+/** A committed_offsets row as #load selects it; the transaction store's pending offsets share its columns. */
+export interface OffsetRow {
   group_id: string;
   topic: string;
   partition_index: number;
@@ -115,19 +116,10 @@ export class OffsetStore {
     for (const row of await this.#db.all<{ group_id: string; protocol_type: string }>('SELECT group_id, protocol_type FROM consumer_groups')) {
       this.#groups.set(row.group_id, row.protocol_type);
     }
-    const rows = await this.#db.all<OffsetRow>(`
-      SELECT group_id, topic, partition_index, CAST(committed_offset AS TEXT) AS committed_offset, leader_epoch, metadata,
-             CAST(commit_timestamp_ms AS TEXT) AS commit_timestamp_ms
-      FROM committed_offsets`);
+    const rows = await this.#db.all<OffsetRow>(`SELECT ${OFFSET_ROW_COLUMNS} FROM committed_offsets`);
     for (const row of rows) {
-      const committed: CommittedOffset = {
-        offset: BigInt(row.committed_offset),
-        leaderEpoch: row.leader_epoch,
-        metadata: row.metadata,
-        commitTimestampMs: BigInt(row.commit_timestamp_ms),
-      };
-      assertWrite({ topic: row.topic, partition: row.partition_index, committed });
-      this.#cache(row.group_id, row.topic, row.partition_index, committed);
+      const write = offsetWriteOfRow(row);
+      this.#cache(row.group_id, write.topic, write.partition, write.committed);
     }
   }
 
@@ -257,6 +249,21 @@ export class OffsetStore {
     if (partitions === undefined) topics.set(topic, (partitions = new Map()));
     partitions.set(partition, committed);
   }
+}
+
+/** The columns of an OffsetRow, 64-bit integers read as text so that no precision is lost on the way to a bigint. */
+export const OFFSET_ROW_COLUMNS = `group_id, topic, partition_index, CAST(committed_offset AS TEXT) AS committed_offset, leader_epoch, metadata,
+  CAST(commit_timestamp_ms AS TEXT) AS commit_timestamp_ms`;
+
+/** The offset a stored row holds, checked as it is read back. */
+export function offsetWriteOfRow(row: OffsetRow): OffsetWrite {
+  const write: OffsetWrite = {
+    topic: row.topic,
+    partition: row.partition_index,
+    committed: { offset: BigInt(row.committed_offset), leaderEpoch: row.leader_epoch, metadata: row.metadata, commitTimestampMs: BigInt(row.commit_timestamp_ms) },
+  };
+  assertWrite(write);
+  return write;
 }
 
 /** The invariants of a stored offset, checked before it is written and after it is read back. */
