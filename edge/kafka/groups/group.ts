@@ -5,8 +5,7 @@
 // no request, but clears the timers it is given when the thing they watch goes away.
 //
 // The model is Apache Kafka's classic group (GroupMetadata and MemberMetadata in its
-// broker), reduced to one node: there is no offsets topic to write the group to, so a
-// state change takes effect at once.
+// broker), reduced to one node. What of it outlives a restart is group-snapshot.ts's.
 import { assert } from '../../../shared/errors.ts';
 import type { AnswerOf } from '../../../shared/kafka/apis/index.ts';
 import type { joinGroupApi } from '../../../shared/kafka/apis/join-group.ts';
