@@ -11,15 +11,9 @@
 // does not come back with it. Members that joined a rebalance still under way have no
 // generation yet and are not written: their clients rejoin, as they would after a move.
 import { assert } from '../../../shared/errors.ts';
-import { ClassicGroup, GroupMember } from './group.ts';
+import { ClassicGroup, GroupMember, type MemberFields } from './group.ts';
 
-export interface MemberSnapshot {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  rebalanceTimeoutMs: number;
-  sessionTimeoutMs: number;
+export interface MemberSnapshot extends MemberFields {
   /** The member's metadata for the group's protocol (its subscription). */
   subscription: Buffer;
   assignment: Buffer;

@@ -40,6 +40,16 @@ export type SyncAnswer = AnswerOf<typeof syncGroupApi>;
 export type JoinWaiter = (response: JoinAnswer) => void;
 export type SyncWaiter = (response: SyncAnswer) => void;
 
+/** Who a member is and how long it may be silent: what it joined with, and what a restart must keep (group-snapshot.ts). */
+export interface MemberFields {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  sessionTimeoutMs: number;
+}
+
 export class GroupMember {
   /** Changes only when a static member rejoins without its id and gets a new one. */
   memberId: string;
@@ -60,16 +70,7 @@ export class GroupMember {
   /** Fires when the member has been silent too long; re-armed by every sign of life. */
   sessionTimer: NodeJS.Timeout | undefined;
 
-  constructor(fields: {
-    memberId: string;
-    groupInstanceId: string | null;
-    clientId: string;
-    clientHost: string;
-    rebalanceTimeoutMs: number;
-    sessionTimeoutMs: number;
-    protocolType: string;
-    protocols: MemberProtocol[];
-  }) {
+  constructor(fields: MemberFields & { protocolType: string; protocols: MemberProtocol[] }) {
     this.memberId = fields.memberId;
     this.groupInstanceId = fields.groupInstanceId;
     this.clientId = fields.clientId;
