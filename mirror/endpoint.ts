@@ -10,8 +10,21 @@ import { TributaryError } from '../shared/errors.ts';
 import { KafkaClient, type KafkaClientOptions } from '../shared/kafka/client/kafka-client.ts';
 import { authenticationFailure, describeError, isNetworkError, isRetriableKafkaAnswer, KAFKA_ERROR_HINTS, KafkaError } from '../shared/kafka/client/kafka-errors.ts';
 import type { ProduceOutcome } from '../shared/kafka/client/kafka-requests.ts';
+import { iterateBatchHeaders } from '../shared/kafka/record-batch.ts';
 
 export type { ProduceOutcome };
+
+/** ListOffsets timestamp -1: the partition's end (at read_committed, its last stable offset). */
+const LATEST_OFFSET = -1n;
+/** Isolation level READ_COMMITTED (KIP-98), as the mirror's fetches use. */
+const READ_COMMITTED = 1;
+
+/** The offset after the last whole batch of a fetched buffer, or `offset` when it holds none. */
+function endOfWholeBatches(records: Buffer, offset: bigint): bigint {
+  let end = offset;
+  for (const header of iterateBatchHeaders(records)) if (header.lastOffset + 1n > end) end = header.lastOffset + 1n;
+  return end;
+}
 
 /** Connections kept for long polls per endpoint; beyond this, partitions share them (and may wait on each other). */
 export const LONG_POLL_CONNECTIONS_MAX = 64;
@@ -19,6 +32,11 @@ export const LONG_POLL_CONNECTIONS_MAX = 64;
 export interface EndpointRead {
   /** Whole batches from the one holding the offset read; may end with a partial batch. */
   records: Buffer;
+  /**
+   * The end of what a committed read can reach: the last stable offset (KIP-98), which is
+   * the high watermark when no transaction is open. The mirror's lag counts to it, as it
+   * reads committed data only.
+   */
   highWatermark: bigint;
   logStartOffset: bigint;
   /** The offset is below the log start (evicted) or past the end. */
@@ -163,7 +181,21 @@ export class KafkaEndpoint implements LogEndpoint {
       return { records: Buffer.alloc(0), highWatermark: fetched.highWatermark, logStartOffset: fetched.logStartOffset, outOfRange: true };
     }
     if (fetched.errorCode !== KafkaError.NONE) throw kafkaFailure(this.errorCode, this.name, `fetch ${topic}/${partition} at ${offset}`, fetched.errorCode, null);
-    return { records: fetched.records, highWatermark: fetched.highWatermark, logStartOffset: fetched.logStartOffset, outOfRange: false, abortedTransactions: fetched.abortedTransactions };
+    // A read_committed fetch stops at the last stable offset; only when it stopped short of the
+    // high watermark can an open transaction lie between them, and only then is it asked for.
+    const readableEnd = endOfWholeBatches(fetched.records, offset) < fetched.highWatermark ? await this.#lastStableOffset(topic, partition) : fetched.highWatermark;
+    return { records: fetched.records, highWatermark: readableEnd, logStartOffset: fetched.logStartOffset, outOfRange: false, abortedTransactions: fetched.abortedTransactions };
+  }
+
+  /** ListOffsets for the latest offset at read_committed answers the last stable offset (KIP-98). */
+  async #lastStableOffset(topic: string, partition: number): Promise<bigint> {
+    const topics = await this.#guard(`list the last stable offset of ${topic}/${partition}`, () => this.#client.admin.listOffsets({
+      topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: LATEST_OFFSET }] }],
+      isolationLevel: READ_COMMITTED,
+    }));
+    const found = topics.find((entry) => entry.name === topic)?.partitions.find((entry) => entry.partitionIndex === partition);
+    if (found === undefined) throw new TributaryError(this.errorCode, `${this.name}: no last stable offset for ${topic}/${partition}`, { topic, partition });
+    return found.offset;
   }
 
   append(topic: string, partition: number, batch: Buffer): Promise<ProduceOutcome> {

@@ -6,7 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Daemon } from '../helpers/daemon.ts';
 import { RunningScenario, runScenario } from '../edge/kafka/transactions/support/librdkafka.ts';
-import { freePort, mirrorThrough } from './cluster.ts';
+import type { MirrorReport } from '../../shared/mirror-report.ts';
+import { freePort, mirrorThrough, waitFor } from './cluster.ts';
 
 const EDGE = 'edge-tx';
 
@@ -35,6 +36,40 @@ test('committed transactions reach the central, aborted and open ones do not', a
     assert.equal(after.values, ['kept-0', 'kept-1', 'kept-2', 'later-0', 'later-1', 'after-open-0', 'successor-0']);
   } finally {
     await open?.kill();
+    await edge?.cleanup();
+    await central.cleanup();
+  }
+});
+
+test('a standalone mirror counts its lag to the last stable offset: an open transaction is not backlog it could send', async () => {
+  const centralPort = await freePort();
+  const central = await Daemon.start({ subcommand: 'central', config: { node: { id: 'central' }, listeners: { kafka: { port: centralPort } } } });
+  const kafkaPort = await freePort();
+  const mirrorSection = mirrorThrough(centralPort, centralPort, { embedded: false, source: { bootstrap: [`127.0.0.1:${kafkaPort}`] }, http: { port: 0 }, topics: { include: ['readings'] } });
+  let edge: Daemon | undefined;
+  let mirror: Daemon | undefined;
+  let open: RunningScenario | undefined;
+  try {
+    edge = await Daemon.start({ config: { node: { id: EDGE }, listeners: { kafka: { port: kafkaPort } }, topics: { overrides: { readings: { partitions: 1 } } }, mirror: mirrorSection } });
+    const bootstrap = `127.0.0.1:${kafkaPort}`;
+    // Offsets 0-2 committed (3 is their marker), 4-5 in a transaction left open.
+    await runScenario(bootstrap, 'produce', 'readings', 'tx-lag', 'COMMIT', '3', 'kept');
+    open = new RunningScenario(bootstrap, 'open', ['readings', 'tx-lag-open', '2']);
+    await open.waitFor((line) => line.open === 2, 'the open transaction\'s records written');
+    // Started only now, so that every read it makes sees the open transaction.
+    mirror = await Daemon.start({ subcommand: 'mirror', config: { node: { id: EDGE }, mirror: mirrorSection } });
+    const mirrorHttp = mirror.ports.http;
+    const report = await waitFor('the committed records delivered', async () => {
+      const answer = (await (await fetch(`http://127.0.0.1:${mirrorHttp}/api/mirror`)).json()) as MirrorReport;
+      return answer.partitions.find((row) => row.topic === 'readings' && row.deliveredOffset === '4') === undefined ? undefined : answer;
+    });
+    assert.equal(report.partitions.map((row) => [row.logEndOffset, row.backlogRecords]), [['4', 0]], 'the end is the last stable offset 4, not the high watermark 6');
+    assert.is(report.backlogRecords, 0);
+    const lag = (await (await fetch(`http://127.0.0.1:${mirrorHttp}/metrics`)).text()).match(/^tributary_mirror_lag_records\{[^}]*topic="readings"[^}]*\} (\S+)$/m);
+    assert.is(lag?.[1], '0', 'the lag metric counts to the last stable offset too');
+  } finally {
+    await open?.kill();
+    await mirror?.cleanup();
     await edge?.cleanup();
     await central.cleanup();
   }

@@ -10,8 +10,10 @@
 // It behaves as Apache Kafka's classic GroupCoordinator does for one broker, with the
 // same error codes in the same situations, so that every Kafka client's group logic works
 // unchanged. What differs, because there is one node:
-// - Group membership lives in memory only. After a restart groups come back Empty (those
-//   with committed offsets) and clients rejoin, as they would after a coordinator moved.
+// - There is no __consumer_offsets topic: a group's membership (Kafka's GroupMetadata) and
+//   its offsets are kept in the group store (offset-store.ts). After a restart a group comes
+//   back with its last generation's members, whose sessions start again from the restart,
+//   as Kafka's do when a coordinator loads the group.
 // - A group that is Empty and has no committed offsets is forgotten at once, where Kafka
 //   forgets it at its next cleanup pass.
 // - Committed offsets are kept until their group is deleted (no offsets.retention.minutes).
@@ -33,7 +35,8 @@ import { Rebalancer } from './rebalance.ts';
 export type { GroupCoordinatorEvents } from './group-table.ts';
 export type { RequestContext } from './membership.ts';
 export type { MemberRemovalReason } from './metrics.ts';
-export type { OffsetWrite } from './offset-store.ts';
+export type { OffsetRow, OffsetWrite } from './offset-store.ts';
+export { OFFSET_ROW_COLUMNS, offsetWriteOfRow } from './offset-store.ts';
 
 /** Where the committed offsets live, under the data directory. */
 export const GROUPS_DATABASE_PATH = join('meta', 'groups.sqlite');
@@ -75,6 +78,7 @@ export class GroupCoordinator {
     this.#table = new GroupTable({ config: this.config, store, metrics, logger: options.logger ?? silentLogger() });
     this.events = this.#table.events;
     this.#rebalancer = new Rebalancer(this.#table);
+    for (const { group, rebalancePending } of this.#table.takeRestored()) this.#rebalancer.resume(group, rebalancePending);
     this.#membership = new Membership(this.#table, this.#rebalancer);
     this.#offsets = new OffsetCommits(this.#table, this.#rebalancer, { partitionExists: options.partitionExists ?? (() => true), now: options.now ?? Date.now });
     this.#listing = new GroupListing(this.#table);

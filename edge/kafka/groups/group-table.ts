@@ -4,11 +4,15 @@
 //
 // A group is known while it has members, members-to-be or committed offsets. One that has
 // none of these is forgotten at once (Kafka forgets it at its next cleanup pass).
+//
+// Groups come back after a restart as they were last stored (group-snapshot.ts): with the
+// members of their last generation, or Empty when they only have committed offsets.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../../shared/logger.ts';
 import { ErrorCode } from '../../../shared/kafka/protocol/error-codes.ts';
 import type { GroupCoordinatorConfig } from './config.ts';
 import { ClassicGroup } from './group.ts';
+import { restoreGroup, snapshotOf } from './group-snapshot.ts';
 import type { GroupMetrics, MemberRemovalReason, RefusedLimit } from './metrics.ts';
 import type { OffsetStore } from './offset-store.ts';
 
@@ -42,6 +46,8 @@ export class GroupTable {
   readonly logger: Logger;
   readonly #groups = new Map<string, ClassicGroup>();
   readonly #lastLimitWarningMs = new Map<RefusedLimit, number>();
+  /** Groups restored with members, and whether each was between generations when stored; taken once by takeRestored. */
+  #restored: { group: ClassicGroup; rebalancePending: boolean }[] = [];
   #closed = false;
 
   constructor(parts: GroupTableParts) {
@@ -54,6 +60,35 @@ export class GroupTable {
     for (const [groupId, protocolType] of parts.store.groups()) {
       this.#groups.set(groupId, new ClassicGroup(groupId, protocolType === '' ? null : protocolType));
     }
+    // Stored memberships replace those: the group continues its generation.
+    for (const snapshot of parts.store.takeLoadedSnapshots()) {
+      const group = restoreGroup(snapshot);
+      this.#groups.set(group.groupId, group);
+      if (group.members.size > 0) this.#restored.push({ group, rebalancePending: snapshot.rebalancePending });
+    }
+  }
+
+  /** The groups restored with members, for their sessions to be started; empty after the first call. */
+  takeRestored(): { group: ClassicGroup; rebalancePending: boolean }[] {
+    const restored = this.#restored;
+    this.#restored = [];
+    return restored;
+  }
+
+  /**
+   * Stores the group's membership as it stands now, durably (forgotten with the group when it
+   * is no longer known). Resolves once written; a failure is the caller's to answer.
+   */
+  storeMembership(group: ClassicGroup, options: { asStable?: boolean } = {}): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return this.store.storeMembership(group.groupId, this.isCurrent(group) ? snapshotOf(group, options) : undefined);
+  }
+
+  /** storeMembership for a change no request waits on: a failure is logged, and the next change of the group writes it again. */
+  rememberMembership(group: ClassicGroup): void {
+    this.storeMembership(group).catch((error: unknown) => {
+      this.logger.error({ groupId: group.groupId, err: error }, `the membership of consumer group ${group.groupId} could not be stored; after a restart its members may have to rejoin`);
+    });
   }
 
   /** True once the coordinator is closing: every request is then answered COORDINATOR_NOT_AVAILABLE. */
@@ -118,6 +153,7 @@ export class GroupTable {
     if (!this.isCurrent(group)) return;
     if (!group.is('Empty') || group.headCount > 0 || group.commitsInFlight > 0 || this.store.hasOffsets(group.groupId)) return;
     this.#groups.delete(group.groupId);
+    this.rememberMembership(group);
     this.events.emit('groupRemoved', { groupId: group.groupId, reason: 'empty' });
   }
 

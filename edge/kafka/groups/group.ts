@@ -5,8 +5,7 @@
 // no request, but clears the timers it is given when the thing they watch goes away.
 //
 // The model is Apache Kafka's classic group (GroupMetadata and MemberMetadata in its
-// broker), reduced to one node: there is no offsets topic to write the group to, so a
-// state change takes effect at once.
+// broker), reduced to one node. What of it outlives a restart is group-snapshot.ts's.
 import { assert } from '../../../shared/errors.ts';
 import type { AnswerOf } from '../../../shared/kafka/apis/index.ts';
 import type { joinGroupApi } from '../../../shared/kafka/apis/join-group.ts';
@@ -41,6 +40,16 @@ export type SyncAnswer = AnswerOf<typeof syncGroupApi>;
 export type JoinWaiter = (response: JoinAnswer) => void;
 export type SyncWaiter = (response: SyncAnswer) => void;
 
+/** Who a member is and how long it may be silent: what it joined with, and what a restart must keep (group-snapshot.ts). */
+export interface MemberFields {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  sessionTimeoutMs: number;
+}
+
 export class GroupMember {
   /** Changes only when a static member rejoins without its id and gets a new one. */
   memberId: string;
@@ -61,16 +70,7 @@ export class GroupMember {
   /** Fires when the member has been silent too long; re-armed by every sign of life. */
   sessionTimer: NodeJS.Timeout | undefined;
 
-  constructor(fields: {
-    memberId: string;
-    groupInstanceId: string | null;
-    clientId: string;
-    clientHost: string;
-    rebalanceTimeoutMs: number;
-    sessionTimeoutMs: number;
-    protocolType: string;
-    protocols: MemberProtocol[];
-  }) {
+  constructor(fields: MemberFields & { protocolType: string; protocols: MemberProtocol[] }) {
     this.memberId = fields.memberId;
     this.groupInstanceId = fields.groupInstanceId;
     this.clientId = fields.clientId;

@@ -274,6 +274,8 @@ export class Membership {
             ? joinResult(group, member, { members: isLeader ? group.currentMemberMetadata() : [], skipAssignment: isLeader })
             : joinResult(group, member, { members: [], leader: previousLeader ?? '' });
           this.#rebalancer.answerJoin(member, response);
+          // The member's new id must outlive a restart: its next heartbeat carries it.
+          this.#table.rememberMembership(group);
         } else {
           this.#rebalancer.maybePrepareRebalance(group, `static member ${join.groupInstanceId} rejoined with protocols that change the group's choice`);
         }

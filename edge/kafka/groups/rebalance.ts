@@ -4,6 +4,11 @@
 // The requests that set these going are membership.ts's; offsets.ts keeps a committing
 // member's session alive through here too.
 //
+// Durability. The group's membership is stored (group-table.ts, group-snapshot.ts) at every
+// step a restart should come back to: a rebalance starting, a generation starting, a member
+// removed, and a generation Stable, which is written before any member is answered its
+// assignment (Kafka's storeGroup in doSyncGroup). Restored groups get fresh session timers.
+//
 // Timing. Each member has one timer for its session, re-armed by every sign of life; each
 // rebalancing group has one timer for the phase it waits in. Nothing polls. All state
 // changes happen on the event loop's one thread, so no request ever sees another half done.
@@ -26,6 +31,16 @@ export class Rebalancer {
     if (group.canRebalance) this.prepareRebalance(group, reason);
   }
 
+  /**
+   * A group restored from the store: each member's session starts now, as Kafka's does when a
+   * coordinator loads the group, so members that heartbeat carry on and those gone time out.
+   * A group stored between generations rebalances at once.
+   */
+  resume(group: ClassicGroup, rebalancePending: boolean): void {
+    for (const member of group.members.values()) this.keepAlive(group, member);
+    if (rebalancePending) this.prepareRebalance(group, 'the group was between generations when the coordinator stopped');
+  }
+
   prepareRebalance(group: ClassicGroup, reason: string): void {
     assert(group.joinPhase === undefined, `group ${group.groupId} is already preparing a rebalance`);
     // Members waiting for an assignment are told to rejoin instead.
@@ -36,6 +51,7 @@ export class Rebalancer {
     this.#table.metrics.rebalances.inc({ reason: wasEmpty ? 'first-member' : 'membership' });
     this.#table.logger.info({ groupId: group.groupId, generationId: group.generationId, reason }, 'consumer group rebalancing');
     this.#table.events.emit('rebalanceStarted', { groupId: group.groupId, generationId: group.generationId, reason });
+    this.#table.rememberMembership(group);
     if (wasEmpty) {
       const delayMs = this.#table.config.initialRebalanceDelayMs;
       this.#startJoinPhase(group, 'initial', delayMs, Math.max(group.rebalanceTimeoutMs - delayMs, 0));
@@ -88,6 +104,7 @@ export class Rebalancer {
     this.#table.events.emit('generationStarted', { groupId: group.groupId, generationId: group.generationId, memberIds });
     if (group.is('Empty')) {
       this.#table.logger.info({ groupId: group.groupId, generationId: group.generationId }, 'consumer group is empty');
+      this.#table.rememberMembership(group);
       this.#table.forgetIfUnused(group);
       return;
     }
@@ -99,6 +116,7 @@ export class Rebalancer {
       member.isNew = false;
       group.pendingSyncMembers.add(member.memberId);
     }
+    this.#table.rememberMembership(group);
     // Every member must now send SyncGroup within the rebalance timeout (Kafka's DelayedSync).
     const generationId = group.generationId;
     group.syncTimer = setTimeout(() => this.#onSyncExpired(group, generationId), group.rebalanceTimeoutMs);
@@ -132,7 +150,12 @@ export class Rebalancer {
     }
   }
 
-  /** The leader's assignment arrived: store it and answer every waiting member with its own part. */
+  /**
+   * The leader's assignment arrived: store the generation with it durably, then make the group
+   * Stable and answer every waiting member with its own part, so that no member is told an
+   * assignment a restart would take back. When the write fails the members are told to find
+   * the coordinator again and the group rebalances (Kafka answers a failed storeGroup so).
+   */
   completeAssignment(group: ClassicGroup, assignments: ReadonlyArray<{ memberId: string; assignment: Buffer }>): void {
     const assigned = new Map<string, Buffer>();
     for (const { memberId, assignment } of assignments) {
@@ -147,10 +170,22 @@ export class Rebalancer {
       assigned.set(memberId, Buffer.copyBytesFrom(assignment));
     }
     for (const member of group.members.values()) member.assignment = assigned.get(member.memberId) ?? EMPTY_BYTES;
-    group.transitionTo('Stable');
-    this.#propagateAssignment(group, ErrorCode.NONE);
-    this.#table.logger.info({ groupId: group.groupId, generationId: group.generationId }, 'consumer group is stable');
-    this.#table.events.emit('groupStable', { groupId: group.groupId, generationId: group.generationId });
+    const generationId = group.generationId;
+    // Only the generation the write was for may still become Stable: anything that moved the group on meanwhile answered its members already.
+    const stillAssigning = (): boolean => this.#table.isCurrent(group) && group.generationId === generationId && group.is('CompletingRebalance');
+    // Written as the Stable generation it becomes; until then it waits in CompletingRebalance, so that a SyncGroup meanwhile waits too.
+    this.#table.storeMembership(group, { asStable: true }).then(() => {
+      if (!stillAssigning()) return;
+      group.transitionTo('Stable');
+      this.#propagateAssignment(group, ErrorCode.NONE);
+      this.#table.logger.info({ groupId: group.groupId, generationId: group.generationId }, 'consumer group is stable');
+      this.#table.events.emit('groupStable', { groupId: group.groupId, generationId: group.generationId });
+    }, (error: unknown) => {
+      if (!stillAssigning()) return;
+      this.#table.logger.error({ groupId: group.groupId, generationId, err: error }, 'storing the consumer group\'s new generation failed; its members rebalance');
+      this.#propagateAssignment(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      this.maybePrepareRebalance(group, 'storing the new generation failed');
+    });
   }
 
   /** Answers every waiting SyncGroup: with its assignment, or with the error and no assignment. */
@@ -205,6 +240,7 @@ export class Rebalancer {
       case 'Dead':
         break;
     }
+    this.#table.rememberMembership(group);
     this.#table.forgetIfUnused(group);
   }
 

@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from '../../../shared/sqlite.ts';
-import type { OffsetWrite } from '../groups/coordinator.ts';
+import { OFFSET_ROW_COLUMNS, offsetWriteOfRow, type OffsetRow, type OffsetWrite } from '../groups/coordinator.ts';
 
 export const TRANSACTIONS_DATABASE_PATH = join('meta', 'transactions.sqlite');
 const SCHEMA_VERSION = 1;
@@ -54,15 +54,9 @@ interface TransactionRow {
   groups: string;
 }
 
-interface PendingOffsetRow {
+/** A pending offset is a committed offset held back for its transaction: the same row, plus whose it is. */
+interface PendingOffsetRow extends OffsetRow {
   transactional_id: string;
-  group_id: string;
-  topic: string;
-  partition_index: number;
-  committed_offset: string;
-  leader_epoch: number;
-  metadata: string;
-  commit_timestamp_ms: string;
 }
 
 export class TransactionStore {
@@ -137,15 +131,12 @@ export class TransactionStore {
         pendingOffsets: new Map(),
       });
     }
-    const pending = await this.#db.all<PendingOffsetRow>(`
-      SELECT transactional_id, group_id, topic, partition_index, CAST(committed_offset AS TEXT) AS committed_offset, leader_epoch, metadata,
-             CAST(commit_timestamp_ms AS TEXT) AS commit_timestamp_ms
-      FROM pending_offsets`);
+    const pending = await this.#db.all<PendingOffsetRow>(`SELECT transactional_id, ${OFFSET_ROW_COLUMNS} FROM pending_offsets`);
     for (const row of pending) {
       const record = records.get(row.transactional_id);
       if (record === undefined) continue;
       const writes = record.pendingOffsets.get(row.group_id) ?? [];
-      writes.push({ topic: row.topic, partition: row.partition_index, committed: { offset: BigInt(row.committed_offset), leaderEpoch: row.leader_epoch, metadata: row.metadata, commitTimestampMs: BigInt(row.commit_timestamp_ms) } });
+      writes.push(offsetWriteOfRow(row));
       record.pendingOffsets.set(row.group_id, writes);
     }
     return [...records.values()];

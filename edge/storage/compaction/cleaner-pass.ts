@@ -12,16 +12,23 @@
 // 2. Every cleanable segment from the log start is copied, oldest first, into groups of at
 //    most segment.bytes: a record stays when the map has no newer offset for its key; a
 //    tombstone (null value) goes once it is older than delete.retention.ms; a record without
-//    a key goes (as Kafka's cleaner drops it). Control batches and transactional batches stay
-//    whole: markers as Kafka keeps them, and no record of a transaction, committed or
-//    aborted, is weighed against another, so nothing aborted can take the place of what was
-//    committed. Their records are not in the map either.
+//    a key goes (as Kafka's cleaner drops it). Transactions (KIP-98), as Kafka's cleaner
+//    treats them: the batches of an aborted transaction go whole (the aborted-transaction
+//    index says which, walked as a read_committed reader walks it); a commit marker goes
+//    once it is older than delete.retention.ms and no batch of its transaction is left before
+//    it, so that a reader never meets a transaction's records without its marker. Abort
+//    markers stay while the aborted-transaction index lists their transactions: it is kept
+//    in the producer-state snapshots, and a reader told of an aborted transaction needs its
+//    marker to know where it ends. Committed transactional batches stay whole and are not in
+//    the map: no record of a transaction is weighed against another.
 // 3. Each group is swapped in crash-safely (segment-swap.ts); the first dirty offset moves.
 //
 // Reads go through Segment.acquire and the verifying walk (segment-scan.ts), so each batch's
 // CRC is checked before it is copied; a corrupt batch gives up the pass and changes nothing.
 import { TributaryError } from '../../../shared/errors.ts';
 import { decodeRecords, type RecordBatchHeader } from '../../../shared/kafka/record-batch.ts';
+import { markerOf } from '../../../shared/kafka/control-batch.ts';
+import { AbortedBatchFilter } from '../../../shared/kafka/read-committed.ts';
 import { readCleanerOffset, writeCleanerOffset } from '../checkpoint.ts';
 import type { PartitionState } from '../partition-state.ts';
 import { Segment } from '../segment.ts';
@@ -50,6 +57,8 @@ export interface CleanerPassResult {
   partial: boolean;
   /** Bytes of the segments the pass rewrote: the log cleaned. */
   cleanedBytes: number;
+  /** Of removedRecords, those of aborted transactions and the commit markers of transactions with no batch left. */
+  removedTransactionRecords: number;
   /** Bytes read: the dirty segments twice (key map, then copy), the clean ones once. */
   readBytes: number;
   writtenBytes: number;
@@ -105,7 +114,7 @@ class PassAbandoned extends Error {}
 /** Runs one pass over `share.cleanable` (from measureDirty). */
 export async function cleanPartition(state: PartitionState, share: DirtyShare, options: CleanerPassOptions): Promise<CleanerPassResult> {
   const { cleanable, firstDirtyOffset } = share;
-  const result: CleanerPassResult = { cleaned: false, firstDirtyOffset, partial: false, cleanedBytes: 0, readBytes: 0, writtenBytes: 0, removedRecords: 0, segmentsBefore: cleanable.length, segmentsAfter: cleanable.length };
+  const result: CleanerPassResult = { cleaned: false, firstDirtyOffset, partial: false, cleanedBytes: 0, readBytes: 0, writtenBytes: 0, removedRecords: 0, removedTransactionRecords: 0, segmentsBefore: cleanable.length, segmentsAfter: cleanable.length };
   const dirty = cleanable.filter((segment) => segment.nextOffset > firstDirtyOffset);
   if (dirty.length === 0) return result;
   const { map } = options;
@@ -168,6 +177,8 @@ export async function cleanPartition(state: PartitionState, share: DirtyShare, o
     result.segmentsAfter -= done.sources.length - 1;
     return true;
   };
+  // Below the last stable offset every transaction has its marker, and the index lists every aborted one.
+  const transactions = new TransactionBatches(state.producers.abortedTransactions(0n, mapEnd), tombstoneCutoff);
   try {
     for (const source of sources) {
       if (state.status !== 'open') throw new PassAbandoned();
@@ -184,6 +195,11 @@ export async function cleanPartition(state: PartitionState, share: DirtyShare, o
       result.cleanedBytes += source.sizeBytes;
       const output = writer!;
       result.readBytes += await walk(state, source, async (header, bytes) => {
+        if (header.isTransactional && !transactions.keeps(header, bytes)) {
+          result.removedRecords += header.recordCount;
+          result.removedTransactionRecords += header.recordCount;
+          return;
+        }
         if (header.isControlBatch || header.isTransactional || header.baseOffset >= mapEnd) {
           await output.append(bytes, header.baseOffset, header.maxTimestamp);
           return;
@@ -205,6 +221,41 @@ export async function cleanPartition(state: PartitionState, share: DirtyShare, o
   result.firstDirtyOffset = mapEnd;
   await writeCleanerOffset(state.context.files, state.directory, mapEnd);
   return result;
+}
+
+/**
+ * Which transactional batches a pass keeps, walked in offset order from the log start: not
+ * those of aborted transactions (Kafka's cleaner drops them, KIP-98), and not a commit marker
+ * older than delete.retention.ms whose transaction has no batch left before it (gone with
+ * retention). Abort markers stay (see keeps).
+ */
+class TransactionBatches {
+  readonly #aborted: AbortedBatchFilter;
+  readonly #markerCutoff: bigint;
+  /** Producers with a batch kept since their last marker: their next marker must stay. */
+  readonly #keptSinceMarker = new Set<bigint>();
+
+  constructor(aborted: readonly { producerId: bigint; firstOffset: bigint }[], markerCutoff: bigint) {
+    this.#aborted = new AbortedBatchFilter(aborted);
+    this.#markerCutoff = markerCutoff;
+  }
+
+  /** Call for every transactional batch (control batches included) in offset order; `bytes` is the batch alone. */
+  keeps(header: RecordBatchHeader, bytes: Buffer): boolean {
+    const skipped = this.#aborted.skips({ ...header, position: 0 }, bytes);
+    if (!header.isControlBatch) {
+      if (skipped) return false;
+      this.#keptSinceMarker.add(header.producerId);
+      return true;
+    }
+    const hasBatches = this.#keptSinceMarker.delete(header.producerId);
+    // An abort marker stays: the aborted-transaction index (kept in the producer-state
+    // snapshots) still lists its transaction, and a read_committed reader told of it drops the
+    // producer's batches from its first offset until it meets this marker, so without it the
+    // producer's later committed batches would be dropped too.
+    if (markerOf({ ...header, position: 0 }, bytes) === 'abort') return true;
+    return hasBatches || header.maxTimestamp > this.#markerCutoff;
+  }
 }
 
 interface SegmentGroup {

@@ -88,7 +88,7 @@ export class LogCleaner {
         report.passes.push({ topic: partition.topic, partition: partition.index, ...result });
         logger.info({
           event: 'compaction', topic: partition.topic, partition: partition.index, readBytes: result.readBytes, writtenBytes: result.writtenBytes,
-          removedRecords: result.removedRecords, segmentsBefore: result.segmentsBefore, segmentsAfter: result.segmentsAfter,
+          removedRecords: result.removedRecords, removedTransactionRecords: result.removedTransactionRecords, segmentsBefore: result.segmentsBefore, segmentsAfter: result.segmentsAfter,
           firstDirtyOffset: result.firstDirtyOffset.toString(), partial: result.partial, durationMs: Math.round(performance.now() - started),
         }, 'partition compacted');
       } catch (error) {

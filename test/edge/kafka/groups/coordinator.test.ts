@@ -1,138 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { GroupCoordinatorConfig } from '../../../../edge/kafka/groups/config.ts';
-import { GroupCoordinator, type GroupCoordinatorOptions } from '../../../../edge/kafka/groups/coordinator.ts';
 import { ErrorCode as E } from '../../../../shared/kafka/protocol/error-codes.ts';
-import type { RequestContext } from '../../../../edge/kafka/groups/coordinator.ts';
-import type { JoinAnswer, SyncAnswer } from '../../../../edge/kafka/groups/group.ts';
-import type { JoinGroupRequest } from '../../../../shared/kafka/apis/join-group.ts';
-import type { LeaveGroupRequest } from '../../../../shared/kafka/apis/leave-group.ts';
-import type { OffsetCommitRequest } from '../../../../shared/kafka/apis/offset-commit.ts';
-import type { SyncGroupRequest } from '../../../../shared/kafka/apis/sync-group.ts';
+import {
+  bytes, closeOpened, commit, context, heartbeat, joinMembers, joinRequest, leaveRequest, LONG_SESSION_MS, memberIdFor,
+  openCoordinator, removeDirectories, syncAll, syncRequest, temporaryDirectory,
+} from './support.ts';
 
-// Short timers so that rebalances and expiries happen within a test; tests wait for the
-// coordinator's events, never for a fixed time.
-const TEST_CONFIG: Partial<GroupCoordinatorConfig> = {
-  initialRebalanceDelayMs: 10,
-  sessionTimeoutMsMin: 50,
-  sessionTimeoutMsMax: 60_000,
-};
-const LONG_SESSION_MS = 30_000;
-
-const opened: GroupCoordinator[] = [];
-const directories: string[] = [];
-
-function temporaryDirectory(): string {
-  const directory = mkdtempSync(join(tmpdir(), 'tributary-'));
-  directories.push(directory);
-  return directory;
-}
-
-async function openCoordinator(config: Partial<GroupCoordinatorConfig> = {}, options: Partial<GroupCoordinatorOptions> = {}): Promise<GroupCoordinator> {
-  const coordinator = await GroupCoordinator.open({ dataDir: options.dataDir ?? temporaryDirectory(), ...options, config: { ...TEST_CONFIG, ...config } });
-  opened.push(coordinator);
-  return coordinator;
-}
-
-test.after.each(async () => {
-  for (const coordinator of opened.splice(0)) await coordinator.close();
-});
-
-test.after(() => {
-  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
-});
-
-function context(apiVersion = 5, clientId = 'app'): RequestContext {
-  return { apiVersion, clientId, clientHost: '/127.0.0.1' };
-}
-
-const bytes = (text: string): Buffer => Buffer.from(text);
-
-interface JoinOptions {
-  memberId?: string;
-  groupInstanceId?: string | null;
-  protocols?: string[];
-  protocolType?: string;
-  sessionTimeoutMs?: number;
-  rebalanceTimeoutMs?: number;
-  metadata?: Buffer;
-}
-
-function joinRequest(groupId: string, options: JoinOptions = {}): JoinGroupRequest {
-  return {
-    groupId,
-    sessionTimeoutMs: options.sessionTimeoutMs ?? LONG_SESSION_MS,
-    rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? LONG_SESSION_MS,
-    memberId: options.memberId ?? '',
-    groupInstanceId: options.groupInstanceId ?? null,
-    protocolType: options.protocolType ?? 'consumer',
-    protocols: (options.protocols ?? ['range']).map((name) => ({ name, metadata: options.metadata ?? bytes(`${name}-metadata`) })),
-    reason: null,
-  };
-}
-
-/** A SyncGroup request as the server decodes it: what a version lacks takes Kafka's default. */
-function syncRequest(fields: Pick<SyncGroupRequest, 'groupId' | 'generationId' | 'memberId' | 'assignments'> & Partial<SyncGroupRequest>): SyncGroupRequest {
-  return { groupInstanceId: null, protocolType: null, protocolName: null, ...fields };
-}
-
-/** A LeaveGroup request as the server decodes it: one member (v0–2) or a batch (v3+). */
-function leaveRequest(fields: { groupId: string; memberId?: string; members?: Array<{ memberId: string; groupInstanceId: string | null }> }): LeaveGroupRequest {
-  return { groupId: fields.groupId, memberId: fields.memberId ?? '', members: (fields.members ?? []).map((member) => ({ ...member, reason: null })) };
-}
-
-/** KIP-394: a v4+ member first asks for an id; returns it. */
-async function memberIdFor(coordinator: GroupCoordinator, groupId: string, options: JoinOptions = {}): Promise<string> {
-  const response = await coordinator.joinGroup(joinRequest(groupId, options), context());
-  assert.is(response.errorCode, E.MEMBER_ID_REQUIRED);
-  assert.ok(response.memberId.startsWith('app-'), 'the member id starts with the client id');
-  return response.memberId;
-}
-
-/** Joins n dynamic members at once and returns their JoinGroup responses, leader first. */
-async function joinMembers(coordinator: GroupCoordinator, groupId: string, count: number, options: JoinOptions = {}): Promise<JoinAnswer[]> {
-  const ids: string[] = [];
-  for (let index = 0; index < count; index += 1) ids.push(await memberIdFor(coordinator, groupId, options));
-  const responses = await Promise.all(ids.map((memberId) => coordinator.joinGroup(joinRequest(groupId, { ...options, memberId }), context())));
-  return responses.sort((a, b) => (a.memberId === a.leader ? -1 : b.memberId === b.leader ? 1 : 0));
-}
-
-/** Sends every member's SyncGroup, the leader's last, assigning `assignment-<index>`. */
-async function syncAll(coordinator: GroupCoordinator, groupId: string, joined: JoinAnswer[]): Promise<SyncAnswer[]> {
-  const [leader, ...followers] = joined;
-  const followerSyncs = followers.map((member) => coordinator.syncGroup(syncRequest({ groupId, generationId: member.generationId, memberId: member.memberId, groupInstanceId: null, assignments: [] })));
-  const leaderSync = coordinator.syncGroup(syncRequest({
-    groupId,
-    generationId: leader!.generationId,
-    memberId: leader!.memberId,
-    groupInstanceId: null,
-    assignments: leader!.members.map((member, index) => ({ memberId: member.memberId, assignment: bytes(`assignment-${member.memberId}-${index}`) })),
-  }));
-  return Promise.all([leaderSync, ...followerSyncs]);
-}
-
-function heartbeat(coordinator: GroupCoordinator, groupId: string, member: { memberId: string; generationId: number }): number {
-  return coordinator.heartbeat({ groupId, generationId: member.generationId, memberId: member.memberId, groupInstanceId: null }).errorCode;
-}
-
-function commit(groupId: string, generationId: number, memberId: string, offsets: Array<[string, number, bigint]>, metadata: string | null = null): OffsetCommitRequest {
-  return {
-    groupId,
-    generationIdOrMemberEpoch: generationId,
-    memberId,
-    groupInstanceId: null,
-    retentionTimeMs: -1n,
-    topics: [...new Set(offsets.map(([topic]) => topic))].map((name) => ({
-      name,
-      partitions: offsets.filter(([topic]) => topic === name).map(([, partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: 3, commitTimestamp: -1n, committedMetadata: metadata })),
-    })),
-  };
-}
-
+test.after.each(closeOpened);
+test.after(removeDirectories);
 // --- Join, sync, heartbeat ----------------------------------------------------------------
 
 test('one member: member id required, join, sync, heartbeat, describe', async () => {
@@ -459,25 +335,23 @@ test('offsets: a standalone commit (generation -1) creates an Empty group', asyn
   assert.is(coordinator.fetchOffsets({ groupId: 'manual', topics: null }).topics[0]!.partitions[0]!.committedOffset, 10n);
 });
 
-test('offsets and group existence survive close and reopen; members do not', async () => {
+test('offsets and the last generation survive close and reopen: the member heartbeats and commits on', async () => {
   const dataDir = temporaryDirectory();
   const first = await openCoordinator({}, { dataDir });
   const [member] = await joinMembers(first, 'durable', 1);
-  await syncAll(first, 'durable', [member!]);
+  const [synced] = await syncAll(first, 'durable', [member!]);
   await first.commitOffsets(commit('durable', 1, member!.memberId, [['readings', 0, 100n], ['readings', 3, 300n]], 'm'));
   await first.close();
 
   const second = await openCoordinator({}, { dataDir });
-  assert.equal(second.listGroups({ statesFilter: ['empty'] }).groups, [{ groupId: 'durable', protocolType: 'consumer', groupState: 'Empty', groupType: 'classic' }]);
+  assert.equal(second.listGroups().groups, [{ groupId: 'durable', protocolType: 'consumer', groupState: 'Stable', groupType: 'classic' }]);
   const fetched = second.fetchOffsets({ groupId: 'durable', topics: null });
   assert.equal(fetched.topics[0]!.partitions.map((partition) => [partition.partitionIndex, partition.committedOffset, partition.metadata, partition.committedLeaderEpoch]), [[0, 100n, 'm', 3], [3, 300n, 'm', 3]]);
-  // The old member is gone: its heartbeat and commit tell it to rejoin.
-  assert.is(heartbeat(second, 'durable', member!), E.UNKNOWN_MEMBER_ID);
-  assert.is((await second.commitOffsets(commit('durable', 1, member!.memberId, [['readings', 0, 101n]]))).topics[0]!.partitions[0]!.errorCode, E.UNKNOWN_MEMBER_ID);
-  // It rejoins and carries on from its offsets.
-  const [rejoined] = await joinMembers(second, 'durable', 1);
-  assert.is(rejoined!.generationId, 1);
-  assert.is(second.listGroups({ statesFilter: ['Empty'] }).groups.length, 0);
+  // The member carries on under its id and generation, with the assignment it was given.
+  assert.is(heartbeat(second, 'durable', member!), E.NONE);
+  assert.is((await second.commitOffsets(commit('durable', 1, member!.memberId, [['readings', 0, 101n]]))).topics[0]!.partitions[0]!.errorCode, E.NONE);
+  const [described] = second.describeGroups({ groups: ['durable'], includeAuthorizedOperations: false }).groups;
+  assert.equal(described!.members.map((entry) => [entry.memberId, Buffer.from(entry.memberAssignment).toString()]), [[member!.memberId, synced!.assignment.toString()]]);
 });
 
 test('offset commits check partitions and metadata length', async () => {
@@ -532,8 +406,9 @@ test('deleteGroups removes an empty group and its offsets, refuses a group with 
   assert.equal(coordinator.fetchOffsets({ groupId: 'idle', topics: null }).topics, []);
   assert.ok(member);
   await coordinator.close();
+  // The deleted group is gone for good; the busy one comes back with its member, rebalancing as it was.
   const reopened = await openCoordinator({}, { dataDir });
-  assert.equal(reopened.listGroups().groups, []);
+  assert.equal(reopened.listGroups().groups, [{ groupId: 'busy', protocolType: 'consumer', groupState: 'PreparingRebalance', groupType: 'classic' }]);
 });
 
 /** A consumer's JoinGroup metadata (ConsumerProtocolSubscription v0): version, topics, user data. */

@@ -7,7 +7,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { isTributaryError } from '../../../../shared/errors.ts';
-import { decodeRecords, encodeRecordBatch, type RecordInput } from '../../../../shared/kafka/record-batch.ts';
+import { decodeRecords, encodeRecordBatch, iterateBatchHeaders, type RecordInput } from '../../../../shared/kafka/record-batch.ts';
+import { AbortedBatchFilter } from '../../../../shared/kafka/read-committed.ts';
 import type { LogStore } from '../../../../edge/storage/index.ts';
 import { passIsDue } from '../../../../edge/storage/compaction/cleaner-pass.ts';
 import { openStore, readAll, storePerTest, type TestStoreOptions } from '../helpers.ts';
@@ -173,6 +174,74 @@ test('transactional and control batches stay whole; their records do not displac
   assert.equal(after.get(markerOffset), before.get(markerOffset), 'the marker, byte for byte');
   assert.ok(after.has(0n), 'the plain record of k is not weighed against transactional ones');
   assert.ok(after.size < before.size, 'the fillers were compacted');
+});
+
+/** The values a read_committed reader sees from the log start, as Kafka's consumer drops aborted batches and markers. */
+async function committedValues(store: LogStore, topic: string): Promise<Array<[bigint, string | null]>> {
+  const log = store.partition(topic, 0);
+  const seen: Array<[bigint, string | null]> = [];
+  let offset = log.logStartOffset;
+  while (offset < log.lastStableOffset) {
+    const read = await log.read(offset, 64 * 1024, { committedOnly: true });
+    const filter = new AbortedBatchFilter(read.abortedTransactions ?? []);
+    let next = offset;
+    for (const header of iterateBatchHeaders(read.batches)) {
+      next = header.lastOffset + 1n;
+      if (filter.skips(header, read.batches)) continue;
+      for (const record of decodeRecords(read.batches, header.position)) if (record.offset >= offset) seen.push([record.offset, record.value?.toString() ?? null]);
+    }
+    if (next === offset) break;
+    offset = next;
+  }
+  return seen;
+}
+
+test('aborted transactions\' batches are removed, their markers stay; a later committed transaction of the same producer is read; offsets stay', async () => {
+  const store = await open({ topicDefaults: { deleteRetentionMs: HOUR_MS / 2 } });
+  await store.createTopic('tx', { cleanupPolicy: 'compact' });
+  const partition = store.partition('tx', 0);
+  const old = Date.now() - HOUR_MS;
+  const transaction = async (producerId: bigint, prefix: string, marker: 'commit' | 'abort', markerTimestampMs: number, baseSequence = 0): Promise<{ data: bigint; marker: bigint }> => {
+    const batch = encodeRecordBatch({ records: [0, 1].map((index) => ({ key: `${prefix}-${index}`, value: `${prefix}-${index}`, timestampMs: old })), producerId, producerEpoch: 0, baseSequence, isTransactional: true });
+    const data = (await partition.append(batch)).baseOffset;
+    return { data, marker: (await partition.appendMarker({ producerId, producerEpoch: 0, marker, coordinatorEpoch: 0, timestampMs: markerTimestampMs })).baseOffset };
+  };
+  await produce(store, 'tx', [{ key: 'plain', value: 'plain', timestampMs: old }]);
+  const abortedOld = await transaction(7n, 'aborted-old', 'abort', old);
+  const committed = await transaction(8n, 'committed', 'commit', old);
+  const abortedNew = await transaction(9n, 'aborted-new', 'abort', Date.now());
+  // The same producer again after its abort: read_committed readers must find the abort marker to read this.
+  const committedAgain = await transaction(7n, 'again', 'commit', old, 2);
+  await produce(store, 'tx', rounds(1, 40).map((record) => ({ ...record, key: 'filler' })));
+  const committedBefore = await committedValues(store, 'tx');
+  const before = await readAll(store, 'tx', 0);
+
+  const report = await store.compact({ force: true });
+  assert.is(report.passes[0]!.removedTransactionRecords, 2 + 2, 'both aborted transactions\' records');
+  const after = await readAll(store, 'tx', 0);
+  assert.not.ok(after.has(abortedOld.data) || after.has(abortedNew.data), 'no batch of an aborted transaction is left');
+  for (const marker of [abortedOld.marker, abortedNew.marker]) assert.equal(after.get(marker), before.get(marker), 'abort markers stay, byte for byte');
+  assert.equal(after.get(committedAgain.data), before.get(committedAgain.data));
+  assert.equal(after.get(committed.data), before.get(committed.data), 'committed transactional records stay whole');
+  assert.equal(after.get(committed.marker), before.get(committed.marker), 'a commit marker stays while its transaction has records');
+  const uncommitted = (await contents(store, 'tx')).map(([, , value]) => value);
+  assert.not.ok(uncommitted.some((value) => value?.startsWith('aborted')), 'read_uncommitted shows no aborted record');
+  // read_committed reads what it read before, at the same offsets, less the fillers compaction removed.
+  const presentAfter = new Set((await contents(store, 'tx')).map(([offset]) => offset));
+  assert.equal(await committedValues(store, 'tx'), committedBefore.filter(([offset]) => presentAfter.has(offset)));
+  assert.ok((await committedValues(store, 'tx')).some(([offset, value]) => offset === committed.data && value === 'committed-0'));
+  assert.ok((await committedValues(store, 'tx')).some(([offset, value]) => offset === committedAgain.data && value === 'again-0'), 'the producer\'s committed transaction after its abort is read');
+  // A second pass finds nothing more to remove and leaves the same log.
+  await store.compact({ force: true });
+  assert.equal([...(await readAll(store, 'tx', 0)).keys()], [...after.keys()]);
+
+  // A restart rebuilds the producer state from the cleaned log: nothing is left open, and reads agree.
+  const reopened = await reopen({ topicDefaults: { deleteRetentionMs: HOUR_MS / 2 } });
+  const log = reopened.partition('tx', 0);
+  assert.is(log.lastStableOffset, log.highWatermark);
+  assert.equal([...(await readAll(reopened, 'tx', 0)).keys()], [...after.keys()]);
+  assert.ok((await committedValues(reopened, 'tx')).some(([, value]) => value === 'committed-1'));
+  assert.ok((await committedValues(reopened, 'tx')).some(([, value]) => value === 'again-1'));
 });
 
 test('a key map too small for the dirty records makes partial passes that end where one full pass would', async () => {
