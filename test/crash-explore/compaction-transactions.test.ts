@@ -1,14 +1,21 @@
 // The checks the crash-state explorer adds for compacted topics and transactions, shown to
 // fail where they should: a compacted partition may lose a record only to a newer one of
 // its key (or a tombstone, where the topic lets them go), never the newest; a read_committed
-// view that serves an aborted transaction, or hides a committed one, is reported.
+// view that serves an aborted transaction, or hides a committed one, is reported; and the
+// recorded workload does clean its compacted topic and end transactions both ways.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { encodeMarkerBatch } from '../../shared/kafka/control-batch.ts';
 import { encodeRecordBatch, readBatchHeader, setBaseOffset } from '../../shared/kafka/record-batch.ts';
 import { openStore, readAll, removeDirectory, temporaryDirectory } from '../edge/storage/helpers.ts';
 import { judgeCompacted, recordsOf } from './compaction-check.ts';
+import { KEEP_NONE, TraceIndex } from './crash-states.ts';
+import { judge, recover } from './checker.ts';
+import { statesRoot } from './materialise.ts';
 import { observeTransactions, transactionsOf } from './transaction-check.ts';
+import { COMPACTED_TOPIC, TRANSACTIONAL_TOPIC, recordWorkload } from './workload.ts';
 
 const TIMESTAMP = 1_700_000_000_000n;
 
@@ -62,6 +69,25 @@ test('read_committed must follow the markers in the log: an aborted transaction 
   } finally {
     await store.close();
     removeDirectory(directory);
+  }
+});
+
+test('the workload cleans its compacted topic and ends transactions with both markers, and its last state passes every check', async () => {
+  const recording = await recordWorkload({ rounds: 3 });
+  const acknowledgedLedger = recording.entries.flatMap((entry) => (entry.kind === 'appended' && entry.topic === TRANSACTIONAL_TOPIC.name ? [entry.batch] : []));
+  assert.equal([...new Set(transactionsOf(acknowledgedLedger).map((transaction) => transaction.outcome))].sort(), ['abort', 'commit']);
+  const root = statesRoot();
+  try {
+    const state = new TraceIndex(recording).state(recording.entries.length, KEEP_NONE, 'none');
+    const observation = await recover(recording, state, join(root, 'state'));
+    assert.equal(judge(recording, observation, state.acknowledged), []);
+    assert.ok(!('failed' in observation));
+    const compacted = observation.partitions.get(`${COMPACTED_TOPIC.name}-0`)!;
+    const acknowledgedRecords = recordsOf(recording.entries.flatMap((entry) => (entry.kind === 'appended' && entry.topic === COMPACTED_TOPIC.name ? [entry.batch] : [])));
+    assert.ok(compacted.records!.size < acknowledgedRecords.size, `the cleaner removed shadowed records (${compacted.records!.size} of ${acknowledgedRecords.size} served)`);
+    assert.ok(observation.partitions.get(`${TRANSACTIONAL_TOPIC.name}-0`)!.committedVisible !== undefined, 'the transactional partition was checked');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
 
