@@ -17,6 +17,7 @@ import { registerNodeMetrics } from '../http/node-metrics.ts';
 import { startKafkaServer, type KafkaServer } from '../kafka/server.ts';
 import { tlsListen } from '../listeners/tls-listen.ts';
 import { LogStore, type LogStoreOptions } from '../storage/index.ts';
+import { MemoryGuard, type LoadShedding } from './memory-guard.ts';
 
 export type NodeRole = 'edge' | 'central';
 
@@ -34,6 +35,8 @@ export interface BrokerCore {
   readonly registry: Registry;
   readonly store: LogStore;
   readonly kafka: KafkaServer;
+  /** Whether the heap is near its limit (memory-guard.ts): the protocols refuse new work while it is. */
+  readonly memoryGuard: LoadShedding;
   /** Routes may be added until `ready()`; it listens then. */
   readonly admin: AdminServer;
   readonly ports: NodePorts;
@@ -79,6 +82,9 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'tributary_' });
     registerNodeMetrics(registry, config);
+    const memoryGuard = new MemoryGuard(config.node.memoryGuard, logger.child({ part: 'memory' }), registry);
+    memoryGuard.start();
+    closers.push(() => memoryGuard.stop());
     const store = await LogStore.open({
       dataDir,
       logger: logger.child({ part: 'storage' }),
@@ -100,6 +106,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
       dataDir,
       logger: logger.child({ part: 'kafka' }),
       registry,
+      memoryGuard,
     });
     closers.push(() => kafka.close());
 
@@ -125,6 +132,7 @@ export async function startBrokerCore(config: Config, logger: Logger, options: B
       registry,
       store,
       kafka,
+      memoryGuard,
       admin,
       ports,
       onClose: (closer) => { closers.push(closer); },

@@ -42,6 +42,7 @@ export async function startEdge(config: Config, logger: Logger): Promise<EdgeDae
       dataDir: core.dataDir,
       logger: logger.child({ part: 'mqtt' }),
       registry: core.registry,
+      memoryGuard: core.memoryGuard,
     });
     ports.mqtt = mqtt.ports.mqtt;
     ports.mqttWs = mqtt.ports.mqttWs;

@@ -12,6 +12,7 @@ import type { ProducerIdAllocator } from './producer-ids.ts';
 import type { TransactionCoordinator } from './transactions/coordinator.ts';
 import type { Authorizer } from '../auth/acls/authorizer.ts';
 import type { KafkaUsers } from './sasl/kafka-users.ts';
+import type { LoadShedding } from '../daemon/memory-guard.ts';
 
 /** A single-node cluster: this broker is node 1, leader of every partition. */
 export const BROKER_NODE_ID = 1;
@@ -32,6 +33,8 @@ export interface BrokerContext {
   /** This node's listeners, log directory and settings, as DescribeConfigs reports them. */
   readonly broker: BrokerDescription;
   readonly logger: Logger;
+  /** Near the heap limit produce is refused (edge/daemon/memory-guard.ts); undefined: never. */
+  readonly memoryGuard?: LoadShedding | undefined;
 }
 
 /**

@@ -22,6 +22,7 @@ import { Authorizer } from '../auth/acls/authorizer.ts';
 import { CertificatePrincipalMapper } from '../auth/certificate-principal.ts';
 import type { TlsListen } from '../listeners/tls-listen.ts';
 import { TributaryError } from '../../shared/errors.ts';
+import type { LoadShedding } from '../daemon/memory-guard.ts';
 
 const PRINCIPAL_MAPPING_RULES_KEY = 'kafka.authorization.principalMappingRules';
 
@@ -35,6 +36,8 @@ export interface KafkaServerOptions {
   dataDir: string;
   logger: Logger;
   registry?: Registry;
+  /** Refuses produce near the heap limit (edge/daemon/memory-guard.ts); none: never. */
+  memoryGuard?: LoadShedding;
 }
 
 export interface KafkaServer {
@@ -105,6 +108,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     advertised,
     broker: { nodeId: BROKER_NODE_ID, listeners: brokerListeners, logDirectory: store.logDirectory, kafka: options.config, topicDefaults: options.topicDefaults },
     logger,
+    memoryGuard: options.memoryGuard,
   };
   const router = new RequestRouter(context, registry);
   const listenerOf = (address: { host: string; port: number }, endpoint: typeof advertised, tls?: TlsListen['tls']): KafkaListener => new KafkaListener({

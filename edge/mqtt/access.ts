@@ -15,7 +15,7 @@ import { TopicFilter } from './topic-filter.ts';
 import { parseSharedFilter } from './broker/subscription-index.ts';
 
 /** Why a connection is refused: a metrics label, with the codes of both versions. */
-export type RefusalReason = 'max-connections' | 'client-id' | 'bad-credentials' | 'anonymous' | 'not-authorized' | 'bad-authentication-method' | 'unsupported-protocol' | 'certificate-subject';
+export type RefusalReason = 'max-connections' | 'memory-pressure' | 'client-id' | 'bad-credentials' | 'anonymous' | 'not-authorized' | 'bad-authentication-method' | 'unsupported-protocol' | 'certificate-subject';
 
 export interface Admission {
   /** Undefined: let in. */
@@ -96,6 +96,8 @@ export class MqttAccess {
 
   refused(reason: RefusalReason, clientId: string, remote: string | undefined, code: number, message: string): void {
     this.#metrics.refusedConnections.labels(reason).inc();
+    // The memory guard logs its refusals itself, one line per interval (edge/daemon/memory-guard.ts).
+    if (reason === 'memory-pressure') return;
     const details = { clientId, returnCode: code, remote };
     // A fleet reconnecting past the connection limit is refused thousands of times a second:
     // one line per interval, with the count. Any other refusal names its client and is written whole.

@@ -33,6 +33,7 @@ import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import { MqttAccess } from './access.ts';
 import { Broker, REFUSAL_HEADROOM_CONNECTIONS } from './broker/broker.ts';
 import { clientDetail, connectedClients, offlineSessions, type MqttClientDetail, type MqttClientSummary } from './client-view.ts';
+import type { LoadShedding } from '../daemon/memory-guard.ts';
 
 export interface ListenAddress {
   host: string;
@@ -54,6 +55,8 @@ export interface MqttFrontEndOptions {
   dataDir: string;
   logger: Logger;
   registry?: Registry;
+  /** Refuses CONNECTs and publishes near the heap limit (edge/daemon/memory-guard.ts); none: never. */
+  memoryGuard?: LoadShedding;
 }
 
 export interface MqttFrontEnd {
@@ -129,7 +132,7 @@ export async function startMqttFrontEnd(options: MqttFrontEndOptions): Promise<M
     };
     // A connection's stream says which listener it came in on, so no connection has to carry it.
     const listenerOf = (stream: Duplex): ListenerEvents => (stream instanceof TLSSocket ? events.mqtts : stream instanceof Socket ? events.mqtt : events.mqttWs);
-    const engine = new Broker({ config, logger, metrics, ingest, access, store: sessions, state, listenerOf });
+    const engine = new Broker({ config, logger, metrics, ingest, access, store: sessions, state, listenerOf, memoryGuard: options.memoryGuard });
     broker = engine;
     closers.push(() => engine.close());
     // Each listener accepts up to the limit and the headroom in which refusals are answered

@@ -9,6 +9,7 @@ import { TributaryError } from '../errors.ts';
 import type { Config } from './schema.ts';
 import { validateConfig } from './validate-config.generated.js';
 import type { GeneratedValidator } from './validator-source.ts';
+import { collectionKeyErrors, warningErrors } from './yaml-checks.ts';
 
 // Generated ahead of time from schema.ts (validator-source.ts says why): neither TypeBox
 // nor ajv's compiler is loaded to read a configuration.
@@ -31,7 +32,9 @@ export function loadConfigFile(path: string): Config {
 
 export function parseConfig(text: string, fileName: string): Config {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': yaml prints its warnings through process.emitWarning otherwise;
+  // yaml-checks.ts turns each into a CONFIG_INVALID message instead.
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   if (document.errors.length > 0) {
     const messages = document.errors.map((error) => {
       const line = error.linePos?.[0].line ?? lineCounter.linePos(error.pos[0]).line;
@@ -39,6 +42,8 @@ export function parseConfig(text: string, fileName: string): Config {
     });
     throw new TributaryError('CONFIG_INVALID', messages.join('\n'), { path: fileName });
   }
+  const structureMessages = [...warningErrors(document, lineCounter, fileName), ...collectionKeyErrors(document, lineCounter, text, fileName)];
+  if (structureMessages.length > 0) throw new TributaryError('CONFIG_INVALID', structureMessages.join('\n'), { path: fileName });
   let value: unknown;
   try {
     value = document.toJS() ?? {};

@@ -33,9 +33,16 @@ function tlsListener(what: string, host: string, port: number, clients: string) 
   }, `The ${what} listener.`);
 }
 
+const MemoryGuardSchema = section({
+  shedAbovePercent: Type.Integer({ minimum: 1, maximum: 99, default: 85, description: 'Above this share of the V8 heap limit (used heap / heap_size_limit, e.g. --max-old-space-size) new work is refused: MQTT CONNECTs (CONNACK 0x97, 3.1.1: 3), MQTT publishes (PUBACK 0x97; a 3.1.1 client is disconnected and sends again) and Kafka produce (REQUEST_TIMED_OUT, retriable); 85 leaves the garbage collector room to finish the work already accepted instead of the process dying of out-of-memory.' }),
+  resumeBelowPercent: Type.Integer({ minimum: 1, maximum: 98, default: 70, description: 'Refusing stops once the heap is below this share again; the gap to shedAbovePercent keeps one collection from switching refusals on and off.' }),
+  sampleIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000, description: 'How often the heap is read (v8.getHeapStatistics, a few microseconds); also the throttle time a refused Kafka producer is told.' }),
+}, 'Load shedding near the heap limit: the daemon refuses new work with each protocol\'s retriable error rather than die of out-of-memory with acknowledged work in hand.');
+
 const NodeSchema = section({
   id: Type.String({ pattern: '^[A-Za-z0-9._-]{0,64}$', default: '', description: 'This node\'s name, unique in the fleet (used as {edge} in mirror topic names). Empty means the machine\'s hostname.' }),
   dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory for the log segments and metadata, relative to the working directory.' }),
+  memoryGuard: MemoryGuardSchema,
 }, 'Who this node is and where it keeps its data.');
 
 const ListenersSchema = section({
@@ -188,6 +195,7 @@ export type Config = Static<typeof ConfigSchema>;
 export type ListenerConfig = Static<typeof ListenersSchema>['kafka'];
 export type TlsListenerConfig = Static<typeof ListenersSchema>['mqtts'];
 export type KafkaConfig = Static<typeof KafkaSchema>;
+export type MemoryGuardConfig = Static<typeof MemoryGuardSchema>;
 export type MqttConfig = Static<typeof MqttSchema>;
 export type MqttRoute = Static<typeof RouteSchema>;
 export type MqttReverseRoute = Static<typeof ReverseRouteSchema>;

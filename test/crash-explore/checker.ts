@@ -11,6 +11,8 @@ import { openStore, readAll, removeDirectory } from '../edge/storage/helpers.ts'
 import type { CrashState } from './crash-states.ts';
 import { materialise } from './materialise.ts';
 import type { Acknowledgement, Recording } from './trace.ts';
+import { judgeCompacted, recordsOf, type CompactionSettings, type RecordSeen } from './compaction-check.ts';
+import { judgeTransactions, observeTransactions } from './transaction-check.ts';
 
 /** The checker's own appends (a producer's retry and next batch) go alone; waiting to group them would only add to every state's time. */
 const CHECK_GROUP_WAIT_MS = 0;
@@ -21,8 +23,13 @@ export interface PartitionObservation {
   highWatermark: bigint;
   /** Digests of the batches served from the log start to the high watermark, by base offset: what judging needs, in little memory. */
   served: Map<bigint, string>;
-  /** What was wrong whatever the workload had been told: reads, CRCs, contiguity, producer state. */
+  /** What was wrong whatever the workload had been told: reads, CRCs, contiguity, producer state, the last stable offset. */
   problems: string[];
+  /** A compacted partition's data records by offset, which are judged in place of whole batches (compaction-check.ts). */
+  records?: Map<bigint, RecordSeen>;
+  compaction?: CompactionSettings;
+  /** With transactions: the record offsets read_committed is given (transaction-check.ts). */
+  committedVisible?: Set<bigint>;
 }
 
 /** Recovery's result: each partition ("topic-partition"), or why the store did not open. */
@@ -40,7 +47,7 @@ export async function recover(recording: Recording, state: CrashState, directory
     }
     const partitions = new Map<string, PartitionObservation>();
     for (const topic of recording.topics) {
-      for (let partition = 0; partition < topic.partitions; partition++) partitions.set(`${topic.name}-${partition}`, await observePartition(store, topic.name, partition));
+      for (let partition = 0; partition < topic.partitions; partition++) partitions.set(`${topic.name}-${partition}`, await observePartition(store, topic.name, partition, topic.compaction));
     }
     return { partitions };
   } finally {
@@ -49,7 +56,7 @@ export async function recover(recording: Recording, state: CrashState, directory
   }
 }
 
-async function observePartition(store: LogStore, topic: string, partition: number): Promise<PartitionObservation> {
+async function observePartition(store: LogStore, topic: string, partition: number, compaction: CompactionSettings | undefined): Promise<PartitionObservation> {
   const log = store.partition(topic, partition);
   const observation: PartitionObservation = { logStartOffset: log.logStartOffset, highWatermark: log.highWatermark, served: new Map(), problems: [] };
   let served: Map<bigint, Buffer>;
@@ -59,25 +66,36 @@ async function observePartition(store: LogStore, topic: string, partition: numbe
     observation.problems.push(`reading the log failed: ${(error as Error).message}`);
     return observation;
   }
-  // From the batch holding the log start to the high watermark, each batch starts where the one before ended.
+  // From the batch holding the log start to the high watermark, each batch starts where the
+  // one before ended; on a compacted topic, at or after it (a pass leaves gaps).
   let expected: bigint | undefined;
   const recentOfProducer = new Map<bigint, Buffer[]>();
   for (const [baseOffset, bytes] of served) {
     observation.served.set(baseOffset, digestOf(bytes));
     try {
-      verifyBatch(bytes);
+      // A cleaned batch keeps its offsets and fewer records (as Kafka's cleaner leaves it), so its records need not be dense.
+      verifyBatch(bytes, 0, { requireDenseOffsets: compaction === undefined });
     } catch (error) {
       observation.problems.push(`batch at ${baseOffset} is served but fails its check: ${(error as Error).message}`);
       continue;
     }
     const header = readBatchHeader(bytes);
-    const follows = expected === undefined ? baseOffset <= observation.logStartOffset && header.lastOffset >= observation.logStartOffset : baseOffset === expected;
+    const follows = expected === undefined
+      ? (compaction !== undefined || baseOffset <= observation.logStartOffset) && header.lastOffset >= observation.logStartOffset
+      : compaction !== undefined ? baseOffset >= expected : baseOffset === expected;
     if (!follows) observation.problems.push(`batch at ${baseOffset} does not follow on (expected ${expected ?? `one holding the log start ${observation.logStartOffset}`})`);
     expected = header.lastOffset + 1n;
-    if (header.producerId >= 0n) recentOfProducer.set(header.producerId, [...(recentOfProducer.get(header.producerId) ?? []), bytes].slice(-PRODUCER_BATCHES_KEPT));
+    if (header.producerId >= 0n && !header.isControlBatch) recentOfProducer.set(header.producerId, [...(recentOfProducer.get(header.producerId) ?? []), bytes].slice(-PRODUCER_BATCHES_KEPT));
   }
   const end = expected ?? observation.logStartOffset;
-  if (end !== observation.highWatermark) observation.problems.push(`the served batches end at ${end}, the high watermark is ${observation.highWatermark}`);
+  if (compaction !== undefined ? end > observation.highWatermark : end !== observation.highWatermark) observation.problems.push(`the served batches end at ${end}, the high watermark is ${observation.highWatermark}`);
+  if (compaction !== undefined) {
+    observation.compaction = compaction;
+    observation.records = recordsOf(served.values());
+  }
+  // Before the producers' checks, which append.
+  const committedVisible = await observeTransactions(log, served, observation.problems);
+  if (committedVisible !== undefined) observation.committedVisible = committedVisible;
   for (const [producerId, recent] of recentOfProducer) {
     const problem = await checkProducer(store, topic, partition, producerId, recent);
     if (problem !== undefined) observation.problems.push(`producer ${producerId}: ${problem}`);
@@ -101,7 +119,7 @@ async function checkProducer(store: LogStore, topic: string, partition: number, 
       if (!retried.duplicate || retried.baseOffset !== header.baseOffset) return `its batch at ${header.baseOffset} (sequence ${header.baseSequence}) sent again was taken as new, at ${retried.baseOffset}`;
     }
     const logEnd = log.highWatermark;
-    const appended = await log.append(encodeRecordBatch({ producerId, producerEpoch: last.producerEpoch, baseSequence: nextSequence, records: [{ value: 'next' }] }));
+    const appended = await log.append(encodeRecordBatch({ producerId, producerEpoch: last.producerEpoch, baseSequence: nextSequence, isTransactional: last.isTransactional, records: [{ value: 'next' }] }));
     if (appended.duplicate) return `its next sequence ${nextSequence} was taken for a duplicate`;
     if (appended.baseOffset !== logEnd) return `its next sequence ${nextSequence} was appended at ${appended.baseOffset}, not at the log end ${logEnd}`;
     return undefined;
@@ -124,11 +142,15 @@ export function judge(recording: Recording, observation: Observation, acknowledg
 
 function judgePartition(partition: PartitionObservation, acknowledged: Acknowledgement[], furthestLogStart: bigint): string[] {
   const problems: string[] = [];
-  const { logStartOffset, served } = partition;
+  const { logStartOffset, served, records, compaction, committedVisible } = partition;
   let promisedLogStart = 0n;
   for (const entry of acknowledged) if (entry.kind === 'logStartMoved' && entry.logStartOffset > promisedLogStart) promisedLogStart = entry.logStartOffset;
   if (logStartOffset < promisedLogStart) problems.push(`log start ${logStartOffset} is before ${promisedLogStart}, where a completed DeleteRecords put it`);
   if (logStartOffset > furthestLogStart) problems.push(`log start ${logStartOffset} is past ${furthestLogStart}, the furthest the workload ever moved it`);
+  const acknowledgedBatches = acknowledged.flatMap((entry) => (entry.kind === 'appended' ? [entry.batch] : []));
+  if (committedVisible !== undefined) problems.push(...judgeTransactions(committedVisible, acknowledgedBatches, logStartOffset));
+  // A compacted partition's batches are rewritten by the cleaner: its records are judged instead.
+  if (records !== undefined && compaction !== undefined) return [...problems, ...judgeCompacted(records, acknowledgedBatches, logStartOffset, compaction)];
   for (const entry of acknowledged) {
     if (entry.kind !== 'appended' || readBatchHeader(entry.batch).lastOffset < logStartOffset) continue;
     const stored = served.get(entry.baseOffset);

@@ -2,6 +2,7 @@
 // the order the operations completed, and the moments the workload learned that an append
 // or a DeleteRecords call was durable. Files are named by inode (a number given at their
 // creation), so that data written before a rename follows the file to its new name.
+import type { CompactionSettings } from './compaction-check.ts';
 
 /** Operations that change the namespace; the model persists them in order (an ordered metadata journal, as ext4's). */
 export type MetadataOperation =
@@ -59,8 +60,8 @@ export interface BaseState {
 export interface Recording {
   base: BaseState;
   entries: TraceEntry[];
-  /** The topics and partition counts of the workload. */
-  topics: { name: string; partitions: number }[];
+  /** The topics and partition counts of the workload; `compaction` for a compacted topic (compaction-check.ts). */
+  topics: { name: string; partitions: number; compaction?: CompactionSettings }[];
   /** Each partition's log start when the workload ended ("topic-partition"): the furthest it ever moved, since it only moves forward. */
   finalLogStart: Map<string, bigint>;
 }

@@ -7,10 +7,12 @@ import { BatchField, RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_MAGIC, readBatchHea
 import { topicOrAutoCreate, type BrokerContext } from '../broker-context.ts';
 import { isExpectedError, kafkaErrorCodeOf } from '../../../shared/kafka/error-mapping.ts';
 import { recompressForTopic } from '../recompression.ts';
+import type { LoadShedding } from '../../daemon/memory-guard.ts';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
 export async function handleProduce(context: BrokerContext, request: ProduceRequest): Promise<ProduceResponse | undefined> {
+  if (context.memoryGuard?.shedding) return memoryPressureRefusal(context.memoryGuard, request);
   const refuseAll = refusal(request);
   // Start every append before awaiting any, in request order: batches of one partition
   // pipelined on one connection must reach the log in the order they were sent.
@@ -48,6 +50,26 @@ function verifyTransactional(context: BrokerContext, topic: string, partition: n
 
 function failure(errorCode: number, errorMessage: string | null = null): PartitionOutcome {
   return { errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+/**
+ * Near the heap limit (edge/daemon/memory-guard.ts) a produce is refused whole, before any
+ * of its batches is looked at. Kafka has no error for memory pressure (its broker stops
+ * reading sockets past queued.max.requests), so the answer is REQUEST_TIMED_OUT, which
+ * every client retries (Java: a RetriableException; librdkafka and kafkajs: retriable),
+ * with the sampling interval as throttle time (KIP-219: clients wait that long before the
+ * next request). Nothing of it was appended, so a retry cannot duplicate.
+ */
+function memoryPressureRefusal(guard: LoadShedding, request: ProduceRequest): ProduceResponse | undefined {
+  const message = guard.refused({ protocol: 'kafka', request: 'produce' });
+  if (request.acks === 0) return undefined;
+  return {
+    responses: request.topicData.map((topic) => ({
+      name: topic.name,
+      partitionResponses: topic.partitionData.map((partition) => ({ index: partition.index, ...failure(ErrorCode.REQUEST_TIMED_OUT, message) })),
+    })),
+    throttleTimeMs: guard.retryAfterMs,
+  };
 }
 
 function refusal(request: ProduceRequest): Promise<PartitionOutcome> | undefined {

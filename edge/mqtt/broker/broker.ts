@@ -25,6 +25,7 @@ import { Session, type SessionEnvironment } from './session.ts';
 import { type SharedGroup, type Subscription, SubscriptionIndex, parseSharedFilter } from './subscription-index.ts';
 import { type WillMessage, Wills } from './wills.ts';
 import { publishWill } from './handlers/publish.ts';
+import type { LoadShedding } from '../../daemon/memory-guard.ts';
 
 /** How often keep alive, CONNECT deadlines, slow packets and stalled writers are checked; one timer for all connections. */
 const SWEEP_INTERVAL_MS = 500;
@@ -48,6 +49,8 @@ export interface BrokerOptions {
   state: StoredState;
   /** The events of the listener a connection came in on (its stream tells which), to count and log what is refused or cut off. */
   listenerOf: (stream: Duplex) => ListenerEvents;
+  /** Refuses CONNECTs and publishes near the heap limit (edge/daemon/memory-guard.ts); none: never. */
+  memoryGuard?: LoadShedding | undefined;
 }
 
 /** Events a broker emits: 'acknowledged' (clientId, message) when a client acknowledged a QoS 1/2 delivery. */
@@ -59,6 +62,7 @@ export class Broker extends EventEmitter {
   readonly access: MqttAccess;
   readonly store: SessionStore;
   readonly guardLimits: GuardLimits;
+  readonly memoryGuard: LoadShedding | undefined;
   readonly index = new SubscriptionIndex<Session>();
   readonly sessions = new Map<string, Session>();
   readonly retained = new Map<string, Message>();
@@ -81,6 +85,7 @@ export class Broker extends EventEmitter {
     this.ingest = options.ingest;
     this.access = options.access;
     this.store = options.store;
+    this.memoryGuard = options.memoryGuard;
     this.#listenerOf = options.listenerOf;
     this.guardLimits = { maxPacketBytes: options.config.limits.maxPacketBytes, maxTopicLevels: options.config.limits.maxTopicLevels };
     this.#overflowWarnings = new RepeatedWarnings(this.logger, OVERFLOW_LOG_INTERVAL_MS);

@@ -91,6 +91,30 @@ test('YAML syntax errors name the line', () => {
   assert.match(errorOf('node:\n  id: [a\n'), /^edge\.yaml:\d+: /);
 });
 
+test('a mapping or a sequence used as a key is refused with its line, column and key path, not stringified', () => {
+  assert.is(errorOf('? {a: 1} : x\n'), 'edge.yaml:1:3: (top level): a key must be a plain name, got a mapping {a: 1} : x');
+  assert.is(errorOf('node:\n  [a]: 1\n'), 'edge.yaml:2:3: node: a key must be a plain name, got a sequence [a]');
+  assert.is(
+    errorOf('topics:\n  overrides:\n    - ? name: a\n        flush: b\n      : v\n'),
+    'edge.yaml:3:9: topics.overrides.0: a key must be a plain name, got a mapping name: a flush: b',
+  );
+  assert.is(errorOf('keys: &k [x]\nnode:\n  ? *k\n  : 1\n'), 'edge.yaml:3:5: node: a key must be a plain name, got a sequence *k');
+});
+
+test('what yaml only warns about (an unknown directive, an unresolved tag) is refused, and nothing reaches stderr as a Node warning', () => {
+  const warnings: string[] = [];
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error) => void warnings.push(String(warning))) as typeof process.emitWarning;
+  try {
+    assert.is(errorOf('%FOO bar\n---\nnode: {}\n'), 'edge.yaml:1:1: Unknown directive %FOO');
+    assert.is(errorOf('node:\n  id: !edge x\n'), 'edge.yaml:2:7: Unresolved tag: !edge');
+    errorOf('node:\n  ? [dataDir]\n  : x\n');
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+  assert.equal(warnings, []);
+});
+
 test('a document that is not a mapping is refused', () => {
   assert.match(errorOf('- a\n- b\n'), /edge\.yaml:1: /);
 });

@@ -22,6 +22,8 @@ const REFUSAL_CODES: Record<RefusalReason, [number, number]> = {
   'unsupported-protocol': [ConnackReturnCode.UNACCEPTABLE_PROTOCOL_VERSION, ReasonCode.UNSUPPORTED_PROTOCOL_VERSION],
   'client-id': [ConnackReturnCode.IDENTIFIER_REJECTED, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID],
   'max-connections': [ConnackReturnCode.SERVER_UNAVAILABLE, ReasonCode.SERVER_BUSY],
+  // Near the heap limit (edge/daemon/memory-guard.ts): 3.1.1 has only "server unavailable"; MQTT 5 says Quota exceeded.
+  'memory-pressure': [ConnackReturnCode.SERVER_UNAVAILABLE, ReasonCode.QUOTA_EXCEEDED],
   'bad-credentials': [ConnackReturnCode.BAD_USER_NAME_OR_PASSWORD, ReasonCode.BAD_USER_NAME_OR_PASSWORD],
   anonymous: [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.NOT_AUTHORIZED],
   'not-authorized': [ConnackReturnCode.NOT_AUTHORIZED, ReasonCode.NOT_AUTHORIZED],
@@ -49,6 +51,7 @@ export async function handleConnect(connection: Connection, packet: ConnectPacke
   const v5 = packet.protocolLevel === ProtocolLevel.V5;
   const properties = packet.properties;
   if (!connection.admitted) return refuse(connection, packet, 'max-connections', `${limits.maxConnections} connections are open (mqtt.limits.maxConnections)`);
+  if (broker.memoryGuard?.shedding) return refuse(connection, packet, 'memory-pressure', broker.memoryGuard.refused({ protocol: 'mqtt', request: 'connect' }));
 
   let clientId = packet.clientId;
   let assigned = false;

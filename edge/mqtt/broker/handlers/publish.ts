@@ -16,6 +16,7 @@ import { RESERVED_HEADER_NAMES } from '../../record-encoder.ts';
 import type { Connection, PendingPublish } from '../connection.ts';
 import type { Broker } from '../broker.ts';
 import type { WillMessage } from '../wills.ts';
+import type { LoadShedding } from '../../../daemon/memory-guard.ts';
 
 type Refusal = 'reserved-topic' | 'not-authorized' | 'route-reject' | 'record-too-large' | 'reserved-header' | 'payload-format';
 
@@ -61,6 +62,7 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
     enqueue(connection, { qos: 2, packetId: packet.packetId, message: undefined, appended: true, delivered: true, committed: true, reasonCode: ReasonCode.SUCCESS, duplicate: true });
     return;
   }
+  if (broker.memoryGuard?.shedding) return shed(connection, packet, broker.memoryGuard);
   if (packet.qos > 0 && connection.inboundInflight >= limits.maxInflightPerClient) {
     // [MQTT-3.3.4-9] An MQTT 5 client was told the Receive Maximum and exceeded it.
     if (connection.v5) return broker.violation(connection, 'receive-maximum', `more than ${limits.maxInflightPerClient} QoS 1/2 publishes unacknowledged (Receive Maximum)`, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED);
@@ -146,6 +148,28 @@ function refuse(connection: Connection, packet: PublishPacket, topic: string, re
     connection.disconnect(reasonCode, message);
     return;
   }
+  answerRefused(connection, packet, reasonCode, message);
+}
+
+/**
+ * Near the heap limit (edge/daemon/memory-guard.ts) a publish is not taken in. QoS 0 is
+ * dropped, as at-most-once allows; an MQTT 5 QoS 1/2 publish is answered 0x97 (Quota
+ * exceeded) in its PUBACK or PUBREC; a 3.1.1 client, which has no refusal to read, is
+ * disconnected unacknowledged and sends the publish again when it reconnects [MQTT-4.4.0-1].
+ * The guard counts and logs each (one line per interval).
+ */
+function shed(connection: Connection, packet: PublishPacket, guard: LoadShedding): void {
+  const message = guard.refused({ protocol: 'mqtt', request: 'publish' });
+  if (packet.qos === 0) return;
+  if (!connection.v5) {
+    connection.disconnect(ReasonCode.QUOTA_EXCEEDED, message);
+    return;
+  }
+  answerRefused(connection, packet, ReasonCode.QUOTA_EXCEEDED, message);
+}
+
+/** A refused QoS 1/2 publish of an MQTT 5 client: its PUBACK or PUBREC carries the reason, in order with the others. */
+function answerRefused(connection: Connection, packet: PublishPacket, reasonCode: number, message: string): void {
   connection.inboundInflight++;
   enqueue(connection, { qos: packet.qos, packetId: packet.packetId, message: undefined, appended: true, delivered: true, committed: true, reasonCode, reasonString: message });
 }
