@@ -14,11 +14,6 @@ import { iterateBatchHeaders } from '../shared/kafka/record-batch.ts';
 
 export type { ProduceOutcome };
 
-/** ListOffsets timestamp -1: the partition's end (at read_committed, its last stable offset). */
-const LATEST_OFFSET = -1n;
-/** Isolation level READ_COMMITTED (KIP-98), as the mirror's fetches use. */
-const READ_COMMITTED = 1;
-
 /** The offset after the last whole batch of a fetched buffer, or `offset` when it holds none. */
 function endOfWholeBatches(records: Buffer, offset: bigint): bigint {
   let end = offset;
@@ -188,14 +183,8 @@ export class KafkaEndpoint implements LogEndpoint {
   }
 
   /** ListOffsets for the latest offset at read_committed answers the last stable offset (KIP-98). */
-  async #lastStableOffset(topic: string, partition: number): Promise<bigint> {
-    const topics = await this.#guard(`list the last stable offset of ${topic}/${partition}`, () => this.#client.admin.listOffsets({
-      topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: LATEST_OFFSET }] }],
-      isolationLevel: READ_COMMITTED,
-    }));
-    const found = topics.find((entry) => entry.name === topic)?.partitions.find((entry) => entry.partitionIndex === partition);
-    if (found === undefined) throw new TributaryError(this.errorCode, `${this.name}: no last stable offset for ${topic}/${partition}`, { topic, partition });
-    return found.offset;
+  #lastStableOffset(topic: string, partition: number): Promise<bigint> {
+    return this.#guard(`list the last stable offset of ${topic}/${partition}`, () => this.#client.lastStableOffset(topic, partition));
   }
 
   append(topic: string, partition: number, batch: Buffer): Promise<ProduceOutcome> {

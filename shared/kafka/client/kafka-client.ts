@@ -18,7 +18,7 @@ import { BrokerPool, type BrokerPoolOptions } from './broker-pool.ts';
 import { versionFor } from './client-versions.ts';
 import { ClusterMetadata } from './cluster-metadata.ts';
 import { isNetworkError, isRetriableKafkaAnswer, kafkaAnswerError } from './kafka-errors.ts';
-import { fetchedPartition, fetchRequest, produceOutcome, produceRequest, type FetchedPartition, type ProduceOutcome } from './kafka-requests.ts';
+import { fetchedPartition, fetchRequest, produceOutcome, produceRequest, READ_COMMITTED, READ_UNCOMMITTED, type FetchedPartition, type ProduceOutcome } from './kafka-requests.ts';
 
 export type { SaslOptions } from './sasl-client.ts';
 
@@ -137,11 +137,24 @@ export class KafkaClient {
 
   /** Log start and high watermark of one partition (ListOffsets earliest and latest, from its leader). */
   async offsets(topic: string, partition: number): Promise<{ logStartOffset: bigint; highWatermark: bigint }> {
-    const ask = (timestamp: bigint): Promise<bigint> => this.#admin(async () => {
+    const [logStartOffset, highWatermark] = await Promise.all([
+      this.#listOffset(topic, partition, EARLIEST_TIMESTAMP, READ_UNCOMMITTED),
+      this.#listOffset(topic, partition, LATEST_TIMESTAMP, READ_UNCOMMITTED),
+    ]);
+    return { logStartOffset, highWatermark };
+  }
+
+  /** The last stable offset of one partition: ListOffsets latest at read_committed answers it (KIP-98). */
+  lastStableOffset(topic: string, partition: number): Promise<bigint> {
+    return this.#listOffset(topic, partition, LATEST_TIMESTAMP, READ_COMMITTED);
+  }
+
+  #listOffset(topic: string, partition: number, timestamp: bigint, isolationLevel: number): Promise<bigint> {
+    return this.#admin(async () => {
       const leader = await this.#metadata.leader(topic, partition);
       const response = await this.#resetOnFailure(leader, leader.request(ApiKey.ListOffsets, versionFor(leader, ApiKey.ListOffsets), {
         replicaId: -1,
-        isolationLevel: 0,
+        isolationLevel,
         topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp }] }],
         timeoutMs: this.#options.requestTimeoutMs,
       }, this.#options.requestTimeoutMs));
@@ -153,8 +166,6 @@ export class KafkaClient {
       }
       return found.offset;
     });
-    const [logStartOffset, highWatermark] = await Promise.all([ask(EARLIEST_TIMESTAMP), ask(LATEST_TIMESTAMP)]);
-    return { logStartOffset, highWatermark };
   }
 
   /**

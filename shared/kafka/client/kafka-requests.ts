@@ -10,7 +10,9 @@ import { ErrorCode as KafkaError } from '../protocol/error-codes.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
 
 /** Fetch isolation level READ_COMMITTED (KIP-98): the mirror and the fleet view read committed data only. */
-const READ_COMMITTED = 1;
+export const READ_COMMITTED = 1;
+/** Isolation level READ_UNCOMMITTED: offsets up to the high watermark. */
+export const READ_UNCOMMITTED = 0;
 /** acks=-1: the central cluster answers once the batch is on every in-sync replica. */
 const ACKS_ALL = -1;
 
