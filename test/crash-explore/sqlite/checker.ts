@@ -3,7 +3,7 @@
 // (SQLite's own recovery of the WAL or a hot journal runs there), what they load is read
 // as facts (facts.ts), and SQLite's integrity check runs on both files. Then `judge`
 // holds the facts to what the workload had been told before the crash.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OffsetStore } from '../../../edge/kafka/groups/offset-store.ts';
 import { SessionStore } from '../../../edge/mqtt/store/session-store.ts';
@@ -17,6 +17,10 @@ import { clientOfKey, incomingKey, offsetKey, outgoingKey, outgoingValue, sessio
 
 export const GROUPS_DATABASE = join('meta', 'groups.sqlite');
 export const MQTT_DATABASE = join('meta', 'mqtt.sqlite');
+/** Bytes of one region of SQLite's wal-index (the -shm file): 32 KiB, as the stale one written into every state is long. */
+const WAL_INDEX_REGION_BYTES = 32_768;
+/** What the stale wal-index holds: bytes no wal-index SQLite wrote for this state holds, so that trusting it would show. */
+const STALE_WAL_INDEX_BYTE = 0xa5;
 
 /** What the stores loaded: every fact's value by key, and what was wrong whatever the workload had been told. */
 export type SqliteObservation = { values: Map<string, string>; problems: string[] } | { failed: string };
@@ -24,6 +28,10 @@ export type SqliteObservation = { values: Map<string, string>; problems: string[
 /** Materialises `state` in `directory`, opens both stores there and reads what they loaded; the directory is removed afterwards. */
 export async function recoverSqlite(_recording: Recording, state: CrashState, directory: string): Promise<SqliteObservation> {
   materialise(state, directory);
+  // The wal-index is shared memory and is not in the trace: after a power cut its file holds
+  // whatever was last written back, stale for the state. Each state gets one beside every
+  // WAL, and the first connection must rebuild it from the WAL rather than trust it.
+  for (const path of state.files.keys()) if (path.endsWith('-wal')) writeFileSync(join(directory, `${path.slice(0, -'-wal'.length)}-shm`), Buffer.alloc(WAL_INDEX_REGION_BYTES, STALE_WAL_INDEX_BYTE));
   try {
     const values = new Map<string, string>();
     const problems: string[] = [];
