@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEEP_ALL, KEEP_NONE, TraceIndex, type MetadataModel } from '../crash-states.ts';
-import type { ExploreReport } from '../explorer.ts';
+import { ciSeed, describeReport } from '../ci-run.ts';
 import { statesRoot } from '../materialise.ts';
 import type { Recording } from '../trace.ts';
 import { GROUPS_DATABASE, judgeSqlite, recoverSqlite } from './checker.ts';
@@ -27,15 +27,6 @@ const FINAL_FACTS = 9 + 2 * (1 + 2 + 1 + 3);
 let recorded: Promise<Recording> | undefined;
 function recording(): Promise<Recording> {
   return (recorded ??= recordSqliteWorkload());
-}
-
-function describe(report: ExploreReport): string {
-  const shown = report.violations.slice(0, 5).map((violation) => `state ${violation.stateNumber} (after ${violation.crashPoint}, ${violation.choice}): ${violation.problems.join('; ')}`);
-  return `seed ${report.seed} (CRASH_EXPLORE_SEED): ${report.violations.length} violations in ${report.statesChecked} states\n${shown.join('\n')}`;
-}
-
-function ciSeed(): number {
-  return process.env.CRASH_EXPLORE_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.CRASH_EXPLORE_SEED);
 }
 
 function markers(entries: Recording['entries']): WorkloadMarker[] {
@@ -86,14 +77,14 @@ test('commits answered before their fdatasync (the trace without its file syncs,
   const trace = await recording();
   const unsynced = { ...trace, entries: trace.entries.filter((entry) => entry.kind !== 'sync') };
   const report = await exploreSqlite(unsynced, { seed: 1, states: UNSYNCED_STATES });
-  assert.ok(report.violations.some((violation) => violation.problems.some((problem) => / is gone, but .* committed/.test(problem))), describe(report));
+  assert.ok(report.violations.some((violation) => violation.problems.some((problem) => / is gone, but .* committed/.test(problem))), describeReport(report));
 });
 
 for (const [model, states] of Object.entries(CI_STATES) as [MetadataModel, number][]) {
   test(`${states} crash states (${model} metadata) open with every acknowledged offset, session, subscription, QoS 2 identifier and held message, and pass SQLite's integrity check`, async () => {
     const report = await exploreSqlite(await recording(), { seed: ciSeed(), states, model });
     assert.is(report.statesChecked, states);
-    assert.equal(report.violations, [], describe(report));
+    assert.equal(report.violations, [], describeReport(report));
   });
 }
 
