@@ -1,11 +1,12 @@
 // Checks a crash state of the SQLite databases with the real stores: the state is
-// materialised, the OffsetStore and the MQTT SessionStore open it as the daemon does
+// materialised, the topic catalog, the OffsetStore and the MQTT SessionStore open it as the daemon does
 // (SQLite's own recovery of the WAL or a hot journal runs there), what they load is read
-// as facts (facts.ts), and SQLite's integrity check runs on both files. Then `judge`
+// as facts (facts.ts), and SQLite's integrity check runs on every file. Then `judge`
 // holds the facts to what the workload had been told before the crash.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OffsetStore } from '../../../edge/kafka/groups/offset-store.ts';
+import { TopicCatalog } from '../../../edge/storage/topic-catalog.ts';
 import { SessionStore } from '../../../edge/mqtt/store/session-store.ts';
 import { Database } from '../../../shared/sqlite.ts';
 import { silentLogger } from '../../../shared/logger.ts';
@@ -13,8 +14,9 @@ import { removeDirectory } from '../../edge/storage/helpers.ts';
 import type { CrashState } from '../crash-states.ts';
 import { materialise } from '../materialise.ts';
 import type { Recording } from '../trace.ts';
-import { clientOfKey, incomingKey, offsetKey, outgoingKey, outgoingValue, sessionKey, subscriptionKey, type StoreName, type WorkloadMarker } from './facts.ts';
+import { clientOfKey, incomingKey, offsetKey, outgoingKey, outgoingValue, sessionKey, subscriptionKey, topicKey, topicValue, type StoreName, type WorkloadMarker } from './facts.ts';
 
+export const TOPICS_DATABASE = join('meta', 'topics.sqlite');
 export const GROUPS_DATABASE = join('meta', 'groups.sqlite');
 export const MQTT_DATABASE = join('meta', 'mqtt.sqlite');
 /** Bytes of one region of SQLite's wal-index (the -shm file): 32 KiB, as the stale one written into every state is long. */
@@ -25,7 +27,7 @@ const STALE_WAL_INDEX_BYTE = 0xa5;
 /** What the stores loaded: every fact's value by key, and what was wrong whatever the workload had been told. */
 export type SqliteObservation = { values: Map<string, string>; problems: string[] } | { failed: string };
 
-/** Materialises `state` in `directory`, opens both stores there and reads what they loaded; the directory is removed afterwards. */
+/** Materialises `state` in `directory`, opens the stores there and reads what they loaded; the directory is removed afterwards. */
 export async function recoverSqlite(_recording: Recording, state: CrashState, directory: string): Promise<SqliteObservation> {
   materialise(state, directory);
   // The wal-index is shared memory and is not in the trace: after a power cut its file holds
@@ -35,10 +37,16 @@ export async function recoverSqlite(_recording: Recording, state: CrashState, di
   try {
     const values = new Map<string, string>();
     const problems: string[] = [];
+    const topicsPath = join(directory, TOPICS_DATABASE);
     const groupsPath = join(directory, GROUPS_DATABASE);
     const mqttPath = join(directory, MQTT_DATABASE);
     // A database the crash left no file of opens empty, as the daemon would open it.
-    const existed = [groupsPath, mqttPath].filter((path) => existsSync(path));
+    const existed = [topicsPath, groupsPath, mqttPath].filter((path) => existsSync(path));
+    try {
+      await readTopics(topicsPath, values);
+    } catch (error) {
+      return { failed: `${TOPICS_DATABASE}: the topic catalog did not open: ${(error as Error).message}` };
+    }
     try {
       await readOffsets(groupsPath, values);
     } catch (error) {
@@ -62,6 +70,15 @@ export async function recoverSqlite(_recording: Recording, state: CrashState, di
     return { values, problems };
   } finally {
     removeDirectory(directory);
+  }
+}
+
+async function readTopics(path: string, values: Map<string, string>): Promise<void> {
+  const catalog = await TopicCatalog.open(path);
+  try {
+    for (const row of await catalog.list()) values.set(topicKey(row.name), topicValue(row.topicId, row.partitions));
+  } finally {
+    await catalog.close();
   }
 }
 

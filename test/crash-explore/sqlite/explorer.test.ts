@@ -1,4 +1,4 @@
-// Crash states of the SQLite databases (consumer-group offsets, MQTT sessions): the
+// Crash states of the SQLite databases (topics, consumer-group offsets, MQTT sessions): the
 // workload's I/O recorded by strace holds every kind of operation and both stores'
 // acknowledgements, the checker fails a state that lost a synced WAL write and a trace
 // whose commits were answered before their fdatasync, and a CI run's worth of states opens
@@ -20,8 +20,12 @@ import { recordSqliteWorkload } from './strace-recorder.ts';
 const CI_STATES = { ordered: 6_000, 'per-directory': 2_000 } as const;
 /** States of the trace whose commits were answered before their fdatasync: enough to reach past the first acknowledgements. */
 const UNSYNCED_STATES = 400;
-/** Facts the workload leaves: 2 groups × 3 partitions and the last one-off group's 3; 2 sessions, each with 2 subscriptions, 1 QoS 2 identifier and 3 held messages. */
-const FINAL_FACTS = 9 + 2 * (1 + 2 + 1 + 3);
+/**
+ * Facts the workload's 12 rounds leave: 2 groups × 3 partitions and the last one-off group's
+ * 3; 2 sessions, each with 2 subscriptions, 1 QoS 2 identifier and 3 held messages; a
+ * topic a round kept, the last round's other topic and the long-lived one.
+ */
+const FINAL_FACTS = 9 + 2 * (1 + 2 + 1 + 3) + 12 + 1 + 1;
 
 /** The workload is recorded once, when the first test asks, and its trace shared (a test without strace fails naming its package). */
 let recorded: Promise<Recording> | undefined;
@@ -49,11 +53,11 @@ test('the trace holds SQLite\'s journal, WAL, checkpoints and syncs, without the
   const kinds = new Set(trace.entries.map((entry) => entry.kind));
   for (const kind of ['create', 'write', 'truncate', 'sync', 'syncDirectory', 'unlink', 'marker'] as const) assert.ok(kinds.has(kind), `no ${kind} in the trace`);
   const created = trace.entries.flatMap((entry) => (entry.kind === 'create' ? [entry.path] : []));
-  for (const path of ['meta/groups.sqlite', 'meta/groups.sqlite-wal', 'meta/mqtt.sqlite', 'meta/mqtt.sqlite-wal']) assert.ok(created.includes(path), `${path} created`);
+  for (const path of ['meta/topics.sqlite', 'meta/topics.sqlite-wal', 'meta/groups.sqlite', 'meta/groups.sqlite-wal', 'meta/mqtt.sqlite', 'meta/mqtt.sqlite-wal']) assert.ok(created.includes(path), `${path} created`);
   assert.ok(!created.some((path) => path.endsWith('-shm')), 'the wal-index is not durable state');
   const all = markers(trace.entries);
   const acknowledgedIds = new Set(all.flatMap((marker) => (marker.phase === 'acknowledged' ? [marker.id] : [])));
-  for (const store of ['groups', 'mqtt']) assert.ok(all.some((marker) => marker.phase === 'submitted' && marker.store === store && acknowledgedIds.has(marker.id)), `${store} acknowledged`);
+  for (const store of ['topics', 'groups', 'mqtt']) assert.ok(all.some((marker) => marker.phase === 'submitted' && marker.store === store && acknowledgedIds.has(marker.id)), `${store} acknowledged`);
   assert.equal(await problemsAt(trace, trace.entries.length, true), { problems: [], facts: FINAL_FACTS });
 });
 
@@ -81,7 +85,7 @@ test('commits answered before their fdatasync (the trace without its file syncs,
 });
 
 for (const [model, states] of Object.entries(CI_STATES) as [MetadataModel, number][]) {
-  test(`${states} crash states (${model} metadata) open with every acknowledged offset, session, subscription, QoS 2 identifier and held message, and pass SQLite's integrity check`, async () => {
+  test(`${states} crash states (${model} metadata) open with every acknowledged topic, offset, session, subscription, QoS 2 identifier and held message, and pass SQLite's integrity check`, async () => {
     const report = await exploreSqlite(await recording(), { seed: ciSeed(), states, model });
     assert.is(report.statesChecked, states);
     assert.equal(report.violations, [], describeReport(report));

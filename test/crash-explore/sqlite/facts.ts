@@ -13,7 +13,7 @@
 import type { StoredFields } from '../../../edge/mqtt/store/message-codec.ts';
 
 /** The stores the workload writes, each its own database under meta/ and its own queue. */
-export type StoreName = 'groups' | 'mqtt';
+export type StoreName = 'groups' | 'mqtt' | 'topics';
 
 export interface Fact {
   key: string;
@@ -27,6 +27,15 @@ export type WorkloadMarker =
 
 export function offsetKey(group: string, topic: string, partition: number): string {
   return `offset ${group}/${topic}/${partition}`;
+}
+
+export function topicKey(name: string): string {
+  return `topic ${name}`;
+}
+
+/** The value of a topic in the catalog: what the checker compares. */
+export function topicValue(topicId: string, partitions: number): string {
+  return `${topicId} ${partitions} partitions`;
 }
 
 export function sessionKey(clientId: string): string {

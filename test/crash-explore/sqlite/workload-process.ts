@@ -2,7 +2,8 @@
 //
 //   node workload-process.ts DATA_DIR MARKER_FILE ROUNDS
 //
-// The real stores on their real databases: the group coordinator's OffsetStore
+// The real stores on their real databases: the topic catalog (meta/topics.sqlite) creates,
+// grows and deletes topics, the group coordinator's OffsetStore
 // (meta/groups.sqlite) commits consumer-group offsets, and the MQTT SessionStore
 // (meta/mqtt.sqlite) saves persistent sessions, subscriptions, QoS 2 packet identifiers
 // answered with PUBREC, and messages held for delivery with their QoS 1/2 progress. Every
@@ -11,12 +12,14 @@
 // trace orders each acknowledgement exactly against SQLite's own syscalls.
 import { openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { OffsetStore } from '../../../edge/kafka/groups/offset-store.ts';
+import { TopicCatalog } from '../../../edge/storage/topic-catalog.ts';
 import { SessionStore } from '../../../edge/mqtt/store/session-store.ts';
 import type { StoredFields } from '../../../edge/mqtt/store/message-codec.ts';
 import { Database } from '../../../shared/sqlite.ts';
 import { silentLogger } from '../../../shared/logger.ts';
-import { incomingKey, offsetKey, outgoingKey, outgoingValue, sessionKey, subscriptionKey, type Fact, type StoreName, type WorkloadMarker } from './facts.ts';
+import { incomingKey, offsetKey, outgoingKey, outgoingValue, sessionKey, subscriptionKey, topicKey, topicValue, type Fact, type StoreName, type WorkloadMarker } from './facts.ts';
 
 /** Consumer groups committing each round, and the partitions each commits. */
 const GROUPS = ['billing', 'dashboard'];
@@ -51,20 +54,39 @@ async function change(store: StoreName, facts: Fact[], call: () => Promise<void>
   mark({ phase: 'acknowledged', id });
 }
 
-async function openStores(): Promise<{ offsets: OffsetStore; mqtt: SessionStore }> {
+async function openStores(): Promise<{ topics: TopicCatalog; offsets: OffsetStore; mqtt: SessionStore }> {
+  const topics = await TopicCatalog.open(join(dataDir!, 'meta', 'topics.sqlite'));
   const offsets = await OffsetStore.open(join(dataDir!, 'meta', 'groups.sqlite'));
   const { store: mqtt } = await SessionStore.open(await Database.open(join(dataDir!, 'meta', 'mqtt.sqlite')), { logger: silentLogger(), ownsDatabase: true });
-  return { offsets, mqtt };
+  return { topics, offsets, mqtt };
 }
 
-/** A clean stop, as the daemon's: what is written behind is committed, then both databases close (SQLite checkpoints the WAL into the database and removes it). */
+/** A clean stop, as the daemon's: what is written behind is committed, then the databases close (SQLite checkpoints the WAL into the database and removes it). */
 async function closeStores(): Promise<void> {
   await mqtt.flush();
   await mqtt.close();
   await offsets.close();
+  await topics.close();
 }
 
-let { offsets, mqtt } = await openStores();
+let { topics, offsets, mqtt } = await openStores();
+
+/**
+ * Topic administration, one change at a time as the log store makes it: two topics created
+ * together (CreateTopics), a long-lived topic grown (CreatePartitions), the round before's
+ * first topic deleted (DeleteTopics).
+ */
+async function topicRound(round: number): Promise<void> {
+  const created = ['a', 'b'].map((suffix) => ({ name: `round-${round}-${suffix}`, topicId: randomUUID(), partitions: 1 + (round % 3), overrides: {} }));
+  await change('topics', created.map((row) => ({ key: topicKey(row.name), value: topicValue(row.topicId, row.partitions) })), () => topics.insertAll(created));
+  if (round === 0) {
+    await change('topics', [{ key: topicKey('readings'), value: topicValue(READINGS_TOPIC_ID, 1) }], () => topics.insertAll([{ name: 'readings', topicId: READINGS_TOPIC_ID, partitions: 1, overrides: {} }]));
+  } else {
+    await change('topics', [{ key: topicKey('readings'), value: topicValue(READINGS_TOPIC_ID, round + 1) }], () => topics.setPartitions('readings', round + 1));
+    await change('topics', [{ key: topicKey(`round-${round - 1}-a`), value: null }], () => topics.delete(`round-${round - 1}-a`));
+  }
+}
+const READINGS_TOPIC_ID = randomUUID();
 
 function commitOffsets(group: string, offset: bigint): Promise<void> {
   const writes = PARTITIONS.map((partition) => ({ topic: 'readings', partition, committed: { offset: offset + BigInt(partition), leaderEpoch: 0, metadata: '', commitTimestampMs: BigInt(Date.now()) } }));
@@ -121,7 +143,7 @@ for (const clientId of CLIENTS) await connect(clientId);
 const leaving = 'meter-temporary';
 await connect(leaving);
 for (let round = 0; round < rounds; round++) {
-  const work: Promise<void>[] = [];
+  const work: Promise<void>[] = [topicRound(round)];
   // Several groups commit at once, so the store coalesces their commits into one transaction.
   for (const group of GROUPS) work.push(commitOffsets(group, BigInt(round * 10)));
   // A group that commits once and is deleted the next round (DeleteGroups).
@@ -134,7 +156,7 @@ for (let round = 0; round < rounds; round++) {
   // A restart of the daemon: a checkpoint, the WAL removed and a new one made, in the middle of the trace.
   if (round === Math.min(RESTART_ROUND, Math.floor(rounds / 3))) {
     await closeStores();
-    ({ offsets, mqtt } = await openStores());
+    ({ topics, offsets, mqtt } = await openStores());
   }
 }
 await closeStores();
