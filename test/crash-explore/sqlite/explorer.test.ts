@@ -1,5 +1,5 @@
 // Crash states of the SQLite databases (topics, consumer-group offsets, MQTT sessions): the
-// workload's I/O recorded by strace holds every kind of operation and both stores'
+// workload's I/O recorded by strace holds every kind of operation and every store's
 // acknowledgements, the checker fails a state that lost a synced WAL write and a trace
 // whose commits were answered before their fdatasync, and a CI run's worth of states opens
 // with every acknowledged offset, session, subscription and QoS 2 identifier there.
@@ -48,7 +48,7 @@ async function problemsAt(trace: Recording, crashPoint: number, keepAll: boolean
   }
 }
 
-test('the trace holds SQLite\'s journal, WAL, checkpoints and syncs, without the wal-index, and both stores\' acknowledgements; at its end every fact is there', async () => {
+test('the trace holds SQLite\'s journal, WAL, checkpoints and syncs, without the wal-index, and every store\'s acknowledgements; at its end every fact is there', async () => {
   const trace = await recording();
   const kinds = new Set(trace.entries.map((entry) => entry.kind));
   for (const kind of ['create', 'write', 'truncate', 'sync', 'syncDirectory', 'unlink', 'marker'] as const) assert.ok(kinds.has(kind), `no ${kind} in the trace`);

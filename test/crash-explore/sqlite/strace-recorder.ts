@@ -11,7 +11,7 @@ import { TRACE_ENTRIES_MAX } from '../recording-file-layer.ts';
 import type { Recording } from '../trace.ts';
 import { TRACED_SYSCALLS, traceFromStrace } from './strace-trace.ts';
 
-/** Rounds of the workload unless told otherwise: about 1,000 trace entries, each store's commit dozens of times, WAL checkpoints included. */
+/** Rounds of the workload unless told otherwise: about 1,150 trace entries, each store's commit dozens of times, two checkpoints included. */
 export const SQLITE_WORKLOAD_ROUNDS = 12;
 /**
  * Bytes of a buffer strace prints (-s): more than SQLite writes in one call (a page of
