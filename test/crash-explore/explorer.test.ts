@@ -8,7 +8,8 @@ import { rmSync } from 'node:fs';
 import { readBatchHeader } from '../../shared/kafka/record-batch.ts';
 import { KEEP_ALL, KEEP_NONE, SECTOR_BYTES, TraceIndex, type MetadataModel } from './crash-states.ts';
 import { judge, recover } from './checker.ts';
-import { explore, type ExploreReport } from './explorer.ts';
+import { explore } from './explorer.ts';
+import { ciSeed, describeReport } from './ci-run.ts';
 import { statesRoot } from './materialise.ts';
 import { exploreRecoveryCrashes, recordRecovery } from './recovery-crashes.ts';
 import type { Recording } from './trace.ts';
@@ -25,16 +26,6 @@ const CI_RECOVERIES = 40;
 const CI_STATES_PER_RECOVERY = 25;
 /** Rounds of the small workloads below: a few rolls and acknowledgements are all they need. */
 const SMALL_ROUNDS = 3;
-
-function describe(report: ExploreReport): string {
-  const shown = report.violations.slice(0, 5).map((violation) => `state ${violation.stateNumber} (after ${violation.crashPoint}, ${violation.choice}): ${violation.problems.join('; ')}`);
-  return `seed ${report.seed} (CRASH_EXPLORE_SEED): ${report.violations.length} violations in ${report.statesChecked} states\n${shown.join('\n')}`;
-}
-
-/** A new seed each run, so that CI runs explore different samples; CRASH_EXPLORE_SEED sets it to check a run's states again. */
-function ciSeed(): number {
-  return process.env.CRASH_EXPLORE_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.CRASH_EXPLORE_SEED);
-}
 
 async function problemsAt(recording: Recording, crashPoint: number): Promise<string[]> {
   const root = statesRoot();
@@ -84,7 +75,7 @@ test('the checker fails a state in which a synced write never reached the disk',
 test('under the os flush policy an append is answered before its fdatasync, and crash states lose acknowledged batches', async () => {
   const recording = await recordWorkload({ rounds: SMALL_ROUNDS, flushPolicy: 'os' });
   const report = await explore(recording, { seed: 1, states: 500 });
-  assert.ok(report.violations.some((violation) => violation.problems.some((problem) => problem.includes('is missing'))), describe(report));
+  assert.ok(report.violations.some((violation) => violation.problems.some((problem) => problem.includes('is missing'))), describeReport(report));
 });
 
 for (const [model, states] of Object.entries(CI_STATES) as [MetadataModel, number][]) {
@@ -92,7 +83,7 @@ for (const [model, states] of Object.entries(CI_STATES) as [MetadataModel, numbe
     const seed = ciSeed();
     const report = await explore(await recordWorkload(), { seed, states, model });
     assert.is(report.statesChecked, states);
-    assert.equal(report.violations, [], describe(report));
+    assert.equal(report.violations, [], describeReport(report));
   });
 }
 
@@ -100,7 +91,7 @@ test(`crashes during the recovery of ${CI_RECOVERIES} crash states (${CI_RECOVER
   const seed = ciSeed();
   const report = await exploreRecoveryCrashes(await recordWorkload(), { seed, recoveries: CI_RECOVERIES, statesPerRecovery: CI_STATES_PER_RECOVERY });
   assert.is(report.statesChecked, CI_RECOVERIES * CI_STATES_PER_RECOVERY);
-  assert.equal(report.violations, [], describe(report));
+  assert.equal(report.violations, [], describeReport(report));
 });
 
 test.run();

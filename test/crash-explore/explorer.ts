@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRandom } from '../../firmware-sim/random.ts';
 import { KEEP_ALL, KEEP_NONE, TraceIndex, sampledChoice, type CrashState, type MetadataModel } from './crash-states.ts';
-import { judge, recover, type Observation } from './checker.ts';
+import { judge, recover } from './checker.ts';
 import { statesRoot } from './materialise.ts';
 import type { Recording } from './trace.ts';
 
@@ -64,6 +64,19 @@ function filesDigest(state: CrashState): string {
   return hash.digest('base64');
 }
 
+/** How a state is recovered and judged: the log store's checker unless another is given (sqlite/). */
+export interface StateChecks<Observation> {
+  /** Materialises the state in `directory`, recovers it with the real code and observes the result; removes the directory. */
+  recover: (recording: Recording, state: CrashState, directory: string) => Promise<Observation>;
+  /** What is wrong with an observation, given the state it came from (and what that state had been told). */
+  judge: (recording: Recording, observation: Observation, state: CrashState) => string[];
+}
+
+const LOG_STORE_CHECKS: StateChecks<Awaited<ReturnType<typeof recover>>> = {
+  recover,
+  judge: (recording, observation, state) => judge(recording, observation, state.acknowledged),
+};
+
 export interface ExploreOptions {
   seed: number;
   states: number;
@@ -73,7 +86,11 @@ export interface ExploreOptions {
   onProgress?: (checked: number) => void;
 }
 
-export async function explore(recording: Recording, options: ExploreOptions): Promise<ExploreReport> {
+export function explore(recording: Recording, options: ExploreOptions): Promise<ExploreReport> {
+  return exploreWith(recording, options, LOG_STORE_CHECKS);
+}
+
+export async function exploreWith<Observation>(recording: Recording, options: ExploreOptions, checks: StateChecks<Observation>): Promise<ExploreReport> {
   const index = new TraceIndex(recording, options.model);
   const root = statesRoot();
   const recoveries = new Map<string, Promise<Observation>>();
@@ -88,11 +105,11 @@ export async function explore(recording: Recording, options: ExploreOptions): Pr
       let observation = recoveries.get(digest);
       if (observation === undefined) {
         if (recoveries.size >= RECOVERY_CACHE_MAX) recoveries.delete(recoveries.keys().next().value!);
-        observation = recover(recording, state, join(root, String(stateNumber)));
+        observation = checks.recover(recording, state, join(root, String(stateNumber)));
         recoveries.set(digest, observation);
         report.recoveries += 1;
       }
-      const problems = judge(recording, await observation, state.acknowledged);
+      const problems = checks.judge(recording, await observation, state);
       if (problems.length > 0) report.violations.push({ stateNumber, crashPoint: state.crashPoint, choice: state.choice, problems });
       report.statesChecked += 1;
       options.onProgress?.(report.statesChecked);

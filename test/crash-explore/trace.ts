@@ -31,7 +31,14 @@ export type Acknowledgement =
   | { kind: 'appended'; topic: string; partition: number; baseOffset: bigint; batch: Buffer }
   | { kind: 'logStartMoved'; topic: string; partition: number; logStartOffset: bigint };
 
-export type TraceEntry = MetadataOperation | DataOperation | SyncOperation | Acknowledgement;
+/**
+ * A line a recorded process wrote to its marker file, where its syscalls were traced
+ * (sqlite/): what it had been told or had asked at that moment, for that process's checker
+ * to read. The crash model passes over it.
+ */
+export type Marker = { kind: 'marker'; text: string };
+
+export type TraceEntry = MetadataOperation | DataOperation | SyncOperation | Acknowledgement | Marker;
 
 export function isMetadata(entry: TraceEntry): entry is MetadataOperation {
   return entry.kind === 'mkdir' || entry.kind === 'create' || entry.kind === 'rename' || entry.kind === 'unlink' || entry.kind === 'removeTree';

@@ -21,6 +21,7 @@ const PROGRAM_PACKAGES = {
   lz4: 'lz4',
   'systemd-analyze': 'systemd',
   setpriv: 'util-linux',
+  strace: 'strace',
   npm: 'npm',
   npx: 'npm',
 } as const;
