@@ -14,6 +14,7 @@ import type { MqttMetrics } from './metrics.ts';
 import { partitionForKey } from './partitioner.ts';
 import { encodeMqttRecordBatch, MqttHeaders, MQTT_RECORD_FIXED_BYTES_MAX, type MqttRecord } from './record-encoder.ts';
 import type { RouteTable, RouteTarget } from './routes.ts';
+import { Utf8Cache } from './utf8-cache.ts';
 
 export { MqttHeaders } from './record-encoder.ts';
 
@@ -119,7 +120,7 @@ export class PublishIngest {
   /** Batches handed to the log and not yet durable. */
   readonly #appending = new Set<Promise<void>>();
   readonly #encodedTargets = new WeakMap<RouteTarget, EncodedTarget>();
-  readonly #clientIds = new Map<string, Buffer>();
+  readonly #clientIds = new Utf8Cache(CLIENT_ID_CACHE_ENTRIES_MAX);
   readonly #sparkplug: SparkplugShaper | undefined;
   #pendingBytes = 0;
   #flushScheduled = false;
@@ -159,7 +160,7 @@ export class PublishIngest {
     const payload = typeof publish.payload === 'string' ? Buffer.from(publish.payload, 'utf8') : publish.payload;
     // A Sparkplug B route makes the payload into one or more JSON records (edge/connectors/sparkplug).
     const values = target.sparkplug !== undefined && this.#sparkplug !== undefined ? this.#sparkplug.shape(publish.topic, payload, target.sparkplug) : [payload];
-    const clientIdBytes = this.#clientIdBytes(clientId);
+    const clientIdBytes = this.#clientIds.bytes(clientId);
     const extraHeaders = propertyHeaders(publish);
     // Each extra header: its name and value with a varint length prefix of at most five bytes each.
     let headerBytes = 0;
@@ -204,16 +205,6 @@ export class PublishIngest {
       setImmediate(this.#flushAll);
     }
     return moreDone === undefined ? done! : Promise.all([done!, ...moreDone]).then(() => {});
-  }
-
-  #clientIdBytes(clientId: string): Buffer {
-    let bytes = this.#clientIds.get(clientId);
-    if (bytes === undefined) {
-      bytes = Buffer.from(clientId, 'utf8');
-      if (this.#clientIds.size >= CLIENT_ID_CACHE_ENTRIES_MAX) this.#clientIds.clear();
-      this.#clientIds.set(clientId, bytes);
-    }
-    return bytes;
   }
 
   #newBatch(topic: string, partition: number): PendingBatch {

@@ -109,6 +109,11 @@ export class Connection implements DeliveryChannel {
   connectSessionExpiry = 0;
   /** Publishes received and not yet acknowledged, in arrival order. */
   readonly pending: PendingPublish[] = [];
+  /**
+   * How many entries at the head of `pending` are delivered: delivery keeps arrival order,
+   * so each durable publish is handled without walking those before it again.
+   */
+  deliveredPending = 0;
   /** QoS 1/2 publishes counted against the broker's Receive Maximum (pending plus QoS 2 awaiting PUBREL). */
   inboundInflight = 0;
   /** Resolves a publish waiting for an in-flight slot (MQTT 3.1.1 clients wait; MQTT 5 clients are told the maximum). */
@@ -238,7 +243,7 @@ export class Connection implements DeliveryChannel {
 
   sendPublish(entry: OutboundEntry, dup: boolean): boolean {
     const message = entry.message;
-    const topicBytes = (message as { topicBytes?: Buffer }).topicBytes ??= Buffer.from(message.topic, 'utf8');
+    const topicBytes = message.topicBytes ??= this.broker.topicBytes.bytes(message.topic);
     const publish: OutboundPublish = { topic: topicBytes, payload: message.payload, qos: entry.qos, retain: entry.retain, dup, packetId: entry.packetId };
     let newAlias = false;
     if (this.v5) {

@@ -159,28 +159,31 @@ function enqueue(connection: Connection, entry: PendingPublish): void {
 function advance(connection: Connection): void {
   const broker = connection.broker;
   const pending = connection.pending;
-  for (const entry of pending) {
+  for (; connection.deliveredPending < pending.length; connection.deliveredPending++) {
+    const entry = pending[connection.deliveredPending]!;
     if (!entry.appended) break;
+    // Refusals and repeated QoS 2 publishes join the queue delivered already.
     if (entry.delivered) continue;
     entry.delivered = true;
-    const writes: Array<Promise<void>> = [];
+    // Most publishes wait for no stored copy: no list is made for them.
+    let writes: Array<Promise<void>> | undefined;
     const message = entry.message!;
     const routed = broker.route(message);
-    if (routed !== undefined) writes.push(routed);
+    if (routed !== undefined) (writes ??= []).push(routed);
     if (message.retain) {
       const retained = broker.storeRetained(message);
       // QoS 0 waits for nothing; an acknowledged retained message is durable.
-      if (entry.qos > 0) writes.push(retained);
+      if (entry.qos > 0) (writes ??= []).push(retained);
       else retained.catch((error: unknown) => broker.logger.error({ err: error, topic: message.topic }, 'storing a retained QoS 0 message failed'));
     }
     if (entry.qos === 2) {
       const session = connection.session;
       if (session !== null) {
         (session.incoming ??= new Map()).set(entry.packetId, null);
-        if (session.stored) writes.push(broker.store.incoming.put(session.clientId, entry.packetId));
+        if (session.stored) (writes ??= []).push(broker.store.incoming.put(session.clientId, entry.packetId));
       }
     }
-    if (writes.length === 0) entry.committed = true;
+    if (writes === undefined) entry.committed = true;
     else {
       Promise.all(writes).then(
         () => {
@@ -196,6 +199,7 @@ function advance(connection: Connection): void {
   }
   while (pending.length > 0 && pending[0]!.delivered && pending[0]!.committed) {
     const entry = pending.shift()!;
+    connection.deliveredPending--;
     if (entry.qos === 0) continue;
     if (connection.closed) continue;
     if (entry.qos === 1) {
