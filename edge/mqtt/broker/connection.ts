@@ -136,6 +136,10 @@ export class Connection implements DeliveryChannel {
   slotWaiter: (() => void) | undefined;
 
   readonly #inbox: InboundPacket[] = [];
+  /** Takes each whole packet the guard has read; one function for every read, not one made per read. */
+  readonly #receive = (packet: InboundPacket): void => {
+    this.#inbox.push(packet);
+  };
   #busy = false;
   #violation: Violation | undefined;
   #closed = false;
@@ -166,7 +170,8 @@ export class Connection implements DeliveryChannel {
       output = undefined;
     }
     if (output === undefined) {
-      const expected = Math.min(OUTPUT_CHUNK_BYTES_MAX, Math.max(OUTPUT_CHUNK_BYTES_MIN, this.#lastTurnBytes));
+      // As large as the previous turn's output, or as this turn's so far (so a burst doubles it).
+      const expected = Math.min(OUTPUT_CHUNK_BYTES_MAX, Math.max(OUTPUT_CHUNK_BYTES_MIN, this.#lastTurnBytes, this.#outputFilledBytes));
       output = this.#output = Buffer.allocUnsafe(Math.max(size, expected));
       this.#outputUsed = 0;
     }
@@ -225,7 +230,7 @@ export class Connection implements DeliveryChannel {
 
   #onData(chunk: Buffer): void {
     const continuing = this.guard.holdsPartialPacket;
-    if (this.guard.read(chunk, (packet) => this.#inbox.push(packet)) > 0 || !continuing) this.lastPacketAtMs = Date.now();
+    if (this.guard.read(chunk, this.#receive) > 0 || !continuing) this.lastPacketAtMs = Date.now();
     this.#drain();
   }
 
