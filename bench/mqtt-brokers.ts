@@ -80,7 +80,8 @@ export interface Broker {
 
 export async function startTributary(options: DaemonOptions = {}): Promise<Broker> {
   const daemon = await Daemon.start(options);
-  return { name: 'tributary (durable)', pid: daemon.process.pid!, port: daemon.ports.mqtt!, versions: [4, 5], stop: () => daemon.cleanup() };
+  // Stopped with SIGTERM, as a service manager stops it (a CPU profile is written then), then cleaned up.
+  return { name: 'tributary (durable)', pid: daemon.process.pid!, port: daemon.ports.mqtt!, versions: [4, 5], stop: async () => { await daemon.stop(); await daemon.cleanup(); } };
 }
 
 export async function startAedes(): Promise<Broker> {

@@ -19,6 +19,10 @@
 //   npm run bench:mqtt
 //   BENCH_PUBLISHERS=4 BENCH_MESSAGES=40000 BENCH_WINDOW=100 BENCH_PACED_RATE=1000 BENCH_PACED_SECONDS=5 BENCH_IDLE_CONNECTIONS=1000 npm run bench:mqtt
 //   BENCH_BROKERS=tributary,mosquitto npm run bench:mqtt    (a subset; the ratios need all three)
+//   BENCH_GENERATORS=mqtt.js BENCH_FOOTPRINT=0 npm run bench:mqtt    (diagnostics: one generator,
+//            no latency and memory phase, to repeat the ingest figures quickly)
+//   BENCH_CPU_PROFILE_DIR=profiles npm run bench:mqtt && node bench/cpu-profile-summary.ts profiles/*.cpuprofile
+//            (Tributary runs under `node --cpu-prof` and writes its profile there when it stops)
 import { cpuSeconds, memoryKiB } from './process-stats.ts';
 import { role, startAedes, startMosquitto, startTributary, type Broker } from './mqtt-brokers.ts';
 import { PAYLOAD_BYTES, type Version } from './mqtt-roles.ts';
@@ -30,6 +34,10 @@ const WINDOW = Number(process.env.BENCH_WINDOW ?? 100);
 const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 1000);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 5);
 const IDLE_CONNECTIONS = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 1000);
+const GENERATORS = (process.env.BENCH_GENERATORS?.split(',') ?? ['raw', 'mqtt.js']) as Generator[];
+const MEASURE_FOOTPRINT = process.env.BENCH_FOOTPRINT !== '0';
+/** Where Tributary writes a V8 CPU profile of the run (bench/cpu-profile-summary.ts reads it); none when unset. */
+const CPU_PROFILE_DIRECTORY = process.env.BENCH_CPU_PROFILE_DIR;
 /**
  * In-flight QoS 1 publishes each broker accepts per client, set alike so that the window
  * is the same for all (MQTT 5 clients are told it as the Receive Maximum).
@@ -131,7 +139,7 @@ async function measureFootprint(broker: Broker, idleRssKiB: number): Promise<Bro
 }
 
 function startTributaryForLoad(): Promise<Broker> {
-  return startTributary({ config: { listeners: { mqttWs: { enabled: false } }, mqtt: { limits: { maxInflightPerClient: BROKER_INFLIGHT, maxConnections: IDLE_CONNECTIONS + 100 } } } });
+  return startTributary({ nodeArguments: CPU_PROFILE_DIRECTORY === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIRECTORY}`], config: { listeners: { mqttWs: { enabled: false } }, mqtt: { limits: { maxInflightPerClient: BROKER_INFLIGHT, maxConnections: IDLE_CONNECTIONS + 100 } } } });
 }
 
 function startMosquittoForLoad(): Promise<Broker> {
@@ -156,14 +164,14 @@ async function main(): Promise<void> {
       // Let start-up settle before the idle RSS is read.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const idleRssKiB = memoryKiB(broker.pid, 'VmRSS');
-      for (const generator of ['raw', 'mqtt.js'] as const) {
+      for (const generator of GENERATORS) {
         for (const version of broker.versions) {
           const result = await measureIngest(broker, version, generator);
           results.push(result);
           console.log(`  ${broker.name} MQTT ${VERSION_NAMES[version]}, ${generator}: ${Math.round(result.messagesPerSecond)} msg/s, ${result.cpuMicrosPerMessage.toFixed(1)} µs CPU/msg${result.refused > 0 ? `, ${result.refused} refused` : ''}`);
         }
       }
-      try {
+      if (MEASURE_FOOTPRINT) try {
         footprints.push(await measureFootprint(broker, idleRssKiB));
       } catch (error) {
         // The ingest figures stand without it; say why this broker has no footprint line.
@@ -184,18 +192,18 @@ async function main(): Promise<void> {
   }
 
   const find = (broker: string, version: Version, generator: Generator): IngestResult | undefined => results.find((r) => r.broker.startsWith(broker) && r.version === version && r.generator === generator);
-  if (only !== undefined) return;
+  // Each ratio is printed when both of its brokers ran (BENCH_BROKERS may name a subset).
   console.log('\nratios (same run):');
-  for (const generator of ['raw', 'mqtt.js'] as const) {
-    const t3 = find('tributary', 4, generator)!;
-    const t5 = find('tributary', 5, generator)!;
-    const m5 = find('mosquitto', 5, generator)!;
-    const m3 = find('mosquitto', 4, generator)!;
-    const a3 = find('bare aedes', 4, generator)!;
-    console.log(`  ${generator}: tributary 5 / tributary 3.1.1 throughput ${(t5.messagesPerSecond / t3.messagesPerSecond).toFixed(2)} (goal >= 0.95)`);
-    console.log(`  ${generator}: tributary 3.1.1 / mosquitto 3.1.1 throughput ${(t3.messagesPerSecond / m3.messagesPerSecond).toFixed(2)} (goal >= 1.0), CPU per message ${(t3.cpuMicrosPerMessage / m3.cpuMicrosPerMessage).toFixed(2)} (goal <= 1.0)`);
-    console.log(`  ${generator}: tributary 5 / mosquitto 5 throughput ${(t5.messagesPerSecond / m5.messagesPerSecond).toFixed(2)} (goal >= 1.0), CPU per message ${(t5.cpuMicrosPerMessage / m5.cpuMicrosPerMessage).toFixed(2)} (goal <= 1.0)`);
-    console.log(`  ${generator}: tributary 3.1.1 / bare aedes throughput ${(t3.messagesPerSecond / a3.messagesPerSecond).toFixed(2)}, CPU per message ${(t3.cpuMicrosPerMessage / a3.cpuMicrosPerMessage).toFixed(2)}`);
+  for (const generator of GENERATORS) {
+    const t3 = find('tributary', 4, generator);
+    const t5 = find('tributary', 5, generator);
+    const m5 = find('mosquitto', 5, generator);
+    const m3 = find('mosquitto', 4, generator);
+    const a3 = find('bare aedes', 4, generator);
+    if (t3 && t5) console.log(`  ${generator}: tributary 5 / tributary 3.1.1 throughput ${(t5.messagesPerSecond / t3.messagesPerSecond).toFixed(2)} (goal >= 0.95)`);
+    if (t3 && m3) console.log(`  ${generator}: tributary 3.1.1 / mosquitto 3.1.1 throughput ${(t3.messagesPerSecond / m3.messagesPerSecond).toFixed(2)} (goal >= 1.0), CPU per message ${(t3.cpuMicrosPerMessage / m3.cpuMicrosPerMessage).toFixed(2)} (goal <= 1.0)`);
+    if (t5 && m5) console.log(`  ${generator}: tributary 5 / mosquitto 5 throughput ${(t5.messagesPerSecond / m5.messagesPerSecond).toFixed(2)} (goal >= 1.0), CPU per message ${(t5.cpuMicrosPerMessage / m5.cpuMicrosPerMessage).toFixed(2)} (goal <= 1.0)`);
+    if (t3 && a3) console.log(`  ${generator}: tributary 3.1.1 / bare aedes throughput ${(t3.messagesPerSecond / a3.messagesPerSecond).toFixed(2)}, CPU per message ${(t3.cpuMicrosPerMessage / a3.cpuMicrosPerMessage).toFixed(2)}`);
   }
   console.log(`  median tributary CPU µs/msg over all loads: ${median(results.filter((r) => r.broker.startsWith('tributary')).map((r) => r.cpuMicrosPerMessage)).toFixed(1)}`);
 }

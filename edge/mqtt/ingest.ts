@@ -14,6 +14,7 @@ import type { MqttMetrics } from './metrics.ts';
 import { partitionForKey } from './partitioner.ts';
 import { encodeMqttRecordBatch, MqttHeaders, MQTT_RECORD_FIXED_BYTES_MAX, type MqttRecord } from './record-encoder.ts';
 import type { RouteTable, RouteTarget } from './routes.ts';
+import { Utf8Cache } from './utf8-cache.ts';
 
 export { MqttHeaders } from './record-encoder.ts';
 
@@ -119,7 +120,7 @@ export class PublishIngest {
   /** Batches handed to the log and not yet durable. */
   readonly #appending = new Set<Promise<void>>();
   readonly #encodedTargets = new WeakMap<RouteTarget, EncodedTarget>();
-  readonly #clientIds = new Map<string, Buffer>();
+  readonly #clientIds = new Utf8Cache(CLIENT_ID_CACHE_ENTRIES_MAX);
   readonly #sparkplug: SparkplugShaper | undefined;
   #pendingBytes = 0;
   #flushScheduled = false;
@@ -159,14 +160,20 @@ export class PublishIngest {
     const payload = typeof publish.payload === 'string' ? Buffer.from(publish.payload, 'utf8') : publish.payload;
     // A Sparkplug B route makes the payload into one or more JSON records (edge/connectors/sparkplug).
     const values = target.sparkplug !== undefined && this.#sparkplug !== undefined ? this.#sparkplug.shape(publish.topic, payload, target.sparkplug) : [payload];
-    const clientIdBytes = this.#clientIdBytes(clientId);
+    const clientIdBytes = this.#clientIds.bytes(clientId);
     const extraHeaders = propertyHeaders(publish);
     // Each extra header: its name and value with a varint length prefix of at most five bytes each.
     let headerBytes = 0;
     if (extraHeaders !== undefined) for (const [name, headerValue] of extraHeaders) headerBytes += 10 + name.length + headerValue.length;
-    const sizes = values.map((value) => MQTT_RECORD_FIXED_BYTES_MAX + encoded.key.length + value.length + encoded.mqttTopic.length + clientIdBytes.length + headerBytes);
-    const recordBytes = sizes.reduce((sum, size) => sum + size, 0);
-    const largest = Math.max(...sizes);
+    // A record's bytes are these plus its value's: computed without a list per publish.
+    const recordBytesBesideValue = MQTT_RECORD_FIXED_BYTES_MAX + encoded.key.length + encoded.mqttTopic.length + clientIdBytes.length + headerBytes;
+    let recordBytes = 0;
+    let largest = 0;
+    for (const value of values) {
+      const size = recordBytesBesideValue + value.length;
+      recordBytes += size;
+      if (size > largest) largest = size;
+    }
     const limit = this.#target.maxBatchBytes(target.topic);
     if (largest + RECORD_BATCH_HEADER_BYTES > limit) {
       return Promise.reject(new RefusedPublishError('record-too-large', `a publish on "${publish.topic}" makes a record of about ${largest} bytes, over the ${limit} bytes log topic "${target.topic}" accepts (maxMessageBytes)`, { topic: target.topic, recordBytes: largest, limit }));
@@ -182,7 +189,9 @@ export class PublishIngest {
     let moreDone: Promise<void>[] | undefined;
     for (let index = 0; index < values.length; index++) {
       let batch = this.#pending.get(batchKey);
-      if (batch !== undefined && (batch.records.length >= RECORDS_PER_BATCH_MAX || RECORD_BATCH_HEADER_BYTES + batch.bytes + sizes[index]! > limit)) {
+      const value = values[index]!;
+      const size = recordBytesBesideValue + value.length;
+      if (batch !== undefined && (batch.records.length >= RECORDS_PER_BATCH_MAX || RECORD_BATCH_HEADER_BYTES + batch.bytes + size > limit)) {
         this.#flush(batchKey, batch);
         batch = undefined;
       }
@@ -190,10 +199,10 @@ export class PublishIngest {
         batch = this.#newBatch(target.topic, partition);
         this.#pending.set(batchKey, batch);
       }
-      const record: MqttRecord = { key: encoded.key, value: values[index]!, topic: encoded.mqttTopic, qos: publish.qos, retain: publish.retain, clientId: clientIdBytes, timestampMs: Date.now() };
+      const record: MqttRecord = { key: encoded.key, value, topic: encoded.mqttTopic, qos: publish.qos, retain: publish.retain, clientId: clientIdBytes, timestampMs: Date.now() };
       if (extraHeaders !== undefined) record.extraHeaders = extraHeaders;
       batch.records.push(record);
-      batch.bytes += sizes[index]!;
+      batch.bytes += size;
       if (done === undefined) done = batch.done;
       else if (batch.done !== done && !moreDone?.includes(batch.done)) (moreDone ??= []).push(batch.done);
     }
@@ -204,16 +213,6 @@ export class PublishIngest {
       setImmediate(this.#flushAll);
     }
     return moreDone === undefined ? done! : Promise.all([done!, ...moreDone]).then(() => {});
-  }
-
-  #clientIdBytes(clientId: string): Buffer {
-    let bytes = this.#clientIds.get(clientId);
-    if (bytes === undefined) {
-      bytes = Buffer.from(clientId, 'utf8');
-      if (this.#clientIds.size >= CLIENT_ID_CACHE_ENTRIES_MAX) this.#clientIds.clear();
-      this.#clientIds.set(clientId, bytes);
-    }
-    return bytes;
   }
 
   #newBatch(topic: string, partition: number): PendingBatch {

@@ -23,6 +23,8 @@ export interface Message {
   expiresAtMs?: number;
   /** The client that published it, for No Local; undefined for records from the log. */
   publisherId?: string;
+  /** The topic's UTF-8 bytes, once a PUBLISH carrying it has been written (shared by every subscriber's copy). */
+  topicBytes?: Buffer;
 }
 
 const FORWARDED: Array<keyof MessageProperties> = ['payloadFormatIndicator', 'contentType', 'responseTopic', 'correlationData', 'userProperties'];

@@ -24,6 +24,7 @@ import { Deadlines } from './deadlines.ts';
 import { Session, type SessionEnvironment } from './session.ts';
 import { type SharedGroup, type Subscription, SubscriptionIndex, parseSharedFilter } from './subscription-index.ts';
 import { type WillMessage, Wills } from './wills.ts';
+import { Utf8Cache } from '../utf8-cache.ts';
 import { publishWill } from './handlers/publish.ts';
 import type { LoadShedding } from '../../daemon/memory-guard.ts';
 
@@ -38,6 +39,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export const REFUSAL_HEADROOM_CONNECTIONS = 64;
 /** One line a second at most for a full session queue: it overflows on every message. */
 const OVERFLOW_LOG_INTERVAL_MS = 1_000;
+/** MQTT topics whose UTF-8 bytes are kept for PUBLISH packets sent; a fleet's live topics fit, past it the cache starts afresh. */
+const TOPIC_BYTES_CACHE_ENTRIES_MAX = 10_000;
 
 export interface BrokerOptions {
   config: MqttConfig;
@@ -69,6 +72,8 @@ export class Broker extends EventEmitter {
   readonly deadlines = new Deadlines();
   readonly wills: Wills;
   readonly connections = new Set<Connection>();
+  /** UTF-8 bytes of the topics of messages sent to subscribers. */
+  readonly topicBytes = new Utf8Cache(TOPIC_BYTES_CACHE_ENTRIES_MAX);
   readonly sessionEnvironment: SessionEnvironment;
   readonly #listenerOf: BrokerOptions['listenerOf'];
   /** Connections with output the client has not taken; only those are here, so an idle connection costs nothing for it. */
@@ -214,7 +219,8 @@ export class Broker extends EventEmitter {
   route(message: Message): Promise<void> | undefined {
     const match = this.index.match(message.topic);
     if (match.direct.length === 0 && match.groups.length === 0) return undefined;
-    if (isExpired(message, Date.now())) {
+    // Most messages have no expiry: the clock is read only for those that do.
+    if (message.expiresAtMs !== undefined && isExpired(message, Date.now())) {
       this.metrics.droppedDeliveries.labels('expired').inc();
       return undefined;
     }

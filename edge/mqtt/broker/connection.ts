@@ -10,7 +10,8 @@ import { ConnectionGuard, type Violation } from '../connection-guard.ts';
 import { PacketType, ProtocolLevel, ReasonCode, TWO_BYTE_INTEGER_MAX } from '../packets/constants.ts';
 import type { InboundPacket } from '../packets/inbound.ts';
 import type { Properties } from '../packets/properties.ts';
-import { PINGRESP_BYTES, publishBytes, writeAcknowledgement, writePublish, writeReasonPacket, type OutboundPublish } from '../packets/outbound.ts';
+import { PINGRESP_BYTES, publishBytes, writeAcknowledgement, writePublish, writeReasonPacket, type OutboundPublish, type PacketSink } from '../packets/outbound.ts';
+import { ByteWriter } from '../packets/wire.ts';
 import { remainingExpirySeconds, type Message } from '../message.ts';
 import type { MqttPermissions } from '../permissions.ts';
 import type { DeliveryChannel, OutboundEntry, Session } from './session.ts';
@@ -27,6 +28,17 @@ const OUTBOUND_TOPIC_ALIASES_MAX = 64;
  * QoS 0 traffic for it (QoS 1/2 is bounded by its Receive Maximum and queue limit).
  */
 const OUTPUT_BUFFER_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * Smallest buffer a turn's output is written into: room for dozens of acknowledgements,
+ * and below Node's pool threshold, so that it is a slice of Node's shared pool.
+ */
+const OUTPUT_CHUNK_BYTES_MIN = 256;
+/**
+ * Largest buffer a turn's output is written into (sized by what the connection sent in
+ * the turn before); more output in one turn goes into further buffers, joined at the end.
+ * Bounds what one connection allocates at once.
+ */
+const OUTPUT_CHUNK_BYTES_MAX = 64 * 1024;
 
 /** A publish received and not yet acknowledged: acknowledgements go out in the order publishes arrived [MQTT-4.6.0-2]. */
 export interface PendingPublish {
@@ -42,6 +54,8 @@ export interface PendingPublish {
   reasonString?: string;
   /** A QoS 2 publish sent again before PUBREL: acknowledged, not stored twice [MQTT-4.3.3-9]. */
   duplicate?: boolean;
+  /** The append of its record, while it is under way. */
+  append?: Promise<void> | undefined;
 }
 
 /** An MQTT 5 enhanced authentication under way (handlers/authenticate.ts). */
@@ -112,30 +126,77 @@ export class Connection implements DeliveryChannel {
   connectSessionExpiry = 0;
   /** Publishes received and not yet acknowledged, in arrival order. */
   readonly pending: PendingPublish[] = [];
+  /**
+   * How many entries at the head of `pending` are delivered: delivery keeps arrival order,
+   * so each durable publish is handled without walking those before it again.
+   */
+  deliveredPending = 0;
+  /** The append the latest publish waits for, with a handler attached (handlers/publish.ts). */
+  awaitedAppend: Promise<void> | undefined;
   /** QoS 1/2 publishes counted against the broker's Receive Maximum (pending plus QoS 2 awaiting PUBREL). */
   inboundInflight = 0;
   /** Resolves a publish waiting for an in-flight slot (MQTT 3.1.1 clients wait; MQTT 5 clients are told the maximum). */
   slotWaiter: (() => void) | undefined;
 
   readonly #inbox: InboundPacket[] = [];
+  /** Takes each whole packet the guard has read; one function for every read, not one made per read. */
+  readonly #receive = (packet: InboundPacket): void => {
+    this.#inbox.push(packet);
+  };
   #busy = false;
   #violation: Violation | undefined;
   #closed = false;
   /** Bytes handed to the stream in all, to tell a client that reads slowly from one that does not read. */
   sentBytes = 0;
-  /** Packets sent this turn of the event loop, written together at its end. */
-  #outbox: Buffer[] = [];
-  #outboxBytes = 0;
+  /**
+   * This turn's output: packets are written straight into it as they are sent, and it
+   * leaves in one socket write at the turn's end (a writev of many small packets, or a
+   * buffer per packet joined at the end, cost more).
+   */
+  #output: Buffer | undefined;
+  #outputUsed = 0;
+  /** Buffers this turn filled before #output, in order, and their bytes. */
+  #outputFilled: Buffer[] = [];
+  #outputFilledBytes = 0;
+  /** Bytes the previous turn sent: the size of the next turn's buffer. */
+  #lastTurnBytes = 0;
+  /** Room for a packet of `size` bytes in this turn's output. */
+  readonly #room: PacketSink = (size) => {
+    // A closed connection sends nothing; the packet is written nowhere it could leave from.
+    if (this.#closed) return new ByteWriter(size);
+    let output = this.#output;
+    if (output === undefined) {
+      setImmediate(this.#flush);
+    } else if (this.#outputUsed + size > output.length) {
+      this.#outputFilled.push(output.subarray(0, this.#outputUsed));
+      this.#outputFilledBytes += this.#outputUsed;
+      output = undefined;
+    }
+    if (output === undefined) {
+      // As large as the previous turn's output, or as this turn's so far (so a burst doubles it).
+      const expected = Math.min(OUTPUT_CHUNK_BYTES_MAX, Math.max(OUTPUT_CHUNK_BYTES_MIN, this.#lastTurnBytes, this.#outputFilledBytes));
+      output = this.#output = Buffer.allocUnsafe(Math.max(size, expected));
+      this.#outputUsed = 0;
+    }
+    const writer = new ByteWriter(size, output, this.#outputUsed);
+    this.#outputUsed += size;
+    return writer;
+  };
   readonly #flush = (): void => {
-    const outbox = this.#outbox;
-    if (outbox.length === 0) return;
-    this.#outbox = [];
-    const bytes = this.#outboxBytes;
-    this.#outboxBytes = 0;
+    const output = this.#output;
+    if (output === undefined) return;
+    const filled = this.#outputFilled;
+    const bytes = this.#outputFilledBytes + this.#outputUsed;
+    this.#output = undefined;
+    if (filled.length > 0) {
+      this.#outputFilled = [];
+      this.#outputFilledBytes = 0;
+    }
+    this.#lastTurnBytes = bytes;
     if (this.stream.destroyed) return;
     this.sentBytes += bytes;
-    // One buffer, one write: a writev of many small packets costs more than the copy.
-    this.stream.write(outbox.length === 1 ? outbox[0]! : Buffer.concat(outbox, bytes));
+    const last = output.subarray(0, this.#outputUsed);
+    this.stream.write(filled.length === 0 ? last : Buffer.concat([...filled, last], bytes));
     if (this.stream.writableLength > OUTPUT_BUFFER_BYTES_MAX) {
       this.broker.cutOff(this, 'not-reading', `client disconnected: it does not read what is sent to it (${this.stream.writableLength} bytes waiting, more than ${OUTPUT_BUFFER_BYTES_MAX})`, { waitingBytes: this.stream.writableLength });
     }
@@ -173,7 +234,7 @@ export class Connection implements DeliveryChannel {
 
   #onData(chunk: Buffer): void {
     const continuing = this.guard.holdsPartialPacket;
-    if (this.guard.read(chunk, (packet) => this.#inbox.push(packet)) > 0 || !continuing) this.lastPacketAtMs = Date.now();
+    if (this.guard.read(chunk, this.#receive) > 0 || !continuing) this.lastPacketAtMs = Date.now();
     this.#drain();
   }
 
@@ -217,9 +278,7 @@ export class Connection implements DeliveryChannel {
    */
   send(bytes: Buffer): void {
     if (this.#closed) return;
-    if (this.#outbox.length === 0) setImmediate(this.#flush);
-    this.#outbox.push(bytes);
-    this.#outboxBytes += bytes.length;
+    this.#room(bytes.length).bytes(bytes);
   }
 
   /** Properties for an acknowledgement: a reason string only where the client asked for them [MQTT-3.1.2-29]. */
@@ -229,7 +288,7 @@ export class Connection implements DeliveryChannel {
   }
 
   sendAcknowledgement(type: number, packetId: number, reasonCode: number = ReasonCode.SUCCESS, reasonString?: string): void {
-    this.send(writeAcknowledgement(this.protocolLevel, type, packetId, reasonCode, this.v5 ? this.reasonProperties(reasonString) : undefined));
+    writeAcknowledgement(this.protocolLevel, type, packetId, reasonCode, this.v5 ? this.reasonProperties(reasonString) : undefined, this.#room);
   }
 
   sendRelease(packetId: number): void {
@@ -242,7 +301,7 @@ export class Connection implements DeliveryChannel {
 
   sendPublish(entry: OutboundEntry, dup: boolean): boolean {
     const message = entry.message;
-    const topicBytes = (message as { topicBytes?: Buffer }).topicBytes ??= Buffer.from(message.topic, 'utf8');
+    const topicBytes = message.topicBytes ??= this.broker.topicBytes.bytes(message.topic);
     const publish: OutboundPublish = { topic: topicBytes, payload: message.payload, qos: entry.qos, retain: entry.retain, dup, packetId: entry.packetId };
     let newAlias = false;
     if (this.v5) {
@@ -267,7 +326,7 @@ export class Connection implements DeliveryChannel {
     // [MQTT-3.1.2-25] Nothing larger than the client's Maximum Packet Size is sent to it.
     if (sizes.total > this.maximumPacketSize) return false;
     if (newAlias) this.#aliasesOut!.set(message.topic, publish.properties!.topicAlias!);
-    this.send(writePublish(this.protocolLevel, publish, sizes));
+    writePublish(this.protocolLevel, publish, sizes, this.#room);
     this.broker.countDelivery(message);
     return true;
   }

@@ -279,7 +279,8 @@ export class Session {
   }
 
   #dropIfExpired(entry: OutboundEntry): boolean {
-    if (!isExpired(entry.message, Date.now())) return false;
+    // Most messages have no expiry: the clock is read only for those that do.
+    if (entry.message.expiresAtMs === undefined || !isExpired(entry.message, Date.now())) return false;
     this.#environment.onDropped('expired', this.clientId, entry.message);
     return true;
   }

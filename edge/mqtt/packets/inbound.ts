@@ -192,6 +192,9 @@ function parseConnect(body: BodyReader, flags: number, context: ParseContext): C
   return packet;
 }
 
+/** Shared by every packet until its payload is read (never written to). */
+const NO_PAYLOAD = Buffer.alloc(0);
+
 function parsePublish(body: BodyReader, flags: number, context: ParseContext): PublishPacket {
   const qos = (flags >> 1) & 0x03;
   const dup = (flags & 0x08) !== 0;
@@ -201,7 +204,8 @@ function parsePublish(body: BodyReader, flags: number, context: ParseContext): P
   const topic = body.string('topic name');
   checkTopicName(topic, 'PUBLISH: topic name', context.maxTopicLevels, v5);
   const packetId = qos > 0 ? body.packetIdentifier() : 0;
-  const packet: PublishPacket = { type: PacketType.PUBLISH, qos: qos as QoS, dup, retain: (flags & 0x01) !== 0, topic, packetId, payload: Buffer.alloc(0) };
+  // The payload is read last, after the properties; until then the packet holds none.
+  const packet: PublishPacket = { type: PacketType.PUBLISH, qos: qos as QoS, dup, retain: (flags & 0x01) !== 0, topic, packetId, payload: NO_PAYLOAD };
   if (v5) {
     const properties = readProperties(body, PacketType.PUBLISH);
     if (properties !== undefined) {

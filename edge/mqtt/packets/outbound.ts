@@ -7,6 +7,13 @@ import { ByteWriter, fixedHeaderBytes, variableIntegerBytes } from './wire.ts';
 
 export const PINGRESP_BYTES = Buffer.from([PacketType.PINGRESP << 4, 0]);
 
+/**
+ * Where a packet of `size` bytes is written: a buffer of its own by default, or the
+ * output of a connection, which sends a turn's packets in one write (broker/connection.ts).
+ */
+export type PacketSink = (size: number) => ByteWriter;
+const OWN_BUFFER: PacketSink = (size) => new ByteWriter(size);
+
 /** Reason code and properties of an MQTT 5 packet, sized once. */
 function reasonBlock(reasonCode: number, properties: Properties | undefined): { size: number; propertiesSize: number } {
   const propertiesSize = propertiesBytes(properties);
@@ -44,9 +51,9 @@ export function publishBytes(level: number, publish: OutboundPublish): { total: 
   return { total: fixedHeaderBytes(remaining) + remaining, remaining, propertiesSize };
 }
 
-export function writePublish(level: number, publish: OutboundPublish, sizes = publishBytes(level, publish)): Buffer {
+export function writePublish(level: number, publish: OutboundPublish, sizes = publishBytes(level, publish), sink = OWN_BUFFER): Buffer {
   const flags = (publish.dup ? 0x08 : 0) | (publish.qos << 1) | (publish.retain ? 0x01 : 0);
-  const writer = new ByteWriter(sizes.total).fixedHeader(PacketType.PUBLISH, flags, sizes.remaining).prefixed(publish.topic);
+  const writer = sink(sizes.total).fixedHeader(PacketType.PUBLISH, flags, sizes.remaining).prefixed(publish.topic);
   if (publish.qos > 0) writer.uint16(publish.packetId);
   if (level === ProtocolLevel.V5) writeProperties(writer, publish.properties, sizes.propertiesSize);
   return writer.bytes(publish.payload).done();
@@ -56,16 +63,16 @@ export function writePublish(level: number, publish: OutboundPublish, sizes = pu
  * PUBACK, PUBREC, PUBREL or PUBCOMP. In MQTT 5 the reason code and properties are left
  * out when the code is 0x00 and there are none (section 3.4.2.1).
  */
-export function writeAcknowledgement(level: number, type: number, packetId: number, reasonCode: number = ReasonCode.SUCCESS, properties?: Properties): Buffer {
+export function writeAcknowledgement(level: number, type: number, packetId: number, reasonCode: number = ReasonCode.SUCCESS, properties?: Properties, sink = OWN_BUFFER): Buffer {
   const flags = type === PacketType.PUBREL ? 0x02 : 0;
   if (level !== ProtocolLevel.V5 || (reasonCode === ReasonCode.SUCCESS && properties === undefined)) {
-    return new ByteWriter(4).fixedHeader(type, flags, 2).uint16(packetId).done();
+    return sink(4).fixedHeader(type, flags, 2).uint16(packetId).done();
   }
   // Without properties the property length is left out too (remaining length 3).
-  if (properties === undefined) return new ByteWriter(5).fixedHeader(type, flags, 3).uint16(packetId).uint8(reasonCode).done();
+  if (properties === undefined) return sink(5).fixedHeader(type, flags, 3).uint16(packetId).uint8(reasonCode).done();
   const block = reasonBlock(reasonCode, properties);
   const remaining = 2 + block.size;
-  const writer = new ByteWriter(fixedHeaderBytes(remaining) + remaining).fixedHeader(type, flags, remaining).uint16(packetId).uint8(reasonCode);
+  const writer = sink(fixedHeaderBytes(remaining) + remaining).fixedHeader(type, flags, remaining).uint16(packetId).uint8(reasonCode);
   writeProperties(writer, properties, block.propertiesSize);
   return writer.done();
 }

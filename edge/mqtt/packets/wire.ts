@@ -136,10 +136,17 @@ export function variableIntegerBytes(value: number): number {
 /** Writes fields into a buffer whose size the caller computed. */
 export class ByteWriter {
   readonly buffer: Buffer;
-  position = 0;
+  position: number;
+  readonly #end: number;
 
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
+  /**
+   * `size` bytes of a new buffer, or of `into` from `start`: a connection writes the
+   * packets of one turn straight into its output, without a buffer per packet.
+   */
+  constructor(size: number, into?: Buffer, start = 0) {
+    this.buffer = into ?? Buffer.allocUnsafe(size);
+    this.position = start;
+    this.#end = start + size;
   }
 
   /** The fixed header: type and flags, then the remaining length. */
@@ -194,9 +201,9 @@ export class ByteWriter {
     return this;
   }
 
-  /** The finished packet; asserts that the size computed beforehand was right. */
+  /** The buffer of the finished packet; asserts that the size computed beforehand was right. */
   done(): Buffer {
-    if (this.position !== this.buffer.length) throw new Error(`assertion failed: MQTT packet sized ${this.buffer.length} bytes but ${this.position} written`);
+    if (this.position !== this.#end) throw new Error(`assertion failed: MQTT packet ended at byte ${this.#end} but ${this.position} written`);
     return this.buffer;
   }
 }

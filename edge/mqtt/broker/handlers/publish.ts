@@ -105,34 +105,52 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
     enqueue(connection, { qos: 0, packetId: 0, message, appended: true, delivered: false, committed: false, reasonCode: ReasonCode.SUCCESS });
     return;
   }
-  const entry: PendingPublish = { qos: packet.qos, packetId: packet.packetId, message, appended: false, delivered: false, committed: false, reasonCode: ReasonCode.SUCCESS };
+  const entry: PendingPublish = { qos: packet.qos, packetId: packet.packetId, message, appended: false, delivered: false, committed: false, reasonCode: ReasonCode.SUCCESS, append: appended };
   connection.inboundInflight++;
   enqueue(connection, entry);
-  appended.then(
-    () => {
-      entry.appended = true;
-      advance(connection);
-    },
-    (error: Error) => {
-      countRefused(broker, error);
-      // A refusal the publisher can do nothing about by sending again: an MQTT 5 client is told why in its PUBACK or PUBREC.
-      const lasting = error instanceof RefusedPublishError && (error.reason === 'record-too-large' || error.reason === 'topic-limit');
-      // The store logs a topic-limit refusal itself, once per interval.
-      if (error instanceof RefusedPublishError && error.reason !== 'topic-limit') broker.logger.warn({ clientId, topic, qos: packet.qos }, `MQTT publish refused: ${error.message}`);
-      if (lasting && connection.v5) {
-        entry.message = undefined;
-        entry.reasonCode = ReasonCode.QUOTA_EXCEEDED;
-        entry.reasonString = error.message;
-        entry.appended = true;
-        entry.delivered = true;
-        entry.committed = true;
-        advance(connection);
-        return;
-      }
-      // Not acknowledged: the connection closes and the client sends the publish again.
-      connection.disconnect(ReasonCode.UNSPECIFIED_ERROR, 'the log cannot store the message now');
-    },
-  );
+  // Publishes that arrive together join one record batch and wait for one append: one
+  // handler settles them all, rather than a promise and two closures per publish. A
+  // publish whose batch differs from the one before it (another partition) adds one.
+  if (appended !== connection.awaitedAppend) {
+    connection.awaitedAppend = appended;
+    appended.then(() => appendSettled(connection, appended, undefined), (error: Error) => appendSettled(connection, appended, error));
+  }
+}
+
+/** The append of some of the connection's publishes is durable (or failed): each of them goes on. */
+function appendSettled(connection: Connection, append: Promise<void>, error: Error | undefined): void {
+  const pending = connection.pending;
+  // Those before the delivered cursor are appended already.
+  for (let index = connection.deliveredPending; index < pending.length; index++) {
+    const entry = pending[index]!;
+    if (entry.append !== append) continue;
+    entry.append = undefined;
+    if (error === undefined) entry.appended = true;
+    else appendFailed(connection, entry, error);
+  }
+  if (connection.awaitedAppend === append) connection.awaitedAppend = undefined;
+  advance(connection);
+}
+
+function appendFailed(connection: Connection, entry: PendingPublish, error: Error): void {
+  const broker = connection.broker;
+  const message = entry.message!;
+  countRefused(broker, error);
+  // A refusal the publisher can do nothing about by sending again: an MQTT 5 client is told why in its PUBACK or PUBREC.
+  const lasting = error instanceof RefusedPublishError && (error.reason === 'record-too-large' || error.reason === 'topic-limit');
+  // The store logs a topic-limit refusal itself, once per interval.
+  if (error instanceof RefusedPublishError && error.reason !== 'topic-limit') broker.logger.warn({ clientId: connection.clientId, topic: message.topic, qos: entry.qos }, `MQTT publish refused: ${error.message}`);
+  if (lasting && connection.v5) {
+    entry.message = undefined;
+    entry.reasonCode = ReasonCode.QUOTA_EXCEEDED;
+    entry.reasonString = error.message;
+    entry.appended = true;
+    entry.delivered = true;
+    entry.committed = true;
+    return;
+  }
+  // Not acknowledged: the connection closes and the client sends the publish again.
+  connection.disconnect(ReasonCode.UNSPECIFIED_ERROR, 'the log cannot store the message now');
 }
 
 function countRefused(broker: Broker, error: Error): void {
@@ -183,28 +201,31 @@ function enqueue(connection: Connection, entry: PendingPublish): void {
 function advance(connection: Connection): void {
   const broker = connection.broker;
   const pending = connection.pending;
-  for (const entry of pending) {
+  for (; connection.deliveredPending < pending.length; connection.deliveredPending++) {
+    const entry = pending[connection.deliveredPending]!;
     if (!entry.appended) break;
+    // Refusals and repeated QoS 2 publishes join the queue delivered already.
     if (entry.delivered) continue;
     entry.delivered = true;
-    const writes: Array<Promise<void>> = [];
+    // Most publishes wait for no stored copy: no list is made for them.
+    let writes: Array<Promise<void>> | undefined;
     const message = entry.message!;
     const routed = broker.route(message);
-    if (routed !== undefined) writes.push(routed);
+    if (routed !== undefined) (writes ??= []).push(routed);
     if (message.retain) {
       const retained = broker.storeRetained(message);
       // QoS 0 waits for nothing; an acknowledged retained message is durable.
-      if (entry.qos > 0) writes.push(retained);
+      if (entry.qos > 0) (writes ??= []).push(retained);
       else retained.catch((error: unknown) => broker.logger.error({ err: error, topic: message.topic }, 'storing a retained QoS 0 message failed'));
     }
     if (entry.qos === 2) {
       const session = connection.session;
       if (session !== null) {
         (session.incoming ??= new Map()).set(entry.packetId, null);
-        if (session.stored) writes.push(broker.store.incoming.put(session.clientId, entry.packetId));
+        if (session.stored) (writes ??= []).push(broker.store.incoming.put(session.clientId, entry.packetId));
       }
     }
-    if (writes.length === 0) entry.committed = true;
+    if (writes === undefined) entry.committed = true;
     else {
       Promise.all(writes).then(
         () => {
@@ -220,6 +241,7 @@ function advance(connection: Connection): void {
   }
   while (pending.length > 0 && pending[0]!.delivered && pending[0]!.committed) {
     const entry = pending.shift()!;
+    connection.deliveredPending--;
     if (entry.qos === 0) continue;
     if (connection.closed) continue;
     if (entry.qos === 1) {
