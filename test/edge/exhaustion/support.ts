@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { Daemon, metricValue, type DaemonOptions } from '../../helpers/daemon.ts';
 import { BROKER_CERTIFICATE, BROKER_KEY } from '../../helpers/certificates.ts';
 import { waitFor } from '../../mirror/cluster.ts';
+import { socketClosed } from '../../helpers/socket-closed.ts';
 
 /** Bound on how long a test waits for the daemon to reach a state; generous for a loaded machine, it only catches hangs. */
 export const WAIT_MS = 60_000;
@@ -33,7 +34,7 @@ export interface RawSocket {
 export async function openSocket(port: number): Promise<RawSocket> {
   const socket = connect({ port, host: '127.0.0.1' });
   socket.on('error', () => { /* a reset by the broker is seen as 'close' */ });
-  const closed = once(socket, 'close').then(() => undefined);
+  const closed = socketClosed(socket);
   await Promise.race([once(socket, 'connect'), closed]);
   return { socket, closed };
 }

@@ -2,6 +2,7 @@
 // client never does: withheld acknowledgements, malformed bytes, raw CONNACK codes.
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { socketClosed } from '../../helpers/socket-closed.ts';
 
 export interface RawPacket {
   type: number;
@@ -86,7 +87,7 @@ export class RawClient {
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.setNoDelay(true);
-    this.closed = once(socket, 'close').then(() => {
+    this.closed = socketClosed(socket).then(() => {
       for (const waiter of this.#waiters.splice(0)) waiter();
     });
     socket.on('error', () => {});

@@ -4,6 +4,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { socketClosed } from '../../helpers/socket-closed.ts';
 
 export interface Received {
   packet: Packet;
@@ -21,7 +22,7 @@ export class V5Client {
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.setNoDelay(true);
-    this.closed = once(socket, 'close').then(() => this.#wake());
+    this.closed = socketClosed(socket).then(() => this.#wake());
     socket.on('error', () => {});
     this.#parser.on('packet', (packet: Packet) => {
       // Which bytes made the packet: the parser takes one packet at a time off the front.
