@@ -39,7 +39,8 @@ function clientOf(bootstrap: string, sasl?: SaslOptions): KafkaClient {
 test('creates and grows topics, produces, reads offsets and batches back, gets producer ids and keeps group offsets', async () => {
   const client = clientOf(kafka.bootstrap);
   try {
-    await client.probe();
+    // A broker just started may refuse or drop the first connections while its listeners come up.
+    await waitFor('the broker answers', async () => { await client.probe(); return true; });
     assert.is(await client.partitionCount('kafka-client-absent'), undefined);
     assert.is(await client.ensureTopic('kafka-client', 2, 1), 2);
     assert.is(await client.ensureTopic('kafka-client', 3, 1), 3);
