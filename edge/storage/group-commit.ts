@@ -9,9 +9,12 @@
 //
 // Natural batching: only one group is written at a time, and writes arriving meanwhile, or
 // while a sync round is in flight, form the next group, which starts as soon as the write
-// is done. When everything is idle, a new group waits until it holds groupCommitMaxBytes or
-// its first write has waited groupCommitMaxWaitMs, so that a trickle of appends still
-// shares writes and syncs.
+// is done. When everything is idle, a new group waits until it holds groupCommitStartBytes
+// or its first write has waited groupCommitMaxWaitMs, so that a trickle of appends still
+// shares writes and syncs. The wait ends at a flash page's worth (groupCommitStartBytes)
+// because waiting longer saves no flash writes, while every producer with an append in the
+// group waits too: MQTT clients that keep a window of QoS 1 publishes in flight stop
+// sending until their PUBACKs come, so a fixed wait left the device idle for most of it.
 //
 // The committer knows partitions only as CommitLanes (write-path.ts): it writes what it is
 // handed, in order, and reports; planning, rolling and cutting back are the partition's.
@@ -190,8 +193,8 @@ export class GroupCommitter implements WriteQueue {
     const oldest = this.#queue[0];
     if (oldest === undefined) return Infinity;
     if (this.#draining > 0 || this.#arrivedWhileBusy || this.#syncing !== undefined) return 0;
-    const { groupCommitMaxBytes, groupCommitMaxWaitMs } = this.#options.storage;
-    if (this.#queuedBytes >= groupCommitMaxBytes) return 0;
+    const { groupCommitMaxBytes, groupCommitStartBytes, groupCommitMaxWaitMs } = this.#options.storage;
+    if (this.#queuedBytes >= Math.min(groupCommitStartBytes, groupCommitMaxBytes)) return 0;
     return groupCommitMaxWaitMs - (Date.now() - oldest.append.arrivedAtMs);
   }
 

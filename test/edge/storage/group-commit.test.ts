@@ -63,6 +63,30 @@ test('natural batching: appends that arrive during a sync share the next one', a
   assert.ok(syncs >= 1 && syncs <= 5, `${syncs} fdatasyncs for 200 appends`);
 });
 
+test('while the disk is idle, a group starts as soon as it holds groupCommitStartBytes; a smaller one waits for company', async () => {
+  const log = await open({ storage: { groupCommitMaxWaitMs: 1000, groupCommitStartBytes: 4096 } });
+  await log.createTopic('t');
+  // The first append opens the active segment; it waits out groupCommitMaxWaitMs.
+  await log.partition('t', 0).append(batchOf('warm-up'));
+  // Then the disk is idle: its sync round has ended too.
+  await new Promise((resolve) => setImmediate(resolve));
+  operations = [];
+  const small = batchOf('s00');
+  const appends = [log.partition('t', 0).append(small)];
+  assert.is(count('write', 't-0/'), 0, 'a group below groupCommitStartBytes waits');
+  let queued = small.length;
+  for (let i = 0; queued < 4096; i++) {
+    const batch = batchOf(`l${String(i).padStart(2, '0')}`, 10);
+    queued += batch.length;
+    appends.push(log.partition('t', 0).append(batch));
+  }
+  // The append that brought the group to 4096 bytes started its write before returning, long before the 1000 ms wait was out.
+  assert.is(count('write', 't-0/'), 1, 'the group was written as soon as it reached groupCommitStartBytes');
+  await Promise.all(appends);
+  assert.is(count('write', 't-0/'), 1, 'all of them in that one write');
+  assert.is(log.partition('t', 0).highWatermark, BigInt(1 + 1 + (appends.length - 1) * 10));
+});
+
 test('a group holds at most groupCommitMaxBytes (at least one append)', async () => {
   const log = await open({ storage: { groupCommitMaxWaitMs: 200, groupCommitMaxBytes: 4096 } });
   await log.createTopic('t');
