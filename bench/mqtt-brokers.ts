@@ -99,8 +99,11 @@ export async function startAedes(): Promise<Broker> {
   };
 }
 
-/** Mosquitto in memory; `inflight` is its max_inflight_messages, set alike on every broker a benchmark compares. */
-export async function startMosquitto(inflight: number): Promise<Broker> {
+/**
+ * Mosquitto in memory; `inflight` is its max_inflight_messages and `queued` its
+ * max_queued_messages, each set alike on every broker a benchmark compares.
+ */
+export async function startMosquitto(inflight: number, queued = 100_000): Promise<Broker> {
   const directory = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
   // Find a free port, then let mosquitto bind it.
   const port = await new Promise<number>((resolve) => {
@@ -110,7 +113,7 @@ export async function startMosquitto(inflight: number): Promise<Broker> {
     });
   });
   const config = join(directory, 'mosquitto.conf');
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest none\nmax_inflight_messages ${inflight}\nmax_queued_messages 100000\n`);
+  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest none\nmax_inflight_messages ${inflight}\nmax_queued_messages ${queued}\n`);
   // Its log is not read: a pipe nobody drains would fill and stop mosquitto in mid-run.
   const mosquitto = spawn(requireProgram('mosquitto'), ['-c', config], { stdio: 'ignore' });
   // Ready once a client can connect.
