@@ -6,6 +6,8 @@
 //                one core with a 96 MB heap ≥ 0.9× the two-core throughput (footprint-devices.ts)
 //   connections  ≤ 256 MB with 10,000 idle MQTT clients, and the bytes per connection (footprint-connections.ts)
 //   backlog      a 1 GB backlog's RSS within 10% of a 10 MB one's (footprint-backlog.ts)
+//   storage      where the store's share of the idle figure goes, piece by piece (storage-footprint.ts);
+//                not a target of its own, so run only when named
 //
 //   npm run bench:footprint                       every phase (about 25 minutes)
 //   npm run bench:footprint -- --idle --backlog   the phases named
@@ -14,10 +16,13 @@ import { backlogPhase } from './footprint-backlog.ts';
 import { connectionsPhase } from './footprint-connections.ts';
 import { devicesPhase } from './footprint-devices.ts';
 import { idlePhase } from './idle-footprint.ts';
+import { storagePhase } from './storage-footprint.ts';
 
 const PHASES: Record<string, () => Promise<unknown>> = { idle: idlePhase, devices: devicesPhase, connections: connectionsPhase, backlog: backlogPhase };
-const named = Object.keys(PHASES).filter((name) => process.argv.includes(`--${name}`));
+/** Phases that are a breakdown rather than a target: run only when named. */
+const NAMED_ONLY: Record<string, () => Promise<unknown>> = { storage: storagePhase };
+const named = Object.keys({ ...PHASES, ...NAMED_ONLY }).filter((name) => process.argv.includes(`--${name}`));
 for (const name of named.length > 0 ? named : Object.keys(PHASES)) {
-  await PHASES[name]!();
+  await (PHASES[name] ?? NAMED_ONLY[name])!();
   console.log('');
 }

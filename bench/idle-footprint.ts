@@ -72,7 +72,7 @@ const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArgu
  * on top of the ones before. Node's own start (the compile cache on, as bin/tributary.js
  * turns it on) comes first.
  */
-const PARTS: { name: string; load: string }[] = [
+export const PARTS: { name: string; load: string }[] = [
   { name: 'config stack (load.ts + defaults)', load: "const { defaultConfig } = await import('./shared/config/load.ts'); defaultConfig();" },
   { name: 'logger (pino)', load: "await import('./shared/logger.ts');" },
   { name: 'prom-client', load: "await import('prom-client');" },

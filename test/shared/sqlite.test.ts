@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from '../../shared/sqlite.ts';
+import { Database, PAGE_CACHE_KIB } from '../../shared/sqlite.ts';
 
 test('a bigint above 2^53 is stored as an integer and reads back exactly as text', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-sqlite-'));
@@ -37,6 +37,24 @@ test('a failed statement inside transaction() rolls back', async () => {
     assert.equal(rows.map((row) => row.v), [1]);
   } finally {
     await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a database is opened durable (WAL, synchronous FULL) with a page cache of PAGE_CACHE_KIB, also when opened again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-sqlite-'));
+  try {
+    for (let opening = 0; opening < 2; opening += 1) {
+      const db = await Database.open(join(dir, 'x.sqlite'));
+      try {
+        assert.equal(await db.get('PRAGMA journal_mode'), { journal_mode: 'wal' });
+        assert.equal(await db.get('PRAGMA synchronous'), { synchronous: 2 }, 'FULL');
+        assert.equal(await db.get('PRAGMA cache_size'), { cache_size: -PAGE_CACHE_KIB }, 'negative: KiB, not pages');
+      } finally {
+        await db.close();
+      }
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

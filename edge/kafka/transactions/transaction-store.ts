@@ -13,8 +13,8 @@
 //   pending_offsets(transactional_id, group_id, topic, partition_index, committed_offset,
 //                   leader_epoch, metadata)
 // 64-bit integers are bound as text and cast, because the sqlite3 package cannot bind a bigint.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Database } from '../../../shared/sqlite.ts';
 import { OFFSET_ROW_COLUMNS, offsetWriteOfRow, type OffsetRow, type OffsetWrite } from '../groups/coordinator.ts';
 
@@ -60,52 +60,29 @@ interface PendingOffsetRow extends OffsetRow {
 }
 
 export class TransactionStore {
-  readonly #db: Database;
+  readonly #path: string;
+  /**
+   * Opened at start when the file exists, since recovery reads it; otherwise at the first
+   * write, so a device whose clients never use transactions holds no connection for them
+   * (about 0.2 MB each, bench/storage-footprint.ts).
+   */
+  #db: Database | undefined;
   /** Writes run one after another: a connection's transactions must not overlap. */
   #tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(db: Database) {
+  private constructor(path: string, db: Database | undefined) {
+    this.#path = path;
     this.#db = db;
   }
 
   static async open(dataDir: string): Promise<TransactionStore> {
-    mkdirSync(join(dataDir, 'meta'), { recursive: true });
-    const db = await Database.open(join(dataDir, TRANSACTIONS_DATABASE_PATH));
-    try {
-      await db.exec(`
-        CREATE TABLE IF NOT EXISTS transactions (
-          transactional_id TEXT PRIMARY KEY,
-          producer_id INTEGER NOT NULL,
-          producer_epoch INTEGER NOT NULL,
-          state TEXT NOT NULL,
-          timeout_ms INTEGER NOT NULL,
-          start_ms INTEGER NOT NULL,
-          updated_ms INTEGER NOT NULL,
-          partitions TEXT NOT NULL,
-          groups TEXT NOT NULL
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS pending_offsets (
-          transactional_id TEXT NOT NULL,
-          group_id TEXT NOT NULL,
-          topic TEXT NOT NULL,
-          partition_index INTEGER NOT NULL,
-          committed_offset INTEGER NOT NULL,
-          leader_epoch INTEGER NOT NULL,
-          metadata TEXT NOT NULL,
-          commit_timestamp_ms INTEGER NOT NULL,
-          PRIMARY KEY (transactional_id, group_id, topic, partition_index)
-        ) WITHOUT ROWID;
-        PRAGMA user_version = ${SCHEMA_VERSION};
-      `);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    return new TransactionStore(db);
+    const path = join(dataDir, TRANSACTIONS_DATABASE_PATH);
+    return new TransactionStore(path, existsSync(path) ? await openDatabase(path) : undefined);
   }
 
   /** Every transactional id's last state, with its pending offsets. */
   async loadAll(): Promise<TransactionRecord[]> {
+    if (this.#db === undefined) return [];
     const rows = await this.#db.all<TransactionRow>(`
       SELECT transactional_id, CAST(producer_id AS TEXT) AS producer_id, producer_epoch, state, timeout_ms, start_ms, updated_ms, partitions, groups
       FROM transactions ORDER BY updated_ms`);
@@ -147,21 +124,21 @@ export class TransactionStore {
     const partitions: [string, number][] = [];
     for (const [topic, set] of record.partitions) for (const partition of set) partitions.push([topic, partition]);
     const ended = record.state === 'CompleteCommit' || record.state === 'CompleteAbort' || record.state === 'Empty';
-    await this.#serial(async () => {
-      await this.#db.run(
+    await this.#serial(async (db) => {
+      await db.run(
         `INSERT OR REPLACE INTO transactions (transactional_id, producer_id, producer_epoch, state, timeout_ms, start_ms, updated_ms, partitions, groups)
          VALUES (?, CAST(? AS INTEGER), ?, ?, ?, ?, ?, ?, ?)`,
         [record.transactionalId, record.producerId.toString(), record.producerEpoch, record.state, record.timeoutMs, record.startMs, record.updatedMs, JSON.stringify(partitions), JSON.stringify([...record.groups])],
       );
-      if (ended) await this.#db.run('DELETE FROM pending_offsets WHERE transactional_id = ?', [record.transactionalId]);
+      if (ended) await db.run('DELETE FROM pending_offsets WHERE transactional_id = ?', [record.transactionalId]);
     });
   }
 
   /** Adds (or replaces) offsets pending in a transaction. */
   async addPendingOffsets(transactionalId: string, groupId: string, writes: readonly OffsetWrite[]): Promise<void> {
-    await this.#serial(async () => {
+    await this.#serial(async (db) => {
       for (const write of writes) {
-        await this.#db.run(
+        await db.run(
           `INSERT OR REPLACE INTO pending_offsets (transactional_id, group_id, topic, partition_index, committed_offset, leader_epoch, metadata, commit_timestamp_ms)
            VALUES (?, ?, ?, ?, CAST(? AS INTEGER), ?, ?, CAST(? AS INTEGER))`,
           [transactionalId, groupId, write.topic, write.partition, write.committed.offset.toString(), write.committed.leaderEpoch, write.committed.metadata, write.committed.commitTimestampMs.toString()],
@@ -173,23 +150,63 @@ export class TransactionStore {
   /** Forgets transactional ids (their last transaction has ended). */
   async forget(transactionalIds: readonly string[]): Promise<void> {
     if (transactionalIds.length === 0) return;
-    await this.#serial(async () => {
+    await this.#serial(async (db) => {
       for (const id of transactionalIds) {
-        await this.#db.run('DELETE FROM transactions WHERE transactional_id = ?', [id]);
-        await this.#db.run('DELETE FROM pending_offsets WHERE transactional_id = ?', [id]);
+        await db.run('DELETE FROM transactions WHERE transactional_id = ?', [id]);
+        await db.run('DELETE FROM pending_offsets WHERE transactional_id = ?', [id]);
       }
     });
   }
 
   async close(): Promise<void> {
     await this.#tail;
-    await this.#db.close();
+    await this.#db?.close();
   }
 
-  /** Runs `work` in one database transaction, after every write before it. */
-  #serial(work: () => Promise<void>): Promise<void> {
-    const result = this.#tail.then(() => this.#db.transaction(work));
+  /** Runs `work` in one database transaction, after every write before it; the first creates the database. */
+  #serial(work: (db: Database) => Promise<void>): Promise<void> {
+    const result = this.#tail.then(async () => {
+      const db = (this.#db ??= await openDatabase(this.#path));
+      await db.transaction(() => work(db));
+    });
     this.#tail = result.catch(() => undefined);
     return result;
   }
+}
+
+/** Opens (or creates) the database at `path` with its tables. */
+async function openDatabase(path: string): Promise<Database> {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = await Database.open(path);
+  try {
+    await db.exec(`
+      CREATE TABLE IF NOT EXISTS transactions (
+        transactional_id TEXT PRIMARY KEY,
+        producer_id INTEGER NOT NULL,
+        producer_epoch INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        timeout_ms INTEGER NOT NULL,
+        start_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        partitions TEXT NOT NULL,
+        groups TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS pending_offsets (
+        transactional_id TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        partition_index INTEGER NOT NULL,
+        committed_offset INTEGER NOT NULL,
+        leader_epoch INTEGER NOT NULL,
+        metadata TEXT NOT NULL,
+        commit_timestamp_ms INTEGER NOT NULL,
+        PRIMARY KEY (transactional_id, group_id, topic, partition_index)
+      ) WITHOUT ROWID;
+      PRAGMA user_version = ${SCHEMA_VERSION};
+    `);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
 }

@@ -3,6 +3,7 @@
 // allocating wherever the format declares sizes, so a small hostile batch cannot expand into
 // a large allocation. The codecs themselves are in the files beside this one, and
 // registry.ts is the one list of them.
+import { createRequire } from 'node:module';
 import { TributaryError } from '../../errors.ts';
 
 /** Compression codes carried in record batch attribute bits 0-2 (Kafka's CompressionType). */
@@ -37,4 +38,25 @@ export function tooLarge(name: CodecName, maxOutputBytes: number): TributaryErro
     `${name} data expands beyond the limit of ${maxOutputBytes} bytes`,
     { codec: name, maxOutputBytes },
   );
+}
+
+const requirePackage = createRequire(import.meta.url);
+
+/**
+ * The native package behind a codec, loaded when the codec is first used. Each of snappy and
+ * lz4-napi (napi-rs addons) adds about 2.5 MB to the resident size once loaded, and a daemon
+ * whose clients never send those codecs need not pay it (bench/storage-footprint.ts measures
+ * it). A package that cannot be loaded on this platform refuses that codec alone.
+ */
+export function packageOnFirstUse<Package>(name: CodecName, packageName: string): () => Package {
+  let loaded: Package | undefined;
+  return () => {
+    if (loaded !== undefined) return loaded;
+    try {
+      loaded = requirePackage(packageName) as Package;
+    } catch (error) {
+      throw new TributaryError('COMPRESSION_UNSUPPORTED', `${name} compression needs the package ${packageName}, which cannot be loaded here: ${(error as Error).message}`, { compression: name, package: packageName }, { cause: error });
+    }
+    return loaded;
+  };
 }

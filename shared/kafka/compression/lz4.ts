@@ -1,8 +1,9 @@
 // lz4 through the `lz4-napi` package (napi-rs over lz4_flex), for the LZ4 frame format that
 // Kafka uses since message format v1 (KIP-57). The frame is walked here first to bound its
 // output by its block count and block size, and concatenated frames are decoded one by one.
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
-import { CompressionCodes, corrupt, DECOMPRESSED_BYTES_MAX, tooLarge, type CompressionCodec } from './codec.ts';
+import { CompressionCodes, corrupt, DECOMPRESSED_BYTES_MAX, packageOnFirstUse, tooLarge, type CompressionCodec } from './codec.ts';
+
+const lz4 = packageOnFirstUse<typeof import('lz4-napi')>('lz4', 'lz4-napi');
 
 // LZ4 frame format (lz4_Frame_format.md): magic, FLG, BD, [content size], [dictionary id],
 // header checksum, then blocks (uint32 LE size, high bit set when stored uncompressed, optional
@@ -92,7 +93,7 @@ function lz4Decompress(data: Buffer, maxOutputBytes = DECOMPRESSED_BYTES_MAX): B
     if (frame.outputBytesMax > maxOutputBytes - total + LZ4_BLOCK_BYTES_MAX[7]!) throw tooLarge('lz4', maxOutputBytes);
     let part: Buffer;
     try {
-      part = decompressFrameSync(data.subarray(frame.start, frame.end));
+      part = lz4().decompressFrameSync(data.subarray(frame.start, frame.end));
     } catch (error) {
       throw corrupt('lz4', (error as Error).message, error);
     }
@@ -106,6 +107,6 @@ function lz4Decompress(data: Buffer, maxOutputBytes = DECOMPRESSED_BYTES_MAX): B
 export const lz4Codec: CompressionCodec = {
   code: CompressionCodes.lz4,
   name: 'lz4',
-  compress: (data) => compressFrameSync(data),
+  compress: (data) => lz4().compressFrameSync(data),
   decompress: lz4Decompress,
 };

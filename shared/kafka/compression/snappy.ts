@@ -2,9 +2,10 @@
 // clients frame snappy the way xerial's SnappyOutputStream does (a 16-byte header, then chunks
 // each prefixed with its int32 length); librdkafka and kafkajs may send a plain snappy block.
 // Both are decoded; we write the xerial framing, which every client reads.
-import { compressSync as snappyCompressSync, uncompressSync as snappyUncompressSync } from 'snappy';
 import { ByteReader, DecodeFailure } from '../protocol/reader.ts';
-import { CompressionCodes, corrupt, DECOMPRESSED_BYTES_MAX, tooLarge, type CompressionCodec } from './codec.ts';
+import { CompressionCodes, corrupt, DECOMPRESSED_BYTES_MAX, packageOnFirstUse, tooLarge, type CompressionCodec } from './codec.ts';
+
+const snappy = packageOnFirstUse<typeof import('snappy')>('snappy', 'snappy');
 
 /** Input per xerial snappy chunk, as xerial's SnappyOutputStream (Kafka's default) writes it. */
 const XERIAL_CHUNK_BYTES = 32 * 1024;
@@ -27,7 +28,7 @@ function snappyBlockLength(block: Buffer): number {
 function snappyBlock(block: Buffer, budget: number, maxOutputBytes: number): Buffer {
   if (snappyBlockLength(block) > budget) throw tooLarge('snappy', maxOutputBytes);
   try {
-    return snappyUncompressSync(block, { asBuffer: true }) as Buffer;
+    return snappy().uncompressSync(block, { asBuffer: true }) as Buffer;
   } catch (error) {
     throw corrupt('snappy', (error as Error).message, error);
   }
@@ -62,7 +63,7 @@ function snappyCompress(data: Buffer): Buffer {
   header.writeInt32BE(XERIAL_COMPATIBLE_VERSION, 12);
   const parts: Buffer[] = [header];
   for (let offset = 0; offset < data.length; offset += XERIAL_CHUNK_BYTES) {
-    const block = snappyCompressSync(data.subarray(offset, offset + XERIAL_CHUNK_BYTES));
+    const block = snappy().compressSync(data.subarray(offset, offset + XERIAL_CHUNK_BYTES));
     const length = Buffer.alloc(4);
     length.writeInt32BE(block.length);
     parts.push(length, block);
