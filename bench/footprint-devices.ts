@@ -18,11 +18,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Daemon, metricValue } from '../test/helpers/daemon.ts';
+import { Daemon, metricTotal, metricValue } from '../test/helpers/daemon.ts';
 import { requireProgram } from '../test/helpers/system-programs.ts';
 import { unitNodeOptions } from './idle-footprint.ts';
 import { startAedes, startMosquitto, type Broker } from './mqtt-brokers.ts';
-import { cpuSeconds, loadAverage, memoryKiB } from './process-stats.ts';
+import { cpuSeconds, loadAverage, memoryKiB, runQueueWaitSeconds } from './process-stats.ts';
 import { cell, fixed, goalLine } from './report.ts';
 import { spread } from './statistics.ts';
 
@@ -66,7 +66,15 @@ const MB = 1024 * 1024;
  */
 interface MemoryBreakdown { heapUsedMB: number; heapTotalMB: number; newSpaceMB: number; externalMB: number }
 
-interface DevicesResult { messagesPerSecond: number; cpuMicrosPerMessage: number; peakRssMB: number; peakHeapMB: number; peakAnonymousMB: number; followed: number; alive: boolean; breakdown?: MemoryBreakdown }
+/**
+ * Where a Tributary daemon's time went during the fleet's run, to tell why one run is
+ * slower than another: its CPU seconds and the seconds its threads waited for a CPU
+ * (run queue), each per second of the run; its garbage collection seconds (its Node.js
+ * metrics); and the work its memory guard refused under heap pressure.
+ */
+interface TimeBreakdown { cpuShare: number; runQueueWaitShare: number; gcSeconds: number; memoryGuardRefusals: number }
+
+interface DevicesResult { messagesPerSecond: number; cpuMicrosPerMessage: number; peakRssMB: number; peakHeapMB: number; peakAnonymousMB: number; followed: number; alive: boolean; breakdown?: MemoryBreakdown; time?: TimeBreakdown }
 
 
 function runSim(port: number, first: number, devices: number, reportPath: string): Promise<void> {
@@ -84,18 +92,20 @@ function runSim(port: number, first: number, devices: number, reportPath: string
 }
 
 /** The fleet against one broker: acknowledged publishes, the seconds they took, the broker's CPU per message. */
-async function runFleet(port: number, pid: number): Promise<{ acknowledged: number; seconds: number; cpuMicrosPerMessage: number }> {
+async function runFleet(port: number, pid: number): Promise<{ acknowledged: number; seconds: number; cpuMicrosPerMessage: number; cpuShare: number; runQueueWaitShare: number }> {
   const reports = mkdtempSync(join(tmpdir(), 'tributary-footprint-'));
   try {
     const cpuBefore = cpuSeconds(pid);
+    const waitBefore = runQueueWaitSeconds(pid);
     const started = Date.now();
     const perProcess = Math.ceil(DEVICES / SIM_PROCESSES);
     await Promise.all(Array.from({ length: SIM_PROCESSES }, (_unused, index) => runSim(port, 1 + index * perProcess, Math.min(perProcess, DEVICES - index * perProcess), join(reports, `sim-${index}.json`))));
     const seconds = (Date.now() - started) / 1000;
     const cpu = cpuSeconds(pid) - cpuBefore;
+    const waited = runQueueWaitSeconds(pid) - waitBefore;
     const acknowledged = Array.from({ length: SIM_PROCESSES }, (_unused, index) => JSON.parse(readFileSync(join(reports, `sim-${index}.json`), 'utf8')) as { totals: { acknowledged: number } })
       .reduce((sum, report) => sum + report.totals.acknowledged, 0);
-    return { acknowledged, seconds, cpuMicrosPerMessage: cpu * 1e6 / Math.max(acknowledged, 1) };
+    return { acknowledged, seconds, cpuMicrosPerMessage: cpu * 1e6 / Math.max(acknowledged, 1), cpuShare: cpu / seconds, runQueueWaitShare: waited / seconds };
   } finally {
     rmSync(reports, { recursive: true, force: true });
   }
@@ -146,9 +156,12 @@ async function tributaryRun(how: 'unit' | 'constrained' | 'bare', projectRoot?: 
     }, () => undefined);
   }, SAMPLE_INTERVAL_MS);
   try {
+    const gcBefore = metricTotal(await daemon.metrics(), 'tributary_nodejs_gc_duration_seconds_sum');
     const fleet = await runFleet(daemon.ports.mqtt!, pid);
+    const after = await daemon.metrics();
+    const time = { cpuShare: fleet.cpuShare, runQueueWaitShare: fleet.runQueueWaitShare, gcSeconds: metricTotal(after, 'tributary_nodejs_gc_duration_seconds_sum') - gcBefore, memoryGuardRefusals: metricTotal(after, 'tributary_memory_pressure_refusals_total') };
     const breakdown = { heapUsedMB: peak.heapUsed / MB, heapTotalMB: peak.heapTotal / MB, newSpaceMB: peak.newSpace / MB, externalMB: peak.external / MB };
-    return { messagesPerSecond: fleet.acknowledged / fleet.seconds, cpuMicrosPerMessage: fleet.cpuMicrosPerMessage, peakRssMB: memoryKiB(pid, 'VmHWM') / 1024, peakHeapMB: breakdown.heapUsedMB, peakAnonymousMB: peakAnonymousKiB / 1024, followed: follower.received(), alive: daemon.process.exitCode === null, breakdown };
+    return { messagesPerSecond: fleet.acknowledged / fleet.seconds, cpuMicrosPerMessage: fleet.cpuMicrosPerMessage, peakRssMB: memoryKiB(pid, 'VmHWM') / 1024, peakHeapMB: breakdown.heapUsedMB, peakAnonymousMB: peakAnonymousKiB / 1024, followed: follower.received(), alive: daemon.process.exitCode === null, breakdown, time };
   } finally {
     clearInterval(sampler);
     await follower.stop();
@@ -193,7 +206,7 @@ export async function devicesPhase(): Promise<Record<string, DevicesResult[]>> {
       }
       results[name]!.push(result);
       const memory = result.breakdown;
-      const tributarySide = memory === undefined ? '' : `, peak anonymous ${result.peakAnonymousMB.toFixed(1)} MB (sampled), peak heap used ${memory.heapUsedMB.toFixed(1)} of ${memory.heapTotalMB.toFixed(1)} MB (new space ${memory.newSpaceMB.toFixed(1)}), external ${memory.externalMB.toFixed(1)} MB, group received ${result.followed.toLocaleString('en')}, ${result.alive ? 'alive' : 'DIED'}`;
+      const tributarySide = memory === undefined ? '' : `, peak anonymous ${result.peakAnonymousMB.toFixed(1)} MB (sampled), peak heap used ${memory.heapUsedMB.toFixed(1)} of ${memory.heapTotalMB.toFixed(1)} MB (new space ${memory.newSpaceMB.toFixed(1)}), external ${memory.externalMB.toFixed(1)} MB, group received ${result.followed.toLocaleString('en')}, ${result.alive ? 'alive' : 'DIED'}; busy ${result.time!.cpuShare.toFixed(2)} of a core, waiting for a CPU ${result.time!.runQueueWaitShare.toFixed(2)} s/s, GC ${result.time!.gcSeconds.toFixed(1)} s, memory guard refusals ${result.time!.memoryGuardRefusals}`;
       console.log(`  run ${run + 1} ${name.padEnd(20)} ${Math.round(result.messagesPerSecond).toLocaleString('en')} acknowledged msg/s, ${result.cpuMicrosPerMessage.toFixed(1)} µs CPU/msg, peak RSS ${result.peakRssMB.toFixed(1)} MB${tributarySide}`);
     }
   }
