@@ -3,7 +3,7 @@
 // `tributary sim` processes pinned to core 1) publishes for SECONDS against each broker in
 // turn, in one run:
 //
-//   tributary            `tributary edge` with the Node.js flags of the systemd unit (both
+//   tributary            `tributary edge` with the Node.js flags and environment of the systemd unit (both
 //                        cores), with a Kafka consumer group (kcat -G) following the log;
 //   tributary, one core  the same pinned to core 0 (taskset -c 0) with its heap capped
 //                        (--max-old-space-size=HEAP_MB), as on a small device;
@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Daemon, metricTotal, metricValue } from '../test/helpers/daemon.ts';
 import { requireProgram } from '../test/helpers/system-programs.ts';
-import { unitNodeOptions } from './idle-footprint.ts';
+import { unitEnvironment, unitNodeOptions } from './idle-footprint.ts';
 import { startAedes, startMosquitto, type Broker } from './mqtt-brokers.ts';
 import { cpuSeconds, loadAverage, memoryKiB, runQueueWaitSeconds } from './process-stats.ts';
 import { cell, fixed, goalLine } from './report.ts';
@@ -36,8 +36,8 @@ const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 96);
 const RUNS = Number(process.env.BENCH_DEVICE_RUNS ?? 3);
 /**
  * Another checkout of Tributary (BENCH_DEVICES_BASELINE=DIR, e.g. the commit before a
- * change, with its node_modules), run as the contestant "baseline" with the same flags and
- * load, interleaved with this one, so that a change's before and after share the
+ * change, with its node_modules), run as the contestant "baseline" under the same load
+ * with the flags and environment of its own systemd unit, interleaved with this one, so that a change's before and after share the
  * machine's moment.
  */
 const BASELINE_ROOT = process.env.BENCH_DEVICES_BASELINE;
@@ -128,10 +128,10 @@ function follow(bootstrap: string): { received(): number; stop(): Promise<void> 
   };
 }
 
-/** The systemd unit's flags, its heap limit replaced by the cap when constrained. */
-function nodeArguments(how: 'unit' | 'constrained' | 'bare'): string[] {
+/** The systemd unit's flags (the unit of the checkout run), its heap limit replaced by the cap when constrained. */
+function nodeArguments(how: 'unit' | 'constrained' | 'bare', projectRoot?: string): string[] {
   if (how === 'bare') return EXTRA_NODE_FLAGS;
-  const unit = unitNodeOptions();
+  const unit = unitNodeOptions(projectRoot);
   return [...(how === 'unit' ? unit : [...unit.filter((flag) => !flag.startsWith('--max-old-space-size=')), `--max-old-space-size=${HEAP_MB}`]), ...EXTRA_NODE_FLAGS];
 }
 
@@ -139,7 +139,9 @@ async function tributaryRun(how: 'unit' | 'constrained' | 'bare', projectRoot?: 
   const daemon = await Daemon.start({
     ...(projectRoot === undefined ? {} : { projectRoot }),
     wrapper: how === 'constrained' ? ['taskset', '-c', '0'] : [],
-    nodeArguments: nodeArguments(how),
+    nodeArguments: nodeArguments(how, projectRoot),
+    // The unit's environment too (glibc's malloc settings), but not on the bare node.
+    ...(how === 'bare' ? {} : { env: { ...process.env, ...unitEnvironment(projectRoot) } }),
     config: { log: { level: 'warn' }, mqtt: { routes: [{ filter: 'sensors/+/+', topic: TOPIC, key: '{1}' }], limits: { maxConnections: DEVICES + 100 } }, topics: { overrides: { [TOPIC]: { partitions: 4 } } } },
   });
   const pid = daemon.pid;
@@ -189,7 +191,7 @@ const CONTESTANTS: Record<string, () => Promise<DevicesResult>> = {
 };
 
 export async function devicesPhase(): Promise<Record<string, DevicesResult[]>> {
-  console.log(`Devices: ${DEVICES} MQTT devices × ${RATE_PER_DEVICE} readings/s (offered ${(DEVICES * RATE_PER_DEVICE).toLocaleString('en')} msg/s), QoS 1, persistent sessions, ${SECONDS} s per broker, simulators on core 1; Tributary with the systemd unit's flags (${unitNodeOptions().join(' ')}) and a Kafka consumer group following; one core: taskset -c 0 and --max-old-space-size=${HEAP_MB}; ${RUNS} runs, the order rotating`);
+  console.log(`Devices: ${DEVICES} MQTT devices × ${RATE_PER_DEVICE} readings/s (offered ${(DEVICES * RATE_PER_DEVICE).toLocaleString('en')} msg/s), QoS 1, persistent sessions, ${SECONDS} s per broker, simulators on core 1; Tributary with the systemd unit's flags (${unitNodeOptions().join(' ')}) and environment (${Object.entries(unitEnvironment()).map(([name, value]) => `${name}=${value}`).join(' ')}) and a Kafka consumer group following; one core: taskset -c 0 and --max-old-space-size=${HEAP_MB}; ${RUNS} runs, the order rotating`);
   const names = Object.keys(CONTESTANTS).filter((name) => CONTESTANT_FILTER === undefined || CONTESTANT_FILTER.includes(name));
   const results: Record<string, DevicesResult[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (let run = 0; run < RUNS; run += 1) {
