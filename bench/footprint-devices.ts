@@ -37,8 +37,8 @@ const RUNS = Number(process.env.BENCH_DEVICE_RUNS ?? 3);
 /**
  * Another checkout of Tributary (BENCH_DEVICES_BASELINE=DIR, e.g. the commit before a
  * change, with its node_modules), run as the contestant "baseline" under the same load
- * with the flags and environment of its own systemd unit, interleaved with this one, so that a change's before and after share the
- * machine's moment.
+ * with the flags and environment of its own systemd unit, interleaved with this one, so
+ * that a change's before and after share the machine's moment.
  */
 const BASELINE_ROOT = process.env.BENCH_DEVICES_BASELINE;
 /** Node.js flags added to Tributary's own (BENCH_DEVICE_NODE_FLAGS, space-separated), to try a V8 setting or take a heap snapshot under the load (--heapsnapshot-signal). */
@@ -75,7 +75,6 @@ interface MemoryBreakdown { heapUsedMB: number; heapTotalMB: number; newSpaceMB:
 interface TimeBreakdown { cpuShare: number; runQueueWaitShare: number; gcSeconds: number; memoryGuardRefusals: number }
 
 interface DevicesResult { messagesPerSecond: number; cpuMicrosPerMessage: number; peakRssMB: number; peakHeapMB: number; peakAnonymousMB: number; followed: number; alive: boolean; breakdown?: MemoryBreakdown; time?: TimeBreakdown }
-
 
 function runSim(port: number, first: number, devices: number, reportPath: string): Promise<void> {
   return new Promise((resolveRun, rejectRun) => {
@@ -147,21 +146,25 @@ async function tributaryRun(how: 'unit' | 'constrained' | 'bare', projectRoot?: 
   const pid = daemon.pid;
   const follower = follow(`127.0.0.1:${daemon.ports.kafka}`);
   let peakAnonymousKiB = 0;
-  const peak = { heapUsed: 0, heapTotal: 0, newSpace: 0, external: 0 };
+  // NaN until the daemon's metrics name a figure (and printed so when they never do).
+  const peak = { heapUsed: NaN, heapTotal: NaN, newSpace: NaN, external: NaN };
+  const higher = (current: number, sample: number | undefined) => sample === undefined ? current : Number.isNaN(current) ? sample : Math.max(current, sample);
   const sampler = setInterval(() => {
     peakAnonymousKiB = Math.max(peakAnonymousKiB, memoryKiB(pid, 'RssAnon'));
     void daemon.metrics().then((text) => {
-      peak.heapUsed = Math.max(peak.heapUsed, metricValue(text, 'tributary_nodejs_heap_size_used_bytes') ?? 0);
-      peak.heapTotal = Math.max(peak.heapTotal, metricValue(text, 'tributary_nodejs_heap_size_total_bytes') ?? 0);
-      peak.newSpace = Math.max(peak.newSpace, metricValue(text, 'tributary_nodejs_heap_space_size_total_bytes', { space: 'new' }) ?? 0);
-      peak.external = Math.max(peak.external, metricValue(text, 'tributary_nodejs_external_memory_bytes') ?? 0);
+      peak.heapUsed = higher(peak.heapUsed, metricValue(text, 'tributary_nodejs_heap_size_used_bytes'));
+      peak.heapTotal = higher(peak.heapTotal, metricValue(text, 'tributary_nodejs_heap_size_total_bytes'));
+      peak.newSpace = higher(peak.newSpace, metricValue(text, 'tributary_nodejs_heap_space_size_total_bytes', { space: 'new' }));
+      peak.external = higher(peak.external, metricValue(text, 'tributary_nodejs_external_memory_bytes'));
     }, () => undefined);
   }, SAMPLE_INTERVAL_MS);
+  /** The total of a metric family's samples named `sample` (0 when it has none yet), NaN when the daemon does not export the family. */
+  const total = (text: string, family: string, sample = family) => text.includes(`# TYPE ${family} `) ? metricTotal(text, sample) : NaN;
   try {
-    const gcBefore = metricTotal(await daemon.metrics(), 'tributary_nodejs_gc_duration_seconds_sum');
+    const gcBefore = total(await daemon.metrics(), 'tributary_nodejs_gc_duration_seconds', 'tributary_nodejs_gc_duration_seconds_sum');
     const fleet = await runFleet(daemon.ports.mqtt!, pid);
     const after = await daemon.metrics();
-    const time = { cpuShare: fleet.cpuShare, runQueueWaitShare: fleet.runQueueWaitShare, gcSeconds: metricTotal(after, 'tributary_nodejs_gc_duration_seconds_sum') - gcBefore, memoryGuardRefusals: metricTotal(after, 'tributary_memory_pressure_refusals_total') };
+    const time = { cpuShare: fleet.cpuShare, runQueueWaitShare: fleet.runQueueWaitShare, gcSeconds: total(after, 'tributary_nodejs_gc_duration_seconds', 'tributary_nodejs_gc_duration_seconds_sum') - gcBefore, memoryGuardRefusals: total(after, 'tributary_memory_pressure_refusals_total') };
     const breakdown = { heapUsedMB: peak.heapUsed / MB, heapTotalMB: peak.heapTotal / MB, newSpaceMB: peak.newSpace / MB, externalMB: peak.external / MB };
     return { messagesPerSecond: fleet.acknowledged / fleet.seconds, cpuMicrosPerMessage: fleet.cpuMicrosPerMessage, peakRssMB: memoryKiB(pid, 'VmHWM') / 1024, peakHeapMB: breakdown.heapUsedMB, peakAnonymousMB: peakAnonymousKiB / 1024, followed: follower.received(), alive: daemon.process.exitCode === null, breakdown, time };
   } finally {
