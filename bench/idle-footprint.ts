@@ -36,10 +36,25 @@ const SETTLE_MS = Number(process.env.BENCH_IDLE_SETTLE_MS ?? 10_000);
 const ROOT = resolve(import.meta.dirname, '..');
 const MB = 1024 * 1024;
 
-/** The Node.js flags the systemd unit gives the daemon (its NODE_OPTIONS), so that the deployed figure is printed beside the bare one. */
-export function unitNodeOptions(): string[] {
-  const unit = readFileSync(resolve(ROOT, 'deploy/systemd/tributary.service'), 'utf8');
+/** The Node.js flags the systemd unit (of this checkout, or of `projectRoot`) gives the daemon (its NODE_OPTIONS), so that the deployed figure is printed beside the bare one. */
+export function unitNodeOptions(projectRoot = ROOT): string[] {
+  const unit = readFileSync(resolve(projectRoot, 'deploy/systemd/tributary.service'), 'utf8');
   return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+}
+
+/**
+ * The rest of the environment the systemd unit gives the daemon (its Environment= lines,
+ * e.g. glibc's malloc settings), to run it with beside unitNodeOptions(). Left out:
+ * NODE_OPTIONS, which the benchmarks pass as flags (so a phase can replace the heap
+ * limit), and NODE_COMPILE_CACHE, a path on the device (the benchmarks keep their own).
+ */
+export function unitEnvironment(projectRoot = ROOT): Record<string, string> {
+  const unit = readFileSync(resolve(projectRoot, 'deploy/systemd/tributary.service'), 'utf8');
+  const environment: Record<string, string> = {};
+  for (const [, name, value] of unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)) {
+    if (name !== 'NODE_OPTIONS' && name !== 'NODE_COMPILE_CACHE') environment[name!] = value!.trim();
+  }
+  return environment;
 }
 
 /** A mirror to a broker that is never there keeps retrying, as it would during an outage. */
@@ -55,15 +70,15 @@ const BASELINE_ROOT = process.env.BENCH_IDLE_BASELINE;
  * The one marked cold gets an empty cache directory, as every start of a service whose
  * cache lives in a /tmp that PrivateTmp empties: the price of not keeping the cache.
  */
-const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[]; coldCompileCache?: true; projectRoot?: string }> = {
+const CONFIGURATIONS: Record<string, { config: Record<string, unknown>; nodeArguments: string[]; environment?: Record<string, string>; coldCompileCache?: true; projectRoot?: string }> = {
   defaults: { config: {}, nodeArguments: [] },
   'defaults, cold compile cache': { config: {}, nodeArguments: [], coldCompileCache: true },
   'with mirror': { config: MIRROR, nodeArguments: [] },
-  'defaults, flags of the systemd unit': { config: {}, nodeArguments: unitNodeOptions() },
-  'with mirror, flags of the systemd unit': { config: MIRROR, nodeArguments: unitNodeOptions() },
+  'defaults, flags of the systemd unit': { config: {}, nodeArguments: unitNodeOptions(), environment: unitEnvironment() },
+  'with mirror, flags of the systemd unit': { config: MIRROR, nodeArguments: unitNodeOptions(), environment: unitEnvironment() },
   ...(BASELINE_ROOT === undefined ? {} : {
     'baseline, with mirror': { config: MIRROR, nodeArguments: [], projectRoot: BASELINE_ROOT },
-    'baseline, with mirror, unit flags': { config: MIRROR, nodeArguments: unitNodeOptions(), projectRoot: BASELINE_ROOT },
+    'baseline, with mirror, unit flags': { config: MIRROR, nodeArguments: unitNodeOptions(), environment: unitEnvironment(), projectRoot: BASELINE_ROOT },
   }),
 };
 
@@ -103,9 +118,9 @@ async function idleRss(configuration: string): Promise<{ rssMB: number; hwmMB: n
       await broker.stop();
     }
   }
-  const { config, nodeArguments, coldCompileCache, projectRoot } = CONFIGURATIONS[configuration]!;
+  const { config, nodeArguments, environment, coldCompileCache, projectRoot } = CONFIGURATIONS[configuration]!;
   const cache = coldCompileCache ? mkdtempSync(join(tmpdir(), 'tributary-compile-cache-')) : undefined;
-  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments, projectRoot, env: cache === undefined ? process.env : { ...process.env, NODE_COMPILE_CACHE: cache } });
+  const daemon = await Daemon.start({ config: { log: { level: 'warn' }, ...config }, nodeArguments, projectRoot, env: { ...process.env, ...environment, ...(cache === undefined ? {} : { NODE_COMPILE_CACHE: cache }) } });
   try {
     return await settledMemory(daemon.pid);
   } finally {

@@ -2,7 +2,7 @@
 // resident memory, read from /proc/<pid>/stat and /proc/<pid>/status; the CPU time of the
 // clients a benchmark ran, from its own /proc/self/stat; and how loaded the machine was, from
 // /proc/loadavg.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -40,4 +40,22 @@ export function memoryKiB(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon'): nu
 export function loadAverage(): [number, number, number] {
   const [one, five, fifteen] = readFileSync('/proc/loadavg', 'utf8').split(' ').map(Number);
   return [one!, five!, fifteen!];
+}
+
+/**
+ * Seconds the process's threads spent runnable but waiting for a CPU, so far (the second
+ * field of /proc/<pid>/task/<tid>/schedstat, summed over its threads): on a shared
+ * machine, how much of a slow run was the scheduler's rather than the process's own work.
+ * Threads that ended before the call are not counted.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  let nanoseconds = 0;
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[1]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return nanoseconds / 1e9;
 }

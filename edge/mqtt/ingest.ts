@@ -14,7 +14,7 @@ import type { MqttMetrics } from './metrics.ts';
 import { partitionForKey } from './partitioner.ts';
 import { encodeMqttRecordBatch, MqttHeaders, MQTT_RECORD_FIXED_BYTES_MAX, type MqttRecord } from './record-encoder.ts';
 import type { RouteTable, RouteTarget } from './routes.ts';
-import { Utf8Cache } from './utf8-cache.ts';
+import { lastingUtf8, Utf8Cache } from './utf8-cache.ts';
 
 export { MqttHeaders } from './record-encoder.ts';
 
@@ -153,8 +153,9 @@ export class PublishIngest {
 
     let encoded = this.#encodedTargets.get(target);
     if (encoded === undefined) {
-      const mqttTopic = Buffer.from(publish.topic, 'utf8');
-      encoded = { mqttTopic, key: target.key === publish.topic ? mqttTopic : Buffer.from(target.key, 'utf8') };
+      // Kept as long as the route: packed apart from Node's shared pool (utf8-cache.ts).
+      const mqttTopic = lastingUtf8(publish.topic);
+      encoded = { mqttTopic, key: target.key === publish.topic ? mqttTopic : lastingUtf8(target.key) };
       this.#encodedTargets.set(target, encoded);
     }
     const payload = typeof publish.payload === 'string' ? Buffer.from(publish.payload, 'utf8') : publish.payload;

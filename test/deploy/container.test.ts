@@ -57,6 +57,14 @@ test('the image keeps the compile cache where the systemd unit keeps it, in a di
   assert.ok(all('RUN').some((argument) => argument.includes(`install -d -o tributary -g tributary -m 0750 ${parent}`)), `the image creates ${parent} for its user`);
 });
 
+test('the image sets glibc\'s malloc as the systemd unit sets it', () => {
+  const unit = readFileSync(join(ROOT, 'deploy/systemd/tributary.service'), 'utf8');
+  const unitMalloc = [...unit.matchAll(/^Environment=(MALLOC_[A-Z_]+=\S+)$/gm)].map((match) => match[1]!);
+  assert.ok(unitMalloc.some((setting) => setting.startsWith('MALLOC_ARENA_MAX=')), 'the unit sets MALLOC_ARENA_MAX');
+  const imageMalloc = all('ENV').filter((argument) => argument.startsWith('MALLOC_'));
+  assert.equal(imageMalloc.sort(), unitMalloc.sort());
+});
+
 test('every path the image copies from the context exists and is not ignored', () => {
   const ignore = readFileSync(join(ROOT, 'deploy/container/Dockerfile.dockerignore'), 'utf8');
   for (const argument of all('COPY').filter((copy) => !copy.startsWith('--from'))) {

@@ -194,6 +194,21 @@ function parseConnect(body: BodyReader, flags: number, context: ParseContext): C
 
 /** Shared by every packet until its payload is read (never written to). */
 const NO_PAYLOAD = Buffer.alloc(0);
+/**
+ * A payload whose bytes hold at most this many others (its packet's header, topic and
+ * properties) is kept as a view of them instead of a copy: a device sends one PUBLISH a
+ * read, and Node.js gives each socket read a buffer of its own size, so the view costs a
+ * few dozen bytes where a copy took a slice of the shared 64 KiB pool slab that the
+ * message then held resident while it waited for the log (or longer, in a session queue).
+ * A read of many packets, or bytes in the shared pool, are copied as before.
+ */
+export const PAYLOAD_VIEW_SLACK_BYTES_MAX = 256;
+
+/** The bytes left in the packet as a payload of its own: a view of the read when it holds little else, a copy otherwise. */
+function ownPayload(body: BodyReader): Buffer {
+  const bytes = body.rest();
+  return bytes.buffer.byteLength - bytes.length <= PAYLOAD_VIEW_SLACK_BYTES_MAX ? bytes : Buffer.from(bytes);
+}
 
 function parsePublish(body: BodyReader, flags: number, context: ParseContext): PublishPacket {
   const qos = (flags >> 1) & 0x03;
@@ -214,8 +229,8 @@ function parsePublish(body: BodyReader, flags: number, context: ParseContext): P
       packet.properties = properties;
     }
   }
-  // Copied out of the read buffer, so that a message kept for later holds its own bytes only.
-  packet.payload = Buffer.from(body.rest());
+  // A message kept for later holds its own bytes, and at most a few others (ownPayload).
+  packet.payload = ownPayload(body);
   return packet;
 }
 
