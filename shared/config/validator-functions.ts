@@ -13,12 +13,17 @@
 // definition as written. The cut keeps what the loader reads from ajv's errors: an error's
 // instancePath is the data's path, not the schema's; an unknown key's parentSchema is the
 // object's own schema with its properties; the branches of an anyOf stay inline, so that
-// "must be … or a mapping of …" still lists their keys.
+// "must be … or a mapping of …" still lists their keys. And it keeps the defaults: ajv fills
+// in none inside anyOf, oneOf, not and if (useDefaults' documented exceptions), but a
+// definition compiled on its own would fill in its own, so those subtrees stay whole.
 
 type SchemaNode = Record<string, unknown>;
 
 /** Keywords for people (editors show them): the published JSON Schema keeps them, the validator needs none. */
 const ANNOTATION_KEYWORDS = ['title', 'description'];
+
+/** Keywords under which ajv fills in no default: nothing below them is cut out. */
+const NO_DEFAULTS_KEYWORDS = ['anyOf', 'oneOf', 'not', 'if'];
 
 /** Keywords whose value is one schema that applies to a part of the data. */
 const CHILD_SCHEMA_KEYWORDS = ['items', 'additionalProperties', 'then', 'else'] as const;
@@ -37,7 +42,8 @@ export function withoutAnnotations(schema: unknown): unknown {
 
 /**
  * A copy of `schema` in which every object schema below the root, reached through a property,
- * an array's items, a map's values or an if/then, is a `$ref` into `definitions`. A property's
+ * an array's items, a map's values or an if's then or else, and not inside an anyOf, oneOf,
+ * not or if, is a `$ref` into `definitions`. A property's
  * `default` stays beside its `$ref`, where ajv's useDefaults reads it (from the parent's
  * properties), so the defaults filled in are the same.
  */
@@ -55,7 +61,9 @@ export function schemaWithObjectDefinitions(schema: SchemaNode): SchemaNode {
     if (!isObject(node)) return node;
     const copy: SchemaNode = {};
     for (const [keyword, value] of Object.entries(node)) {
-      if (keyword === 'properties' && isObject(value)) {
+      if (NO_DEFAULTS_KEYWORDS.includes(keyword)) {
+        copy[keyword] = value;
+      } else if (keyword === 'properties' && isObject(value)) {
         copy[keyword] = Object.fromEntries(Object.entries(value).map(([property, child]) => {
           const childName = `${name}_${property}`;
           if (!isObjectSchema(child)) return [property, cut(child, childName)];

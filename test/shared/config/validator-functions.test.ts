@@ -70,6 +70,9 @@ test('connectors, pipelines and topics checked by their branches give the errors
     { mirror: { target: { bootstrap: ['central:9092'] }, unknownKey: 1 } },
     { connectors: [{ type: 'modbus' }, { type: 'no-such-type' }, {}, { type: 'file', unknownKey: 1 }] },
     { pipelines: [{}, { name: 'p', unknownKey: 1 }] },
+    // ajv fills in no defaults inside an anyOf: a window step's grace stays unset.
+    { pipelines: [{ name: 'p', from: 'in', to: 'out', steps: [{ filter: 'temp > 80' }, { window: { size: '1m', aggregate: { n: 'count()' } } }] }] },
+    { mqtt: { defaultRoute: { topic: 'unrouted' } } },
     { mqtt: { routes: [{}, { unknownKey: 1 }] } },
   ];
   for (const data of samples) assert.equal(outcome(validateConfig, data), outcome(whole, data), JSON.stringify(data));
@@ -91,14 +94,15 @@ test('an object schema below the root becomes a definition behind a $ref, its de
     properties: {
       section: { type: 'object', default: {}, description: 'for editors', properties: { port: { type: 'integer', default: 1 } } },
       list: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } },
-      either: { anyOf: [{ const: 'off' }, { type: 'object', properties: { on: { type: 'boolean' } } }] },
+      either: { anyOf: [{ const: 'off' }, { type: 'object', properties: { on: { type: 'object', properties: { at: { type: 'string', default: 'now' } } } } }] },
     },
   }) as Record<string, unknown>);
   const properties = cut['properties'] as Record<string, Record<string, unknown>>;
   assert.equal(properties['section'], { $ref: '#/definitions/config_section', default: {} });
   assert.equal(properties['list']!['items'], { $ref: '#/definitions/config_list_items' });
-  // anyOf branches stay inline: the loader lists their keys in its message.
-  assert.equal((properties['either']!['anyOf'] as unknown[])[1], { type: 'object', properties: { on: { type: 'boolean' } } });
+  // anyOf branches stay whole: the loader lists their keys in its message, and ajv fills in
+  // no default inside them, which a definition of their own would.
+  assert.equal((properties['either']!['anyOf'] as unknown[])[1], { type: 'object', properties: { on: { type: 'object', properties: { at: { type: 'string', default: 'now' } } } } });
   assert.equal(Object.keys(cut['definitions'] as object), ['config_section', 'config_list_items']);
   assert.equal((cut['definitions'] as Record<string, unknown>)['config_section'], { type: 'object', default: {}, properties: { port: { type: 'integer', default: 1 } } });
 });
