@@ -99,6 +99,15 @@ export const PARTS: { name: string; load: string }[] = [
   { name: 'mirror (when configured)', load: "await import('./mirror/index.ts');" },
 ];
 
+/**
+ * The config stack once more, loaded after parts that do not import it. Loaded first, its
+ * figure also holds what the first loading of many modules costs whichever part it is
+ * (pages of the node binary's compiler and loaders, the heap's first growth); here it is
+ * what the config stack itself adds. (Storage, MQTT and the Kafka server import it.)
+ */
+const CONFIG_STACK_AFTER = ['logger (pino)', 'prom-client', 'admin HTTP and console'];
+const CONFIG_STACK_LAST = [...CONFIG_STACK_AFTER, PARTS[0]!.name].map((name) => PARTS.find((part) => part.name === name)!);
+
 /** Any broker's in-flight window; nothing is published while idle, so it only has to be valid. */
 const PEER_INFLIGHT = 100;
 /** The peers idle beside the daemon, each started fresh per run. */
@@ -130,13 +139,13 @@ async function idleRss(configuration: string): Promise<{ rssMB: number; hwmMB: n
 }
 
 /** One probe process: RSS after Node's start, then after each part, every figure after a full GC. */
-function probe(root = ROOT): number[] {
+function probe(root = ROOT, parts = PARTS): number[] {
   const sample = 'globalThis.gc(); globalThis.gc(); sizes.push(process.memoryUsage().rss);';
   const script = [
     "const { enableCompileCache } = await import('node:module'); enableCompileCache?.();",
     'const sizes = [];',
     sample,
-    ...PARTS.map((part) => `${part.load} ${sample}`),
+    ...parts.map((part) => `${part.load} ${sample}`),
     'console.log(JSON.stringify(sizes));',
   ].join('\n');
   const output = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
@@ -185,6 +194,9 @@ export async function idlePhase(): Promise<IdleResult[]> {
   console.log(`    ${'Node.js alone'.padEnd(36)} ${megabytes(column(0))}`);
   PARTS.forEach((part, index) => console.log(`    ${part.name.padEnd(36)} +${megabytes(growth(index))}`));
   console.log(`    ${'all parts loaded'.padEnd(36)} ${megabytes(column(PARTS.length))}`);
+  const configLast = Array.from({ length: RUNS }, () => probe(ROOT, CONFIG_STACK_LAST));
+  const lastGrowth = (sizes: number[][]) => sizes.map((entry) => (entry[CONFIG_STACK_LAST.length]! - entry[CONFIG_STACK_LAST.length - 1]!) / MB);
+  console.log(`    the config stack loaded after ${CONFIG_STACK_AFTER.join(', ')}: +${megabytes(lastGrowth(configLast))}${BASELINE_ROOT === undefined ? '' : `; in the baseline checkout +${megabytes(lastGrowth(Array.from({ length: RUNS }, () => probe(BASELINE_ROOT, CONFIG_STACK_LAST))))}`}`);
   if (BASELINE_ROOT !== undefined) {
     const baseline = Array.from({ length: RUNS }, () => probe(BASELINE_ROOT));
     const mirrorIndex = PARTS.length - 1;

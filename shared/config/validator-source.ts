@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { ConfigSchema } from './schema.ts';
 import { TopicConfigSchema, TopicOverrideSchema } from './topic-config.ts';
+import { schemaWithObjectDefinitions, withoutAnnotations } from './validator-functions.ts';
 
 /** What each generated function is: a type guard that leaves its errors on itself, as ajv's compiled ones do. */
 export type GeneratedValidator<T> = ((data: unknown) => data is T) & { errors?: ErrorObject[] | null };
@@ -36,22 +37,26 @@ export function configValidatorTypes(): string {
 
 export function configValidatorSource(): string {
   // The options load.ts relied on when it compiled at start. verbose: errors carry their
-  // schema, so an unknown key can be answered with the allowed ones.
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true, code: { source: true, esm: true } });
-  ajv.addSchema(ConfigSchema, 'config');
-  ajv.addSchema(TopicOverrideSchema, 'topic-override');
-  // ajv writes its one run-time function (string length in code points, for minLength and
-  // maxLength) as a CommonJS require; an ES module imports the same small file instead.
+  // schema, so an unknown key can be answered with the allowed ones. inlineRefs false: one
+  // function per object; no descriptions (validator-functions.ts says why of both).
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true, inlineRefs: false, code: { source: true, esm: true } });
+  ajv.addSchema(schemaWithObjectDefinitions(withoutAnnotations(ConfigSchema) as typeof ConfigSchema), 'config');
+  ajv.addSchema(schemaWithObjectDefinitions(withoutAnnotations(TopicOverrideSchema) as typeof TopicOverrideSchema), 'topic-override');
+  // ajv writes its one run-time function (a string's length in code points, for minLength
+  // and maxLength) as a require of a CommonJS file of its own; the generated module defines
+  // the count itself, so that reading a configuration loads nothing of ajv.
   const code = standalone.default(ajv, { validateConfig: 'config', validateTopicOverride: 'topic-override' })
     .replace('"use strict";', '')
-    .replaceAll('require("ajv/dist/runtime/ucs2length")', 'ucs2length');
+    .replaceAll('require("ajv/dist/runtime/ucs2length").default', 'codePointCount');
+  if (code.includes('require(')) throw new Error('the generated validator requires a module the generator does not replace');
   return [
     HEADER,
     '// ajv standalone code: the validators of the YAML file and of a topic override, with no',
     '// schema compiler loaded at run time (shared/config/validator-source.ts says why).',
-    "import ucs2length from 'ajv/dist/runtime/ucs2length.js';",
+    '// JSON Schema counts a string\'s length in code points (a surrogate pair is one character); a string iterates by code point.',
+    'function codePointCount(text) { let count = 0; for (const _ of text) count += 1; return count; }',
     code,
-    `export const topicConfigSchema = ${JSON.stringify(TopicConfigSchema)};`,
+    `export const topicConfigSchema = ${JSON.stringify(withoutAnnotations(TopicConfigSchema))};`,
     '',
   ].join('\n');
 }
