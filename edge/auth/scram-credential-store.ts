@@ -3,19 +3,16 @@
 // (scram-credentials.json). Each user's entry holds what kafka.sasl.users[] would hold for
 // it, in the same text form (scram-credential.ts): mechanism, iterations, salt, StoredKey
 // and ServerKey, never a password nor the salted password it was derived from. The file is
-// replaced whole and atomically (written beside it, fsynced, renamed over it, the directory
-// fsynced), so after a power cut it holds the users before a change or after it; a change is
-// acknowledged only once it is on flash. A device holds tens of users, so a whole-file
-// rewrite per change is cheap and keeps recovery trivial (as acls/acl-store.ts does).
+// replaced whole and atomically (durable-list-file.ts, as the ACLs are), so after a power
+// cut it holds the users before a change or after it; a change is acknowledged only once it
+// is on flash.
 import { join } from 'node:path';
-import { readJsonFile, writeJsonDurably } from '../connectors/runtime/checkpoint-file.ts';
+import { ListFileWriter, readListFile, type ListFileFormat } from './durable-list-file.ts';
 import { TributaryError } from '../../shared/errors.ts';
 import { parseScramCredential, SCRAM_HASHES, SCRAM_MECHANISMS } from './scram-credential.ts';
 import type { ScramUser } from './scram-mechanism.ts';
 
 export const SCRAM_CREDENTIALS_FILE_NAME = 'scram-credentials.json';
-/** Format of the file; a newer one is refused rather than misread. */
-const SCRAM_CREDENTIALS_FILE_VERSION = 1;
 /**
  * Users held at once: each authentication looks its user up in memory, and the file (about
  * 400 bytes a user with both mechanisms) must stay well under the durable JSON file's 1 MiB bound.
@@ -41,34 +38,38 @@ export function storedUserProblem(user: ScramUser): string | undefined {
   return undefined;
 }
 
+/** The file's format; each read checks its names afresh, so a user listed twice is refused. */
+function scramCredentialsFormat(): ListFileFormat<ScramUser> {
+  const names = new Set<string>();
+  return {
+    // A newer format is refused rather than misread.
+    version: 1,
+    key: 'users',
+    corruptCode: 'SCRAM_CREDENTIALS_FILE_CORRUPT',
+    lostOnRemoval: 'every user it holds is then gone',
+    entryProblem(user) {
+      const problem = storedUserProblem(user) ?? (names.has(user.username) ? `"${user.username}" is listed twice` : undefined);
+      names.add(user.username);
+      return problem;
+    },
+  };
+}
+
 export class ScramCredentialStore {
   readonly #path: string;
+  readonly #writer: ListFileWriter;
   #users: readonly ScramUser[];
-  /** Changes are written one after another, so a later write never lands before an earlier one. */
-  #writing: Promise<void> = Promise.resolve();
 
   private constructor(path: string, users: readonly ScramUser[]) {
     this.#path = path;
+    this.#writer = new ListFileWriter(path, scramCredentialsFormat());
     this.#users = users;
   }
 
   /** Reads the users under `dataDir`; a damaged file stops the start, naming the file and the entry. */
   static async open(dataDir: string): Promise<ScramCredentialStore> {
     const path = join(dataDir, SCRAM_CREDENTIALS_FILE_NAME);
-    const read = await readJsonFile(path);
-    if (read === undefined) return new ScramCredentialStore(path, []);
-    if ('problem' in read) throw new TributaryError('SCRAM_CREDENTIALS_FILE_CORRUPT', `${read.problem}; restore it from a backup or remove it (every user it holds is then gone)`, { path });
-    const file = read.value as { version?: unknown; users?: unknown };
-    if (file.version !== SCRAM_CREDENTIALS_FILE_VERSION || !Array.isArray(file.users)) {
-      throw new TributaryError('SCRAM_CREDENTIALS_FILE_CORRUPT', `${path}: expected {"version": ${SCRAM_CREDENTIALS_FILE_VERSION}, "users": [...]}`, { path });
-    }
-    const names = new Set<string>();
-    for (const [index, user] of (file.users as ScramUser[]).entries()) {
-      const problem = storedUserProblem(user) ?? (names.has(user.username) ? `"${user.username}" is listed twice` : undefined);
-      if (problem !== undefined) throw new TributaryError('SCRAM_CREDENTIALS_FILE_CORRUPT', `${path}: users[${index}]: ${problem}`, { path });
-      names.add(user.username);
-    }
-    return new ScramCredentialStore(path, file.users as ScramUser[]);
+    return new ScramCredentialStore(path, await readListFile(path, scramCredentialsFormat()));
   }
 
   /** The stored users, each with the credentials of one or both mechanisms. */
@@ -88,12 +89,10 @@ export class ScramCredentialStore {
     if (next.length > SCRAM_USERS_MAX) {
       return Promise.reject(new TributaryError('SCRAM_CREDENTIALS_LIMIT', `${next.length} SCRAM users exceed the limit of ${SCRAM_USERS_MAX}`, { limit: SCRAM_USERS_MAX }));
     }
-    const write = this.#writing.then(async () => {
-      const users = next.map(({ username, scramSha256, scramSha512 }) => ({ username, scramSha256, scramSha512 }));
-      await writeJsonDurably(this.#path, { version: SCRAM_CREDENTIALS_FILE_VERSION, users });
+    // Only what kafka.sasl.users[] would hold is stored, whatever else the objects carry.
+    const users = next.map(({ username, scramSha256, scramSha512 }) => ({ username, scramSha256, scramSha512 }));
+    return this.#writer.replace(users, () => {
       this.#users = next;
     });
-    this.#writing = write.catch(() => undefined);
-    return write;
   }
 }
