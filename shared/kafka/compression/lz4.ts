@@ -91,9 +91,11 @@ function lz4Decompress(data: Buffer, maxOutputBytes = DECOMPRESSED_BYTES_MAX): B
     // The bound counts every compressed block as full, so a frame may claim up to one block
     // more than it holds; the exact size is checked again after decompression.
     if (frame.outputBytesMax > maxOutputBytes - total + LZ4_BLOCK_BYTES_MAX[7]!) throw tooLarge('lz4', maxOutputBytes);
+    // Loaded outside the try: a package that cannot load is COMPRESSION_UNSUPPORTED, not a corrupt batch.
+    const { decompressFrameSync } = lz4();
     let part: Buffer;
     try {
-      part = lz4().decompressFrameSync(data.subarray(frame.start, frame.end));
+      part = decompressFrameSync(data.subarray(frame.start, frame.end));
     } catch (error) {
       throw corrupt('lz4', (error as Error).message, error);
     }

@@ -27,8 +27,10 @@ function snappyBlockLength(block: Buffer): number {
 
 function snappyBlock(block: Buffer, budget: number, maxOutputBytes: number): Buffer {
   if (snappyBlockLength(block) > budget) throw tooLarge('snappy', maxOutputBytes);
+  // Loaded outside the try: a package that cannot load is COMPRESSION_UNSUPPORTED, not a corrupt batch.
+  const { uncompressSync } = snappy();
   try {
-    return snappy().uncompressSync(block, { asBuffer: true }) as Buffer;
+    return uncompressSync(block, { asBuffer: true }) as Buffer;
   } catch (error) {
     throw corrupt('snappy', (error as Error).message, error);
   }
